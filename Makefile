@@ -1,0 +1,34 @@
+# Two entry points for a fresh machine: `make play` and `make test`.
+# Both are idempotent: the venv is (re)installed only when pyproject.toml or constraints.txt change.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+PIP    := $(BIN)/pip --disable-pip-version-check -q
+
+.PHONY: play test install-player install-dev clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+# The player alone: what a gallery PC needs.
+$(VENV)/.player-installed: $(BIN)/python pyproject.toml constraints.txt
+	$(PIP) install -c constraints.txt -e .
+	touch $@
+
+# Everything: player, trainer (torch CPU wheel pinned by constraints.txt) and test tools.
+$(VENV)/.dev-installed: $(BIN)/python pyproject.toml constraints.txt
+	$(PIP) install -c constraints.txt -e '.[train,dev]'
+	touch $@ $(VENV)/.player-installed
+
+install-player: $(VENV)/.player-installed
+install-dev: $(VENV)/.dev-installed
+
+play: install-player
+	$(BIN)/aimoji play
+
+test: install-dev
+	@sh tools/system-packages.sh
+	$(BIN)/python -m pytest -q
+
+clean:
+	rm -rf $(VENV) out

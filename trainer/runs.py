@@ -1,0 +1,139 @@
+"""Read what a training run folder recorded: the first generated images and the timelapse shards.
+
+The trainer writes these (see the run folder contract); the map and the video only read them, shard by
+shard, so a long run never has to fit in memory at once.
+"""
+
+from __future__ import annotations
+
+import json
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator
+
+import numpy as np
+
+
+class RunError(Exception):
+    """A run folder that is missing, empty or malformed; the message names the file and the problem."""
+
+
+@dataclass(frozen=True)
+class TimelapseShard:
+    """One `timelapse/epoch-NNN.npz`: how many frames it holds and at which steps, without the pixels."""
+
+    path: Path
+    epoch: int
+    steps: np.ndarray  # int64 [n]
+
+
+def _check_run_dir(run_dir: Path) -> None:
+    if not run_dir.is_dir():
+        raise RunError(f"{run_dir}: no such run folder")
+
+
+def _load_npz(path: Path, keys: tuple[str, ...]) -> dict[str, np.ndarray]:
+    """Load only `keys` from an .npz (members are read lazily, so 'steps' alone is cheap)."""
+    try:
+        with np.load(path, allow_pickle=False) as npz:
+            missing = [k for k in keys if k not in npz.files]
+            if missing:
+                raise RunError(f"{path}: missing array {missing[0]!r} (has {', '.join(npz.files) or 'none'})")
+            return {k: npz[k] for k in keys}
+    except (OSError, ValueError, zipfile.BadZipFile, EOFError) as exc:
+        raise RunError(f"{path}: cannot read ({exc})") from exc
+
+
+def _check_images(path: Path, images: np.ndarray, ndim: int, steps: np.ndarray) -> None:
+    if images.dtype != np.uint8 or images.ndim != ndim or images.shape[-1] != 3:
+        shape = "[n, K, H, W, 3]" if ndim == 5 else "[n, H, W, 3]"
+        raise RunError(f"{path}: 'images' must be uint8 {shape}, got {images.dtype} {list(images.shape)}")
+    if steps.shape != images.shape[:1]:
+        raise RunError(f"{path}: 'steps' has {steps.shape[0] if steps.ndim else 0} entries "
+                       f"for {images.shape[0]} images")
+
+
+def read_config(run_dir: Path) -> dict:
+    """The run's config.json as a dict, or {} when absent (the map and video only use it for titles)."""
+    path = run_dir / "config.json"
+    if not path.is_file():
+        return {}
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise RunError(f"{path}: not valid JSON ({exc})") from exc
+    return data if isinstance(data, dict) else {}
+
+
+def first_image_shards(run_dir: Path) -> list[Path]:
+    _check_run_dir(run_dir)
+    shards = sorted((run_dir / "first_images").glob("shard-*.npz"))
+    if not shards:
+        raise RunError(f"{run_dir / 'first_images'}: no shard-*.npz files (has the run generated images yet?)")
+    return shards
+
+
+def load_first_images(run_dir: Path, count: int) -> tuple[np.ndarray, np.ndarray]:
+    """The first `count` generated images (fewer if the run made fewer), in order.
+
+    Returns images uint8 [n, H, W, 3] and steps int64 [n].
+    """
+    images, steps, have = [], [], 0
+    for path in first_image_shards(run_dir):
+        if have >= count:
+            break
+        data = _load_npz(path, ("images", "steps"))
+        _check_images(path, data["images"], 4, data["steps"])
+        if images and data["images"].shape[1:] != images[0].shape[1:]:
+            raise RunError(f"{path}: images are {list(data['images'].shape[1:3])} px, "
+                           f"earlier shards {list(images[0].shape[1:3])} px")
+        take = min(count - have, len(data["images"]))
+        images.append(data["images"][:take])
+        steps.append(data["steps"][:take].astype(np.int64))
+        have += take
+    if have == 0:
+        raise RunError(f"{run_dir / 'first_images'}: the shards hold no images")
+    return np.concatenate(images), np.concatenate(steps)
+
+
+def timelapse_shards(run_dir: Path) -> list[TimelapseShard]:
+    """Every timelapse shard in order, with its steps (the pixels stay on disk until asked for)."""
+    _check_run_dir(run_dir)
+    paths = sorted((run_dir / "timelapse").glob("epoch-*.npz"))
+    if not paths:
+        raise RunError(f"{run_dir / 'timelapse'}: no epoch-*.npz files (has the run finished an epoch yet?)")
+    shards = []
+    for path in paths:
+        data = _load_npz(path, ("steps", "epoch"))
+        shards.append(TimelapseShard(path, int(data["epoch"]), data["steps"].astype(np.int64).reshape(-1)))
+    if sum(len(s.steps) for s in shards) == 0:
+        raise RunError(f"{run_dir / 'timelapse'}: the shards hold no frames")
+    return shards
+
+
+def load_timelapse_images(shard: TimelapseShard) -> np.ndarray:
+    """The pixels of one shard: uint8 [n, K, H, W, 3], checked against its steps."""
+    images = _load_npz(shard.path, ("images",))["images"]
+    _check_images(shard.path, images, 5, shard.steps)
+    return images
+
+
+def iter_timelapse(shards: list[TimelapseShard]) -> Iterator[tuple[TimelapseShard, np.ndarray]]:
+    for shard in shards:
+        yield shard, load_timelapse_images(shard)
+
+
+def epoch_of_steps(shards: list[TimelapseShard], steps: np.ndarray) -> np.ndarray | None:
+    """Epoch of each step, from where the timelapse shards start; None when no shard says.
+
+    A step belongs to the last shard whose first recorded step is at or before it.
+    """
+    starts = [(int(s.steps[0]), s.epoch) for s in shards if len(s.steps)]
+    if not starts:
+        return None
+    starts.sort()
+    first_steps = np.array([s for s, _ in starts])
+    epochs = np.array([e for _, e in starts])
+    where = np.searchsorted(first_steps, steps, side="right") - 1
+    return epochs[np.clip(where, 0, None)]

@@ -1,0 +1,76 @@
+"""Pictures of a run: image grids (PIL) and the D/G loss plot (matplotlib, Agg backend, no display)."""
+
+from __future__ import annotations
+
+import io
+import math
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+from trainer.checkpoint import write_atomic
+
+
+def grid(images: np.ndarray, columns: int | None = None, pad_px: int = 2) -> np.ndarray:
+    """uint8 [n, S, S, 3] -> one uint8 [H, W, 3] image, tiles on a white background."""
+    n, size = images.shape[0], images.shape[1]
+    columns = columns or math.ceil(math.sqrt(n))
+    rows = math.ceil(n / columns)
+    step = size + pad_px
+    out = np.full((rows * step + pad_px, columns * step + pad_px, 3), 255, np.uint8)
+    for i, image in enumerate(images):
+        r, c = divmod(i, columns)
+        out[pad_px + r * step: pad_px + r * step + size, pad_px + c * step: pad_px + c * step + size] = image
+    return out
+
+
+def save_png(image: np.ndarray, path: Path, scale: int = 1) -> None:
+    pil = Image.fromarray(image)
+    if scale > 1:
+        pil = pil.resize((pil.width * scale, pil.height * scale), Image.NEAREST)
+    buffer = io.BytesIO()
+    pil.save(buffer, format="PNG", optimize=True)
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    write_atomic(Path(path), buffer.getvalue())
+
+
+def smooth(values: np.ndarray, window: int) -> np.ndarray:
+    """Trailing moving average (same length); the first values average what exists so far."""
+    if window <= 1 or len(values) == 0:
+        return values
+    sums = np.cumsum(np.insert(values.astype(np.float64), 0, 0.0))
+    idx = np.arange(1, len(values) + 1)
+    lo = np.maximum(idx - window, 0)
+    return (sums[idx] - sums[lo]) / (idx - lo)
+
+
+def plot_losses(records: list[dict], path: Path, title: str = "") -> None:
+    """D and G loss against step (raw, faint; smoothed, bold) with epoch boundaries marked."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    steps_rec = [r for r in records if r.get("kind") == "step"]
+    if not steps_rec:
+        return
+    steps = np.array([r["step"] for r in steps_rec])
+    fig, ax = plt.subplots(figsize=(8, 4), dpi=100)
+    for key, colour, label in (("loss_d", "tab:blue", "D loss"), ("loss_g", "tab:orange", "G loss")):
+        values = np.array([r[key] for r in steps_rec], dtype=np.float64)
+        ax.plot(steps, values, color=colour, alpha=0.25, linewidth=0.8)
+        ax.plot(steps, smooth(values, 10), color=colour, linewidth=1.8, label=label)
+    for r in records:
+        if r.get("kind") == "epoch":
+            ax.axvline(r["step"], color="grey", alpha=0.15, linewidth=0.8)
+    ax.set_xlabel("step")
+    ax.set_ylabel("loss")
+    ax.set_title(title or "DCGAN losses (grey lines: epoch ends)")
+    ax.legend(loc="upper right")
+    ax.grid(alpha=0.2)
+    fig.tight_layout()
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png")
+    plt.close(fig)
+    write_atomic(Path(path), buffer.getvalue())

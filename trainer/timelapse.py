@@ -1,0 +1,176 @@
+"""Record what the generator draws during training: the timelapse of fixed latents and the first N fakes.
+
+Both recorders keep the current shard in memory and rewrite it atomically at every checkpoint, so a
+resumed run trims them back to the checkpoint's step and carries on as if it had never stopped.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+from trainer.checkpoint import write_atomic
+
+TIMELAPSE_DIR = "timelapse"
+FIRST_DIR = "first_images"
+_EPOCH = re.compile(r"^epoch-(\d{3,})\.npz$")
+_SHARD = re.compile(r"^shard-(\d{3,})\.npz$")
+
+
+def _save_npz(path: Path, **arrays) -> None:
+    buffer = io.BytesIO()
+    np.savez_compressed(buffer, **arrays)
+    write_atomic(path, buffer.getvalue())
+
+
+def _numbered(folder: Path, pattern: re.Pattern) -> list[tuple[int, Path]]:
+    if not folder.is_dir():
+        return []
+    found = [(int(m.group(1)), p) for p in folder.iterdir() if (m := pattern.match(p.name))]
+    return sorted(found)
+
+
+class TimelapseRecorder:
+    """timelapse/epoch-NNN.npz: images uint8 [n, K, S, S, 3], steps int64 [n], epoch int."""
+
+    def __init__(self, run_dir: Path):
+        self.folder = Path(run_dir) / TIMELAPSE_DIR
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self.epoch = 1
+        self.frames: list[np.ndarray] = []
+        self.steps: list[int] = []
+
+    def save_fixed_z(self, fixed_z: np.ndarray) -> None:
+        buffer = io.BytesIO()
+        np.save(buffer, fixed_z.astype(np.float32))
+        write_atomic(self.folder / "fixed_z.npy", buffer.getvalue())
+
+    def start_epoch(self, epoch: int) -> None:
+        self.epoch, self.frames, self.steps = epoch, [], []
+
+    def add(self, step: int, images: np.ndarray) -> None:
+        self.frames.append(images)
+        self.steps.append(step)
+
+    def flush(self) -> None:
+        if not self.frames:
+            return
+        _save_npz(self.folder / f"epoch-{self.epoch:03d}.npz", images=np.stack(self.frames),
+                  steps=np.asarray(self.steps, np.int64), epoch=np.int64(self.epoch))
+
+    def resume(self, epoch: int, step: int) -> None:
+        """Keep frames up to `step`: the current epoch's shard is reloaded, later ones deleted."""
+        self.start_epoch(epoch)
+        for number, path in _numbered(self.folder, _EPOCH):
+            if number > epoch:
+                path.unlink()
+            elif number == epoch:
+                with np.load(path) as shard:
+                    keep = shard["steps"] <= step
+                    self.frames = list(shard["images"][keep])
+                    self.steps = [int(s) for s in shard["steps"][keep]]
+                if self.frames:
+                    self.flush()
+                else:
+                    path.unlink()
+
+
+class FirstImagesRecorder:
+    """first_images/shard-NNN.npz: images uint8 [n, S, S, 3], steps int64 [n]; `limit` images in all."""
+
+    def __init__(self, run_dir: Path, limit: int, shard_size: int = 1000):
+        self.folder = Path(run_dir) / FIRST_DIR
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self.limit, self.shard_size = limit, shard_size
+        self.count = 0      # images already in full shards on disk
+        self.shard = 0
+        self.images: list[np.ndarray] = []
+        self.steps: list[int] = []
+
+    @property
+    def full(self) -> bool:
+        return self.count + len(self.images) >= self.limit
+
+    def add(self, step: int, images: np.ndarray) -> None:
+        for image in images[: self.limit - self.count - len(self.images)]:
+            self.images.append(image)
+            self.steps.append(step)
+            if len(self.images) == self.shard_size:
+                self.flush()
+                self.count += self.shard_size
+                self.shard += 1
+                self.images, self.steps = [], []
+
+    def flush(self) -> None:
+        if self.images:
+            _save_npz(self.folder / f"shard-{self.shard:03d}.npz", images=np.stack(self.images),
+                      steps=np.asarray(self.steps, np.int64))
+
+    def resume(self, step: int) -> None:
+        """Trim the record back to images made at or before `step`."""
+        self.count, self.shard, self.images, self.steps = 0, 0, [], []
+        for number, path in _numbered(self.folder, _SHARD):
+            with np.load(path) as shard:
+                keep = shard["steps"] <= step
+                images, steps = shard["images"][keep], shard["steps"][keep]
+            if len(steps) == self.shard_size and self.shard == number:
+                self.count += self.shard_size
+                self.shard += 1
+            elif len(steps) and self.shard == number:
+                self.images, self.steps = list(images), [int(s) for s in steps]
+            else:
+                path.unlink()
+        self.flush()  # the partial shard on disk may hold images from after `step`
+
+
+def read_timelapse(run_dir: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """All shards in order: images [n, K, S, S, 3], steps [n], epoch of each frame [n]."""
+    shards = _numbered(Path(run_dir) / TIMELAPSE_DIR, _EPOCH)
+    if not shards:
+        raise FileNotFoundError(f"{Path(run_dir) / TIMELAPSE_DIR}: no timelapse shards")
+    images, steps, epochs = [], [], []
+    for number, path in shards:
+        with np.load(path) as shard:
+            images.append(shard["images"])
+            steps.append(shard["steps"])
+            epochs.append(np.full(len(shard["steps"]), number, np.int64))
+    return np.concatenate(images), np.concatenate(steps), np.concatenate(epochs)
+
+
+def read_first_images(run_dir: Path) -> tuple[np.ndarray, np.ndarray]:
+    """All first-image shards in order: images [n, S, S, 3], steps [n]."""
+    shards = _numbered(Path(run_dir) / FIRST_DIR, _SHARD)
+    if not shards:
+        raise FileNotFoundError(f"{Path(run_dir) / FIRST_DIR}: no shards")
+    images, steps = [], []
+    for _, path in shards:
+        with np.load(path) as shard:
+            images.append(shard["images"])
+            steps.append(shard["steps"])
+    return np.concatenate(images), np.concatenate(steps)
+
+
+def even_subsample(n: int, most: int) -> np.ndarray:
+    """Indices of at most `most` items spread evenly over n, always keeping the first and the last."""
+    if n <= most:
+        return np.arange(n)
+    return np.unique(np.round(np.linspace(0, n - 1, most)).astype(np.int64))
+
+
+def png_strip(run_dir: Path, latent: int = 0, max_frames: int = 120) -> dict:
+    """The `timelapse` ONNX payload: one latent's history as a horizontal PNG strip (see runfolder.md)."""
+    import base64
+
+    images, steps, epochs = read_timelapse(run_dir)
+    pick = even_subsample(len(steps), max_frames)
+    frames = images[pick, latent]                        # [N, S, S, 3]
+    strip = np.concatenate(list(frames), axis=1)         # [S, N*S, 3]
+    buffer = io.BytesIO()
+    Image.fromarray(strip).save(buffer, format="PNG", optimize=True)
+    return {"format": "png-strip", "frame_px": int(frames.shape[1]), "frames": int(len(pick)),
+            "steps": [int(s) for s in steps[pick]], "epochs": [int(e) for e in epochs[pick]],
+            "png_base64": base64.b64encode(buffer.getvalue()).decode("ascii")}

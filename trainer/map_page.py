@@ -14,7 +14,6 @@ import os
 import shutil
 import tempfile
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 from string import Template
 
@@ -29,6 +28,9 @@ ATLAS_MAX_ROWS = 10
 ATLAS_MAX_SIDE_PX = 8192
 EMPTY_RGB = (17, 17, 17)  # fills the unused cells of a last, partial row (matches the page background)
 PAGE_FILES = ("map.js", "map.css")
+# Next to this module rather than via importlib.resources: the page must come from this package
+# even where a same-named folder (tests/trainer) shadows the package as a namespace.
+DATA_DIR = Path(__file__).resolve().parent / "data"
 
 
 @dataclass(frozen=True)
@@ -112,7 +114,7 @@ def manifest(layout: MapLayout, title: str, run_name: str, cell_w_px: int, cell_
 
 
 def render_page(data: dict, span: str) -> str:
-    template = Template(resources.files("trainer").joinpath("data/map.html").read_text(encoding="utf-8"))
+    template = Template((DATA_DIR / "map.html").read_text(encoding="utf-8"))
     scripts = "\n".join(f'<script defer src="atlases/atlas-{i:03d}.js"></script>'
                         for i in range(len(data["atlases"])))
     return template.substitute(
@@ -172,7 +174,7 @@ def build_map(run_dir: Path, out_dir: Path, count: int = 10_000, per_row: int = 
                 progress(i)
         _write(staging / "manifest.js", "window.AIMOJI_MAP = " + json.dumps(data, separators=(",", ":")) + ";\n")
         for name in PAGE_FILES:
-            _write(staging / name, resources.files("trainer").joinpath(f"data/{name}").read_bytes())
+            _write(staging / name, (DATA_DIR / name).read_bytes())
         _write(staging / "index.html", render_page(data, describe_span(steps, epochs)))
         staging.chmod(0o755)  # mkdtemp makes it private; a published map folder should be readable
         _replace_dir(staging, out_dir)

@@ -1,5 +1,5 @@
 // AImoji training map: hover loupe, hold-to-zoom, full screen, save the emoji under the pointer.
-// Plain JS, no libraries, no fetch(): it must work when opened straight from file://.
+// Plain JS, no libraries, no network requests: it must work when opened straight from a file.
 (function () {
   "use strict";
 

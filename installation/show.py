@@ -1,8 +1,7 @@
-"""Show configs: the pydantic model of a show TOML file and its loader.
+"""Show configs: the pydantic model of a show TOML file, its loader and which show file is active.
 
-A show says what the screen does: display settings, opening hours, the playlist of scenes and the
-walk's seed. `load_show(path)` returns a validated `Show` or raises `ShowError` whose message names
-the file, the field and the problem (one line per problem).
+`load_show(path)` returns a validated `Show` or raises `ShowError`, one line per problem:
+"FILE: field: what is wrong; allowed: what is allowed". Docs for curators: docs/shows.md.
 """
 
 from __future__ import annotations
@@ -11,12 +10,37 @@ import re
 import tomllib
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Literal, Union
+from typing import Annotated, Any, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (AfterValidator, BaseModel, ConfigDict, Discriminator, Field, Tag,
+                      ValidationError, field_validator, model_validator)
 
 HHMM_RANGE = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-4]):([0-5]\d)$")
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+MODEL_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$")
+ACTIVE_SHOW = "active.toml"
+DEFAULT_SHOW = "default.toml"
+
+
+def parse_range(r: str) -> tuple[int, int]:
+    """'HH:MM-HH:MM' -> (start, end) in minutes after the day's midnight; an overnight end gets +1440."""
+    if not HHMM_RANGE.match(r) or (r[6:8] == "24" and r[9:] != "00"):
+        raise ValueError(f"'{r}' is not a time range; allowed: 'HH:MM-HH:MM' such as '10:00-18:00' "
+                         "(24:00 as an end; an end before the start runs past midnight)")
+    start = int(r[0:2]) * 60 + int(r[3:5])
+    end = int(r[6:8]) * 60 + int(r[9:11])
+    if end == start:
+        raise ValueError(f"'{r}' starts and ends at the same time; allowed: a range such as "
+                         "'10:00-18:00', or '00:00-24:00' for the whole day")
+    return start, end if end > start else end + 1440
+
+
+def _check_range(r: str) -> str:
+    parse_range(r)
+    return r
+
+
+HourRange = Annotated[str, AfterValidator(_check_range)]
 
 
 class _Strict(BaseModel):
@@ -24,19 +48,26 @@ class _Strict(BaseModel):
 
 
 class Display(_Strict):
-    resolution: str = Field("native", description="'native' or WIDTHxHEIGHT, e.g. '1920x1080'")
-    fullscreen: bool = True
-    fps: int = Field(60, ge=1, le=240, description="fixed frame rate")
+    resolution: str = Field("native", description="'native' or WIDTHxHEIGHT in pixels, e.g. '1920x1080'")
+    fullscreen: bool = Field(True, description="fill the screen (false: a window, for trying a show)")
+    fps: int = Field(60, ge=1, le=240, description="frames per second")
     scale: Literal["smooth", "crisp"] = Field(
         "smooth", description="upscaling: smooth (bilinear) or crisp (nearest-neighbour pixels)")
-    background: str = Field("#ffffff", pattern=r"^#[0-9a-fA-F]{6}$", description="colour behind the emoji")
+    background: str = Field("#ffffff", description="colour behind the emoji, '#rrggbb'")
     keys: bool = Field(False, description="enable F/S/Esc/Q keys (off for unattended operation)")
 
     @field_validator("resolution")
     @classmethod
     def _resolution(cls, v: str) -> str:
         if v != "native" and not re.fullmatch(r"[1-9]\d{1,4}x[1-9]\d{1,4}", v):
-            raise ValueError("expected 'native' or WIDTHxHEIGHT such as '1920x1080'")
+            raise ValueError(f"'{v}' is not a resolution; allowed: native, or WIDTHxHEIGHT such as 1920x1080")
+        return v
+
+    @field_validator("background")
+    @classmethod
+    def _colour(cls, v: str) -> str:
+        if not re.fullmatch(r"#[0-9a-fA-F]{6}", v):
+            raise ValueError(f"'{v}' is not a colour; allowed: '#rrggbb' such as '#ffffff'")
         return v
 
     def size(self) -> tuple[int, int] | None:
@@ -54,10 +85,20 @@ class Walk(_Strict):
 
 
 class _Scene(_Strict):
-    duration_s: float = Field(300, gt=0, description="how long this scene plays before the next")
-    model: str = Field("latest", description="model file name in exported_models/ (without .onnx), or 'latest'")
+    duration_s: float = Field(300, ge=1, le=7 * 86400, description="seconds this scene plays before the next")
+    model: str = Field("latest", description="model file name in exported_models/ without .onnx, or 'latest'")
     mood: Literal["neutral", "horror", "happy", "sad"] | None = Field(
         None, description="keep the walk near this mood's region (needs a model with moods)")
+
+    @field_validator("model")
+    @classmethod
+    def _model(cls, v: str) -> str:
+        if v.endswith(".onnx"):
+            raise ValueError(f"'{v}' ends in .onnx; allowed: the name without .onnx, e.g. '{v[:-5]}'")
+        if not MODEL_NAME.match(v):
+            raise ValueError(f"'{v}' is not a model name; allowed: 'latest' or a file name in "
+                             "exported_models/ (letters, digits, _ . -) without .onnx")
+        return v
 
 
 class MorphScene(_Scene):
@@ -66,8 +107,8 @@ class MorphScene(_Scene):
 
 class GridScene(_Scene):
     scene: Literal["grid"]
-    cols: int = Field(8, ge=1, le=24)
-    rows: int = Field(8, ge=1, le=24)
+    cols: int = Field(8, ge=1, le=24, description="tiles across")
+    rows: int = Field(8, ge=1, le=24, description="tiles down")
     tile_fps: float = Field(4.0, gt=0, le=60, description="new images per tile per second (blended between)")
 
 
@@ -76,58 +117,74 @@ class EvolutionScene(_Scene):
     loop_s: float = Field(60, gt=1, description="length of one replay of training, noise to faces")
 
 
-Scene = Annotated[Union[MorphScene, GridScene, EvolutionScene], Field(discriminator="scene")]
+SCENE_TYPES = {"morph": MorphScene, "grid": GridScene, "evolution": EvolutionScene}
+
+
+def _scene_tag(v: Any) -> str | None:
+    # A scene without `scene = ...` is a morph, the installation's main scene.
+    if isinstance(v, dict):
+        return v.get("scene", "morph")
+    return getattr(v, "scene", None)
+
+
+Scene = Annotated[Union[Annotated[MorphScene, Tag("morph")], Annotated[GridScene, Tag("grid")],
+                        Annotated[EvolutionScene, Tag("evolution")]], Discriminator(_scene_tag)]
 
 
 class Transitions(_Strict):
     crossfade_s: float = Field(1.5, ge=0, le=30, description="crossfade between scenes and models")
     show_change: Literal["immediate", "next_scene"] = Field(
-        "immediate", description="when a changed show takes effect")
+        "immediate", description="when an edited show takes effect: at once, or when the scene ends")
 
 
 class Hours(_Strict):
     """Opening hours per weekday as 'HH:MM-HH:MM' ranges; an end before the start runs past midnight."""
-    mon: list[str] = ["00:00-24:00"]
-    tue: list[str] = ["00:00-24:00"]
-    wed: list[str] = ["00:00-24:00"]
-    thu: list[str] = ["00:00-24:00"]
-    fri: list[str] = ["00:00-24:00"]
-    sat: list[str] = ["00:00-24:00"]
-    sun: list[str] = ["00:00-24:00"]
+    mon: list[HourRange] = Field(["00:00-24:00"], description="Monday's ranges; [] closed all day")
+    tue: list[HourRange] = Field(["00:00-24:00"], description="Tuesday's ranges")
+    wed: list[HourRange] = Field(["00:00-24:00"], description="Wednesday's ranges")
+    thu: list[HourRange] = Field(["00:00-24:00"], description="Thursday's ranges")
+    fri: list[HourRange] = Field(["00:00-24:00"], description="Friday's ranges")
+    sat: list[HourRange] = Field(["00:00-24:00"], description="Saturday's ranges")
+    sun: list[HourRange] = Field(["00:00-24:00"], description="Sunday's ranges")
     closed_dates: list[date] = Field(default_factory=list, description="whole days closed (holidays)")
-    special_dates: dict[date, list[str]] = Field(
-        default_factory=dict, description="dates with their own hours, overriding the weekday")
+    special_dates: dict[date, list[HourRange]] = Field(
+        default_factory=dict, description="dates with their own hours, instead of the weekday's")
 
-    @field_validator("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-    @classmethod
-    def _ranges(cls, v: list[str]) -> list[str]:
-        for r in v:
-            _check_range(r)
-        return v
+    @model_validator(mode="after")
+    def _no_date_twice(self) -> "Hours":
+        both = sorted(set(self.closed_dates) & set(self.special_dates))
+        if both:
+            raise ValueError(f"{both[0].isoformat()} is in both closed_dates and special_dates; "
+                             "allowed: a date in only one of them")
+        return self
 
-    @field_validator("special_dates")
-    @classmethod
-    def _special(cls, v: dict[date, list[str]]) -> dict[date, list[str]]:
-        for ranges in v.values():
-            for r in ranges:
-                _check_range(r)
-        return v
-
-
-def _check_range(r: str) -> None:
-    if not HHMM_RANGE.match(r) or (r[6:8] == "24" and r[9:] != "00"):
-        raise ValueError(f"'{r}' is not a range like '10:00-18:00' (24:00 allowed as an end)")
+    def ranges_on(self, day: date) -> list[tuple[int, int]]:
+        """The (start, end) minute ranges that open on `day` (end > 1440 runs into the next day)."""
+        if day in self.closed_dates:
+            return []
+        texts = self.special_dates.get(day)
+        if texts is None:
+            texts = getattr(self, WEEKDAYS[day.weekday()])
+        return [parse_range(r) for r in texts]
 
 
 class OutsideHours(_Strict):
-    action: Literal["black", "dim", "display_off"] = "black"
-    dim_level: float = Field(0.15, ge=0, le=1, description="brightness of the 'dim' walk")
-    display_off_command: list[str] = Field(default_factory=list, description="argv run when closing")
-    display_on_command: list[str] = Field(default_factory=list, description="argv run when opening")
+    action: Literal["black", "dim", "display_off"] = Field(
+        "black", description="outside opening hours: black screen, a dim slow walk, or display off")
+    dim_level: float = Field(0.15, ge=0, le=1, description="brightness of the 'dim' walk, 0..1")
+    display_off_command: list[str] = Field(default_factory=list, description="argv run at closing")
+    display_on_command: list[str] = Field(default_factory=list, description="argv run at opening")
+
+    @model_validator(mode="after")
+    def _commands(self) -> "OutsideHours":
+        if self.action == "display_off" and not self.display_off_command:
+            raise ValueError("action 'display_off' needs display_off_command; allowed: an argv list "
+                             "such as [\"xset\", \"dpms\", \"force\", \"off\"]")
+        return self
 
 
 class Show(_Strict):
-    title: str = "Untitled show"
+    title: str = Field("Untitled show", description="shown by `aimoji status` and in logs")
     timezone: str = Field("UTC", description="IANA time zone of the venue, e.g. 'Europe/Vienna'")
     seed: int = Field(2019, ge=0, description="seed of the latent walk; same seed = screens in sync")
     display: Display = Display()
@@ -135,8 +192,9 @@ class Show(_Strict):
     transitions: Transitions = Transitions()
     hours: Hours = Hours()
     outside_hours: OutsideHours = OutsideHours()
-    playlist: list[Scene] = Field(default_factory=lambda: [MorphScene()], min_length=1)
-    calibration: str | None = Field(None, description="path of a calibration profile (TOML)")
+    playlist: list[Scene] = Field(default_factory=lambda: [MorphScene()], min_length=1,
+                                  description="scenes played in order, looping while open")
+    calibration: str | None = Field(None, description="calibration profile (TOML), relative to the show file")
 
     @field_validator("timezone")
     @classmethod
@@ -145,7 +203,8 @@ class Show(_Strict):
         try:
             ZoneInfo(v)
         except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"unknown IANA time zone '{v}'") from None
+            raise ValueError(f"'{v}' is not a known time zone; allowed: an IANA name such as "
+                             "'Europe/Vienna' or 'UTC'") from None
         return v
 
 
@@ -157,16 +216,102 @@ class ShowError(ValueError):
         self.problems = problems
 
 
+def _where(loc: tuple) -> str:
+    # Lists are numbered from 1 as curators count them; a union's tag (e.g. 'grid') is dropped.
+    parts, model = [], Show
+    for p in loc:
+        if isinstance(p, int):
+            parts.append(str(p + 1))
+        elif p in SCENE_TYPES and model is None:
+            model = SCENE_TYPES[p]
+        else:
+            parts.append(str(p))
+            model = _submodel(model, p)
+    return ".".join(parts) or "(top level)"
+
+
+def _submodel(model: type[BaseModel] | None, name: str) -> type[BaseModel] | None:
+    field = model.model_fields.get(name) if model else None
+    ann = getattr(field, "annotation", None)
+    return ann if isinstance(ann, type) and issubclass(ann, BaseModel) else None
+
+
+def _show(value: Any) -> str:
+    return f"'{value}'" if isinstance(value, str) else str(value)
+
+
+def _number(x: float) -> str:
+    return str(int(x)) if float(x).is_integer() else str(x)
+
+
+def _bounds(loc: tuple, ctx: dict) -> str:
+    # Both ends of the field's range, not only the one that was crossed.
+    owner = _owner(loc[:-1])
+    field = owner.model_fields.get(loc[-1]) if owner and isinstance(loc[-1], str) else None
+    limits = dict(ctx)
+    for m in getattr(field, "metadata", []):
+        limits.update({k: getattr(m, k) for k in ("ge", "gt", "le", "lt") if hasattr(m, k)})
+    words = {"ge": "at least", "gt": "more than", "le": "at most", "lt": "less than"}
+    return " and ".join(f"{words[k]} {_number(limits[k])}" for k in words if k in limits)
+
+
+def _message(e: dict) -> str:
+    kind, ctx, value = e["type"], e.get("ctx") or {}, e.get("input")
+    listed = lambda text: text.replace("'", "").replace(" or ", ", ")  # noqa: E731
+    if kind == "literal_error":
+        return f"{_show(value)} is not allowed; allowed: {listed(ctx['expected'])}"
+    if kind == "union_tag_invalid":
+        return f"{_show(ctx['tag'])} is not a scene type; allowed: {listed(ctx['expected_tags'])}"
+    if kind in ("greater_than", "greater_than_equal", "less_than", "less_than_equal"):
+        side = "small" if kind.startswith("greater") else "large"
+        return f"{value} is too {side}; allowed: {_bounds(e['loc'], ctx)}"
+    if kind == "extra_forbidden":
+        return "unknown key (check the spelling)"
+    if kind == "missing":
+        return "missing; this key is required"
+    if kind == "too_short":
+        return "is empty; allowed: at least one entry"
+    if kind in ("int_parsing", "int_type", "int_from_float"):
+        return f"{_show(value)} is not allowed; allowed: a whole number"
+    if kind in ("float_parsing", "float_type"):
+        return f"{_show(value)} is not allowed; allowed: a number"
+    if kind in ("bool_parsing", "bool_type"):
+        return f"{_show(value)} is not allowed; allowed: true, false"
+    if kind.startswith("date_"):
+        return f"{_show(value)} is not allowed; allowed: a date such as 2025-12-24"
+    if kind in ("string_type", "list_type", "dict_type", "model_type", "model_attributes_type"):
+        wanted = {"string_type": "text in quotes", "list_type": "a list [...]",
+                  "dict_type": "a table", "model_type": "a table", "model_attributes_type": "a table"}[kind]
+        return f"{_show(value)} is not allowed; allowed: {wanted}"
+    return e["msg"].removeprefix("Value error, ")
+
+
 def format_validation_error(path: Path | str, err: ValidationError) -> list[str]:
-    """One line per problem: 'FILE: field.path: message'."""
+    """One line per problem: 'FILE: field.path: what is wrong; allowed: what is allowed'."""
     lines = []
     for e in err.errors():
-        where = ".".join(str(p) for p in e["loc"]) or "(top level)"
-        msg = e["msg"].removeprefix("Value error, ")
+        loc = e["loc"]
+        if e["type"] == "union_tag_invalid":
+            loc = (*loc, "scene")
         if e["type"] == "extra_forbidden":
-            msg = "unknown key (check the spelling)"
-        lines.append(f"{path}: {where}: {msg}")
+            owner = _owner(loc[:-1])
+            allowed = ", ".join(owner.model_fields) if owner else "see docs/shows.md"
+            lines.append(f"{path}: {_where(loc)}: unknown key (check the spelling); allowed: {allowed}")
+            continue
+        lines.append(f"{path}: {_where(loc)}: {_message(e)}")
     return lines
+
+
+def _owner(loc: tuple) -> type[BaseModel] | None:
+    model: type[BaseModel] | None = Show
+    for p in loc:
+        if isinstance(p, int):
+            model = None
+        elif p in SCENE_TYPES and model is None:
+            model = SCENE_TYPES[p]
+        else:
+            model = _submodel(model, p)
+    return model
 
 
 def parse_show(data: dict, path: Path | str = "<show>") -> Show:
@@ -187,7 +332,23 @@ def load_show(path: Path | str) -> Show:
     try:
         data = tomllib.loads(raw.decode("utf-8"))
     except UnicodeDecodeError:
-        raise ShowError([f"{path}: not UTF-8 text"]) from None
+        raise ShowError([f"{path}: not UTF-8 text; allowed: a TOML text file"]) from None
     except tomllib.TOMLDecodeError as exc:
         raise ShowError([f"{path}: TOML syntax error: {exc}"]) from None
     return parse_show(data, path)
+
+
+def resolve_show_path(explicit: Path | str | None, folder: Path | str = "show_configs") -> Path:
+    """The show to play: `--show FILE` if given, else FOLDER/active.toml (file or symlink), else default.toml."""
+    if explicit is not None:
+        return Path(explicit)
+    active = Path(folder) / ACTIVE_SHOW
+    return active if active.exists() else Path(folder) / DEFAULT_SHOW
+
+
+def calibration_path(show: Show, show_file: Path | str) -> Path | None:
+    """The show's calibration profile, with a relative path taken from the show file's folder."""
+    if show.calibration is None:
+        return None
+    p = Path(show.calibration).expanduser()
+    return p if p.is_absolute() else Path(show_file).parent / p

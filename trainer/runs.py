@@ -7,12 +7,16 @@ shard, so a long run never has to fit in memory at once.
 from __future__ import annotations
 
 import json
+import re
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
 import numpy as np
+
+
+_NUMBERED = re.compile(r"^(?:shard|epoch)-(\d+)\.npz$")
 
 
 class RunError(Exception):
@@ -26,6 +30,15 @@ class TimelapseShard:
     path: Path
     epoch: int
     steps: np.ndarray  # int64 [n]
+
+
+def _numbered(folder: Path, prefix: str) -> list[Path]:
+    """`prefix-NNN.npz` files in numeric order (so epoch-1000 follows epoch-999), temp files ignored."""
+    if not folder.is_dir():
+        return []
+    found = [(int(m.group(1)), p) for p in folder.iterdir()
+             if p.name.startswith(prefix + "-") and (m := _NUMBERED.match(p.name))]
+    return [p for _, p in sorted(found)]
 
 
 def _check_run_dir(run_dir: Path) -> None:
@@ -68,7 +81,7 @@ def read_config(run_dir: Path) -> dict:
 
 def first_image_shards(run_dir: Path) -> list[Path]:
     _check_run_dir(run_dir)
-    shards = sorted((run_dir / "first_images").glob("shard-*.npz"))
+    shards = _numbered(run_dir / "first_images", "shard")
     if not shards:
         raise RunError(f"{run_dir / 'first_images'}: no shard-*.npz files (has the run generated images yet?)")
     return shards
@@ -100,7 +113,7 @@ def load_first_images(run_dir: Path, count: int) -> tuple[np.ndarray, np.ndarray
 def timelapse_shards(run_dir: Path) -> list[TimelapseShard]:
     """Every timelapse shard in order, with its steps (the pixels stay on disk until asked for)."""
     _check_run_dir(run_dir)
-    paths = sorted((run_dir / "timelapse").glob("epoch-*.npz"))
+    paths = _numbered(run_dir / "timelapse", "epoch")
     if not paths:
         raise RunError(f"{run_dir / 'timelapse'}: no epoch-*.npz files (has the run finished an epoch yet?)")
     shards = []

@@ -1,0 +1,161 @@
+"""`aimoji play`: the installation itself — the show's scenes, fullscreen, at a fixed frame rate."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import sys
+import time
+from pathlib import Path
+
+DEMO_SECONDS = 4.0
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--show", type=Path, default=None,
+                   help="show file (TOML) to play (default: show_configs/active.toml if present, "
+                        "else show_configs/default.toml)")
+    p.add_argument("--models", type=Path, default=None,
+                   help="folder of exported .onnx models (default: exported_models/ of this checkout); "
+                        "scenes with model = 'latest' play the newest valid file there")
+    p.add_argument("--model", type=Path, default=None,
+                   help="play this one .onnx file for every scene instead of looking in --models")
+    p.add_argument("--windowed", action="store_true",
+                   help="play in a window (1280x720 when the show says 'native'); enables the keys "
+                        "F fullscreen, S save the current emoji, Esc/Q quit")
+    p.add_argument("--headless", action="store_true",
+                   help="no screen: SDL's dummy driver (1920x1080 when the show says 'native'), "
+                        "for tests and benchmarks; use with --seconds")
+    p.add_argument("--seconds", type=float, default=None,
+                   help="stop after this many seconds (default: play until Esc/Q, a signal, or Quit)")
+    p.add_argument("--stats-json", type=Path, default=None,
+                   help="write frame statistics to this JSON file on exit (frames, dropped_frames, "
+                        "fps_target, frame_ms_p50, frame_ms_p99, first_frame_s, generated, model, "
+                        "scene, model_swaps, rejected_files, ...)")
+    p.add_argument("--screenshot", type=Path, default=None,
+                   help="save the last displayed frame as PNG on exit")
+    p.add_argument("--size", default=None,
+                   help="override the show's resolution, WIDTHxHEIGHT (e.g. 3840x2160)")
+    p.add_argument("--captures", type=Path, default=None,
+                   help="folder for the S key's PNGs (default: out/captures/)")
+    p.add_argument("--batch", type=int, default=8,
+                   help="images per inference call in the generation worker (default 8)")
+    p.add_argument("--threads", type=int, default=1,
+                   help="onnxruntime intra-op threads (default 1: on 2 cores the other one renders)")
+    p.add_argument("--demo-gif", type=Path, default=None,
+                   help="where the no-display demo goes when no screen is found (default out/demo.gif)")
+
+
+def _error(line: str) -> int:
+    print(line, file=sys.stderr)
+    return 2
+
+
+def load_models(args, show, models_dir: Path, log) -> tuple[dict, str]:
+    """{name: model} for 'latest' and every model a playlist entry names; raises ModelError/LookupError."""
+    from installation.onnx_model import ModelError, load_model
+    from installation.paths import missing_model_message, model_candidates
+
+    if args.model is not None:
+        model = load_model(args.model, args.threads)
+        return {model.name: model}, model.name
+    candidates = model_candidates(models_dir)
+    if not candidates:
+        raise LookupError(missing_model_message(models_dir))
+    models: dict = {}
+    for path in candidates:  # newest valid file is 'latest'; broken ones are named and skipped
+        try:
+            models[path.stem] = load_model(path, args.threads)
+            break
+        except ModelError as exc:
+            log(f"{exc}; skipped")
+    if not models:
+        raise LookupError(f"{models_dir}: none of the {len(candidates)} .onnx files is playable (see above)")
+    latest = next(iter(models))
+    for entry in show.playlist:
+        name = entry.model
+        if name == "latest" or name in models:
+            continue
+        path = models_dir / f"{name}.onnx"
+        try:
+            models[name] = load_model(path, args.threads)
+        except ModelError as exc:
+            log(f"{exc}; that scene plays '{latest}' instead")
+    return models, latest
+
+
+def _write_json(path: Path, data: dict) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    with open(tmp, "w") as f:
+        json.dump(data, f, indent=2)
+        f.write("\n")
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+
+
+def _demo(models: dict, latest: str, show, out: Path) -> int:
+    from installation.render import LoopSpec, loop_frames, write_loop
+    from installation.scenes import walk_for
+    from installation.scenes.layout import parse_colour
+
+    model = models[latest]
+    spec = LoopSpec(seconds=DEMO_SECONDS, fps=15, size_px=256, scale=show.display.scale,
+                    background=parse_colour(show.display.background))
+    write_loop(loop_frames(model, walk_for(show, model.info.z_dim), spec), out, 15,
+               total=spec.frames, progress=False)
+    return 0
+
+
+def run(args) -> int:
+    started = time.monotonic()
+    os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
+    if args.headless:
+        os.environ["SDL_VIDEODRIVER"] = "dummy"
+    from installation.display import display_available, mode_size, open_display, probe_vsync
+    from installation.onnx_model import ModelError
+    from installation.paths import CAPTURES_DIR, DEMO_GIF, MODELS_DIR, SHOWS_DIR
+    from installation.show import ShowError, load_show, resolve_show_path
+
+    if args.size is not None and not re.fullmatch(r"[1-9]\d{1,4}x[1-9]\d{1,4}", args.size):
+        return _error(f"aimoji play: --size {args.size!r} is not WIDTHxHEIGHT such as 1920x1080")
+    if args.seconds is not None and args.seconds <= 0:
+        return _error(f"aimoji play: --seconds {args.seconds} must be positive")
+    show_path = resolve_show_path(args.show, SHOWS_DIR)
+    try:
+        show = load_show(show_path)
+    except ShowError as exc:
+        return _error(str(exc))
+    log = lambda line: print(line, file=sys.stderr, flush=True)  # noqa: E731
+    models_dir = args.models or MODELS_DIR
+    try:
+        models, latest = load_models(args, show, models_dir, log)
+    except (ModelError, LookupError) as exc:
+        return _error(str(exc))
+    if not args.headless and not display_available():
+        out = args.demo_gif or DEMO_GIF
+        print(f"no display here (no DISPLAY/WAYLAND_DISPLAY, no usable /dev/dri or /dev/fb0): "
+              f"wrote a {DEMO_SECONDS:g} s demo of '{latest}' to {out} instead", flush=True)
+        return _demo(models, latest, show, out)
+
+    from installation.player import Player
+
+    fullscreen = show.display.fullscreen and not args.windowed and not args.headless
+    resolution = tuple(int(v) for v in args.size.split("x")) if args.size else show.display.size()
+    size = mode_size(resolution, fullscreen, args.headless)
+    screen, vsync = open_display(size, fullscreen, title=f"AImoji — {show.title}")
+    # Let vsync pace the loop only where flips really arrive at the show's rate.
+    vsync = vsync and probe_vsync(show.display.fps)
+    player = Player(show, models, latest, screen, vsync=vsync, keys=show.display.keys or args.windowed,
+                    fullscreen=fullscreen, captures_dir=args.captures or CAPTURES_DIR,
+                    batch=max(1, args.batch), started_at=started, log=log)
+    stats = player.run(seconds=args.seconds, screenshot=args.screenshot)
+    stats["show_file"] = str(show_path)
+    if args.stats_json is not None:
+        _write_json(args.stats_json, stats)
+    if stats.get("worker_error"):
+        log(f"generation stopped: {stats['worker_error']}")
+    return 0

@@ -1,0 +1,167 @@
+"""The generation worker: a thread that runs the model ahead of the render loop into a bounded buffer.
+
+A scene's plan says what to generate (requests in the order the screen will need them); the worker
+batches them through the model; the render loop only takes what is due. The render loop never waits:
+if the buffer runs dry it repeats the last image and counts a dropped frame.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass
+from typing import Callable, Hashable, Protocol
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Request:
+    key: Hashable       # the scene's name for this image, e.g. frame index or (tile, sample)
+    need_t: float       # walk time at which the render loop first needs the image
+    z: np.ndarray       # [z_dim] float32
+
+
+@dataclass(frozen=True)
+class Frame:
+    key: Hashable
+    need_t: float
+    image: np.ndarray   # [H, W, 3] uint8, colour-calibrated
+
+
+class Plan(Protocol):
+    """What a scene wants generated. Stateful, used by the worker thread only."""
+
+    rate_hz: float      # images per second of walk time the scene consumes
+
+    def next_requests(self, now_t: float, max_n: int, until_t: float = math.inf) -> list[Request]:
+        """Up to max_n requests in need order, none needed after until_t, skipping any that are
+        already useless at walk time now_t."""
+
+
+class FrameBuffer:
+    """Bounded, thread-safe, ordered by need time (the worker produces in that order)."""
+
+    def __init__(self, capacity: int):
+        self.capacity = max(1, capacity)
+        self._items: deque[Frame] = deque()
+        self._cond = threading.Condition()
+
+    def __len__(self) -> int:
+        with self._cond:
+            return len(self._items)
+
+    def space(self) -> int:
+        with self._cond:
+            return self.capacity - len(self._items)
+
+    def wait_for_space(self, timeout_s: float) -> bool:
+        with self._cond:
+            return self._cond.wait_for(lambda: len(self._items) < self.capacity, timeout_s)
+
+    def put(self, frames: list[Frame]) -> None:
+        """Add frames; never blocks (the worker asks for at most `space()` images)."""
+        with self._cond:
+            self._items.extend(frames)
+
+    def take_due(self, t: float) -> list[Frame]:
+        """Pop every frame needed by walk time t (render thread; constant time when nothing is due)."""
+        out = []
+        with self._cond:
+            while self._items and self._items[0].need_t <= t:
+                out.append(self._items.popleft())
+            if out:
+                self._cond.notify_all()
+        return out
+
+    def peek_need_t(self) -> float | None:
+        with self._cond:
+            return self._items[0].need_t if self._items else None
+
+
+def buffer_capacity(rate_hz: float, lead_s: float, batch: int) -> int:
+    """Enough images for lead_s of display plus one batch in flight."""
+    return max(2 * batch, int(rate_hz * lead_s) + batch)
+
+
+class GeneratorWorker(threading.Thread):
+    """Runs `plan` through `model` into `buffer`, at most `batch` images per inference call.
+
+    `now_t()` returns the current walk time (so a worker that fell behind skips ahead instead of
+    producing frames that are already late). `colour` is applied to each small image (calibration).
+    """
+
+    def __init__(self, model, plan: Plan, buffer: FrameBuffer, now_t: Callable[[], float],
+                 batch: int = 4, colour: Callable[[np.ndarray], np.ndarray] | None = None,
+                 name: str = "aimoji-generator"):
+        super().__init__(name=name, daemon=True)
+        self.model, self.plan, self.buffer, self.now_t = model, plan, buffer, now_t
+        self.batch = max(1, batch)
+        self.colour = colour
+        self.generated = 0
+        self.busy_s = 0.0          # time spent inside the model (for the generation-rate benchmark)
+        self.error: str | None = None
+        self._stop = threading.Event()
+        self.paused = threading.Event()
+
+    def stop(self, join_s: float = 0.0) -> None:
+        self._stop.set()
+        if join_s and self.is_alive():
+            self.join(join_s)
+
+    def run(self) -> None:
+        try:
+            while not self._stop.is_set():
+                if self.paused.is_set():
+                    self._stop.wait(0.05)
+                    continue
+                if not self.buffer.wait_for_space(0.05):
+                    continue
+                n = min(self.batch, self.buffer.space())
+                requests = self.plan.next_requests(self.now_t(), n)
+                if not requests:
+                    self._stop.wait(0.005)
+                    continue
+                started = time.perf_counter()
+                images = self.model.generate(np.stack([r.z for r in requests]))
+                self.busy_s += time.perf_counter() - started
+                if self.colour is not None:
+                    images = [self.colour(img) for img in images]
+                self.buffer.put([Frame(r.key, r.need_t, img) for r, img in zip(requests, images)])
+                self.generated += len(requests)
+        except Exception as exc:  # degrade: the render loop keeps showing the last image
+            self.error = f"{type(exc).__name__}: {exc}"
+
+
+def generate_now(model, plan: Plan, t: float, batch: int = 16) -> list[Frame]:
+    """Synchronously generate everything the plan needs up to walk time t (offline rendering)."""
+    frames: list[Frame] = []
+    while True:
+        requests = plan.next_requests(t, batch, until_t=t)
+        if not requests:
+            return frames
+        images = model.generate(np.stack([r.z for r in requests]))
+        frames += [Frame(r.key, r.need_t, img) for r, img in zip(requests, images)]
+
+
+LEAD_S = 0.5  # how far ahead of the screen the worker generates
+
+
+class Pipeline:
+    """One playlist entry running on one model: its view, a worker and the buffer between them."""
+
+    def __init__(self, index: int, model_name: str, model, view, now_t: Callable[[], float],
+                 batch: int, colour=None):
+        self.index, self.model_name, self.view = index, model_name, view
+        self.buffer = FrameBuffer(buffer_capacity(view.plan.rate_hz, LEAD_S, batch))
+        self.worker = GeneratorWorker(model, view.plan, self.buffer, now_t, batch=batch, colour=colour)
+        self.worker.start()
+
+    def pump(self, t: float, half_frame_s: float) -> None:
+        """Hand the view every frame due by walk time t (render thread)."""
+        self.view.accept(self.buffer.take_due(t + half_frame_s))
+
+    def stop(self) -> None:
+        self.worker.stop()

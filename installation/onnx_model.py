@@ -1,0 +1,96 @@
+"""Open an exported generator with onnxruntime: read its contract metadata, generate uint8 images.
+
+Thread counts are set deliberately: the gallery PC has 2 cores and the render loop needs one of them,
+so inference gets one intra-op thread by default (measured in benchmarks/player.py).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from installation.model_contract import ContractError, ModelInfo, check_shapes, parse_metadata
+
+DEFAULT_INTRA_OP_THREADS = 1
+
+
+class ModelError(ValueError):
+    """A model file cannot be played; str() is one line naming the file and the problem."""
+
+
+def to_uint8(batch: np.ndarray, output_range: tuple[float, float]) -> np.ndarray:
+    """[B, C, H, W] floats in output_range -> [B, H, W, 3] uint8 (grey models repeated to RGB)."""
+    lo, hi = output_range
+    scaled = (batch - lo) * (255.0 / (hi - lo))
+    img = np.clip(scaled + 0.5, 0, 255).astype(np.uint8).transpose(0, 2, 3, 1)
+    if img.shape[3] == 1:
+        img = np.repeat(img, 3, axis=3)
+    return np.ascontiguousarray(img)
+
+
+@dataclass
+class OnnxGenerator:
+    """A loaded generator: `generate(z)` with z [B, z_dim] float32 -> [B, H, W, 3] uint8."""
+    path: Path
+    info: ModelInfo
+    session: object
+    input_name: str
+    batch_fixed: int | None  # the graph's batch size if it is not dynamic
+
+    @property
+    def name(self) -> str:
+        return self.path.stem
+
+    def generate(self, z: np.ndarray) -> np.ndarray:
+        z = np.ascontiguousarray(z, dtype=np.float32)
+        if self.batch_fixed is not None and len(z) != self.batch_fixed:
+            parts = [self._run(z[i:i + self.batch_fixed]) for i in range(0, len(z), self.batch_fixed)]
+            return np.concatenate(parts)[:len(z)]
+        return self._run(z)
+
+    def _run(self, z: np.ndarray) -> np.ndarray:
+        n = len(z)
+        if self.batch_fixed is not None and n < self.batch_fixed:
+            z = np.concatenate([z, np.zeros((self.batch_fixed - n, z.shape[1]), np.float32)])
+        out = self.session.run(None, {self.input_name: z})[0]
+        return to_uint8(out[:n], self.info.output_range)
+
+
+def load_model(path: Path | str, intra_op_threads: int = DEFAULT_INTRA_OP_THREADS) -> OnnxGenerator:
+    """Open, check against the contract and warm up (first run allocates); raises ModelError."""
+    import onnxruntime as ort
+
+    path = Path(path)
+    if not path.is_file():
+        raise ModelError(f"{path}: model file not found")
+    opts = ort.SessionOptions()
+    opts.intra_op_num_threads = intra_op_threads
+    opts.inter_op_num_threads = 1
+    opts.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+    opts.log_severity_level = 3  # ORT's warnings are for developers, not for the gallery log
+    try:
+        session = ort.InferenceSession(str(path), sess_options=opts, providers=["CPUExecutionProvider"])
+    except Exception as exc:  # ORT raises several private exception types for bad files
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise ModelError(f"{path}: not a loadable ONNX model ({first[:200]})") from None
+    try:
+        info = parse_metadata(dict(session.get_modelmeta().custom_metadata_map))
+        inputs, outputs = session.get_inputs(), session.get_outputs()
+        if len(inputs) != 1:
+            raise ContractError(f"expected one input (z), graph has {len(inputs)}")
+        check_shapes(info, list(inputs[0].shape), list(outputs[0].shape))
+    except ContractError as exc:
+        raise ModelError(f"{path}: {exc}") from None
+    batch = inputs[0].shape[0]
+    model = OnnxGenerator(path=path, info=info, session=session, input_name=inputs[0].name,
+                          batch_fixed=batch if isinstance(batch, int) and batch > 0 else None)
+    try:
+        probe = model.generate(np.zeros((1, info.z_dim), np.float32))
+    except Exception as exc:
+        raise ModelError(f"{path}: inference failed ({str(exc).splitlines()[0][:200]})") from None
+    want = (1, info.image_size, info.image_size, 3)
+    if probe.shape != want:
+        raise ModelError(f"{path}: output shape {probe.shape} does not match metadata {want}")
+    return model

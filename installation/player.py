@@ -1,0 +1,286 @@
+"""The player loop: a fixed frame rate on a monotonic clock; generation runs in a worker thread.
+
+Order each frame: commands → events → schedule/hand-over → draw → (wait) → flip → count. Other
+threads talk to the loop only through `post()` (hot reload, quit) and read it through `snapshot()`
+(health file, systemd watchdog).
+"""
+
+from __future__ import annotations
+
+import math
+import queue
+import threading
+import time
+from collections import deque
+from pathlib import Path
+
+from installation.generator import Pipeline
+from installation.messages import ModelReady, Quit, Rejected, ShowReady
+from installation.pacing import FrameStats, Pacer, VsyncPacer, aligned_start, measured_fps
+from installation.scenes import SceneUnavailable, make_view
+from installation.schedule import schedule_hook
+
+START_LEAD_S = 0.05   # frame 0 is due this long after the loop starts
+
+
+class Player:
+    def __init__(self, show, models: dict, latest: str, screen, *, vsync: bool = False,
+                 schedule=None, calibration=None, captures_dir: Path | None = None,
+                 keys: bool = False, fullscreen: bool = False, batch: int = 8, clock=time.monotonic, wall=time.time,
+                 started_at: float | None = None, log=print):
+        self.show, self.models, self.latest = show, dict(models), latest
+        self.screen, self.vsync, self.keys, self.fullscreen = screen, vsync, keys, fullscreen
+        self._custom_schedule = schedule
+        self.schedule = schedule or schedule_hook(show)
+        self._showing: tuple[int | None, float] = (None, -math.inf)  # cached (index, until)
+        self.calibration, self.captures_dir, self.batch = calibration, captures_dir, batch
+        self.clock, self.log = clock, log
+        self.started_at = clock() if started_at is None else started_at
+        self.wall_offset = wall() - clock()   # walk time = monotonic + offset = epoch seconds
+        self.inbox: queue.SimpleQueue = queue.SimpleQueue()
+        self.stats = FrameStats()
+        self.current: Pipeline | None = None
+        self.pending: Pipeline | None = None
+        self.fade_from = None
+        self.fade_started = 0.0
+        self.unavailable: set[int] = set()
+        self.closed = False
+        self.running = True
+        self.generated_done = 0
+        self.model_swaps = 0
+        self.rejected_files = 0
+        self._shown_times: deque = deque(maxlen=121)
+        self._lock = threading.Lock()
+        self._snap: dict = {}
+        self._publish(None)
+
+    # ---- called from other threads -------------------------------------------------------------
+    def post(self, message) -> None:
+        """Queue a ModelReady / ShowReady / Rejected / Quit; applied between frames."""
+        self.inbox.put(message)
+
+    def snapshot(self) -> dict:
+        with self._lock:
+            return dict(self._snap)
+
+    # ---- the loop ------------------------------------------------------------------------------
+    def run(self, seconds: float | None = None, screenshot: Path | None = None) -> dict:
+        import pygame
+
+        from installation.player_io import handle_events, present, save_capture
+
+        period = 1.0 / self.show.display.fps
+        start = aligned_start(self.clock(), self.wall_offset, self.show.display.fps, START_LEAD_S)
+        pacer = VsyncPacer(self.show.display.fps, start - period) if self.vsync else \
+            Pacer(self.show.display.fps, start)
+        end = None if seconds is None else self.clock() + seconds
+        try:
+            while self.running and (end is None or self.clock() < end):
+                work_start = self.clock()
+                t = pacer.due() + self.wall_offset
+                self._drain_inbox()
+                if self.show.display.fps != pacer.fps:  # a new show with another frame rate
+                    period = 1.0 / self.show.display.fps
+                    pacer = Pacer(self.show.display.fps, self.clock() + period)
+                    t = pacer.due() + self.wall_offset
+                handle_events(self, pygame)
+                fresh = self._frame(t, period)
+                present(self)
+                work_ms = (self.clock() - work_start) * 1000.0
+                wait = pacer.sleep_s(self.clock())
+                if wait > 0:
+                    time.sleep(wait)
+                pygame.display.flip()
+                shown = self.clock()
+                dropped = pacer.advance(shown)
+                self._shown_times.append(shown)
+                counting = self.stats.first_frame_s is not None and not self.closed
+                if fresh and self.stats.first_frame_s is None:
+                    self.stats.first_frame_s = shown - self.started_at
+                self.stats.record(work_ms, dropped if counting else 0,
+                                  dry=counting and not fresh)
+                self._publish(shown)
+            if screenshot is not None:
+                save_capture(self, screenshot)
+        finally:
+            for p in (self.current, self.pending):
+                if p is not None:
+                    p.stop()
+        return self.stats_dict()
+
+    def _scene_at(self, t: float) -> int | None:
+        """The schedule's answer, asked again only when the previous one runs out."""
+        if t >= self._showing[1]:
+            self._showing = self.schedule(t)
+        return self._showing[0]
+
+    def _frame(self, t: float, period: float) -> bool:
+        """Schedule, hand over, draw; returns whether the frame shows a fresh image."""
+        index = self._scene_at(t)
+        self.closed = index is None
+        dim = self.closed and self.show.outside_hours.action == "dim"
+        if self.closed and not dim:
+            for p in (self.current, self.pending):
+                if p is not None:
+                    self._retire(p)
+            self.current = self.pending = None
+            self.canvas().fill((0, 0, 0))
+            return False
+        if dim:  # outside hours, 'dim': the first scene keeps walking, darkened
+            index = 0
+        model_name = self._model_for(index)
+        target = self.pending or self.current
+        if target is None or target.index != index or target.model_name != model_name:
+            self._start(index, model_name)
+        if self.pending is not None:
+            self.pending.pump(t, period / 2)
+            if self.pending.view.ready(t):
+                self._hand_over()
+        if self.current is None:
+            return False
+        self.current.pump(t, period / 2)
+        canvas = self.canvas()
+        if dim or self.fade_from is not None:
+            # Repaint the margins too, or the overlay below would compound frame after frame.
+            self.current.view.invalidate()
+        fresh = self.current.view.draw(canvas, t)
+        self._draw_fade(canvas)
+        if dim:
+            import pygame
+            level = round(255 * self.show.outside_hours.dim_level)
+            canvas.fill((level, level, level), special_flags=pygame.BLEND_RGB_MULT)
+        return fresh
+
+    def _model_for(self, index: int) -> str:
+        wanted = self.show.playlist[index].model
+        return wanted if wanted in self.models else self.latest
+
+    def _start(self, index: int, model_name: str) -> None:
+        if self.pending is not None:
+            self._retire(self.pending)
+            self.pending = None
+        if index in self.unavailable:
+            return
+        model = self.models[model_name]
+        try:
+            view = make_view(self.show.playlist[index], self.show, model.info, self.show.display.fps)
+        except SceneUnavailable as exc:
+            self.unavailable.add(index)
+            self.log(f"playlist entry {index + 1}: {exc}; skipping it")
+            return
+        colour = self.calibration.apply_colour if self.calibration is not None else None
+        self.pending = Pipeline(index, model_name, model, view, lambda: self.clock() + self.wall_offset,
+                                self.batch, colour)
+
+    def _hand_over(self) -> None:
+        """Swap the pending pipeline in atomically; fade from the last image of the old one."""
+        old, self.current, self.pending = self.current, self.pending, None
+        if old is not None:
+            if old.model_name != self.current.model_name:
+                self.model_swaps += 1
+            self._retire(old)
+        crossfade_s = self.show.transitions.crossfade_s
+        if crossfade_s > 0 and (old is not None or self.stats.frames > 0):
+            self.fade_from = self.canvas().copy()
+            self.fade_started = self.clock()
+        self.canvas().fill(self._background())
+        self.current.view.invalidate()
+
+    def _retire(self, p: Pipeline) -> None:
+        p.stop()
+        self.generated_done += p.worker.generated
+
+    def _draw_fade(self, canvas) -> None:
+        if self.fade_from is None:
+            return
+        progress = (self.clock() - self.fade_started) / max(self.show.transitions.crossfade_s, 1e-6)
+        if progress >= 1:
+            self.fade_from = None
+            return
+        self.fade_from.set_alpha(round(255 * (1 - progress)))
+        canvas.blit(self.fade_from, (0, 0))
+
+    def _background(self) -> tuple[int, int, int]:
+        from installation.scenes.layout import parse_colour
+        return parse_colour(self.show.display.background)
+
+    def canvas(self):
+        """Where scenes draw: the screen itself, or an off-screen surface when a calibration
+        places the picture with geometry (see player_io.present)."""
+        return self.screen if self.calibration is None else self._calibration_canvas()
+
+    def _calibration_canvas(self):
+        import pygame
+        if getattr(self, "_cal_canvas", None) is None or self._cal_canvas.get_size() != self.screen.get_size():
+            self._cal_canvas = pygame.Surface(self.screen.get_size()).convert()
+        return self._cal_canvas
+
+    # ---- commands from other threads -----------------------------------------------------------
+    def _drain_inbox(self) -> None:
+        while True:
+            try:
+                msg = self.inbox.get_nowait()
+            except queue.Empty:
+                return
+            if isinstance(msg, Quit):
+                self.running = False
+            elif isinstance(msg, ModelReady):
+                self.models[msg.name] = msg.model
+                self.latest = msg.name   # the newest arrival is what 'latest' scenes show
+            elif isinstance(msg, ShowReady):
+                self.show = msg.show
+                self.schedule = self._custom_schedule or schedule_hook(msg.show)
+                self._showing = (None, -math.inf)
+                self.unavailable.clear()
+                if self.current is not None:
+                    self.current.index = -1  # forces a hand-over (with crossfade) to the new show
+            elif isinstance(msg, Rejected):
+                self.rejected_files += 1
+                self.log(f"{msg.path}: rejected ({msg.reason}); still playing the previous one")
+
+    # ---- statistics ----------------------------------------------------------------------------
+    def generated(self) -> int:
+        live = sum(p.worker.generated for p in (self.current, self.pending) if p is not None)
+        return self.generated_done + live
+
+    def _publish(self, shown: float | None) -> None:
+        cur = self.current
+        snap = {
+            "uptime_s": round(self.clock() - self.started_at, 3),
+            "fps": round(measured_fps(self._shown_times), 2),
+            "fps_target": self.show.display.fps,
+            "frames": self.stats.frames,
+            "dropped_frames": self.stats.dropped_frames,
+            "generated": self.generated(),
+            "model": cur.model_name if cur else None,
+            "scene": cur.view.name if cur else ("closed" if self.closed else None),
+            "show": self.show.title,
+            "state": "closed" if self.closed else ("playing" if cur else "starting"),
+            "last_frame_monotonic": shown,
+            "model_swaps": self.model_swaps,
+            "rejected_files": self.rejected_files,
+            "stale_tiles": cur.view.stale_tiles if cur else 0,
+            "worker_error": cur.worker.error if cur else None,
+        }
+        with self._lock:
+            self._snap = snap
+
+    def stats_dict(self) -> dict:
+        s = self.snapshot()
+        return {
+            "frames": self.stats.frames,
+            "dropped_frames": self.stats.dropped_frames,
+            "fps_target": self.show.display.fps,
+            "frame_ms_p50": round(self.stats.p50_ms(), 3),
+            "frame_ms_p99": round(self.stats.p99_ms(), 3),
+            "first_frame_s": None if self.stats.first_frame_s is None else round(self.stats.first_frame_s, 3),
+            "generated": self.generated(),
+            "model": s["model"],
+            "scene": s["scene"],
+            "model_swaps": self.model_swaps,
+            "rejected_files": self.rejected_files,
+            "dry_frames": self.stats.dry_frames,
+            "fps_measured": s["fps"],
+            "uptime_s": s["uptime_s"],
+            "worker_error": s["worker_error"],
+        }

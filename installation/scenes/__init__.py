@@ -1,0 +1,59 @@
+"""Scenes the player can show: pure plans and selectors (morph.py, grid.py, layout.py) and thin
+pygame views (views.py). `make_view` builds the view for one playlist entry."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from installation.scenes.base import SceneUnavailable, SceneView
+from installation.walk import WalkParams
+
+
+def walk_for(show, z_dim: int) -> WalkParams:
+    """The show's walk for a model with z_dim latent dimensions."""
+    return WalkParams(seed=show.seed, z_dim=z_dim, keyframe_s=show.walk.keyframe_s,
+                      speed=show.walk.speed, wander=show.walk.wander)
+
+
+def mood_steer(mood: str | None, info):
+    """A z -> z function keeping the walk inside `mood`'s region, or None (no mood asked).
+    Raises SceneUnavailable when the model has no region for that mood."""
+    if mood is None:
+        return None
+    from installation.moods import MoodsError, parse_moods, steer
+    try:
+        regions = parse_moods(info.moods, info.z_dim)
+    except MoodsError as exc:
+        raise SceneUnavailable(str(exc)) from None
+    if mood not in regions:
+        raise SceneUnavailable(f"this model has no region for mood '{mood}'")
+    region = regions[mood]
+    # Rotate just far enough that a typical z (90 degrees off) lands inside the region's median cone.
+    strength = min(1.0, max(0.0, 1.0 - math.acos(region.radius_cos) / (math.pi / 2)))
+    return lambda z: steer(z, region, strength).astype(np.float32)
+
+
+def make_view(entry, show, info, fps: float, walk: WalkParams | None = None) -> SceneView:
+    """The view for playlist entry `entry` (a show.Scene) with a model described by `info`
+    (model_contract.ModelInfo). Raises SceneUnavailable for a scene this player cannot build."""
+    from installation.scenes.grid import GridPlan
+    from installation.scenes.layout import parse_colour
+    from installation.scenes.morph import MorphPlan
+    from installation.scenes.views import GridView, MorphView
+
+    walk = walk or walk_for(show, info.z_dim)
+    background = parse_colour(show.display.background)
+    steer = mood_steer(getattr(entry, "mood", None), info)
+    if entry.scene == "morph":
+        return MorphView(MorphPlan(walk, fps, steer=steer), info.image_size, show.display.scale, background)
+    if entry.scene == "grid":
+        plan = GridPlan(walk, entry.cols * entry.rows, entry.tile_fps, steer=steer)
+        return GridView(plan, entry.cols, entry.rows, info.image_size, show.display.scale, background)
+    # 'evolution' plugs in here: a SceneView whose plan is None and whose frames come from
+    # info.timelapse (see scenes/base.py).
+    raise SceneUnavailable(f"scene '{entry.scene}' is not available in this player yet")
+
+
+__all__ = ["SceneUnavailable", "SceneView", "make_view", "mood_steer", "walk_for"]

@@ -75,7 +75,7 @@ class DisplayPower:
         try:
             done = self._run(list(command), capture_output=True, text=True, timeout=self.timeout_s)
         except subprocess.TimeoutExpired:
-            log.error("display command timed out after %.0f s: %s", self.timeout_s, " ".join(command))
+            log.error("display command timed out after %g s: %s", self.timeout_s, " ".join(command))
             return
         except OSError as exc:
             log.error("display command cannot run: %s: %s", " ".join(command), exc.strerror)

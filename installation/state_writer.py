@@ -24,22 +24,22 @@ class StateWriter(threading.Thread):
         self.path = Path(path) if path is not None else health.state_path_for_writing()
         self.every_s = every_s
         self.errors = errors if errors is not None else logs.recent_errors.snapshot
-        self._stop = threading.Event()
+        self._quit = threading.Event()
 
     def write_once(self) -> None:
         state = health.build_state(self.snapshot(), time.time(), time.monotonic(), os.getpid(), self.errors())
         health.write_json_atomic(self.path, state)
 
     def run(self) -> None:
-        while not self._stop.is_set():
+        while not self._quit.is_set():
             try:
                 self.write_once()
             except Exception as exc:  # noqa: BLE001 - health reporting must never take the show down
                 log.warning("cannot write state file %s: %s", self.path, exc)
-            self._stop.wait(self.every_s)
+            self._quit.wait(self.every_s)
 
     def stop(self, remove: bool = True) -> None:
-        self._stop.set()
+        self._quit.set()
         if self.is_alive() and threading.current_thread() is not self:
             self.join(timeout=2.0)  # so a last write cannot recreate the file after we remove it
         if remove:

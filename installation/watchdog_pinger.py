@@ -66,12 +66,12 @@ class WatchdogPinger(threading.Thread):
             watchdog_s = sdnotify.watchdog_interval_s(environ)
         self.interval_s = watchdog_s / 4 if watchdog_s else NO_WATCHDOG_POLL_S
         self.stale_s = watchdog_s / 2 if watchdog_s else DEFAULT_STALE_S
-        self._stop = threading.Event()
+        self._quit = threading.Event()
 
     def run(self) -> None:
         ready, status = False, None
         pid = os.getpid()
-        while not self._stop.is_set():
+        while not self._quit.is_set():
             try:
                 snap = self.snapshot()
             except Exception:  # noqa: BLE001 - a broken snapshot means no ping, which is the right answer
@@ -79,7 +79,7 @@ class WatchdogPinger(threading.Thread):
             message, ready, status = notify_message(snap, self.clock(), self.stale_s, ready, status, pid)
             if message:
                 self.notify(message)
-            self._stop.wait(self.interval_s)
+            self._quit.wait(self.interval_s)
 
     def stop(self) -> None:
-        self._stop.set()
+        self._quit.set()

@@ -1,0 +1,108 @@
+"""`aimoji install-service`: install the systemd units, user and folders that run the player unattended."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from installation import service_plan as sp
+from installation.health import write_text_atomic
+
+TEMPLATES = Path(__file__).resolve().parents[2] / "systemd"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--user", default="aimoji", metavar="NAME",
+                        help="unprivileged system user the player runs as; created if missing "
+                             "(default: %(default)s)")
+    parser.add_argument("--display", choices=sp.DISPLAYS, default="kms",
+                        help="kms: straight to the screen, no desktop (default); cage: Wayland kiosk "
+                             "(apt install cage xwayland); x11: inside a desktop session that logs the "
+                             "user in automatically. docs/operations.md helps choose")
+    parser.add_argument("--prefix", default="/", metavar="DIR",
+                        help="install root (default: /). Any other folder only receives the files, "
+                             "for staging or inspection; no user is created and systemctl is not run")
+    parser.add_argument("--app-dir", default=str(TEMPLATES.parent), metavar="DIR",
+                        help="project folder with show_configs/ and exported_models/, the service's "
+                             "working directory (default: this checkout, %(default)s)")
+    parser.add_argument("--aimoji", default=_default_aimoji(), metavar="PATH",
+                        help="the aimoji program the service starts (default: %(default)s)")
+    parser.add_argument("--dry-run", action="store_true", help="print the plan; change nothing")
+    parser.epilog = ("example: sudo .venv/bin/aimoji install-service --display kms && sudo reboot\n"
+                     "then: systemctl status aimoji; journalctl -u aimoji -f; aimoji status")
+
+
+def _default_aimoji() -> str:
+    beside = Path(sys.executable).with_name("aimoji")  # not resolved: keep the venv's own path
+    return str(beside) if beside.exists() else (shutil.which("aimoji") or str(beside))
+
+
+def _systemd_version() -> int:
+    try:
+        out = subprocess.run(["systemctl", "--version"], capture_output=True, text=True, timeout=10)
+    except (OSError, subprocess.TimeoutExpired):
+        return 0
+    return sp.parse_systemd_version(out.stdout)
+
+
+def _templates() -> dict[str, str]:
+    return {p.name: p.read_text(encoding="utf-8") for p in TEMPLATES.iterdir() if p.is_file()}
+
+
+def run(args: argparse.Namespace) -> int:
+    root = Path(args.prefix)
+    staging = root.resolve() != Path("/")
+    opts = sp.Options(user=args.user, display=args.display, aimoji=args.aimoji,
+                      app_dir=str(Path(args.app_dir).resolve()), cage=shutil.which("cage") or "/usr/bin/cage")
+    known = [sp.SYSTEM_UNIT, sp.USER_UNIT, sp.AUTOSTART, sp.LIGHTDM_CONF,
+             sp.DROPIN_DIR / "display.conf", sp.DROPIN_DIR / "backoff.conf", sp.DROPIN_DIR / "home.conf"]
+    existing = {p for p in known if (root / p).exists()}
+    try:
+        steps = sp.plan(opts, _templates(), _systemd_version(), existing, (root / "etc/lightdm").is_dir())
+    except (sp.PlanError, KeyError, OSError) as exc:
+        print(f"aimoji install-service: {exc}", file=sys.stderr)
+        return 2
+    for warning in _warnings(opts):
+        print(f"warning: {warning}", file=sys.stderr)
+    if args.dry_run:
+        print(f"plan for --display {opts.display} --user {opts.user} (nothing changed):")
+        for step in steps:
+            print("  " + sp.format_step(step, str(root)))
+        return 0
+    if not staging and os.geteuid() != 0:
+        print("aimoji install-service: needs root to write /etc (run it with sudo), or use --dry-run",
+              file=sys.stderr)
+        return 2
+    for step in steps:
+        print(sp.format_step(step, str(root)))
+        if isinstance(step, sp.Write):
+            write_text_atomic(root / step.path, step.text, mode=0o644)
+        elif isinstance(step, sp.Remove):
+            (root / step.path).unlink(missing_ok=True)
+        elif staging:
+            print("        (skipped: staging under --prefix)")
+        else:
+            done = subprocess.run(list(step.argv))
+            if done.returncode != 0:
+                print(f"aimoji install-service: '{' '.join(step.argv)}' failed (exit {done.returncode})",
+                      file=sys.stderr)
+                return 1
+    if not staging:
+        print("installed. Start now with 'systemctl start aimoji' (x11: log in again), or reboot.")
+    return 0
+
+
+def _warnings(opts: sp.Options) -> list[str]:
+    out = []
+    if not Path(opts.aimoji).exists():
+        out.append(f"{opts.aimoji} does not exist yet; the service will fail until it does")
+    if opts.display == "cage" and not shutil.which("cage"):
+        out.append("cage is not installed: apt install cage xwayland")
+    if opts.app_dir.startswith(sp.HOME_ROOTS):
+        out.append(f"{opts.app_dir} is in a home folder: the user '{opts.user}' must be able to read it "
+                   "(a copy in /opt/aimoji avoids that)")
+    return out

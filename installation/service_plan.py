@@ -1,0 +1,160 @@
+"""What `aimoji install-service` does, as a list of steps: files to write or remove, commands to run.
+
+Pure: takes the options, the unit templates (systemd/*) and facts about the machine, returns steps.
+The command prints the plan (--dry-run) or carries it out.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import PurePosixPath as P
+
+DISPLAYS = ("kms", "cage", "x11")
+USER_NAME = re.compile(r"^[a-z_][a-z0-9_-]{0,30}$")
+BACKOFF_MIN_SYSTEMD = 254  # RestartSteps= / RestartMaxDelaySec= appeared in systemd 254
+
+SYSTEM_UNIT = P("etc/systemd/system/aimoji.service")
+DROPIN_DIR = P("etc/systemd/system/aimoji.service.d")
+USER_UNIT = P("etc/systemd/user/aimoji.service")
+AUTOSTART = P("etc/xdg/autostart/aimoji.desktop")
+LIGHTDM_CONF = P("etc/lightdm/lightdm.conf.d/50-aimoji-autologin.conf")
+SYSUSERS = P("etc/sysusers.d/aimoji.conf")
+TMPFILES = P("etc/tmpfiles.d/aimoji.conf")
+HOME_ROOTS = ("/home/", "/root/", "/run/user/")
+
+
+@dataclass(frozen=True)
+class Options:
+    user: str = "aimoji"
+    display: str = "kms"
+    aimoji: str = "/opt/aimoji/.venv/bin/aimoji"  # the console script ExecStart runs
+    app_dir: str = "/opt/aimoji"  # project folder: show_configs/, exported_models/
+    cage: str = "/usr/bin/cage"
+
+
+@dataclass(frozen=True)
+class Write:
+    path: P  # relative to the install root
+    text: str
+    why: str
+
+
+@dataclass(frozen=True)
+class Remove:
+    path: P
+    why: str
+
+
+@dataclass(frozen=True)
+class Run:
+    argv: tuple[str, ...]
+    why: str
+
+
+Step = Write | Remove | Run
+
+
+class PlanError(ValueError):
+    """Options that cannot make a working installation; one line for the technician."""
+
+
+def render(template: str, values: dict[str, str]) -> str:
+    """Fill @NAME@ placeholders; every placeholder must have a value."""
+    out = re.sub(r"@([A-Z_]+)@", lambda m: values.get(m.group(1), m.group(0)), template)
+    left = sorted(set(re.findall(r"@([A-Z_]+)@", out)))
+    if left:
+        raise PlanError(f"template placeholders without a value: {', '.join(left)}")
+    return out
+
+
+def check_options(opts: Options) -> None:
+    if opts.display not in DISPLAYS:
+        raise PlanError(f"--display {opts.display!r}: choose one of {', '.join(DISPLAYS)}")
+    if not USER_NAME.match(opts.user) or opts.user == "root":
+        raise PlanError(f"--user {opts.user!r}: a system user name such as 'aimoji' (not root)")
+    for name, value in (("aimoji", opts.aimoji), ("app dir", opts.app_dir), ("cage", opts.cage)):
+        if not value.startswith("/") or any(c.isspace() for c in value):
+            raise PlanError(f"{name} path {value!r} must be absolute and without spaces")
+
+
+def _home_dropin(opts: Options) -> str | None:
+    """ProtectHome= hides /home; if the player lives there, bind its folders back in, read-only."""
+    paths = sorted({p for p in (opts.app_dir, str(P(opts.aimoji).parent.parent)) if p.startswith(HOME_ROOTS)})
+    if not paths:
+        return None
+    return ("# The player is installed under a home folder, which ProtectHome= would hide.\n"
+            "[Service]\nProtectHome=tmpfs\n" + "".join(f"BindReadOnlyPaths={p}\n" for p in paths))
+
+
+def plan(opts: Options, templates: dict[str, str], systemd_version: int, existing: set[P],
+         has_lightdm: bool) -> list[Step]:
+    """Steps for the chosen display variant. `templates`: file name in systemd/ -> text;
+    `existing`: which of the paths above are already installed (to remove another variant's files)."""
+    check_options(opts)
+    values = {"USER": opts.user, "AIMOJI": opts.aimoji, "APP_DIR": opts.app_dir, "CAGE": opts.cage,
+              "SHELL": "/bin/bash" if opts.display == "x11" else "/usr/sbin/nologin"}
+    steps: list[Step] = [
+        Write(SYSUSERS, render(templates["sysusers.conf"], values), f"system user '{opts.user}' and its groups"),
+        Write(TMPFILES, render(templates["tmpfiles.conf"], values), "its home and captures folder"),
+    ]
+    if opts.display == "x11":
+        steps += [
+            Write(USER_UNIT, render(templates["aimoji-x11.service"], values), "user service for the X11 session"),
+            Write(AUTOSTART, render(templates["aimoji.desktop"], values), "starts it when the session starts"),
+        ]
+        if has_lightdm:
+            steps.append(Write(LIGHTDM_CONF, render(templates["lightdm-autologin.conf"], values),
+                               f"LightDM logs '{opts.user}' in automatically"))
+        stale = [SYSTEM_UNIT, DROPIN_DIR / "display.conf", DROPIN_DIR / "backoff.conf", DROPIN_DIR / "home.conf"]
+    else:
+        steps += [
+            Write(SYSTEM_UNIT, render(templates["aimoji.service"], values), "the hardened system service"),
+            Write(DROPIN_DIR / "display.conf", render(templates[f"{opts.display}.conf"], values),
+                  f"display: {opts.display}"),
+        ]
+        if systemd_version >= BACKOFF_MIN_SYSTEMD:
+            steps.append(Write(DROPIN_DIR / "backoff.conf", templates["backoff.conf"],
+                               f"exponential restart back-off (systemd {systemd_version})"))
+        home = _home_dropin(opts)
+        if home:
+            steps.append(Write(DROPIN_DIR / "home.conf", home, "player lives under /home: bind it in"))
+        stale = [USER_UNIT, AUTOSTART, LIGHTDM_CONF]
+        if systemd_version < BACKOFF_MIN_SYSTEMD:
+            stale.append(DROPIN_DIR / "backoff.conf")
+        if not home:
+            stale.append(DROPIN_DIR / "home.conf")
+    if opts.display == "x11" and SYSTEM_UNIT in existing:
+        steps.append(Run(("systemctl", "disable", "aimoji.service"), "no system service in this variant"))
+    if opts.display != "x11" and USER_UNIT in existing:
+        steps.append(Run(("systemctl", "--global", "disable", "aimoji.service"), "no session service now"))
+    steps += [Remove(p, "left from another variant") for p in stale if p in existing]
+    steps += [
+        Run(("systemd-sysusers", "/" + str(SYSUSERS)), "create the user"),
+        Run(("systemd-tmpfiles", "--create", "/" + str(TMPFILES)), "create its folders"),
+        Run(("systemctl", "daemon-reload"), "make systemd read the new units"),
+    ]
+    if opts.display == "x11":
+        steps.append(Run(("systemctl", "--global", "enable", "aimoji.service"), "start with the session"))
+    else:
+        steps += [
+            Run(("systemctl", "enable", "aimoji.service"), "start at boot"),
+            Run(("systemctl", "set-default", "multi-user.target"),
+                "boot without a desktop, which would hold the screen (undo: set-default graphical.target)"),
+        ]
+    return steps
+
+
+def format_step(step: Step, root: str = "/") -> str:
+    base = root.rstrip("/")
+    if isinstance(step, Write):
+        return f"write   {base}/{step.path}   # {step.why}"
+    if isinstance(step, Remove):
+        return f"remove  {base}/{step.path}   # {step.why}"
+    return f"run     {' '.join(step.argv)}   # {step.why}"
+
+
+def parse_systemd_version(text: str) -> int:
+    """'systemd 252 (252.39-1~deb12u2)' -> 252; 0 if unknown."""
+    m = re.match(r"systemd (\d+)", text.strip())
+    return int(m.group(1)) if m else 0

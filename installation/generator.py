@@ -103,26 +103,26 @@ class GeneratorWorker(threading.Thread):
         self.generated = 0
         self.busy_s = 0.0          # time spent inside the model (for the generation-rate benchmark)
         self.error: str | None = None
-        self._stop = threading.Event()
+        self._halt = threading.Event()
         self.paused = threading.Event()
 
     def stop(self, join_s: float = 0.0) -> None:
-        self._stop.set()
+        self._halt.set()
         if join_s and self.is_alive():
             self.join(join_s)
 
     def run(self) -> None:
         try:
-            while not self._stop.is_set():
+            while not self._halt.is_set():
                 if self.paused.is_set():
-                    self._stop.wait(0.05)
+                    self._halt.wait(0.05)
                     continue
                 if not self.buffer.wait_for_space(0.05):
                     continue
                 n = min(self.batch, self.buffer.space())
                 requests = self.plan.next_requests(self.now_t(), n)
                 if not requests:
-                    self._stop.wait(0.005)
+                    self._halt.wait(0.005)
                     continue
                 started = time.perf_counter()
                 images = self.model.generate(np.stack([r.z for r in requests]))

@@ -94,3 +94,12 @@ def load_model(path: Path | str, intra_op_threads: int = DEFAULT_INTRA_OP_THREAD
     if probe.shape != want:
         raise ModelError(f"{path}: output shape {probe.shape} does not match metadata {want}")
     return model
+
+
+def as_generator(model) -> OnnxGenerator:
+    """Accept an OnnxGenerator, or any loaded model object with the same fields (path, info,
+    session, input_name, batch_fixed), e.g. model_validation.ValidatedModel from hot reload."""
+    if isinstance(model, OnnxGenerator):
+        return model
+    return OnnxGenerator(path=Path(model.path), info=model.info, session=model.session,
+                         input_name=model.input_name, batch_fixed=getattr(model, "batch_fixed", None))

@@ -225,7 +225,8 @@ class Player:
             if isinstance(msg, Quit):
                 self.running = False
             elif isinstance(msg, ModelReady):
-                self.models[msg.name] = msg.model
+                from installation.onnx_model import as_generator
+                self.models[msg.name] = as_generator(msg.model)
                 self.latest = msg.name   # the newest arrival is what 'latest' scenes show
             elif isinstance(msg, ShowReady):
                 self.show = msg.show

@@ -3,6 +3,7 @@ contract metadata (tests may use torch; installation/ never does), and a short s
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import pytest
@@ -43,9 +44,11 @@ def export_tiny_generator(path: Path, z_dim: int = Z_DIM, image_px: int = IMAGE_
             if isinstance(m, nn.ConvTranspose2d):
                 m.weight.normal_(0, 0.3)
     tmp = path.with_suffix(".tmp.onnx")
-    torch.onnx.export(Generator(), (torch.randn(2, z_dim),), str(tmp), input_names=["z"],
-                      output_names=["image"], dynamic_axes={"z": {0: "batch"}, "image": {0: "batch"}},
-                      dynamo=False)
+    with warnings.catch_warnings():  # the TorchScript exporter is deprecated but fast (torch is pinned)
+        warnings.simplefilter("ignore", DeprecationWarning)
+        torch.onnx.export(Generator(), (torch.randn(2, z_dim),), str(tmp), input_names=["z"],
+                          output_names=["image"], dynamic_axes={"z": {0: "batch"}, "image": {0: "batch"}},
+                          dynamo=False)
     model = onnx.load(str(tmp))
     tmp.unlink()
     props = {"format_version": "1", "z_dim": str(z_dim), "image_size": str(image_px),

@@ -33,6 +33,10 @@ PAGE_FILES = ("map.js", "map.css")
 DATA_DIR = Path(__file__).resolve().parent / "data"
 
 
+class MapError(Exception):
+    """The output folder cannot be used (it holds something other than an earlier map)."""
+
+
 @dataclass(frozen=True)
 class Atlas:
     first_index: int  # index of the image in the atlas's top-left cell
@@ -151,11 +155,13 @@ def build_map(run_dir: Path, out_dir: Path, count: int = 10_000, per_row: int = 
 
     `progress` is called with each atlas index as it is written (the command shows a tqdm bar).
     """
+    if out_dir.exists() and (not out_dir.is_dir() or (any(out_dir.iterdir())
+                                                      and not (out_dir / "manifest.js").is_file())):
+        # The folder is replaced as a whole: never throw away something that is not a map.
+        raise MapError(f"{out_dir}: exists and is not an earlier map (no manifest.js); "
+                       "choose another --out or remove it")
     images, steps = runs.load_first_images(run_dir, count)
-    try:
-        epochs = runs.epoch_of_steps(runs.timelapse_shards(run_dir), steps)
-    except runs.RunError:
-        epochs = None  # the map works without a timelapse; only the epoch labels are lost
+    epochs = runs.epoch_of_steps(runs.read_metrics(run_dir), steps)  # None: the map just omits epochs
     config = runs.read_config(run_dir)
     _, cell_h, cell_w, _ = images.shape
     layout = plan_layout(len(images), per_row, cell_h)

@@ -11,8 +11,6 @@ import re
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
-
 import numpy as np
 
 
@@ -132,21 +130,41 @@ def load_timelapse_images(shard: TimelapseShard) -> np.ndarray:
     return images
 
 
-def iter_timelapse(shards: list[TimelapseShard]) -> Iterator[tuple[TimelapseShard, np.ndarray]]:
-    for shard in shards:
-        yield shard, load_timelapse_images(shard)
+def read_metrics(run_dir: Path) -> list[dict]:
+    """metrics.jsonl's records, [] when absent; a torn last line (run killed mid-write) is skipped."""
+    path = run_dir / "metrics.jsonl"
+    if not path.is_file():
+        return []
+    records = []
+    for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+        try:
+            record = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(record, dict):
+            records.append(record)
+    return records
 
 
-def epoch_of_steps(shards: list[TimelapseShard], steps: np.ndarray) -> np.ndarray | None:
-    """Epoch of each step, from where the timelapse shards start; None when no shard says.
+def epoch_of_steps(records: list[dict], steps: np.ndarray) -> np.ndarray | None:
+    """Epoch (1-based) of each step, from the metrics log; None when the log names no epochs.
 
-    A step belongs to the last shard whose first recorded step is at or before it.
+    An epoch ends at the highest step logged for it (its end-of-epoch record makes that exact); a step
+    belongs to the first epoch ending at or after it. Steps after the last logged epoch end belong to
+    the next epoch.
     """
-    starts = [(int(s.steps[0]), s.epoch) for s in shards if len(s.steps)]
-    if not starts:
+    ends: dict[int, int] = {}
+    finished: set[int] = set()
+    for r in records:
+        step, epoch = r.get("step"), r.get("epoch")
+        if isinstance(step, int) and isinstance(epoch, int):
+            ends[epoch] = max(ends.get(epoch, step), step)
+            if r.get("kind") == "epoch":
+                finished.add(epoch)
+    if not ends:
         return None
-    starts.sort()
-    first_steps = np.array([s for s, _ in starts])
-    epochs = np.array([e for _, e in starts])
-    where = np.searchsorted(first_steps, steps, side="right") - 1
-    return epochs[np.clip(where, 0, None)]
+    epochs = sorted(ends)
+    end_steps = np.maximum.accumulate(np.array([ends[e] for e in epochs]))
+    where = np.searchsorted(end_steps, steps, side="left")
+    after = epochs[-1] + (1 if epochs[-1] in finished else 0)
+    return np.array(epochs + [after])[where]

@@ -32,23 +32,27 @@ def fake_images(n: int, px: int = 8) -> np.ndarray:
     return images
 
 
+STEPS_PER_EPOCH = 4
+
+
 def make_run(run: Path, n: int = 250, px: int = 8, shard: int = 100, batch: int = 16,
-             timelapse: bool = True) -> np.ndarray:
-    """A fake run folder in the documented format: first_images/ shards (and a small timelapse)."""
+             metrics: bool = True) -> np.ndarray:
+    """A fake run folder in the documented format: first_images/ shards and a metrics log."""
     images = fake_images(n, px)
     steps = np.arange(n, dtype=np.int64) // batch + 1
     (run / "first_images").mkdir(parents=True)
     for k, start in enumerate(range(0, n, shard)):
         np.savez_compressed(run / "first_images" / f"shard-{k:03d}.npz",
                             images=images[start:start + shard], steps=steps[start:start + shard])
-    if timelapse:
-        (run / "timelapse").mkdir()
-        last = int(steps[-1])
-        for epoch, first in enumerate(range(1, last + 1, 4), start=1):
-            frame_steps = np.arange(first, min(first + 4, last + 1), 2, dtype=np.int64)
-            np.savez_compressed(run / "timelapse" / f"epoch-{epoch:03d}.npz",
-                                images=np.zeros((len(frame_steps), 2, px, px, 3), np.uint8),
-                                steps=frame_steps, epoch=epoch)
+    if metrics:  # a step record every 3 steps, an epoch record every STEPS_PER_EPOCH steps
+        records = []
+        for step in range(1, int(steps[-1]) + 1):
+            epoch = -(-step // STEPS_PER_EPOCH)
+            if step % 3 == 0:
+                records.append({"kind": "step", "step": step, "epoch": epoch, "loss_d": 1.0})
+            if step % STEPS_PER_EPOCH == 0:
+                records.append({"kind": "epoch", "step": step, "epoch": epoch, "loss_d": 1.0})
+        (run / "metrics.jsonl").write_text("".join(json.dumps(r) + "\n" for r in records) + '{"kind": "st')
     (run / "config.json").write_text(json.dumps({"title": "AImoji test"}))
     return images
 
@@ -88,13 +92,21 @@ def test_describe_span(steps, epochs, text):
     assert map_page.describe_span(np.array(steps), None if epochs is None else np.array(epochs)) == text
 
 
-@pytest.mark.parametrize("starts, steps, expected", [
-    ([(1, 1), (48, 2), (95, 3)], [1, 47, 48, 94, 95, 500], [1, 1, 2, 2, 3, 3]),
-    ([(10, 1)], [1, 10, 11], [1, 1, 1]),  # before the first recorded step: still the first epoch
+def log(*rows):
+    return [{"kind": kind, "step": step, "epoch": epoch} for kind, step, epoch in rows]
+
+
+@pytest.mark.parametrize("records, steps, expected", [
+    # Epoch records end epochs exactly; step records in between do not move the boundary.
+    (log(("epoch", 8, 1), ("step", 10, 2), ("epoch", 16, 2)), [1, 8, 9, 16], [1, 1, 2, 2]),
+    (log(("epoch", 8, 1), ("epoch", 16, 2)), [17, 40], [3, 3]),  # after a finished epoch: the next one
+    (log(("step", 10, 1), ("step", 20, 1)), [5, 20, 25], [1, 1, 1]),  # epoch 1 still running
+    (log(("step", 10, 1), ("epoch", 12, 1), ("step", 20, 2)), [12, 13, 21], [1, 2, 2]),
+    ([{"kind": "step", "step": 3}], [1], None),  # no epochs logged: no labels
 ])
-def test_epoch_of_steps(starts, steps, expected):
-    shards = [runs.TimelapseShard(Path(f"epoch-{e:03d}.npz"), e, np.array([s, s + 8])) for s, e in starts]
-    assert runs.epoch_of_steps(shards, np.array(steps)).tolist() == expected
+def test_epoch_of_steps(records, steps, expected):
+    got = runs.epoch_of_steps(records, np.array(steps))
+    assert (None if got is None else got.tolist()) == expected
 
 
 # ---- reading the run folder ---------------------------------------------------------------------
@@ -132,6 +144,7 @@ def test_map_command_writes_the_page_and_replaces_an_old_one(tmp_path, capsys):
     make_run(tmp_path / "run", n=250)
     out = tmp_path / "site" / "map"
     out.mkdir(parents=True)
+    (out / "manifest.js").write_text("window.AIMOJI_MAP = {};")
     (out / "stale.txt").write_text("from an older map")
     assert train_main(["map", str(tmp_path / "run"), "--out", str(out), "--count", "240"]) == 0
     assert "240 images of 8x8 px, 100 per row, 1 atlases" in capsys.readouterr().out
@@ -146,6 +159,23 @@ def test_map_command_writes_the_page_and_replaces_an_old_one(tmp_path, capsys):
     data = json.loads((out / "manifest.js").read_text().removeprefix("window.AIMOJI_MAP = ").rstrip(";\n"))
     assert (data["count"], data["per_row"], data["rows"], data["cell_w"]) == (240, 100, 3, 8)
     assert data["epochs"][0] == 1 and data["epochs"][-1] == 4
+
+
+def test_map_without_a_metrics_log_leaves_epochs_out(tmp_path, capsys):
+    make_run(tmp_path / "run", n=40, metrics=False)
+    assert train_main(["map", str(tmp_path / "run"), "--out", str(tmp_path / "map")]) == 0
+    assert "(steps 1–3), 100 per row" in (tmp_path / "map" / "index.html").read_text()
+    assert '"epochs":null' in (tmp_path / "map" / "manifest.js").read_text()
+
+
+def test_map_never_replaces_a_folder_that_is_not_a_map(tmp_path, capsys):
+    make_run(tmp_path / "run", n=20)
+    precious = tmp_path / "photos"
+    precious.mkdir()
+    (precious / "holiday.jpg").write_bytes(b"keep me")
+    assert train_main(["map", str(tmp_path / "run"), "--out", str(precious)]) == 1
+    assert "is not an earlier map" in capsys.readouterr().err
+    assert (precious / "holiday.jpg").read_bytes() == b"keep me"
 
 
 def test_map_help_names_units_and_defaults(capsys):
@@ -255,7 +285,8 @@ def test_page_has_100_columns_of_10000_cells(desktop):
     assert cells == 10  # ten atlases of 1,000, not 10,000 images
     assert width == 800 and height == 800  # 100 x 100 cells of 8 px, shown 1:1 in a 1000 px window
     header = driver.find_element("tag name", "header").text
-    assert "the first 10,000 images" in header and "epochs 1–" in header and "Hover over the map" in header
+    assert "the first 10,000 images" in header and "(steps 1–157, epochs 1–40)" in header
+    assert "Hover over the map to see bigger emoji." in header
     severe = [e for e in driver.get_log("browser") if e["level"] == "SEVERE"]
     assert severe == []
 
@@ -272,7 +303,8 @@ def test_hover_enlarges_exactly_that_image(desktop, index):
     # Crisp upscale: every training pixel becomes an exact k x k block.
     assert np.array_equal(pixels, np.kron(images[index], np.ones((k, k, 1), np.uint8)))
     caption = driver.find_element("css selector", "#loupe .caption").text
-    assert caption.startswith(f"#{index + 1:,} · step {index // 64 + 1} · epoch ")
+    step = index // 64 + 1
+    assert caption == f"#{index + 1:,} · step {step} · epoch {-(-step // STEPS_PER_EPOCH)}"
 
 
 @needs_browser

@@ -29,10 +29,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", type=Path, default=Path("site/map"),
                         help="folder to write index.html and its files into; replaced as a whole "
                              "(default: site/map)")
-    parser.add_argument("--count", type=_positive, default=10_000,
+    parser.add_argument("--count", type=_positive, default=10_000, metavar="N",
                         help="how many of the first images to show (default: 10000; fewer if the run "
                              "recorded fewer)")
-    parser.add_argument("--per-row", type=_positive, default=100,
+    parser.add_argument("--per-row", type=_positive, default=100, metavar="N",
                         help="images per row of the map (default: 100)")
 
 
@@ -41,7 +41,7 @@ def run(args: argparse.Namespace) -> int:
         with tqdm(desc="atlases", unit="atlas", disable=None) as bar:
             data = map_page.build_map(args.run, args.out, args.count, args.per_row,
                                       progress=lambda _: bar.update())
-    except runs.RunError as exc:
+    except (runs.RunError, map_page.MapError) as exc:
         print(f"aimoji-train map: error: {exc}", file=sys.stderr)
         return 1
     except OSError as exc:

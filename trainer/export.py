@@ -19,9 +19,8 @@ import onnx
 import torch
 from onnx import TensorProto, helper, numpy_helper
 
-from trainer import __version__
 from trainer.checkpoint import load_newest_good, write_atomic
-from trainer.config import TrainConfig
+from trainer.config import TrainConfig, trainer_version
 from trainer.model import Generator
 
 OPSET = 18
@@ -108,7 +107,7 @@ def build_metadata(run_dir: Path, ckpt: dict, ckpt_path: Path, title: str, fp16:
         "dataset_images": str(facts.get("dataset_images", "")),
         "data_licences": format_licences(facts.get("data_licences", {})),
         "created": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "trainer_version": __version__,
+        "trainer_version": trainer_version(),
         "checkpoint_sha256": hashlib.sha256(Path(ckpt_path).read_bytes()).hexdigest(),
         "opset": str(OPSET),
         "weights": ("ema" if "ema" in ckpt else "generator") + (" fp16" if fp16 else " fp32"),

@@ -19,10 +19,9 @@ import torch.nn.functional as F
 from torch.utils.data import DistributedSampler
 from tqdm import tqdm
 
-from trainer import __version__
 from trainer.augment import diff_augment
 from trainer.checkpoint import list_checkpoints, load_newest_good, rng_state, save_checkpoint, set_rng_state
-from trainer.config import TrainConfig, save_config
+from trainer.config import TrainConfig, save_config, trainer_version
 from trainer.data import Dataset, fake_dataset, load_dataset, to_model_range, to_uint8_hwc
 from trainer.model import build_models
 from trainer.plots import grid, plot_losses, save_png
@@ -187,7 +186,7 @@ def train(cfg: TrainConfig, run_dir: str | Path, resume: bool = False, progress:
     if writer:
         save_config(cfg, run_dir / "config.json", {
             "dataset": data.path, "dataset_images": len(data), "data_licences": data.licences,
-            "world_size": world, "trainer_version": __version__})
+            "world_size": world, "trainer_version": trainer_version()})
         metrics = Metrics(run_dir / "metrics.jsonl", step if resume else None)
         timelapse = TimelapseRecorder(run_dir)
         timelapse.save_fixed_z(fixed_z.cpu().numpy())

@@ -43,7 +43,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     a("--diffaugment", action="store_true", default=None,
       help="differentiable colour/translation/cutout augmentation on all D inputs (default off)")
     a("--spectral-norm", action="store_true", default=None, help="spectral norm in D instead of BatchNorm (default off)")
-    a("--channels-last", action="store_true", default=None, help="NHWC memory layout, faster on most CPUs (default off)")
+    a("--channels-last", action=argparse.BooleanOptionalAction, default=None,
+      help="NHWC memory layout: same results, ~25%% faster on CPU (default on)")
     a("--compile", action="store_true", default=None,
       help="torch.compile both networks; the first steps take a minute longer (default off)")
     a("--bf16", action="store_true", default=None,
@@ -60,11 +61,13 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
       help=f"how many of the first generated images to keep in first_images/ (default {DEFAULTS.first_images})")
     a("--log-every", type=int, default=None, help=f"steps between metrics.jsonl lines (default {DEFAULTS.log_every})")
     a("--fake-data", type=int, default=None, metavar="N",
-      help="train on N synthetic 32 px toy emoji instead of --data (smoke tests; default off)")
+      help="train on N synthetic toy emoji instead of --data (smoke tests; default off)")
+    a("--fake-size", type=int, default=None, metavar="PX",
+      help=f"side of the --fake-data images in px (default {DEFAULTS.fake_size_px})")
     a("--no-progress", action="store_true", help="no progress bar")
 
 
-_RENAMED = {"fake_data": "fake_images"}
+_RENAMED = {"fake_data": "fake_images", "fake_size": "fake_size_px"}
 
 
 def config_from_args(args: argparse.Namespace, base: TrainConfig) -> TrainConfig:

@@ -266,6 +266,15 @@ def loupe_pixels(driver) -> tuple[int, np.ndarray]:
     return index, np.asarray(Image.open(io.BytesIO(png)).convert("RGB"))
 
 
+def wait_until(condition, timeout_s: float = 5.0):
+    """Poll `condition` until it returns something truthy (CSS transitions and fullscreen are async)."""
+    deadline = time.monotonic() + timeout_s
+    while not (value := condition()):
+        assert time.monotonic() < deadline, "timed out waiting for the page"
+        time.sleep(0.05)
+    return value
+
+
 def wait_for_download(folder: Path, name_part: str) -> Path:
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
@@ -339,18 +348,18 @@ def test_press_and_hold_zooms_around_the_pointer(desktop):
     driver, _, _ = desktop
     x, y = cell_centre(driver, 5050)
     actions = ActionBuilder(driver)
-    actions.pointer_action.move_to_location(x, y).pointer_down().pause(0.5)
+    actions.pointer_action.move_to_location(x, y).pointer_down().pause(0.3)
     actions.perform()
+    map_width = "return document.getElementById('map').getBoundingClientRect().width"
     try:
-        width = driver.execute_script("return document.getElementById('map').getBoundingClientRect().width")
-        assert width == pytest.approx(2400, rel=0.01)  # three times the 800 px map
+        # Held: three times the 800 px map, once the zoom transition has run.
+        wait_until(lambda: driver.execute_script(map_width) == pytest.approx(2400, rel=0.01))
         assert driver.execute_script(f"return AIMOJI.indexAt({x}, {y})") == 5050  # still under the pointer
     finally:
         actions = ActionBuilder(driver)
         actions.pointer_action.pointer_up()
         actions.perform()
-    time.sleep(0.3)
-    assert driver.execute_script("return document.getElementById('map').getBoundingClientRect().width") == 800
+    wait_until(lambda: driver.execute_script(map_width) == 800)
 
 
 @needs_browser
@@ -358,12 +367,11 @@ def test_f_toggles_full_screen(desktop):
     from selenium.webdriver.common.action_chains import ActionChains
 
     driver, _, _ = desktop
+    full = "return document.fullscreenElement && document.fullscreenElement.id"
     ActionChains(driver).send_keys("f").perform()
-    time.sleep(0.3)
-    assert driver.execute_script("return document.fullscreenElement && document.fullscreenElement.id") == "stage"
+    assert wait_until(lambda: driver.execute_script(full)) == "stage"
     ActionChains(driver).send_keys("f").perform()
-    time.sleep(0.3)
-    assert driver.execute_script("return document.fullscreenElement") is None
+    wait_until(lambda: driver.execute_script(full) is None)
 
 
 @needs_browser

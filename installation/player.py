@@ -95,7 +95,7 @@ class Player:
                 dropped = pacer.advance(shown)
                 self._shown_times.append(shown)
                 counting = self.stats.first_frame_s is not None and not self.closed
-                if fresh and self.stats.first_frame_s is None:
+                if self.current is not None and self.stats.first_frame_s is None:
                     self.stats.first_frame_s = shown - self.started_at
                 self.stats.record(work_ms, dropped if counting else 0,
                                   dry=counting and not fresh)

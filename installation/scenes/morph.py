@@ -49,14 +49,18 @@ class MorphSelector:
         self.pending[key] = payload
 
     def has(self, t: float) -> bool:
-        return frame_index(t, self.fps) in self.pending or self.current_key == frame_index(t, self.fps)
+        """Something to show at t (a hand-over waits for this)."""
+        n = frame_index(t, self.fps)
+        return self.current is not None or any(k <= n for k in self.pending)
 
     def select(self, t: float) -> tuple[object | None, bool]:
-        """(payload to show, fresh). Not fresh = the frame for t is missing: the last one repeats."""
+        """(payload to show, fresh). The newest frame up to t is shown; fresh only if it is the
+        frame for t exactly (a repeat or a late frame counts as a drop). Never goes back in time."""
         n = frame_index(t, self.fps)
-        fresh = n in self.pending or self.current_key == n
-        if n in self.pending:
-            self.current, self.current_key = self.pending.pop(n), n
-        for k in [k for k in self.pending if k < n]:  # late arrivals: never shown out of order
-            del self.pending[k]
-        return self.current, fresh
+        last = -1 if self.current_key is None else self.current_key
+        due = [k for k in self.pending if k <= n]
+        for k in due:
+            payload = self.pending.pop(k)
+            if k == max(due) and k > last:
+                self.current, self.current_key = payload, k
+        return self.current, self.current_key == n

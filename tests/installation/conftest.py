@@ -93,3 +93,21 @@ def show_file(tmp_path):
         p.write_text(SHOW_TOML.format(scene=scene) + extra)
         return p
     return make
+
+
+@pytest.fixture(scope="session")
+def export_model(tmp_path_factory):
+    """make(name, **export_tiny_generator kwargs) -> path of a fresh tiny model in its own folder."""
+    def make(name: str, **kwargs) -> Path:
+        return export_tiny_generator(tmp_path_factory.mktemp("models") / f"{name}.onnx", **kwargs)
+    return make
+
+
+@pytest.fixture
+def screen():
+    """A small dummy-driver display for in-process player tests."""
+    import pygame
+    pygame.display.init()
+    surface = pygame.display.set_mode((160, 120))
+    yield surface
+    pygame.display.quit()

@@ -29,31 +29,34 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     sub = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
     sub.add_parser("sources", help="list the pinned emoji sources with their licences")
     b = sub.add_parser("build", help="fetch (npm pack, cached), render, de-duplicate, write a dataset",
-                       formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+                       description="Fetch the pinned emoji sets (once, into --cache), render every "
+                       "face-like emoji centred on white, drop duplicates, and write --out.")
     b.add_argument("--out", type=Path, required=True,
                    help="dataset folder to write (images/, manifest.csv, contact_sheet.png, "
                         "summary.json); replaced only when the build succeeds")
-    b.add_argument("--size", type=int, default=64, help="image side in pixels (e.g. 64 or 128)")
+    b.add_argument("--size", type=int, default=64, help="image side in pixels, e.g. 64 or 128 (default: 64)")
     b.add_argument("--sources", default="",
                    help="comma-separated source keys (see `dataset sources`); empty: the default "
-                        "open-licence sources")
+                        "open-licence sources (google-16, twitter-16, fluentui-modern, "
+                        "fluentui-flat, openmoji-17, google-4, google-3)")
     b.add_argument("--subset", choices=SUBSETS, default="all",
                    help="faces: Smileys & Emotion faces only; all: faces plus people heads/busts "
-                        "and other faces (animals, moons)")
+                        "and other faces (animals, moons) (default: all)")
     b.add_argument("--tones", type=_tones, default=1, metavar="N|all",
                    help="skin-tone variants kept per people emoji and source, besides the yellow "
-                        "default (rotated so every tone appears); 'all' keeps all five")
+                        "default (rotated so every tone appears); 'all' keeps all five (default: 1)")
     b.add_argument("--from-folder", type=Path, metavar="DIR",
                    help="build from any folder of images instead (png/svg/jpg/webp/gif/bmp); names "
                         "come from file names, categories from subfolders; no network")
     b.add_argument("--folder-licence", default="unspecified",
-                   help="licence written to the manifest for --from-folder images")
+                   help="licence written to the manifest for --from-folder images (default: unspecified)")
     b.add_argument("--cache", type=Path, default=DEFAULT_CACHE,
-                   help="folder for downloaded npm tarballs; a rebuild with it present is offline")
+                   help="folder for downloaded npm tarballs; a rebuild with it present is offline "
+                        "(default: .cache/aimoji-sources)")
     b.add_argument("--allow-proprietary", action="store_true",
                    help="allow sources without an open licence (apple-16, facebook-16): research "
                         "only, not for exhibition")
-    b.add_argument("--workers", type=int, default=2, help="processes used for rendering")
+    b.add_argument("--workers", type=int, default=2, help="processes used for rendering (default: 2)")
 
 
 def format_summary(summary: dict, seconds: float) -> str:

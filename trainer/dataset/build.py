@@ -97,7 +97,7 @@ def render_all(items: list[inventory.Item], size: int, workers: int) -> list[tup
     """Rendered RGB bytes (or None and the reason) for every item, in item order."""
     jobs = [(str(it.path), size) for it in items]
     bar = dict(total=len(jobs), desc="rendering", unit="img")
-    if workers <= 1 or len(jobs) < 64:
+    if workers <= 1 or len(jobs) < 2 * workers:
         return [render_job(j) for j in tqdm(jobs, **bar)]
     with Pool(workers) as pool:
         return list(tqdm(pool.imap(render_job, jobs, chunksize=16), **bar))

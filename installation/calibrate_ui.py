@@ -6,6 +6,7 @@ colour LUT on the picture, geometry at the blit (calibration_hook.Calibration).
 
 from __future__ import annotations
 
+import os
 import logging
 import math
 from dataclasses import dataclass, field
@@ -13,7 +14,9 @@ from datetime import datetime
 from pathlib import Path
 
 import numpy as np
-import pygame
+
+os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")  # no banner in the technician's terminal
+import pygame  # noqa: E402
 
 from installation import calibration as cal
 from installation import test_patterns as tp

@@ -4,10 +4,13 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import numpy as np
-import pygame
+
+os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")  # no banner in the technician's terminal
+import pygame  # noqa: E402
 
 from installation import calibration as cal
 

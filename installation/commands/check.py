@@ -1,0 +1,111 @@
+"""`aimoji check PATH...`: validate show configs (.toml) and models (.onnx), files or whole folders.
+
+One line per problem, "FILE: field: what is wrong; allowed: what is allowed"; one OK line per good file.
+Exit status 1 if anything has a problem, so it can guard a deployment script.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from installation.show import Show, ShowError, calibration_path, load_show
+
+EPILOG = """examples:
+  aimoji check show_configs/ exported_models/      everything the installation would load
+  aimoji check show_configs/museum_week.toml       one show, before making it active
+  aimoji check ~/Downloads/night_v3.onnx           a model, before copying it to the gallery PC"""
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.epilog = EPILOG
+    p.add_argument("paths", nargs="+", type=Path, metavar="PATH",
+                   help="show (.toml) or model (.onnx) files, or folders holding them (not recursive)")
+    p.add_argument("--models", type=Path, default=None,
+                   help="folder where shows' model names must exist (default: exported_models/ of this "
+                        "checkout; skipped if the folder does not exist)")
+    p.add_argument("--max-model-mb", type=float, default=None,
+                   help="refuse models larger than this many MiB (default 256, as the hot reloader)")
+
+
+def files_to_check(paths: list[Path]) -> tuple[list[Path], list[str]]:
+    """The files named or found in the folders named, and a problem line for each unusable path."""
+    files, problems = [], []
+    for path in paths:
+        if path.is_dir():
+            found = sorted(p for p in path.iterdir() if p.suffix.lower() in (".toml", ".onnx")
+                           and p.is_file() and not p.name.startswith("."))
+            if not found:
+                problems.append(f"{path}: no .toml or .onnx files in this folder")
+            files += found
+        elif not path.exists():
+            problems.append(f"{path}: not found")
+        elif path.suffix.lower() not in (".toml", ".onnx"):
+            problems.append(f"{path}: not a show or a model; allowed: .toml, .onnx")
+        else:
+            files.append(path)
+    return files, problems
+
+
+def show_cross_checks(path: Path, show: Show, models_dir: Path | None) -> list[str]:
+    """What a valid show can still get wrong: models it names, a calibration profile that is not there."""
+    problems = []
+    if models_dir is not None and models_dir.is_dir():
+        present = sorted(p.stem for p in models_dir.glob("*.onnx") if not p.name.startswith("."))
+        allowed = ", ".join(["latest", *present])
+        for i, scene in enumerate(show.playlist, start=1):
+            if scene.model != "latest" and scene.model not in present:
+                problems.append(f"{path}: playlist.{i}.model: '{scene.model}' is not in {models_dir}; "
+                                f"allowed: {allowed}")
+    calibration = calibration_path(show, path)
+    if calibration is not None and not calibration.is_file():
+        problems.append(f"{path}: calibration: '{show.calibration}' not found (looked for {calibration}); "
+                        "allowed: a profile written by aimoji calibrate")
+    return problems
+
+
+def check_show(path: Path, models_dir: Path | None) -> tuple[list[str], str]:
+    try:
+        show = load_show(path)
+    except ShowError as exc:
+        return exc.problems, ""
+    problems = show_cross_checks(path, show, models_dir)
+    scenes = f"{len(show.playlist)} scene{'s' if len(show.playlist) != 1 else ''}"
+    return problems, f"{path}: OK (show '{show.title}', {scenes}, {show.timezone})"
+
+
+def check_model(path: Path, max_bytes: int) -> tuple[list[str], str]:
+    from installation.model_validation import ModelRejected, describe, validate_model
+    try:
+        model = validate_model(path, max_bytes=max_bytes)
+    except ModelRejected as exc:
+        return [f"{path}: {exc}"], ""
+    return [], f"{path}: OK (model {describe(model)})"
+
+
+def check_paths(paths: list[Path], models_dir: Path | None, max_bytes: int) -> tuple[list[str], int]:
+    """All output lines in order, and the number of problems."""
+    files, problems = files_to_check(paths)
+    lines, count = list(problems), len(problems)
+    for path in files:
+        if path.suffix.lower() == ".toml":
+            found, ok = check_show(path, models_dir)
+        else:
+            found, ok = check_model(path, max_bytes)
+        lines += found or [ok]
+        count += len(found)
+    return lines, count
+
+
+def run(args) -> int:
+    from installation.model_validation import MAX_MODEL_BYTES
+    from installation.paths import MODELS_DIR
+
+    max_bytes = MAX_MODEL_BYTES if args.max_model_mb is None else int(args.max_model_mb * 2**20)
+    lines, problems = check_paths(args.paths, args.models or MODELS_DIR, max_bytes)
+    for line in lines:
+        print(line)
+    if problems:
+        print(f"aimoji check: {problems} problem{'s' if problems != 1 else ''}", file=sys.stderr)
+    return 1 if problems else 0

@@ -22,8 +22,14 @@ SYSTEM_STATE_FILE = Path("/run/aimoji/status.json")  # RuntimeDirectory=aimoji: 
 LOCAL_STATE_FILE = Path("state/status.json")  # a player started by hand, in the project folder
 
 # Snapshot keys copied into the state file as they are (the player may add more; they are kept).
-_PASS_THROUGH = ("uptime_s", "fps", "target_fps", "frames", "dropped_frames", "model", "scene", "show",
-                 "next_change", "open")
+_PASS_THROUGH = ("uptime_s", "fps", "fps_target", "frames", "dropped_frames", "model", "scene", "show",
+                 "state", "next_change", "open")
+
+
+def _target_fps(state: Mapping):
+    """The player publishes 'fps_target'; 'target_fps' is accepted too."""
+    target = state.get("fps_target", state.get("target_fps"))
+    return target if isinstance(target, (int, float)) else None
 
 
 def _iso(ts: float) -> str:
@@ -72,10 +78,12 @@ def judge(state: Mapping | None, now_wall: float, max_age_s: float = DEFAULT_MAX
         problems.append("no frame shown yet")
     elif frame_age > STALL_S:
         problems.append(f"render loop stalled: no new frame for {frame_age:.1f} s")
-    fps, target = state.get("fps"), state.get("target_fps")
-    if isinstance(fps, (int, float)) and isinstance(target, (int, float)) and target > 0 \
+    fps, target = state.get("fps"), _target_fps(state)
+    if isinstance(fps, (int, float)) and target is not None and target > 0 \
             and fps < SLOW_FRACTION * target and (state.get("uptime_s") or 0) > 10:
         problems.append(f"slow: {fps:.1f} fps, target {target:g} fps")
+    if state.get("worker_error"):
+        problems.append(f"image generator failed: {state['worker_error']}")
     return problems
 
 
@@ -94,6 +102,7 @@ def format_state(state: Mapping, problems: list[str], now_wall: float, path: Pat
     for p in problems:
         lines.append(f"  problem: {p}")
     rows = [
+        ("state", state.get("state")),
         ("show", state.get("show")),
         ("scene", state.get("scene")),
         ("model", state.get("model")),
@@ -124,8 +133,8 @@ def _fps(state: Mapping) -> str | None:
     fps = state.get("fps")
     if not isinstance(fps, (int, float)):
         return None
-    target = state.get("target_fps")
-    return f"{fps:.1f}" + (f" (target {target:g})" if isinstance(target, (int, float)) else "")
+    target = _target_fps(state)
+    return f"{fps:.1f}" + (f" (target {target:g})" if target is not None else "")
 
 
 def _frames(state: Mapping) -> str | None:

@@ -10,7 +10,7 @@ import pytest
 from installation import health
 from installation.state_writer import StateWriter
 
-SNAP = {"uptime_s": 3725.0, "fps": 59.8, "target_fps": 60, "frames": 223000, "dropped_frames": 12,
+SNAP = {"uptime_s": 3725.0, "fps": 59.8, "fps_target": 60, "frames": 223000, "dropped_frames": 12,
         "model": "emoji-e40", "scene": "morph", "show": "museum-week", "last_frame_monotonic": 500.0}
 
 
@@ -46,7 +46,7 @@ def _state(**over):
     (_state(fps=29.0), 1001.0, ["slow: 29.0 fps, target 60 fps"]),
     (_state(fps=30.0), 1001.0, []),
     (_state(fps=3.0, uptime_s=2.0), 1001.0, []),  # still starting up
-    (_state(fps=3.0, target_fps=None), 1001.0, []),
+    (_state(fps=3.0, fps_target=None), 1001.0, []),
 ])
 def test_judge(state, now, expected):
     assert health.judge(state, now, max_age_s=15) == expected

@@ -10,7 +10,7 @@ import pytest
 from installation import health
 from installation.cli import main
 
-SNAP = {"uptime_s": 90.0, "fps": 60.0, "target_fps": 60, "frames": 5400, "dropped_frames": 0,
+SNAP = {"uptime_s": 90.0, "fps": 60.0, "fps_target": 60, "frames": 5400, "dropped_frames": 0,
         "model": "emoji-e40", "scene": "grid", "show": "default"}
 
 

@@ -44,6 +44,7 @@ class Player:
         self.fade_from = None
         self.fade_started = 0.0
         self.unavailable: set[int] = set()
+        self._retired: list[Pipeline] = []
         self.closed = False
         self.running = True
         self.generated_done = 0
@@ -74,6 +75,7 @@ class Player:
         pacer = VsyncPacer(self.show.display.fps, start - period) if self.vsync else \
             Pacer(self.show.display.fps, start)
         end = None if seconds is None else self.clock() + seconds
+        self.canvas().fill(self._background())  # the first scene fades in from the background
         try:
             while self.running and (end is None or self.clock() < end):
                 work_start = self.clock()
@@ -94,18 +96,22 @@ class Player:
                 shown = self.clock()
                 dropped = pacer.advance(shown)
                 self._shown_times.append(shown)
-                counting = self.stats.first_frame_s is not None and not self.closed
                 if self.current is not None and self.stats.first_frame_s is None:
                     self.stats.first_frame_s = shown - self.started_at
-                self.stats.record(work_ms, dropped if counting else 0,
-                                  dry=counting and not fresh)
+                if self.stats.first_frame_s is not None:  # start-up (model warm-up) is not counted
+                    counting = not self.closed
+                    self.stats.record(work_ms, dropped if counting else 0, dry=counting and not fresh)
                 self._publish(shown)
             if screenshot is not None:
                 save_capture(self, screenshot)
         finally:
-            for p in (self.current, self.pending):
+            # Join the workers: a thread still inside onnxruntime at interpreter exit aborts it.
+            for p in [self.current, self.pending, *self._retired]:
                 if p is not None:
                     p.stop()
+            for p in [self.current, self.pending, *self._retired]:
+                if p is not None:
+                    p.worker.join(2.0)
         return self.stats_dict()
 
     def _scene_at(self, t: float) -> int | None:
@@ -187,8 +193,9 @@ class Player:
         self.current.view.invalidate()
 
     def _retire(self, p: Pipeline) -> None:
-        p.stop()
+        p.stop()  # no join here: the render loop never waits; it ends after its current batch
         self.generated_done += p.worker.generated
+        self._retired = [r for r in self._retired if r.worker.is_alive()] + [p]
 
     def _draw_fade(self, canvas) -> None:
         if self.fade_from is None:

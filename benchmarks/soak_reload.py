@@ -287,6 +287,9 @@ def soak(root: Path, n: int = 1000, bad_fraction: float = 0.35, slow_fraction: f
     log.propagate = propagate
     fig = _figures(plan, landed, out, player.first_frame, reloader.counts, elapsed, player_stats)
     fig["log_lines_rejected"] = counter.lines
+    import gc
+    gc.collect()
+    fig["rss_mb_end"] = round(rss_mb(), 1)  # after the run, everything released that can be
     return fig
 
 
@@ -327,6 +330,9 @@ def _figures(plan, landed, out, first_frame, counts, elapsed, player_stats) -> d
         "delivery_ms_max": round(max(delivery) * 1000, 1) if delivery else None,
         "delivery_ms_p50_by_how": {h: pct(v, 50) for h, v in by_how.items()},
         "first_frame_ms_p50": pct(frames, 50), "first_frame_ms_p95": pct(frames, 95),
+        "first_frame_ms_max": round(max(frames) * 1000, 1) if frames else None,
+        "first_frame_ms_p50_by_how": {h: pct([first_frame[n] - landed[n] for n in good if how[n] == h
+                                              and n in first_frame and n in landed], 50) for h in HOWS},
         "first_frames_seen": len(frames),
         "rss_mb_at_swap": {s: round(out.rss_at_swap[s], 1) for s in swaps},
         "rss_growth_mb": round(out.rss_at_swap[swaps[-1]] - out.rss_at_swap[100], 1)

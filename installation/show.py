@@ -15,6 +15,8 @@ from typing import Annotated, Any, Literal, Union
 from pydantic import (AfterValidator, BaseModel, ConfigDict, Discriminator, Field, Tag,
                       ValidationError, field_validator, model_validator)
 
+from installation.config_errors import format_validation_error  # noqa: F401  (calibration.py uses it)
+
 HHMM_RANGE = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-4]):([0-5]\d)$")
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 MODEL_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$")
@@ -216,109 +218,11 @@ class ShowError(ValueError):
         self.problems = problems
 
 
-def _where(loc: tuple) -> str:
-    # Lists are numbered from 1 as curators count them; a union's tag (e.g. 'grid') is dropped.
-    parts, model = [], Show
-    for p in loc:
-        if isinstance(p, int):
-            parts.append(str(p + 1))
-        elif p in SCENE_TYPES and model is None:
-            model = SCENE_TYPES[p]
-        else:
-            parts.append(str(p))
-            model = _submodel(model, p)
-    return ".".join(parts) or "(top level)"
-
-
-def _submodel(model: type[BaseModel] | None, name: str) -> type[BaseModel] | None:
-    field = model.model_fields.get(name) if model else None
-    ann = getattr(field, "annotation", None)
-    return ann if isinstance(ann, type) and issubclass(ann, BaseModel) else None
-
-
-def _show(value: Any) -> str:
-    return f"'{value}'" if isinstance(value, str) else str(value)
-
-
-def _number(x: float) -> str:
-    return str(int(x)) if float(x).is_integer() else str(x)
-
-
-def _bounds(loc: tuple, ctx: dict) -> str:
-    # Both ends of the field's range, not only the one that was crossed.
-    owner = _owner(loc[:-1])
-    field = owner.model_fields.get(loc[-1]) if owner and isinstance(loc[-1], str) else None
-    limits = dict(ctx)
-    for m in getattr(field, "metadata", []):
-        limits.update({k: getattr(m, k) for k in ("ge", "gt", "le", "lt") if hasattr(m, k)})
-    words = {"ge": "at least", "gt": "more than", "le": "at most", "lt": "less than"}
-    return " and ".join(f"{words[k]} {_number(limits[k])}" for k in words if k in limits)
-
-
-def _message(e: dict) -> str:
-    kind, ctx, value = e["type"], e.get("ctx") or {}, e.get("input")
-    listed = lambda text: text.replace("'", "").replace(" or ", ", ")  # noqa: E731
-    if kind == "literal_error":
-        return f"{_show(value)} is not allowed; allowed: {listed(ctx['expected'])}"
-    if kind == "union_tag_invalid":
-        return f"{_show(ctx['tag'])} is not a scene type; allowed: {listed(ctx['expected_tags'])}"
-    if kind in ("greater_than", "greater_than_equal", "less_than", "less_than_equal"):
-        side = "small" if kind.startswith("greater") else "large"
-        return f"{value} is too {side}; allowed: {_bounds(e['loc'], ctx)}"
-    if kind == "extra_forbidden":
-        return "unknown key (check the spelling)"
-    if kind == "missing":
-        return "missing; this key is required"
-    if kind == "too_short":
-        return "is empty; allowed: at least one entry"
-    if kind in ("int_parsing", "int_type", "int_from_float"):
-        return f"{_show(value)} is not allowed; allowed: a whole number"
-    if kind in ("float_parsing", "float_type"):
-        return f"{_show(value)} is not allowed; allowed: a number"
-    if kind in ("bool_parsing", "bool_type"):
-        return f"{_show(value)} is not allowed; allowed: true, false"
-    if kind.startswith("date_"):
-        return f"{_show(value)} is not allowed; allowed: a date such as 2025-12-24"
-    if kind in ("string_type", "list_type", "dict_type", "model_type", "model_attributes_type"):
-        wanted = {"string_type": "text in quotes", "list_type": "a list [...]",
-                  "dict_type": "a table", "model_type": "a table", "model_attributes_type": "a table"}[kind]
-        return f"{_show(value)} is not allowed; allowed: {wanted}"
-    return e["msg"].removeprefix("Value error, ")
-
-
-def format_validation_error(path: Path | str, err: ValidationError) -> list[str]:
-    """One line per problem: 'FILE: field.path: what is wrong; allowed: what is allowed'."""
-    lines = []
-    for e in err.errors():
-        loc = e["loc"]
-        if e["type"] == "union_tag_invalid":
-            loc = (*loc, "scene")
-        if e["type"] == "extra_forbidden":
-            owner = _owner(loc[:-1])
-            allowed = ", ".join(owner.model_fields) if owner else "see docs/shows.md"
-            lines.append(f"{path}: {_where(loc)}: unknown key (check the spelling); allowed: {allowed}")
-            continue
-        lines.append(f"{path}: {_where(loc)}: {_message(e)}")
-    return lines
-
-
-def _owner(loc: tuple) -> type[BaseModel] | None:
-    model: type[BaseModel] | None = Show
-    for p in loc:
-        if isinstance(p, int):
-            model = None
-        elif p in SCENE_TYPES and model is None:
-            model = SCENE_TYPES[p]
-        else:
-            model = _submodel(model, p)
-    return model
-
-
 def parse_show(data: dict, path: Path | str = "<show>") -> Show:
     try:
         return Show.model_validate(data)
     except ValidationError as err:
-        raise ShowError(format_validation_error(path, err)) from None
+        raise ShowError(format_validation_error(path, err, Show, SCENE_TYPES, "scene")) from None
 
 
 def load_show(path: Path | str) -> Show:

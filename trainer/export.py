@@ -205,3 +205,18 @@ def inspect_text(path: str | Path) -> str:
             value = value[:200] + f"... ({len(value)} characters)"
         lines.append(f"  {entry.key}: {value}")
     return "\n".join(lines)
+
+
+def onnx_grid(model_path: str | Path, out_png: str | Path, side: int = 10, seed: int = 0, scale: int = 2) -> None:
+    """A side x side grid of what the exported file draws through onnxruntime (fixed seed), as a PNG."""
+    import onnxruntime as ort
+
+    from trainer.plots import grid, save_png
+
+    session = ort.InferenceSession(str(model_path), providers=["CPUExecutionProvider"])
+    z_dim = session.get_inputs()[0].shape[1]
+    z = np.random.default_rng(seed).standard_normal((side * side, z_dim)).astype(np.float32)
+    images = session.run(["image"], {"z": z})[0]                       # [n, 3, S, S] in [-1, 1]
+    pixels = ((np.clip(images, -1, 1) + 1) * 127.5).round().astype(np.uint8).transpose(0, 2, 3, 1)
+    save_png(grid(pixels, columns=side), Path(out_png), scale=scale)
+

@@ -113,3 +113,12 @@ def test_inspect_of_a_broken_file(tmp_path, capsys):
     bad.write_bytes(b"not onnx at all")
     assert main(["export", "--inspect", str(bad)]) == 2
     assert "bad.onnx: not a readable ONNX model" in capsys.readouterr().err
+
+
+def test_grid_shows_what_the_exported_file_draws(tiny_run, tmp_path):
+    out, png = tmp_path / "m.onnx", tmp_path / "grid.png"
+    assert main(["export", str(tiny_run), "--out", str(out), "--grid", str(png)]) == 0
+    image = np.asarray(Image.open(png))
+    assert image.shape == (2 * (10 * 18 + 2), 2 * (10 * 18 + 2), 3)  # 10 x 10 tiles of 16 px, 2 px gaps, x2
+    tiles = [image[4 + 36 * r: 4 + 36 * r + 32, 4:36] for r in range(3)]
+    assert not np.array_equal(tiles[0], tiles[1])  # different latents, different emoji

@@ -10,7 +10,7 @@ from pathlib import Path
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.epilog = ("examples:\n"
-                "  aimoji-train export runs/faithful --out exported_models/faithful.onnx\n"
+                "  aimoji-train export runs/faithful --out exported_models/faithful.onnx --grid docs/samples.png\n"
                 "  aimoji-train export runs/faithful --out exported_models/small.onnx --fp16 --title 'Faithful'\n"
                 "  aimoji-train export --inspect exported_models/default.onnx")
     p.add_argument("run", nargs="?", metavar="RUN", help="run folder to export (its newest readable checkpoint)")
@@ -18,6 +18,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--fp16", action="store_true",
                    help="store weights as float16: half the file size, outputs within 2e-2 of float32 (default off)")
     p.add_argument("--title", help="title shown by the player (default: the run folder's name)")
+    p.add_argument("--grid", metavar="FILE.png",
+                   help="also write a 10x10 grid of what the exported file draws (through onnxruntime, seed 0)")
     p.add_argument("--inspect", metavar="FILE.onnx", help="print an exported file's shapes and metadata, write nothing")
 
 
@@ -45,5 +47,10 @@ def run(args: argparse.Namespace) -> int:
     except ExportError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    if args.grid:
+        from trainer.export import onnx_grid
+
+        onnx_grid(args.out, args.grid)
+        summary["grid"] = args.grid
     print(json.dumps(summary))
     return 0

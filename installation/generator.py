@@ -8,6 +8,7 @@ if the buffer runs dry it repeats the last image and counts a dropped frame.
 from __future__ import annotations
 
 import math
+import os
 import threading
 import time
 from collections import deque
@@ -29,6 +30,10 @@ class Frame:
     key: Hashable
     need_t: float
     image: np.ndarray   # [H, W, 3] uint8, colour-calibrated
+
+
+# Niceness of the worker thread (Linux: per thread): lower priority than the render loop.
+WORKER_NICE = 5
 
 
 class Plan(Protocol):
@@ -112,6 +117,10 @@ class GeneratorWorker(threading.Thread):
             self.join(join_s)
 
     def run(self) -> None:
+        try:  # the render thread comes first when both want a core
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), WORKER_NICE)
+        except (AttributeError, OSError):
+            pass
         try:
             while not self._halt.is_set():
                 if self.paused.is_set():

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import queue
+import sys
 import threading
 import time
 from collections import deque
@@ -70,6 +71,9 @@ class Player:
 
         from installation.player_io import handle_events, present, save_capture
 
+        # Python hands the GIL over every 5 ms by default: a worker thread busy in Python could
+        # hold the render loop that long. 0.5 ms keeps the loop's wake-ups on time.
+        sys.setswitchinterval(0.0005)
         period = 1.0 / self.show.display.fps
         start = aligned_start(self.clock(), self.wall_offset, self.show.display.fps, START_LEAD_S)
         pacer = VsyncPacer(self.show.display.fps, start - period) if self.vsync else \

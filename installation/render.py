@@ -57,7 +57,7 @@ def _loop_view(model, walk: WalkParams, spec: LoopSpec):
     if spec.scene == "grid":
         # A whole number of tile samples per loop too, or the blend would not meet itself.
         tile_fps = max(1, round(spec.tile_fps * spec.seconds)) / spec.seconds
-        plan = GridPlan(looped, spec.cols * spec.rows, tile_fps)
+        plan = GridPlan(looped, spec.cols * spec.rows, tile_fps, live=False)
         return GridView(plan, spec.cols, spec.rows, info.image_size, spec.scale, spec.background), fps
     return MorphView(MorphPlan(looped, fps), info.image_size, spec.scale, spec.background), fps
 

@@ -33,8 +33,9 @@ class GridPlan:
     """Requests (tile, sample) images in the order the screen needs them: sample j+1 is needed as
     soon as the blend from j towards it starts, at s(i, j)."""
 
-    def __init__(self, walk: WalkParams, tiles: int, tile_fps: float, steer=None):
+    def __init__(self, walk: WalkParams, tiles: int, tile_fps: float, steer=None, live: bool = True):
         self.walk, self.tiles, self.tile_fps, self.steer = walk, tiles, tile_fps, steer
+        self.live = live  # False for offline rendering: no need to start ahead of the clock
         self.rate_hz = tiles * tile_fps
         self.order = sorted(range(tiles), key=tile_offset)
         self.j: int | None = None   # sample index of the next request
@@ -51,6 +52,10 @@ class GridPlan:
     def next_requests(self, now_t: float, max_n: int, until_t: float = math.inf) -> list[Request]:
         # A sample older than the one on screen is useless: skip to the first that is not.
         useful_from = now_t - 2.0 / self.tile_fps
+        if self.j is None and self.live:
+            # Start one tile period ahead: the screen can show the grid once every tile has two
+            # samples, and a worker that starts behind catches up slowly (rate barely > demand).
+            useful_from += 1.0 / self.tile_fps
         if self.j is None or self.need_t(self.j, self.pos) < useful_from:
             self.j, self.pos = math.floor(useful_from * self.tile_fps), 0
             while self.need_t(self.j, self.pos) < useful_from:
@@ -80,9 +85,12 @@ class GridSelector:
         self.samples[tile][j] = payload
 
     def ready(self, t: float) -> bool:
-        """Every tile has something to show at t."""
-        return all(self._base(i, sample_position(t, self.tile_fps, i)[0]) is not None
-                   for i in range(self.tiles))
+        """Every tile has its sample for t and the one it blends towards."""
+        for i in range(self.tiles):
+            j = sample_position(t, self.tile_fps, i)[0]
+            if j not in self.samples[i] or j + 1 not in self.samples[i]:
+                return False
+        return True
 
     def _base(self, i: int, j: int):
         got = [k for k in self.samples[i] if k <= j]

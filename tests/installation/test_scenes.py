@@ -100,9 +100,10 @@ def test_grid_plan_requests_in_need_order_covering_every_tile():
     reqs = plan.next_requests(now_t=50.0, max_n=60)
     needs = [r.need_t for r in reqs]
     assert needs == sorted(needs)
-    # everything the screen shows at t=50 (sample j and j+1 of every tile) comes first
+    # it starts one tile period ahead (the grid appears once every tile has two samples):
+    # everything the screen shows at t=50.25 (sample j and j+1 of every tile) comes first
     for i in range(12):
-        j, _ = sample_position(50.0, 4.0, i)
+        j, _ = sample_position(50.25, 4.0, i)
         keys = {r.key for r in reqs}
         assert (i, j) in keys and (i, j + 1) in keys
     assert min(needs) >= 50.0 - 2 / 4.0
@@ -133,6 +134,8 @@ def test_grid_selector_blends_towards_the_next_sample_and_holds_when_it_is_late(
     assert pairs[0] == ("a10", "a11", pytest.approx(0.25))
     assert pairs[1] == ("b", None, 0.0)
     assert stale == 1
+    assert not sel.ready(t)                       # a hand-over waits for every tile's next sample
+    sel.accept((1, j1 + 1), "b+")
     assert sel.ready(t)
 
 

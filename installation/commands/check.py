@@ -15,17 +15,18 @@ from installation.show import Show, ShowError, calibration_path, load_show
 EPILOG = """examples:
   aimoji check show_configs/ exported_models/      everything the installation would load
   aimoji check show_configs/museum_week.toml       one show, before making it active
-  aimoji check ~/Downloads/night_v3.onnx           a model, before copying it to the gallery PC"""
+  aimoji check ~/Downloads/night_v3.onnx           a model, before copying it to the gallery PC
+exit status: 0 if every file is OK, 1 if anything has a problem (the count goes to stderr)."""
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.epilog = EPILOG
     p.add_argument("paths", nargs="+", type=Path, metavar="PATH",
                    help="show (.toml) or model (.onnx) files, or folders holding them (not recursive)")
-    p.add_argument("--models", type=Path, default=None,
+    p.add_argument("--models", type=Path, default=None, metavar="DIR",
                    help="folder where shows' model names must exist (default: exported_models/ of this "
                         "checkout; skipped if the folder does not exist)")
-    p.add_argument("--max-model-mb", type=float, default=None,
+    p.add_argument("--max-model-mb", type=float, default=None, metavar="MB",
                    help="refuse models larger than this many MiB (default 256, as the hot reloader)")
 
 

@@ -191,10 +191,10 @@ def train(cfg: TrainConfig, run_dir: str | Path, resume: bool = False, progress:
         timelapse = TimelapseRecorder(run_dir)
         timelapse.save_fixed_z(fixed_z.cpu().numpy())
         first = FirstImagesRecorder(run_dir, cfg.first_images)
-        if resume:
-            timelapse.resume(epoch + 1, step)
-            first.resume(step)
-        elif step == 0:
+        # trim the recordings to the checkpoint (a fresh run clears leftovers of one that never checkpointed)
+        timelapse.resume(epoch + 1, step if resume else -1)
+        first.resume(step if resume else -1)
+        if not resume:
             timelapse.add(0, _render(shown, fixed_z))  # the untrained generator: where the timelapse starts
 
     sampler = DistributedSampler(range(len(data)), num_replicas=world, rank=rank, shuffle=True,

@@ -121,3 +121,14 @@ def test_cli_fake_data_smoke(tmp_path, capsys):
     assert summary["steps"] == 2 and summary["epochs"] == 1
     saved = load_config(tmp_path / "run" / "config.json")
     assert (saved.loss, saved.spectral_norm, saved.diffaugment, saved.bf16) == ("hinge", True, True, True)
+
+
+def test_fresh_run_clears_leftovers_of_a_run_that_never_checkpointed(tmp_path, tiny_cfg):
+    run_dir = tmp_path / "run"
+    for folder, name in (("first_images", "shard-007.npz"), ("timelapse", "epoch-009.npz")):
+        (run_dir / folder).mkdir(parents=True)
+        np.savez_compressed(run_dir / folder / name, images=np.zeros((1, 16, 16, 3), np.uint8),
+                            steps=np.array([999]))
+    train(replace(tiny_cfg, epochs=1), run_dir, progress=False)
+    assert sorted(p.name for p in (run_dir / "first_images").iterdir()) == ["shard-000.npz"]
+    assert read_timelapse(run_dir)[1].tolist() == [0, 2]

@@ -106,10 +106,11 @@ def label(name: str, category: str, subcategory: str, rules: list[Rule]) -> Labe
 
 
 def training_class(lab: Label) -> str | None:
-    """The classifier's target: the mood; 'other' for non-faces; None (not used) for unlabelled faces."""
+    """The classifier's target: the mood; 'other' for non-faces; None (not used) for unlabelled faces
+    and for anything a '-' row skipped as ambiguous."""
     if lab.mood is not None:
         return lab.mood
-    return None if lab.face else OTHER
+    return None if lab.face or lab.rule is not None else OTHER
 
 
 def group_key(name: str) -> str:

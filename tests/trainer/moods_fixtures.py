@@ -80,7 +80,7 @@ def write_dataset(folder: Path, vendors: int = 3, size: int = 64, seed: int = 0)
 
 def toy_generator(path: Path, z_dim: int = 16, size: int = 64, seed: int = 0,
                   kinds: tuple[str, ...] = ("happy", "sad", "neutral", "horror", "other"),
-                  sharpness: float = 12.0) -> tuple[Path, np.ndarray]:
+                  sharpness: float = 30.0) -> tuple[Path, np.ndarray]:
     """An ONNX 'generator' honouring the contract: z picks (softly) one drawn prototype per direction.
 
     image = softmax(sharpness * unit(z) @ D^T) @ prototypes, so the kind of emoji depends on the
@@ -111,3 +111,21 @@ def toy_generator(path: Path, z_dim: int = 16, size: int = 64, seed: int = 0,
     onnx.checker.check_model(model)
     onnx.save(model, str(path))
     return Path(path), directions
+
+
+_TRAINED: dict[str, Path] = {}
+
+
+def trained_classifier(tmp_path_factory, epochs: int = 8) -> tuple[Path, Path]:
+    """(dataset folder, classifier weights) trained once per test session through the CLI."""
+    if "weights" not in _TRAINED:
+        from trainer.cli import main
+
+        root = tmp_path_factory.mktemp("moods")
+        data = write_dataset(root / "emoji")
+        weights = root / "mood_cnn.pt"
+        code = main(["moods", "classifier", "--data", str(data), "--out", str(weights),
+                     "--epochs", str(epochs), "--batch", "32", "--threads", "2", "--val-fraction", "0.4"])
+        assert code == 0
+        _TRAINED.update(data=data, weights=weights)
+    return _TRAINED["data"], _TRAINED["weights"]

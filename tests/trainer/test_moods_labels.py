@@ -56,7 +56,7 @@ def test_face_names_get_the_mood_a_person_would_give(name, mood):
     ("man zombie", "People & Body", "person-fantasy", "horror", "horror"),
     ("JAPANESE OGRE", "Smileys & Emotion", "face-costume", "horror", "horror"),
     ("GHOST", "Smileys & Emotion", "face-costume", "horror", "horror"),
-    ("vampire: medium skin tone", "People & Body", "person-fantasy", "horror", "horror"),
+    ("vampire: medium skin tone", "People & Body", "person-fantasy", None, None),  # skipped, see table
     # 'face' rows do not reach people or objects: a frowning person is simply not a smiley
     ("PERSON FROWNING", "People & Body", "person-gesture", None, OTHER),
     ("SHRIMP", "Food & Drink", "food-marine", None, OTHER),  # 'imp' is a whole word only

@@ -8,24 +8,32 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+UNCHANGED = "unchanged"  # ShowReady.calibration: keep the calibration the player has
+
 
 @dataclass(frozen=True)
 class ModelReady:
-    """A validated, loaded model (onnx_model.OnnxGenerator) under its file stem, e.g. 'default'.
-    It becomes 'latest'; the scene using it cross-fades to it (transitions.crossfade_s)."""
+    """A validated, loaded model (onnx_model.OnnxGenerator or model_validation.ValidatedModel) under
+    its file stem, e.g. 'default'. It becomes 'latest'; scenes on 'latest' cross-fade to it."""
     name: str
     model: object
 
 
 @dataclass(frozen=True)
 class ShowReady:
-    """A validated show.Show replacing the current one (cross-fades to its scene)."""
+    """A validated show.Show replacing the current one (cross-fades to its scene; with
+    transitions.show_change = "next_scene" it waits for the current scene to end).
+    calibration: a calibration_hook.Calibration, None for none, or UNCHANGED to keep the current one.
+    models: (name, model) pairs the new playlist names that the player did not have loaded."""
     show: object
+    calibration: object = UNCHANGED
+    models: tuple = ()
 
 
 @dataclass(frozen=True)
 class Rejected:
-    """A dropped-in file failed validation: counted in rejected_files, logged; nothing changes."""
+    """A dropped-in file failed validation: counted in rejected_files; nothing changes. The poster
+    (the reloader) logs the reason; the player does not log it again."""
     path: str
     reason: str
 

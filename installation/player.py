@@ -1,12 +1,13 @@
 """The player loop: a fixed frame rate on a monotonic clock; generation runs in a worker thread.
 
-Order each frame: commands → events → schedule/hand-over → draw → (wait) → flip → count. Other
-threads talk to the loop only through `post()` (hot reload, quit) and read it through `snapshot()`
-(health file, systemd watchdog).
+Order each frame: commands → events → schedule/hand-over → draw → on_frame → (wait) → flip → count.
+Other threads talk to the loop only through `post()` (hot reload, signals) and read it through
+`snapshot()` (health file, systemd watchdog); installation/runtime.py wires them up.
 """
 
 from __future__ import annotations
 
+import logging
 import math
 import queue
 import sys
@@ -16,7 +17,7 @@ from collections import deque
 from pathlib import Path
 
 from installation.generator import Pipeline
-from installation.messages import ModelReady, Quit, Rejected, ShowReady
+from installation.messages import UNCHANGED, ModelReady, Quit, Rejected, ShowReady
 from installation.pacing import FrameStats, Pacer, VsyncPacer, aligned_start, measured_fps
 from installation.scenes import SceneUnavailable, make_view
 from installation.schedule import schedule_hook
@@ -28,14 +29,18 @@ class Player:
     def __init__(self, show, models: dict, latest: str, screen, *, vsync: bool = False,
                  schedule=None, calibration=None, captures_dir: Path | None = None,
                  keys: bool = False, fullscreen: bool = False, batch: int = 8, clock=time.monotonic, wall=time.time,
-                 started_at: float | None = None, log=print):
+                 started_at: float | None = None, log=None, on_frame=None):
+        """log: a one-argument function for the player's lines (default: the 'aimoji.player' logger).
+        on_frame(player): called once per frame after drawing, on the render thread; must not block."""
         self.show, self.models, self.latest = show, dict(models), latest
         self.screen, self.vsync, self.keys, self.fullscreen = screen, vsync, keys, fullscreen
         self._custom_schedule = schedule
         self.schedule = schedule or schedule_hook(show)
         self._showing: tuple[int | None, float] = (None, -math.inf)  # cached (index, until)
         self.calibration, self.captures_dir, self.batch = calibration, captures_dir, batch
-        self.clock, self.log = clock, log
+        self.clock, self.on_frame = clock, on_frame
+        logger = logging.getLogger("aimoji.player")
+        self.log, self.info = (log, log) if log is not None else (logger.warning, logger.info)
         self.started_at = clock() if started_at is None else started_at
         self.wall_offset = wall() - clock()   # walk time = monotonic + offset = epoch seconds
         self.inbox: queue.SimpleQueue = queue.SimpleQueue()
@@ -46,6 +51,9 @@ class Player:
         self.fade_started = 0.0
         self.unavailable: set[int] = set()
         self._retired: list[Pipeline] = []
+        self._next_show: tuple[ShowReady, float] | None = None  # show_change = "next_scene": (message, due)
+        self._view_show_cache: tuple | None = None
+        self._model_names = tuple(sorted(self.models))
         self.closed = False
         self.running = True
         self.generated_done = 0
@@ -91,6 +99,8 @@ class Player:
                     t = pacer.due() + self.wall_offset
                 handle_events(self, pygame)
                 fresh = self._frame(t, period)
+                if self.on_frame is not None:
+                    self.on_frame(self)
                 present(self)
                 work_ms = (self.clock() - work_start) * 1000.0
                 wait = pacer.sleep_s(self.clock())
@@ -126,6 +136,8 @@ class Player:
 
     def _frame(self, t: float, period: float) -> bool:
         """Schedule, hand over, draw; returns whether the frame shows a fresh image."""
+        if self._next_show is not None and t >= self._next_show[1]:
+            self._apply_show(self._next_show[0])
         index = self._scene_at(t)
         self.closed = index is None
         dim = self.closed and self.show.outside_hours.action == "dim"
@@ -173,7 +185,7 @@ class Player:
             return
         model = self.models[model_name]
         try:
-            view = make_view(self.show.playlist[index], self.show, model.info, self.show.display.fps)
+            view = make_view(self.show.playlist[index], self._view_show(), model.info, self.show.display.fps)
         except SceneUnavailable as exc:
             self.unavailable.add(index)
             self.log(f"playlist entry {index + 1}: {exc}; skipping it")
@@ -213,17 +225,37 @@ class Player:
 
     def _background(self) -> tuple[int, int, int]:
         from installation.scenes.layout import parse_colour
-        return parse_colour(self.show.display.background)
+        return parse_colour(self._view_show().display.background)
+
+    def _view_show(self):
+        """The show as the scenes see it: with a colour calibration, its background goes through the
+        same table as the generated images, so margins and emoji match on the calibrated screen."""
+        key = (id(self.show), id(self.calibration))
+        if self._view_show_cache is None or self._view_show_cache[0] != key:
+            show = self.show
+            if self.calibration is not None and not getattr(self.calibration, "identity_colour", True):
+                from installation.scenes.layout import parse_colour
+                r, g, b = self.calibration.colour(parse_colour(show.display.background))
+                display = show.display.model_copy(update={"background": f"#{r:02x}{g:02x}{b:02x}"})
+                show = show.model_copy(update={"display": display})
+            self._view_show_cache = (key, show)
+        return self._view_show_cache[1]
 
     def canvas(self):
         """Where scenes draw: the screen itself, or an off-screen surface when a calibration
         places the picture with geometry (see player_io.present)."""
-        return self.screen if self.calibration is None else self._calibration_canvas()
+        if self.calibration is None or getattr(self.calibration, "identity_geometry", False):
+            return self.screen
+        return self._calibration_canvas()
 
     def _calibration_canvas(self):
         import pygame
-        if getattr(self, "_cal_canvas", None) is None or self._cal_canvas.get_size() != self.screen.get_size():
-            self._cal_canvas = pygame.Surface(self.screen.get_size()).convert()
+
+        from installation.player_io import canvas_size
+        size = canvas_size(self.calibration, self.screen.get_size())
+        if getattr(self, "_cal_canvas", None) is None or self._cal_canvas.get_size() != size:
+            self._cal_canvas = pygame.Surface(size).convert()
+            self._cal_canvas.fill(self._background())
         return self._cal_canvas
 
     # ---- commands from other threads -----------------------------------------------------------
@@ -239,16 +271,52 @@ class Player:
                 from installation.onnx_model import as_generator
                 self.models[msg.name] = as_generator(msg.model)
                 self.latest = msg.name   # the newest arrival is what 'latest' scenes show
+                self._prune_models()
             elif isinstance(msg, ShowReady):
-                self.show = msg.show
-                self.schedule = self._custom_schedule or schedule_hook(msg.show)
-                self._showing = (None, -math.inf)
-                self.unavailable.clear()
-                if self.current is not None:
-                    self.current.index = -1  # forces a hand-over (with crossfade) to the new show
+                self._receive_show(msg)
             elif isinstance(msg, Rejected):
-                self.rejected_files += 1
-                self.log(f"{msg.path}: rejected ({msg.reason}); still playing the previous one")
+                self.rejected_files += 1  # the reloader has logged why; one line per file is enough
+
+    def _receive_show(self, msg: ShowReady) -> None:
+        """Apply a new show now, or (show_change = "next_scene") when the current scene ends: at the
+        schedule's next change, or after one duration_s of the scene, whichever comes first (a
+        one-scene playlist never ends by itself)."""
+        from installation.onnx_model import as_generator
+        self._next_show = None
+        for name, model in msg.models:
+            self.models[name] = as_generator(model)
+        playing = self.current is not None and not self.closed and self._showing[0] is not None
+        if msg.show.transitions.show_change == "next_scene" and playing:
+            now_t = self.clock() + self.wall_offset
+            scene_s = self.show.playlist[self._showing[0]].duration_s
+            self._next_show = (msg, min(self._showing[1], now_t + scene_s))
+            return
+        self._apply_show(msg)
+
+    def _apply_show(self, msg: ShowReady) -> None:
+        self._next_show = None
+        calibration = self.calibration if msg.calibration is UNCHANGED else msg.calibration
+        if msg.show == self.show and calibration is self.calibration:
+            return  # the same show again (a SIGHUP after the watcher had it): nothing to cross-fade
+        self.show, self.calibration = msg.show, calibration
+        self.schedule = self._custom_schedule or schedule_hook(msg.show)
+        self._showing = (None, -math.inf)
+        self.unavailable.clear()
+        if self.current is not None:
+            self.current.index = -1  # forces a hand-over (with crossfade) to the new show
+        self._prune_models()
+
+    def _prune_models(self) -> None:
+        """Forget models nothing can play any more, so hot reload does not pile them up in memory:
+        keep 'latest', those the playlist (or a show waiting for next_scene) names, and those the
+        running pipelines use (a model whose file was deleted keeps playing)."""
+        keep = {self.latest} | {e.model for e in self.show.playlist}
+        if self._next_show is not None:
+            keep |= {e.model for e in self._next_show[0].show.playlist}
+        keep |= {p.model_name for p in (self.current, self.pending) if p is not None}
+        for name in [n for n in self.models if n not in keep]:
+            del self.models[name]
+        self._model_names = tuple(sorted(self.models))
 
     # ---- statistics ----------------------------------------------------------------------------
     def generated(self) -> int:
@@ -273,9 +341,23 @@ class Player:
             "rejected_files": self.rejected_files,
             "stale_tiles": cur.view.stale_tiles if cur else 0,
             "worker_error": cur.worker.error if cur else None,
+            "open": not self.closed,
+            "next_change": self._next_change(),
+            "models": list(self._model_names),
+            "calibrated": self.calibration is not None,
         }
         with self._lock:
             self._snap = snap
+
+    def _next_change(self) -> str | None:
+        """When the schedule next changes scene or opens/closes, as local ISO time (None: never)."""
+        until = self._showing[1]
+        if not math.isfinite(until):
+            return None
+        if getattr(self, "_next_change_cache", (None,))[0] != until:
+            from datetime import datetime
+            self._next_change_cache = (until, datetime.fromtimestamp(until).astimezone().isoformat(timespec="seconds"))
+        return self._next_change_cache[1]
 
     def stats_dict(self) -> dict:
         s = self.snapshot()

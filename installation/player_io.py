@@ -21,14 +21,56 @@ def handle_events(player, pygame) -> None:
                 player.fullscreen = not player.fullscreen
             elif event.key == pygame.K_s and player.captures_dir is not None:
                 paths = save_emoji(player, Path(player.captures_dir))
-                player.log("saved " + ", ".join(str(p) for p in paths))
+                player.info("saved " + ", ".join(str(p) for p in paths))
+
+
+def canvas_size(calibration, screen_size: tuple[int, int]) -> tuple[int, int]:
+    """Size of the surface the scenes draw on under a calibration's geometry: the picture's size on
+    the screen before rotation, so presenting it needs no full-frame rescale, only an exact turn or
+    mirror and one blit. Objects without a `profile` (test doubles) get the screen's size."""
+    profile = getattr(calibration, "profile", None)
+    if profile is None:
+        return screen_size
+    from installation import calibration as cal
+    g = profile.geometry
+    _, _, w, h = cal.placement(*screen_size, *screen_size, g)
+    return cal.oriented_size(w, h, g.rotation_deg)
+
+
+def margins(rect: tuple[int, int, int, int], screen_size: tuple[int, int]) -> list[tuple[int, int, int, int]]:
+    """The parts of the screen outside rect (left, right, top, bottom strips), empty ones left out:
+    filling only these is cheaper than clearing the whole screen every frame."""
+    x, y, w, h = rect
+    sw, sh = screen_size
+    x0, y0, x1, y1 = max(0, x), max(0, y), min(sw, x + w), min(sh, y + h)
+    if x0 >= x1 or y0 >= y1:
+        return [(0, 0, sw, sh)]
+    strips = [(0, 0, x0, sh), (x1, 0, sw - x1, sh), (x0, 0, x1 - x0, y0), (x0, y1, x1 - x0, sh - y1)]
+    return [r for r in strips if r[2] > 0 and r[3] > 0]
 
 
 def present(player) -> None:
-    """With a calibration, its geometry puts the composed canvas on the screen (identity otherwise:
-    scenes drew straight onto the screen)."""
-    if player.calibration is not None:
-        player.calibration.place(player.canvas(), player.screen)
+    """With a calibration geometry, put the composed canvas on the screen turned, mirrored and moved
+    as calibration.placement says; outside the picture the screen is black (no light from a
+    projector). Identity geometry (or none): the scenes drew straight onto the screen."""
+    calibration, screen = player.calibration, player.screen
+    if calibration is None:
+        return
+    canvas = player.canvas()
+    if canvas is screen:
+        return
+    if getattr(calibration, "profile", None) is None:
+        calibration.place(canvas, screen)  # any object with place(canvas, screen)
+        return
+    from installation import calibration as cal
+    picture = calibration.orient(canvas)
+    x, y, w, h = cal.placement(*screen.get_size(), *screen.get_size(), calibration.profile.geometry)
+    for margin in margins((x, y, w, h), screen.get_size()):
+        screen.fill((0, 0, 0), margin)
+    if picture.get_size() != (w, h):  # only when the screen size changed since the canvas was made
+        import pygame
+        picture = pygame.transform.smoothscale(picture, (w, h))
+    screen.blit(picture, (x, y))
 
 
 def _save_surface(surface, path: Path) -> Path:

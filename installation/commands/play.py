@@ -1,9 +1,11 @@
-"""`aimoji play`: the installation itself — the show's scenes, fullscreen, at a fixed frame rate."""
+"""`aimoji play`: the installation itself — the show's scenes, fullscreen, at a fixed frame rate,
+with hot reload, systemd notify/watchdog, the health state file and calibration (installation/runtime.py)."""
 
 from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import re
 import sys
@@ -39,13 +41,23 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--size", default=None,
                    help="override the show's resolution, WIDTHxHEIGHT (e.g. 3840x2160)")
     p.add_argument("--captures", type=Path, default=None,
-                   help="folder for the S key's PNGs (default: out/captures/)")
+                   help="folder for the S key's PNGs (default: $AIMOJI_CAPTURES_DIR, which the service "
+                        "sets, else out/captures/)")
+    p.add_argument("--state", type=Path, default=None, metavar="FILE",
+                   help="health state file, rewritten every 2 s and read by `aimoji status` (default: "
+                        "$AIMOJI_STATE_FILE, which the service sets, else state/status.json)")
+    p.add_argument("--no-watch", action="store_true",
+                   help="do not watch the models folder and the show for changes (hot reload); "
+                        "SIGHUP still re-reads the show")
     p.add_argument("--batch", type=int, default=8,
                    help="images per inference call in the generation worker (default 8)")
     p.add_argument("--threads", type=int, default=1,
                    help="onnxruntime intra-op threads (default 1: on 2 cores the other one renders)")
     p.add_argument("--demo-gif", type=Path, default=None,
                    help="where the no-display demo goes when no screen is found (default out/demo.gif)")
+    p.epilog = ("signals: SIGTERM/SIGINT stop within 2 s; SIGHUP re-reads the show (and its calibration). "
+                "Under systemd (Type=notify) it reports READY=1 after the first emoji is on screen and "
+                "WATCHDOG=1 while frames keep coming.")
 
 
 def _error(line: str) -> int:
@@ -112,6 +124,8 @@ def _demo(models: dict, latest: str, show, out: Path) -> int:
 
 def run(args) -> int:
     started = time.monotonic()
+    from installation import logs
+    logs.setup()
     os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
     if args.headless:
         os.environ["SDL_VIDEODRIVER"] = "dummy"
@@ -129,7 +143,7 @@ def run(args) -> int:
         show = load_show(show_path)
     except ShowError as exc:
         return _error(str(exc))
-    log = lambda line: print(line, file=sys.stderr, flush=True)  # noqa: E731
+    log = logging.getLogger("aimoji.player").warning
     models_dir = args.models or MODELS_DIR
     try:
         models, latest = load_models(args, show, models_dir, log)
@@ -141,8 +155,14 @@ def run(args) -> int:
               f"wrote a {DEMO_SECONDS:g} s demo of '{latest}' to {out} instead", flush=True)
         return _demo(models, latest, show, out)
 
+    from installation import health, runtime
     from installation.player import Player
 
+    calibrations = runtime.Calibrations()
+    calibration = calibrations.for_show(show, show_path)
+    calibration = None if calibration is runtime.UNCHANGED else calibration
+    captures = args.captures or (Path(os.environ["AIMOJI_CAPTURES_DIR"]) if os.environ.get("AIMOJI_CAPTURES_DIR")
+                                 else CAPTURES_DIR)
     fullscreen = show.display.fullscreen and not args.windowed and not args.headless
     resolution = tuple(int(v) for v in args.size.split("x")) if args.size else show.display.size()
     size = mode_size(resolution, fullscreen, args.headless)
@@ -150,12 +170,16 @@ def run(args) -> int:
     # Let vsync pace the loop only where flips really arrive at the show's rate.
     vsync = vsync and probe_vsync(show.display.fps)
     player = Player(show, models, latest, screen, vsync=vsync, keys=show.display.keys or args.windowed,
-                    fullscreen=fullscreen, captures_dir=args.captures or CAPTURES_DIR,
-                    batch=max(1, args.batch), started_at=started, log=log)
-    stats = player.run(seconds=args.seconds, screenshot=args.screenshot)
+                    fullscreen=fullscreen, captures_dir=captures, calibration=calibration,
+                    batch=max(1, args.batch), started_at=started)
+    with runtime.companions(player, models_dir=models_dir, explicit_show=args.show, show_folder=SHOWS_DIR,
+                            watch=not args.no_watch, state_path=args.state or health.state_path_for_writing(),
+                            calibrations=calibrations, accept_models=args.model is None,
+                            stall=runtime.parse_stall(os.environ.get(runtime.STALL_ENV))):
+        stats = player.run(seconds=args.seconds, screenshot=args.screenshot)
     stats["show_file"] = str(show_path)
     if args.stats_json is not None:
         _write_json(args.stats_json, stats)
     if stats.get("worker_error"):
-        log(f"generation stopped: {stats['worker_error']}")
+        logging.getLogger("aimoji.player").error("generation stopped: %s", stats["worker_error"])
     return 0

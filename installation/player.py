@@ -191,6 +191,10 @@ class Player:
             self.log(f"playlist entry {index + 1}: {exc}; skipping it")
             return
         colour = self.calibration.apply_colour if self.calibration is not None else None
+        if view.plan is None:  # the scene brings its own frames (evolution): load them off the loop
+            from installation.scenes.evolution_view import OwnFramesPipeline
+            self.pending = OwnFramesPipeline(index, model_name, view, colour)
+            return
         self.pending = Pipeline(index, model_name, model, view, lambda: self.clock() + self.wall_offset,
                                 self.batch, colour)
 

@@ -1,7 +1,9 @@
-"""Offline rendering of a seamless loop of the walk (morph or grid) to MP4, GIF or a folder of PNGs.
+"""Offline rendering of a seamless loop (morph or grid walk, or the training evolution) to MP4, GIF or
+a folder of PNGs.
 
 The walk is made periodic (a whole number of keyframes per loop, keyframe index modulo that number),
-so the frame after the last one is the first one again. Files appear whole or not at all.
+so the frame after the last one is the first one again; the evolution replay is one loop long and
+fades back to noise by itself. Files appear whole or not at all.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ class LoopSpec:
     seconds: float
     fps: float
     size_px: int
-    scene: str = "morph"          # 'morph' or 'grid'
+    scene: str = "morph"          # 'morph', 'grid' or 'evolution'
     cols: int = 4
     rows: int = 4
     tile_fps: float = 2.0
@@ -47,6 +49,9 @@ def output_kind(out: Path | str) -> str:
 
 
 def _loop_view(model, walk: WalkParams, spec: LoopSpec):
+    """(view, fps); raises scenes.SceneUnavailable for an evolution of a model without a timelapse."""
+    from installation.scenes import SceneUnavailable, make_evolution_view
+    from installation.scenes.evolution import TimelapseError
     from installation.scenes.grid import GridPlan
     from installation.scenes.morph import MorphPlan
     from installation.scenes.views import GridView, MorphView
@@ -54,6 +59,13 @@ def _loop_view(model, walk: WalkParams, spec: LoopSpec):
     info = model.info
     looped = loop_params(walk, spec.seconds)
     fps = spec.frames / spec.seconds   # a whole number of frames per loop
+    if spec.scene == "evolution":
+        view = make_evolution_view(info, spec.seconds, spec.scale, spec.background, model.path.name)
+        try:
+            view.load()
+        except TimelapseError as exc:
+            raise SceneUnavailable(f"model {model.path.name}: {exc}") from None
+        return view, fps
     if spec.scene == "grid":
         # A whole number of tile samples per loop too, or the blend would not meet itself.
         tile_fps = max(1, round(spec.tile_fps * spec.seconds)) / spec.seconds
@@ -63,15 +75,22 @@ def _loop_view(model, walk: WalkParams, spec: LoopSpec):
 
 
 def loop_frames(model, walk: WalkParams, spec: LoopSpec) -> Iterator[np.ndarray]:
-    """[size, size, 3] uint8 frames of one loop: frame i shows t = i / fps, i < seconds * fps."""
+    """[size, size, 3] uint8 frames of one loop: frame i shows t = i / fps, i < seconds * fps.
+    The scene is built here, before any frame, so a model that cannot show it fails before a file
+    is opened (scenes.SceneUnavailable)."""
+    view, fps = _loop_view(model, walk, spec)
+    return _frames(model, view, fps, spec)
+
+
+def _frames(model, view, fps: float, spec: LoopSpec) -> Iterator[np.ndarray]:
     import pygame
 
-    view, fps = _loop_view(model, walk, spec)
     canvas = pygame.Surface((spec.size_px, spec.size_px))
     canvas.fill(spec.background)
     for i in range(spec.frames):
         t = i / fps
-        view.accept(generate_now(model, view.plan, t))
+        if view.plan is not None:
+            view.accept(generate_now(model, view.plan, t))
         view.draw(canvas, t)
         yield pygame.surfarray.array3d(canvas).transpose(1, 0, 2).copy()
 

@@ -1,4 +1,5 @@
-"""`aimoji render`: a seamless loop of the latent walk to MP4, GIF or a folder of PNG frames."""
+"""`aimoji render`: a seamless loop of the latent walk, or of the training replay, to MP4, GIF or a folder
+of PNG frames."""
 
 from __future__ import annotations
 
@@ -14,13 +15,16 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--show", type=Path, default=None,
                    help="take seed, walk (keyframe_s, speed, wander), background and scaling from this "
                         "show (default: show_configs/active.toml, else default.toml)")
-    p.add_argument("--seconds", type=float, default=10.0, help="loop length in seconds (default 10)")
+    p.add_argument("--seconds", type=float, default=10.0,
+                   help="loop length in seconds (default 10); for evolution, one replay of training")
     p.add_argument("--fps", type=float, default=30.0, help="frames per second (default 30)")
     p.add_argument("--size", type=int, default=512, help="output width and height in pixels (default 512)")
     p.add_argument("--out", type=Path, required=True,
                    help="loop.mp4 (H.264), loop.gif, or a folder name for PNG frames (replaced whole)")
-    p.add_argument("--scene", choices=("morph", "grid"), default="morph",
-                   help="morph: one emoji; grid: COLS x ROWS tiles each on its own walk (default morph)")
+    p.add_argument("--scene", choices=("morph", "grid", "evolution"), default="morph",
+                   help="morph: one emoji; grid: COLS x ROWS tiles each on its own walk; evolution: "
+                        "training replayed from noise to faces, the final face held, then a fade back "
+                        "to noise (needs a model exported with its timelapse) (default morph)")
     p.add_argument("--cols", type=int, default=4, help="grid columns (default 4)")
     p.add_argument("--rows", type=int, default=4, help="grid rows (default 4)")
     p.add_argument("--tile-fps", type=float, default=2.0,
@@ -34,7 +38,7 @@ def run(args) -> int:
     from installation.onnx_model import ModelError, load_model
     from installation.paths import MODELS_DIR, SHOWS_DIR, missing_model_message, model_candidates
     from installation.render import LoopSpec, loop_frames, output_kind, write_loop
-    from installation.scenes import walk_for
+    from installation.scenes import SceneUnavailable, walk_for
     from installation.scenes.layout import parse_colour
     from installation.show import ShowError, load_show, resolve_show_path
 
@@ -73,7 +77,11 @@ def run(args) -> int:
     spec = LoopSpec(seconds=args.seconds, fps=args.fps, size_px=args.size, scene=args.scene,
                     cols=args.cols, rows=args.rows, tile_fps=args.tile_fps, scale=show.display.scale,
                     background=parse_colour(show.display.background))
-    n = write_loop(loop_frames(model, walk, spec), args.out, spec.frames / spec.seconds,
-                   total=spec.frames, progress=not args.quiet)
+    try:
+        frames = loop_frames(model, walk, spec)
+    except SceneUnavailable as exc:
+        print(f"aimoji render: {exc}", file=sys.stderr)
+        return 2
+    n = write_loop(frames, args.out, spec.frames / spec.seconds, total=spec.frames, progress=not args.quiet)
     print(f"wrote {n} frames ({args.seconds:g} s loop, {args.size} px, model {path.name}) to {args.out}")
     return 0

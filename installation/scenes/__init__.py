@@ -35,6 +35,21 @@ def mood_steer(mood: str | None, info):
     return lambda z: steer(z, region, strength).astype(np.float32)
 
 
+def make_evolution_view(info, loop_s: float, scale: str, background: tuple[int, int, int], model_name: str):
+    """The evolution scene's view for a model (not yet decoded: see OwnFramesPipeline). Raises
+    SceneUnavailable, naming the model, when it carries no usable timelapse."""
+    from installation.scenes.evolution import TimelapseError, parse_timelapse
+    from installation.scenes.evolution_view import EvolutionView
+
+    if info.timelapse is None:
+        raise SceneUnavailable(f"model {model_name} has no training timelapse; re-export with a newer trainer")
+    try:
+        timelapse = parse_timelapse(info.timelapse)
+    except TimelapseError as exc:
+        raise SceneUnavailable(f"model {model_name}: {exc}") from None
+    return EvolutionView(timelapse, loop_s, scale, background)
+
+
 def make_view(entry, show, info, fps: float, walk: WalkParams | None = None) -> SceneView:
     """The view for playlist entry `entry` (a show.Scene) with a model described by `info`
     (model_contract.ModelInfo). Raises SceneUnavailable for a scene this player cannot build."""
@@ -43,17 +58,18 @@ def make_view(entry, show, info, fps: float, walk: WalkParams | None = None) -> 
     from installation.scenes.morph import MorphPlan
     from installation.scenes.views import GridView, MorphView
 
-    walk = walk or walk_for(show, info.z_dim)
     background = parse_colour(show.display.background)
+    if entry.scene == "evolution":  # replays training: no walk, so no mood either
+        return make_evolution_view(info, entry.loop_s, show.display.scale, background,
+                              f"'{info.title or entry.model}'")
+    walk = walk or walk_for(show, info.z_dim)
     steer = mood_steer(getattr(entry, "mood", None), info)
     if entry.scene == "morph":
         return MorphView(MorphPlan(walk, fps, steer=steer), info.image_size, show.display.scale, background)
     if entry.scene == "grid":
         plan = GridPlan(walk, entry.cols * entry.rows, entry.tile_fps, steer=steer)
         return GridView(plan, entry.cols, entry.rows, info.image_size, show.display.scale, background)
-    # 'evolution' plugs in here: a SceneView whose plan is None and whose frames come from
-    # info.timelapse (see scenes/base.py).
     raise SceneUnavailable(f"scene '{entry.scene}' is not available in this player yet")
 
 
-__all__ = ["SceneUnavailable", "SceneView", "make_view", "mood_steer", "walk_for"]
+__all__ = ["SceneUnavailable", "SceneView", "make_evolution_view", "make_view", "mood_steer", "walk_for"]

@@ -46,7 +46,8 @@ def _sq_dists(q: np.ndarray, r: np.ndarray, r_sq: np.ndarray) -> np.ndarray:
     return np.maximum(d, 0.0)
 
 
-def nearest(query: np.ndarray, ref: np.ndarray, k: int = 1, exclude_self: bool = False) -> tuple[np.ndarray, np.ndarray]:
+def nearest(query: np.ndarray, ref: np.ndarray, k: int = 1,
+            exclude_self: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """Euclidean distance [n] to, and index [n] of, each query row's k-th nearest ref row.
 
     exclude_self: query and ref are the same set, so each row's zero distance to itself is skipped.

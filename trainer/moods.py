@@ -127,7 +127,8 @@ def steer_hit_rates(gen: GeneratorSource, model: MoodCNN, payload: dict, n: int,
         rates[mood] = {}
         for s in strengths:
             images = gen.render(steer(z, region, s).astype(np.float32))
-            rates[mood][f"{s:g}"] = round(float(confident(predict(model, images), mood, payload["threshold"]).mean()), 4)
+            hits = confident(predict(model, images), mood, payload["threshold"])
+            rates[mood][f"{s:g}"] = round(float(hits.mean()), 4)
     return rates
 
 

@@ -79,8 +79,9 @@ def _train_classifier(args) -> int:
     report = {"weights": str(out), "sha256": sha, "data": str(args.data), "epochs": args.epochs,
               "seed": args.seed, "val_fraction": args.val_fraction, "labelled": counts,
               "held_out_names": sorted({data.groups[i] for i in val_idx}), "validation": summary,
-              "command": (f"aimoji-train moods classifier --data {args.data} --out {out} --epochs {args.epochs} "
-                          f"--batch {args.batch} --val-fraction {args.val_fraction} --seed {args.seed} --threads {args.threads}")}
+              "command": (f"aimoji-train moods classifier --data {args.data} --out {out} "
+                          f"--epochs {args.epochs} --batch {args.batch} --val-fraction {args.val_fraction} "
+                          f"--seed {args.seed} --threads {args.threads}")}
     Path(out).with_suffix(".json").write_text(json.dumps(report, indent=1) + "\n", encoding="utf-8")
     print(f"wrote {out} ({Path(out).stat().st_size / 1e6:.2f} MB) and {Path(out).with_suffix('.json')}")
     return 0

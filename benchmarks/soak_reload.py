@@ -141,38 +141,41 @@ class EmulatedPlayer:
 
 
 class RealPlayer:
-    """The installation's Player, headless on SDL's dummy driver, fed by the same callbacks.
-    Its main loop runs on this (main) thread, so the drops run in a side thread."""
+    """The installation's Player, headless on SDL's dummy driver, fed through the same callbacks
+    `aimoji play` gives the reloader (installation/runtime.py: ReloadHooks, FrameHook with display
+    power). Its main loop runs on this (main) thread, so the drops run in a side thread."""
 
-    def __init__(self, show_path: Path, first_model_path: Path, fps: int = 30):
+    def __init__(self, show_path: Path, first_model_path: Path, models_dir: Path, fps: int = 30):
         os.environ["SDL_VIDEODRIVER"] = "dummy"
         from installation.display import open_display
-        from installation.messages import ModelReady
+        from installation.display_power import DisplayPower
         from installation.model_validation import validate_model
         from installation.onnx_model import as_generator
         from installation.player import Player
+        from installation.runtime import Calibrations, FrameHook, ReloadHooks
         from installation.show import load_show
 
-        self._ready = ModelReady
-        from installation.messages import ShowReady
-        self._show_ready = ShowReady
         show = load_show(show_path)
         show = show.model_copy(update={"display": show.display.model_copy(update={"fps": fps})})
         first = validate_model(first_model_path)
         screen, _ = open_display((320, 240), False, title="AImoji soak")
+        self.power = DisplayPower(show.outside_hours)
         self.player = Player(show, {first.name: as_generator(first)}, first.name, screen, batch=4,
-                             log=lambda line: None)  # the reloader's own log line is counted instead
+                             log=lambda line: None, on_frame=FrameHook(self.power))
+        self.hooks = ReloadHooks(self.player, models_dir, lambda: show_path, Calibrations())
         self.first_frame: dict[str, float] = {}
 
     def post(self, name: str, model) -> None:
-        self.player.post(self._ready(name, model))
+        self.hooks.on_model(name, model)
 
     def post_show(self, show) -> None:
-        self.player.post(self._show_ready(show))
+        self.hooks.on_show(show)
 
     def post_reject(self, path: str, reason: str) -> None:
-        from installation.messages import Rejected
-        self.player.post(Rejected(path, reason))
+        self.hooks.on_reject(path, reason)
+
+    def close(self) -> None:
+        self.power.close()
 
     def watch(self, stop: threading.Event) -> None:
         while not stop.is_set():  # when the player's current model changes, its first frame is out
@@ -205,7 +208,7 @@ def soak(root: Path, n: int = 1000, bad_fraction: float = 0.35, slow_fraction: f
     out = Outcomes()
     if with_player:
         (root / "first.onnx").write_bytes(model_bytes("good", seed=10_000))
-        player = RealPlayer(show_path, root / "first.onnx", player_fps)
+        player = RealPlayer(show_path, root / "first.onnx", models_dir, player_fps)
     else:
         player = EmulatedPlayer()
 
@@ -279,6 +282,7 @@ def soak(root: Path, n: int = 1000, bad_fraction: float = 0.35, slow_fraction: f
             player_stats = player.player.run()
             stop.set()
             driver.join()
+            player.close()
         else:
             drive()
             player.close()

@@ -112,6 +112,8 @@ class Player:
                 self._shown_times.append(shown)
                 if self.current is not None and self.stats.first_frame_s is None:
                     self.stats.first_frame_s = shown - self.started_at
+                    self.info(f"first frame after {self.stats.first_frame_s:.2f} s: model "
+                              f"'{self.current.model_name}', scene '{self.current.view.name}'")
                 if self.stats.first_frame_s is not None:  # start-up (model warm-up) is not counted
                     counting = not self.closed
                     self.stats.record(work_ms, dropped if counting else 0, dry=counting and not fresh)
@@ -204,6 +206,7 @@ class Player:
         if old is not None:
             if old.model_name != self.current.model_name:
                 self.model_swaps += 1
+                self.info(f"now showing model '{self.current.model_name}' (scene '{self.current.view.name}')")
             self._retire(old)
         crossfade_s = self.show.transitions.crossfade_s
         if crossfade_s > 0 and (old is not None or self.stats.frames > 0):
@@ -294,6 +297,8 @@ class Player:
             now_t = self.clock() + self.wall_offset
             scene_s = self.show.playlist[self._showing[0]].duration_s
             self._next_show = (msg, min(self._showing[1], now_t + scene_s))
+            self.info(f"show '{msg.show.title}' takes over when the current scene ends "
+                      f"(in {self._next_show[1] - now_t:.0f} s; show_change = next_scene)")
             return
         self._apply_show(msg)
 

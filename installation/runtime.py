@@ -40,7 +40,9 @@ class Calibrations:
                 return None
             try:
                 from installation.calibration_hook import Calibration
-                self.current = Calibration.load(path)
+                loaded = Calibration.load(path)
+                if self.current is None or loaded.profile != self.current.profile:
+                    self.current = loaded  # the same profile keeps its object: no needless hand-over
             except ProfileError as exc:
                 kept = "keeping the previous calibration" if self.current is not None else "playing uncalibrated"
                 log.error("%s; %s", str(exc).replace("\n", "; "), kept)

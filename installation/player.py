@@ -60,6 +60,7 @@ class Player:
         self.model_swaps = 0
         self.rejected_files = 0
         self._shown_times: deque = deque(maxlen=121)
+        self._present_ms: deque = deque(maxlen=36000)  # calibration geometry's share of frame_ms
         self._lock = threading.Lock()
         self._snap: dict = {}
         self._publish(None)
@@ -101,7 +102,10 @@ class Player:
                 fresh = self._frame(t, period)
                 if self.on_frame is not None:
                     self.on_frame(self)
+                presented = self.clock()
                 present(self)
+                if self.stats.first_frame_s is not None:
+                    self._present_ms.append((self.clock() - presented) * 1000.0)
                 work_ms = (self.clock() - work_start) * 1000.0
                 wait = pacer.sleep_s(self.clock())
                 if wait > 0:
@@ -383,7 +387,16 @@ class Player:
             "model_swaps": self.model_swaps,
             "rejected_files": self.rejected_files,
             "dry_frames": self.stats.dry_frames,
+            "present_ms_p50": _quantile(self._present_ms, 0.5),
+            "present_ms_p99": _quantile(self._present_ms, 0.99),
             "fps_measured": s["fps"],
             "uptime_s": s["uptime_s"],
             "worker_error": s["worker_error"],
         }
+
+
+def _quantile(values, q: float) -> float | None:
+    if not values:
+        return None
+    ordered = sorted(values)
+    return round(ordered[min(len(ordered) - 1, int(q * len(ordered)))], 3)

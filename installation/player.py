@@ -16,9 +16,10 @@ import time
 from collections import deque
 from pathlib import Path
 
+from installation import player_stats
 from installation.generator import Pipeline
 from installation.messages import UNCHANGED, ModelReady, Quit, Rejected, ShowReady
-from installation.pacing import FrameStats, Pacer, VsyncPacer, aligned_start, measured_fps
+from installation.pacing import FrameStats, Pacer, VsyncPacer, aligned_start
 from installation.scenes import SceneUnavailable, make_view
 from installation.schedule import schedule_hook
 
@@ -337,66 +338,9 @@ class Player:
         return self.generated_done + live
 
     def _publish(self, shown: float | None) -> None:
-        cur = self.current
-        snap = {
-            "uptime_s": round(self.clock() - self.started_at, 3),
-            "fps": round(measured_fps(self._shown_times), 2),
-            "fps_target": self.show.display.fps,
-            "frames": self.stats.frames,
-            "dropped_frames": self.stats.dropped_frames,
-            "generated": self.generated(),
-            "model": cur.model_name if cur else None,
-            "scene": cur.view.name if cur else ("closed" if self.closed else None),
-            "show": self.show.title,
-            "state": "closed" if self.closed else ("playing" if cur else "starting"),
-            "last_frame_monotonic": shown,
-            "model_swaps": self.model_swaps,
-            "rejected_files": self.rejected_files,
-            "stale_tiles": cur.view.stale_tiles if cur else 0,
-            "worker_error": cur.worker.error if cur else None,
-            "open": not self.closed,
-            "next_change": self._next_change(),
-            "models": list(self._model_names),
-            "calibrated": self.calibration is not None,
-        }
+        snap = player_stats.snapshot_of(self, shown)
         with self._lock:
             self._snap = snap
 
-    def _next_change(self) -> str | None:
-        """When the schedule next changes scene or opens/closes, as local ISO time (None: never)."""
-        until = self._showing[1]
-        if not math.isfinite(until):
-            return None
-        if getattr(self, "_next_change_cache", (None,))[0] != until:
-            from datetime import datetime
-            self._next_change_cache = (until, datetime.fromtimestamp(until).astimezone().isoformat(timespec="seconds"))
-        return self._next_change_cache[1]
-
     def stats_dict(self) -> dict:
-        s = self.snapshot()
-        return {
-            "frames": self.stats.frames,
-            "dropped_frames": self.stats.dropped_frames,
-            "fps_target": self.show.display.fps,
-            "frame_ms_p50": round(self.stats.p50_ms(), 3),
-            "frame_ms_p99": round(self.stats.p99_ms(), 3),
-            "first_frame_s": None if self.stats.first_frame_s is None else round(self.stats.first_frame_s, 3),
-            "generated": self.generated(),
-            "model": s["model"],
-            "scene": s["scene"],
-            "model_swaps": self.model_swaps,
-            "rejected_files": self.rejected_files,
-            "dry_frames": self.stats.dry_frames,
-            "present_ms_p50": _quantile(self._present_ms, 0.5),
-            "present_ms_p99": _quantile(self._present_ms, 0.99),
-            "fps_measured": s["fps"],
-            "uptime_s": s["uptime_s"],
-            "worker_error": s["worker_error"],
-        }
-
-
-def _quantile(values, q: float) -> float | None:
-    if not values:
-        return None
-    ordered = sorted(values)
-    return round(ordered[min(len(ordered) - 1, int(q * len(ordered)))], 3)
+        return player_stats.stats_of(self, self.snapshot())

@@ -1,5 +1,5 @@
-"""The player's calibration hook: a profile applied to pictures (colour LUT) and to the frame's blit
-(geometry). Thin pygame shell over installation/calibration.py.
+"""The player's calibration hook: a profile applied to pictures (colour LUT) and to each blit of a
+scene's frame (geometry). Thin pygame shell over installation/calibration.py and scenes/frame_map.py.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")  # no banner in the tec
 import pygame  # noqa: E402
 
 from installation import calibration as cal
+from installation.scenes import frame_map
 
 
 class Calibration:
@@ -71,3 +72,30 @@ class Calibration:
             out = (pygame.transform.smoothscale if smooth else pygame.transform.scale)(out, (w, h))
         screen.fill((0, 0, 0))
         screen.blit(out, (x, y))
+
+
+class FrameBlit:
+    """A scene's frame drawn straight onto the screen through a calibration's geometry: the scene lays
+    out on `size` (frame_map.frame_size), maps each rect with `rect`, turns each small image with
+    `orient` before its one upscale, and fills with `fill`. No full-frame rotate, mirror or rescale."""
+
+    def __init__(self, calibration: Calibration, screen: pygame.Surface):
+        self.screen, self.geometry = screen, calibration.profile.geometry
+        self.orient = calibration.orient
+        self.picture = frame_map.picture_rect(screen.get_size(), self.geometry)
+        self.size = frame_map.frame_size(screen.get_size(), self.geometry)
+        self.key = (screen.get_size(), self.geometry)   # a view lays out again when this changes
+
+    def rect(self, rect: tuple[int, int, int, int]) -> tuple[int, int, int, int]:
+        """A rect of the frame -> its rect on the screen (same area, turned and shifted)."""
+        return frame_map.screen_rect(rect, self.size, self.picture[:2], self.geometry)
+
+    def fill(self, colour, rect: tuple[int, int, int, int] | None = None) -> None:
+        """Fill a rect of the frame; None: the whole picture, and black around it (no light from a
+        projector outside the picture)."""
+        if rect is not None:
+            self.screen.fill(colour, self.rect(rect))
+            return
+        for margin in frame_map.margins(self.picture, self.screen.get_size()):
+            self.screen.fill((0, 0, 0), margin)
+        self.screen.fill(colour, self.picture)

@@ -1,6 +1,7 @@
 """The player loop: a fixed frame rate on a monotonic clock; generation runs in a worker thread.
 
-Order each frame: commands → events → schedule/hand-over → draw → on_frame → (wait) → flip → count.
+Order each frame: commands → events → schedule/hand-over → draw → present → on_frame → (wait) → flip
+→ count.
 Other threads talk to the loop only through `post()` (hot reload, signals) and read it through
 `snapshot()` (health file, systemd watchdog); installation/runtime.py wires them up.
 """
@@ -16,7 +17,7 @@ import time
 from collections import deque
 from pathlib import Path
 
-from installation import player_stats
+from installation import player_io, player_stats
 from installation.generator import Pipeline
 from installation.messages import UNCHANGED, ModelReady, Quit, Rejected, ShowReady
 from installation.pacing import FrameStats, Pacer, VsyncPacer, aligned_start
@@ -61,7 +62,7 @@ class Player:
         self.model_swaps = 0
         self.rejected_files = 0
         self._shown_times: deque = deque(maxlen=121)
-        self._present_ms: deque = deque(maxlen=36000)  # calibration geometry's share of frame_ms
+        self._present_ms: deque = deque(maxlen=36000)  # drawing + presenting, calibration included
         self._lock = threading.Lock()
         self._snap: dict = {}
         self._publish(None)
@@ -79,8 +80,6 @@ class Player:
     def run(self, seconds: float | None = None, screenshot: Path | None = None) -> dict:
         import pygame
 
-        from installation.player_io import handle_events, present, save_capture
-
         # Python hands the GIL over every 5 ms by default: a worker thread busy in Python could
         # hold the render loop that long. 0.5 ms keeps the loop's wake-ups on time.
         sys.setswitchinterval(0.0005)
@@ -89,7 +88,7 @@ class Player:
         pacer = VsyncPacer(self.show.display.fps, start - period) if self.vsync else \
             Pacer(self.show.display.fps, start)
         end = None if seconds is None else self.clock() + seconds
-        self.canvas().fill(self._background())  # the first scene fades in from the background
+        player_io.clear(self)  # the first scene fades in from the background
         try:
             while self.running and (end is None or self.clock() < end):
                 work_start = self.clock()
@@ -99,14 +98,14 @@ class Player:
                     period = 1.0 / self.show.display.fps
                     pacer = Pacer(self.show.display.fps, self.clock() + period)
                     t = pacer.due() + self.wall_offset
-                handle_events(self, pygame)
+                player_io.handle_events(self, pygame)
+                drawing = self.clock()
                 fresh = self._frame(t, period)
+                player_io.present(self)
+                if self.stats.first_frame_s is not None:
+                    self._present_ms.append((self.clock() - drawing) * 1000.0)
                 if self.on_frame is not None:
                     self.on_frame(self)
-                presented = self.clock()
-                present(self)
-                if self.stats.first_frame_s is not None:
-                    self._present_ms.append((self.clock() - presented) * 1000.0)
                 work_ms = (self.clock() - work_start) * 1000.0
                 wait = pacer.sleep_s(self.clock())
                 if wait > 0:
@@ -124,7 +123,7 @@ class Player:
                     self.stats.record(work_ms, dropped if counting else 0, dry=counting and not fresh)
                 self._publish(shown)
             if screenshot is not None:
-                save_capture(self, screenshot)
+                player_io.save_capture(self, screenshot)
         finally:
             # Join the workers: a thread still inside onnxruntime at interpreter exit aborts it.
             for p in [self.current, self.pending, *self._retired]:
@@ -172,7 +171,7 @@ class Player:
         if dim or self.fade_from is not None:
             # Repaint the margins too, or the overlay below would compound frame after frame.
             self.current.view.invalidate()
-        fresh = self.current.view.draw(canvas, t)
+        fresh = self.current.view.draw(canvas, t, player_io.frame_blit(self))
         self._draw_fade(canvas)
         if dim:
             import pygame
@@ -192,7 +191,8 @@ class Player:
             return
         model = self.models[model_name]
         try:
-            view = make_view(self.show.playlist[index], self._view_show(), model.info, self.show.display.fps)
+            view = make_view(self.show.playlist[index], player_io.view_show(self), model.info,
+                             self.show.display.fps)
         except SceneUnavailable as exc:
             self.unavailable.add(index)
             self.log(f"playlist entry {index + 1}: {exc}; skipping it")
@@ -217,7 +217,7 @@ class Player:
         if crossfade_s > 0 and (old is not None or self.stats.frames > 0):
             self.fade_from = self.canvas().copy()
             self.fade_started = self.clock()
-        self.canvas().fill(self._background())
+        player_io.clear(self)
         self.current.view.invalidate()
 
     def _retire(self, p: Pipeline) -> None:
@@ -235,40 +235,9 @@ class Player:
         self.fade_from.set_alpha(round(255 * (1 - progress)))
         canvas.blit(self.fade_from, (0, 0))
 
-    def _background(self) -> tuple[int, int, int]:
-        from installation.scenes.layout import parse_colour
-        return parse_colour(self._view_show().display.background)
-
-    def _view_show(self):
-        """The show as the scenes see it: with a colour calibration, its background goes through the
-        same table as the generated images, so margins and emoji match on the calibrated screen."""
-        key = (id(self.show), id(self.calibration))
-        if self._view_show_cache is None or self._view_show_cache[0] != key:
-            show = self.show
-            if self.calibration is not None and not getattr(self.calibration, "identity_colour", True):
-                from installation.scenes.layout import parse_colour
-                r, g, b = self.calibration.colour(parse_colour(show.display.background))
-                display = show.display.model_copy(update={"background": f"#{r:02x}{g:02x}{b:02x}"})
-                show = show.model_copy(update={"display": display})
-            self._view_show_cache = (key, show)
-        return self._view_show_cache[1]
-
     def canvas(self):
-        """Where scenes draw: the screen itself, or an off-screen surface when a calibration
-        places the picture with geometry (see player_io.present)."""
-        if self.calibration is None or getattr(self.calibration, "identity_geometry", False):
-            return self.screen
-        return self._calibration_canvas()
-
-    def _calibration_canvas(self):
-        import pygame
-
-        from installation.player_io import canvas_size
-        size = canvas_size(self.calibration, self.screen.get_size())
-        if getattr(self, "_cal_canvas", None) is None or self._cal_canvas.get_size() != size:
-            self._cal_canvas = pygame.Surface(size).convert()
-            self._cal_canvas.fill(self._background())
-        return self._cal_canvas
+        """Where scenes draw: the screen (through player_io.frame_blit under a calibration geometry)."""
+        return player_io.canvas(self)
 
     # ---- commands from other threads -----------------------------------------------------------
     def _drain_inbox(self) -> None:

@@ -1,4 +1,4 @@
-"""The player's edges with pygame: events and keys, presenting through a calibration, captures."""
+"""The player's edges with pygame: events and keys, where scenes draw (screen, calibrated blit), captures."""
 
 from __future__ import annotations
 
@@ -24,53 +24,73 @@ def handle_events(player, pygame) -> None:
                 player.info("saved " + ", ".join(str(p) for p in paths))
 
 
-def canvas_size(calibration, screen_size: tuple[int, int]) -> tuple[int, int]:
-    """Size of the surface the scenes draw on under a calibration's geometry: the picture's size on
-    the screen before rotation, so presenting it needs no full-frame rescale, only an exact turn or
-    mirror and one blit. Objects without a `profile` (test doubles) get the screen's size."""
-    profile = getattr(calibration, "profile", None)
-    if profile is None:
-        return screen_size
-    from installation import calibration as cal
-    g = profile.geometry
-    _, _, w, h = cal.placement(*screen_size, *screen_size, g)
-    return cal.oriented_size(w, h, g.rotation_deg)
+def view_show(player):
+    """The show as the scenes see it: with a colour calibration, its background goes through the
+    same table as the generated images, so margins and emoji match on the calibrated screen."""
+    key = (id(player.show), id(player.calibration))
+    if player._view_show_cache is None or player._view_show_cache[0] != key:
+        show, calibration = player.show, player.calibration
+        if calibration is not None and not getattr(calibration, "identity_colour", True):
+            from installation.scenes.layout import parse_colour
+            r, g, b = calibration.colour(parse_colour(show.display.background))
+            display = show.display.model_copy(update={"background": f"#{r:02x}{g:02x}{b:02x}"})
+            show = show.model_copy(update={"display": display})
+        player._view_show_cache = (key, show)
+    return player._view_show_cache[1]
 
 
-def margins(rect: tuple[int, int, int, int], screen_size: tuple[int, int]) -> list[tuple[int, int, int, int]]:
-    """The parts of the screen outside rect (left, right, top, bottom strips), empty ones left out:
-    filling only these is cheaper than clearing the whole screen every frame."""
-    x, y, w, h = rect
-    sw, sh = screen_size
-    x0, y0, x1, y1 = max(0, x), max(0, y), min(sw, x + w), min(sh, y + h)
-    if x0 >= x1 or y0 >= y1:
-        return [(0, 0, sw, sh)]
-    strips = [(0, 0, x0, sh), (x1, 0, sw - x1, sh), (x0, 0, x1 - x0, y0), (x0, y1, x1 - x0, sh - y1)]
-    return [r for r in strips if r[2] > 0 and r[3] > 0]
+def background(player) -> tuple[int, int, int]:
+    from installation.scenes.layout import parse_colour
+    return parse_colour(view_show(player).display.background)
+
+
+def frame_blit(player):
+    """How scenes draw through the calibration's geometry: a calibration_hook.FrameBlit onto the
+    screen (each small image turned and placed; no full-frame pass), or None to draw straight onto
+    the canvas (no calibration, identity geometry, or an object without a profile: see present)."""
+    calibration, screen = player.calibration, player.screen
+    if getattr(calibration, "profile", None) is None or calibration.identity_geometry:
+        return None
+    key = (screen, screen.get_size(), calibration)
+    cached = getattr(player, "_frame_blit", None)
+    if cached is None or cached[0] != key:
+        from installation.calibration_hook import FrameBlit
+        player._frame_blit = cached = (key, FrameBlit(calibration, screen))
+    return cached[1]
+
+
+def canvas(player):
+    """Where scenes draw: the screen, except for a calibration object without a profile (any object
+    with apply_colour and place(canvas, screen)): an off-screen canvas that present() places."""
+    calibration = player.calibration
+    placed = not (calibration is None or hasattr(calibration, "profile")
+                  or getattr(calibration, "identity_geometry", False))
+    if not placed:
+        return player.screen
+    import pygame
+    size = player.screen.get_size()
+    if getattr(player, "_place_canvas", None) is None or player._place_canvas.get_size() != size:
+        player._place_canvas = pygame.Surface(size).convert()
+        player._place_canvas.fill(background(player))
+    return player._place_canvas
+
+
+def clear(player) -> None:
+    """Background over the whole picture (black around it under a calibration geometry)."""
+    blit = frame_blit(player)
+    if blit is not None:
+        blit.fill(background(player))
+    else:
+        canvas(player).fill(background(player))
 
 
 def present(player) -> None:
-    """With a calibration geometry, put the composed canvas on the screen turned, mirrored and moved
-    as calibration.placement says; outside the picture the screen is black (no light from a
-    projector). Identity geometry (or none): the scenes drew straight onto the screen."""
-    calibration, screen = player.calibration, player.screen
-    if calibration is None:
-        return
-    canvas = player.canvas()
-    if canvas is screen:
-        return
-    if getattr(calibration, "profile", None) is None:
-        calibration.place(canvas, screen)  # any object with place(canvas, screen)
-        return
-    from installation import calibration as cal
-    picture = calibration.orient(canvas)
-    x, y, w, h = cal.placement(*screen.get_size(), *screen.get_size(), calibration.profile.geometry)
-    for margin in margins((x, y, w, h), screen.get_size()):
-        screen.fill((0, 0, 0), margin)
-    if picture.get_size() != (w, h):  # only when the screen size changed since the canvas was made
-        import pygame
-        picture = pygame.transform.smoothscale(picture, (w, h))
-    screen.blit(picture, (x, y))
+    """Only for a calibration object without a profile: place the off-screen canvas on the screen.
+    A calibration_hook.Calibration needs nothing here: the scenes drew through frame_blit."""
+    screen = player.screen
+    picture = canvas(player)
+    if picture is not screen:
+        player.calibration.place(picture, screen)
 
 
 def _save_surface(surface, path: Path) -> Path:

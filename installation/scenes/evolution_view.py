@@ -10,7 +10,7 @@ import pygame
 
 from installation.scenes.evolution import Pick, Timelapse, TimelapseError, caption, pick
 from installation.scenes.layout import Box, morph_box
-from installation.scenes.views import scale_to, to_surface
+from installation.scenes.views import DirectBlit, scale_to, to_surface
 
 CAPTION_DIVISOR = 45     # caption height = shorter screen side / this (24 px on a 1080p screen)
 CAPTION_MIN_PX = 10      # below this the caption is unreadable: leave it out
@@ -85,14 +85,14 @@ class EvolutionView:
         self.frames: np.ndarray | None = None   # [N, S, S, 3] uint8, set once by load()
         self.failed: str | None = None
         self._t0: float | None = None
-        self._canvas_size: tuple[int, int] | None = None
-        self._box: Box | None = None
+        self._layout = None        # the blit's key the layout was made for; None: repaint everything
+        self._box: Box | None = None   # the emoji's rect on the screen
         self._shown: tuple[tuple, pygame.Surface] | None = None   # (mix key, scaled surface)
         self._image: np.ndarray | None = None
         self._font = None
         self._caption_px = 0
-        self._caption: tuple[str, pygame.Surface] | None = None
-        self._caption_rect: pygame.Rect | None = None
+        self._caption: tuple[str, pygame.Surface, tuple] | None = None   # (text, turned, screen rect)
+        self._caption_rect: tuple[int, int, int, int] | None = None   # on the screen
 
     def load(self, colour=None) -> None:
         """Decode the strip (tens of ms for 120 frames: never inside a frame) and apply the
@@ -115,22 +115,26 @@ class EvolutionView:
         return self.frames is not None or self.failed is not None
 
     def invalidate(self) -> None:
-        self._canvas_size = None
+        self._layout = None
 
-    def _relayout(self, canvas: pygame.Surface) -> None:
-        w, h = self._canvas_size = canvas.get_size()
-        canvas.fill(self.background)
-        self._box = morph_box(w, h, self.timelapse.frame_px, "crisp" if self.crisp else "smooth")
+    def _relayout(self, blit) -> None:
+        self._layout = blit.key
+        w, h = blit.size
+        blit.fill(self.background)
+        box = morph_box(w, h, self.timelapse.frame_px, "crisp" if self.crisp else "smooth")
+        self._box = Box(*blit.rect(box))
         self._shown, self._caption, self._caption_rect = None, None, None
         size_px = min(w, h) // CAPTION_DIVISOR
         self._font = _caption_font(size_px) if self.show_caption and size_px >= CAPTION_MIN_PX else None
         self._caption_px = size_px
 
-    def draw(self, canvas: pygame.Surface, t: float) -> bool:
+    def draw(self, canvas: pygame.Surface, t: float, blit=None) -> bool:
+        """blit: a calibration_hook.FrameBlit onto canvas, or None to draw straight onto it."""
+        blit = blit or DirectBlit(canvas)
         if self._t0 is None:
             self._t0 = t
-        if canvas.get_size() != self._canvas_size:
-            self._relayout(canvas)
+        if blit.key != self._layout:
+            self._relayout(blit)
         if self.frames is None:
             return False
         p = pick(t - self._t0, self.loop_s, len(self.frames))
@@ -138,23 +142,23 @@ class EvolutionView:
         box = self._box
         if self._shown is None or self._shown[0] != key:
             self._image = mix(self.frames, p)
-            self._shown = (key, scale_to(to_surface(self._image), (box.w, box.h), self.crisp))
+            self._shown = (key, scale_to(blit.orient(to_surface(self._image)), (box.w, box.h), self.crisp))
         if self._caption_rect is not None:  # the old caption may stick out of the emoji's square
             canvas.fill(self.background, self._caption_rect)
         canvas.blit(self._shown[1], (box.x, box.y))
         if self._font is not None:
-            self._draw_caption(canvas, caption(self.timelapse, p.nearest))
+            self._draw_caption(canvas, blit, caption(self.timelapse, p.nearest))
         return True
 
-    def _draw_caption(self, canvas: pygame.Surface, text: str) -> None:
+    def _draw_caption(self, canvas: pygame.Surface, blit, text: str) -> None:
         if self._caption is None or self._caption[0] != text:
             surface, _ = self._font.render(text, _caption_colour(self.background))
-            self._caption = (text, surface)
-        surface = self._caption[1]
-        margin = self._caption_px
-        w, h = canvas.get_size()
-        self._caption_rect = surface.get_rect(bottomright=(w - margin, h - margin))
-        canvas.blit(surface, self._caption_rect)
+            margin = self._caption_px
+            w, h = blit.size
+            rect = surface.get_rect(bottomright=(w - margin, h - margin))   # in the frame
+            self._caption = (text, blit.orient(surface), blit.rect(tuple(rect)))
+        self._caption_rect = self._caption[2]
+        canvas.blit(self._caption[1], self._caption_rect[:2])
 
     def current_image(self) -> np.ndarray | None:
         return self._image

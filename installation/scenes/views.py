@@ -1,4 +1,5 @@
-"""Thin pygame shells for the scenes: convert the images the pure selectors pick and blit them."""
+"""Thin pygame shells for the scenes: convert the images the pure selectors pick and blit them, straight
+onto the canvas or through a calibration's FrameBlit (each small image turned before its upscale)."""
 
 from __future__ import annotations
 
@@ -24,6 +25,24 @@ def scale_to(surf: pygame.Surface, size: tuple[int, int], crisp: bool) -> pygame
     return pygame.transform.scale(surf, size) if crisp else pygame.transform.smoothscale(surf, size)
 
 
+class DirectBlit:
+    """No calibration geometry: the frame is the canvas itself (the fast path; calibration_hook.FrameBlit
+    is the calibrated counterpart with the same four members)."""
+
+    def __init__(self, canvas: pygame.Surface):
+        self.screen, self.size = canvas, canvas.get_size()
+        self.key = self.size
+
+    def rect(self, rect):
+        return rect
+
+    def orient(self, surface: pygame.Surface) -> pygame.Surface:
+        return surface
+
+    def fill(self, colour, rect=None) -> None:
+        self.screen.fill(colour, rect)
+
+
 class MorphView:
     name = "morph"
     stale_tiles = 0
@@ -31,8 +50,8 @@ class MorphView:
     def __init__(self, plan: MorphPlan, image_px: int, scale: str, background: tuple[int, int, int]):
         self.plan, self.image_px, self.crisp, self.background = plan, image_px, scale == "crisp", background
         self.selector = MorphSelector(plan.fps)
-        self._canvas_size: tuple[int, int] | None = None
-        self._shown: tuple[int, pygame.Surface] | None = None  # (id of image, its scaled surface)
+        self._layout = None   # the blit's key the layout was made for; None: repaint everything
+        self._shown: tuple[int, pygame.Surface, tuple[int, int]] | None = None  # (id of image, scaled, at)
         self._image: np.ndarray | None = None
 
     def accept(self, frames: list[Frame]) -> None:
@@ -44,20 +63,24 @@ class MorphView:
 
     def invalidate(self) -> None:
         """Repaint everything (margins included) on the next draw."""
-        self._canvas_size = None
+        self._layout = None
 
-    def draw(self, canvas: pygame.Surface, t: float) -> bool:
+    def draw(self, canvas: pygame.Surface, t: float, blit=None) -> bool:
+        """blit: a calibration_hook.FrameBlit onto canvas, or None to draw straight onto it."""
+        blit = blit or DirectBlit(canvas)
         image, fresh = self.selector.select(t)
-        if canvas.get_size() != self._canvas_size:
-            self._canvas_size, self._shown = canvas.get_size(), None
-            canvas.fill(self.background)
+        if blit.key != self._layout:
+            self._layout, self._shown = blit.key, None
+            self._box = blit.rect(morph_box(*blit.size, self.image_px, "crisp" if self.crisp else "smooth"))
+            blit.fill(self.background)
         if image is None:
             return False
-        box = morph_box(*canvas.get_size(), self.image_px, "crisp" if self.crisp else "smooth")
         if self._shown is None or self._shown[0] != id(image):
+            # Turned while small (microseconds), then one upscale straight into its place.
+            x, y, w, h = self._box
             self._image = image
-            self._shown = (id(image), scale_to(to_surface(image), (box.w, box.h), self.crisp))
-        canvas.blit(self._shown[1], (box.x, box.y))
+            self._shown = (id(image), scale_to(blit.orient(to_surface(image)), (w, h), self.crisp), (x, y))
+        canvas.blit(self._shown[1], self._shown[2])
         return fresh
 
     def current_image(self) -> np.ndarray | None:
@@ -73,13 +96,15 @@ class GridView:
         self.crisp, self.background = scale == "crisp", background
         self.selector = GridSelector(cols * rows, plan.tile_fps)
         self.stale_tiles = 0
-        self._canvas_size: tuple[int, int] | None = None
+        self._layout = None   # the blit's key the layout was made for; None: repaint everything
+        self._orient = None
         self._tile_px = 0
         self._last: list = []
 
     def _tile(self, image: np.ndarray) -> tuple[np.ndarray, pygame.Surface]:
-        # Scaled once when it arrives (a few hundred per second), not on every displayed frame.
-        return image, to_surface_scaled(image, self._tile_px, self.crisp)
+        # Scaled once when it arrives (a few hundred per second), not on every displayed frame; turned
+        # after scaling, so a calibrated wall is exactly the uncalibrated one turned (tiles are small).
+        return image, self._orient(to_surface_scaled(image, self._tile_px, self.crisp))
 
     def accept(self, frames: list[Frame]) -> None:
         for f in frames:
@@ -90,20 +115,24 @@ class GridView:
 
     def invalidate(self) -> None:
         """Repaint everything (margins included) on the next draw."""
-        self._canvas_size = None
+        self._layout = None
 
-    def _relayout(self, canvas: pygame.Surface) -> None:
-        self._canvas_size = canvas.get_size()
-        self._boxes = grid_boxes(*self._canvas_size, self.cols, self.rows)
-        self._tile_px = self._boxes[0].w
-        canvas.fill(self.background)
+    def _relayout(self, blit) -> None:
+        self._layout, self._orient = blit.key, blit.orient
+        boxes = grid_boxes(*blit.size, self.cols, self.rows)
+        self._tile_px = boxes[0].w
+        # Each tile's rect through the same geometry: the whole wall turns as one picture.
+        self._boxes = [blit.rect(box) for box in boxes]
+        blit.fill(self.background)
         for samples in self.selector.samples:
             for j, (image, _) in list(samples.items()):
                 samples[j] = self._tile(image)
 
-    def draw(self, canvas: pygame.Surface, t: float) -> bool:
-        if canvas.get_size() != self._canvas_size:
-            self._relayout(canvas)
+    def draw(self, canvas: pygame.Surface, t: float, blit=None) -> bool:
+        """blit: a calibration_hook.FrameBlit onto canvas, or None to draw straight onto it."""
+        blit = blit or DirectBlit(canvas)
+        if blit.key != self._layout:
+            self._relayout(blit)
         pairs, self.stale_tiles = self.selector.select(t)
         base_blits, blend_blits = [], []
         for box, (base, nxt, alpha) in zip(self._boxes, pairs):
@@ -111,10 +140,10 @@ class GridView:
                 canvas.fill(self.background, box)
                 continue
             base[1].set_alpha(None)  # it may have been blended in with an alpha last frame
-            base_blits.append((base[1], (box.x, box.y)))
+            base_blits.append((base[1], box[:2]))
             if nxt is not None and alpha > 0:
                 nxt[1].set_alpha(round(alpha * 255))
-                blend_blits.append((nxt[1], (box.x, box.y)))
+                blend_blits.append((nxt[1], box[:2]))
         canvas.blits(base_blits, doreturn=False)
         canvas.blits(blend_blits, doreturn=False)
         self._last = pairs

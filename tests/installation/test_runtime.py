@@ -1,5 +1,5 @@
-"""The wiring's pure parts: when systemd may hear READY, the test stall hook, the calibration source
-(keep the last good profile), and the calibrated canvas/margins arithmetic."""
+"""The wiring's pure parts: when systemd may hear READY, the test stall hook, and the calibration source
+(keep the last good profile). The calibrated frame's arithmetic: tests/installation/test_frame_map.py."""
 
 import logging
 
@@ -7,7 +7,6 @@ import pytest
 
 from installation import calibration as cal
 from installation.messages import UNCHANGED
-from installation.player_io import canvas_size, margins
 from installation.runtime import Calibrations, parse_stall, ready_gated
 from installation.show import parse_show
 
@@ -51,27 +50,3 @@ def test_calibrations_keep_the_last_good_profile(tmp_path):
     assert len(lines) == 2 and "playing uncalibrated" in lines[0]
     assert "keeping the previous calibration" in lines[1] and "gamma" in lines[1]
     assert source.for_show(parse_show({}), show_file) is None  # the show no longer names one
-
-
-@pytest.mark.parametrize("rect,screen,want", [
-    ((0, 0, 160, 120), (160, 120), []),
-    ((20, 0, 120, 120), (160, 120), [(0, 0, 20, 120), (140, 0, 20, 120)]),
-    ((10, 5, 100, 100), (160, 120), [(0, 0, 10, 120), (110, 0, 50, 120), (10, 0, 100, 5), (10, 105, 100, 15)]),
-    ((-30, 0, 160, 120), (160, 120), [(130, 0, 30, 120)]),     # shifted left past the edge
-    ((200, 0, 160, 120), (160, 120), [(0, 0, 160, 120)]),      # off screen entirely: all black
-])
-def test_margins_around_the_picture(rect, screen, want):
-    assert margins(rect, screen) == want
-
-
-@pytest.mark.parametrize("geometry,want", [
-    (cal.Geometry(), (1920, 1080)),
-    (cal.Geometry(rotation_deg=180, mirror_h=True), (1920, 1080)),
-    (cal.Geometry(rotation_deg=90), (1080, 608)),             # turned upright: 608 x 1080 on screen
-    (cal.Geometry(scale=0.5, offset_x_px=100), (960, 540)),
-])
-def test_canvas_is_the_picture_before_turning(geometry, want):
-    class Calibrated:
-        profile = cal.Profile(geometry=geometry)
-    assert canvas_size(Calibrated(), (1920, 1080)) == want
-    assert canvas_size(object(), (1920, 1080)) == (1920, 1080)  # test doubles without a profile

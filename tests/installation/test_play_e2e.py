@@ -17,6 +17,7 @@ from installation.cli import main
 from installation.messages import ModelReady, ShowReady
 from installation.onnx_model import load_model
 from installation.player import Player
+from installation.scenes.frame_map import frame_size, picture_rect
 from installation.show import load_show
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -28,22 +29,27 @@ STILL_SHOW = """title = "{title}"
 seed = 5
 {extra}
 [display]
-resolution = "160x120"
+resolution = "{resolution}"
 fps = 30
 scale = "crisp"
 background = "{background}"
 [walk]
-wander = 0
+{walk}
 [transitions]
 crossfade_s = 0
 [[playlist]]
-scene = "morph"
+{scene}
 duration_s = 600
 """
+# A grid of different emoji that stays the same between runs: each tile sits on its own phase of the
+# walk (wander must not be 0), and the walk's clock runs so slowly that seconds change no pixel.
+STILL_GRID = {"walk": "speed = 1e-9", "scene": 'scene = "grid"\ncols = 3\nrows = 2'}
 
 
-def _still_show(path, title="still", background="#3366cc", extra=""):
-    path.write_text(STILL_SHOW.format(title=title, background=background, extra=extra))
+def _still_show(path, title="still", background="#3366cc", extra="", resolution="160x120",
+                walk="wander = 0", scene='scene = "morph"'):
+    path.write_text(STILL_SHOW.format(title=title, background=background, extra=extra, resolution=resolution,
+                                      walk=walk, scene=scene))
     return path
 
 
@@ -190,3 +196,28 @@ def test_calibration_geometry_with_scale_and_offset_places_the_picture(tiny_mode
     assert (img[:, :x] == 0).all() and (img[:, x + w:] == 0).all()
     assert inside.shape[:2] == (h, w) and h > w                  # upright: taller than wide
     assert (inside[:3] == 255).all() and (inside[-3:] == 255).all()   # the frame's white margins
+
+
+def test_calibrated_grid_turned_and_mirrored_is_the_plain_wall_turned_exactly(tiny_model_path, tmp_path):
+    """Every tile is drawn through the calibrated blit; together they must be exactly the uncalibrated wall
+    (on a screen the frame's size), coloured, turned, mirrored and placed as calibration's maths says."""
+    profile = cal.Profile(colour=cal.Colour(gamma=1.8, blue=0.9),
+                          geometry=cal.Geometry(rotation_deg=90, mirror_v=True))
+    cal.save_profile(tmp_path / "cal.toml", profile)
+    frame_w, frame_h = frame_size((160, 120), profile.geometry)           # 120 x 90, turned upright
+    plain = _still_show(tmp_path / "plain.toml", resolution=f"{frame_w}x{frame_h}", **STILL_GRID)
+    calibrated = _still_show(tmp_path / "calibrated.toml", extra="calibration = 'cal.toml'", **STILL_GRID)
+    shots = {}
+    for name, show in (("plain", plain), ("calibrated", calibrated)):
+        shots[name] = tmp_path / f"{name}.png"
+        assert main(["play", "--headless", "--seconds", "1.5", "--no-watch", "--model", str(tiny_model_path),
+                     "--show", str(show), "--state", str(tmp_path / "s.json"),
+                     "--screenshot", str(shots[name])]) == 0
+    before, after = _shot(shots["plain"]), _shot(shots["calibrated"])
+    tiles = [before[5 + r * 40:5 + r * 40 + 40, c * 40:c * 40 + 40] for r in range(2) for c in range(3)]
+    assert len({t.tobytes() for t in tiles}) == 6                          # six different emoji
+    expected = np.zeros((120, 160, 3), np.uint8)                            # black around the picture
+    x, y, w, h = picture_rect((160, 120), profile.geometry)
+    expected[y:y + h, x:x + w] = cal.orient_array(cal.apply_lut(before, cal.colour_lut(profile.colour)),
+                                                  profile.geometry)
+    assert np.array_equal(after, expected)

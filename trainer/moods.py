@@ -177,6 +177,11 @@ def write_site(out: Path, images: np.ndarray, probs: np.ndarray, payload: dict, 
         n = payload["counts"][mood]
         title = (f"{mood.title()}: {n} of {payload['samples']} samples at >= {payload['threshold']:.2f} "
                  f"confidence (top {len(idx)} shown) - {source_label}")
+        if len(idx) == 0:  # show the nearest misses rather than an empty sheet
+            k = CLASSES.index(mood)
+            idx = np.argsort(-probs[:, k], kind="stable")[:16]
+            title = (f"{mood.title()}: none of {payload['samples']} samples reach {payload['threshold']:.2f}; "
+                     f"the {len(idx)} most {mood}-leaning shown (best {probs[idx[0], k]:.2f}) - {source_label}")
         path = out / f"{mood}.png"
         _save_png(contact_sheet(images[idx], title), path)
         sheets.append(path)

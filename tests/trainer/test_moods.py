@@ -49,7 +49,8 @@ def sorted_toy(tmp_path_factory):
                                       kinds=("neutral", "horror", "happy", "sad", "other"))
     out = root / "site"
     code = main(["moods", str(model), "--samples", "400", "--out", str(out), "--embed", str(model),
-                 "--classifier", str(weights), "--threshold", "0.6", "--per-sheet", "16"])
+                 "--classifier", str(weights), "--threshold", "0.6", "--per-sheet", "16",
+                 "--steer-samples", "150"])
     assert code == 0
     return model, directions, out
 
@@ -79,7 +80,7 @@ def test_embedded_regions_point_where_the_generator_draws_each_mood(sorted_toy):
 def test_a_run_folder_is_sampled_from_its_checkpoint(tiny_run, tmp_path_factory, tmp_path):
     _, weights = trained_classifier(tmp_path_factory)
     code = main(["moods", str(tiny_run), "--samples", "40", "--out", str(tmp_path / "site"),
-                 "--classifier", str(weights)])
+                 "--classifier", str(weights), "--steer-samples", "20"])
     assert code == 0
     assert (tmp_path / "site" / "index.html").is_file()
 
@@ -105,3 +106,19 @@ def test_bad_input_gives_one_line(argv, problem, capsys):
     assert main(argv) != 0
     err = capsys.readouterr().err.strip()
     assert problem in err and len(err.splitlines()) == 1
+
+
+def test_a_mood_nobody_reaches_shows_its_nearest_misses(tmp_path):
+    from trainer.moods import write_site
+
+    rng = np.random.default_rng(0)
+    images = rng.integers(0, 256, (20, 32, 32, 3), dtype=np.uint8)
+    probs = _probs(np.full(20, 2), np.linspace(0.95, 0.75, 20))  # all happy, nobody sad
+    probs[5, 3] += 0.1  # sample 5 leans most toward sad
+    payload = mood_regions(rng.normal(size=(20, 4)), probs, threshold=0.7, min_count=2)
+    write_site(tmp_path, images, probs, payload, "toy", "clf")
+    with Image.open(tmp_path / "sad.png") as sad:
+        assert sad.height > 128  # a row of nearest misses, not an empty sheet
+        first = np.asarray(sad.convert("RGB"))[40:40 + 64, :128]
+    assert first.std() > 0  # an emoji is drawn in the first cell
+    assert payload["counts"]["sad"] == 0 and "sad" not in payload["centroids"]

@@ -46,6 +46,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     s.add_argument("--min-count", type=int, default=10,
                    help="confident samples a mood needs to get a latent region (default 10)")
     s.add_argument("--per-sheet", type=int, default=48, help="emoji per mood sheet (default 48)")
+    s.add_argument("--steer-samples", type=int, default=500,
+                   help="fresh latents per mood and strength for the steering check (default 500; 0 = skip)")
     s.add_argument("--embed", type=Path, default=None, metavar="FILE.onnx",
                    help="write the mood regions into this model's 'moods' metadata (its z_dim must match)")
 
@@ -111,13 +113,14 @@ def _sort_moods(args) -> int:
     probs = predict(model, images)
     payload = mood_regions(z, probs, args.threshold, args.min_count)
     payload["classifier"] = weights_id(weights)
-    payload["steer_hit_rate"] = steer_hit_rates(gen, model, payload, min(args.samples, 500), args.seed)
+    if args.steer_samples > 0:
+        payload["steer_hit_rate"] = steer_hit_rates(gen, model, payload, args.steer_samples, args.seed)
     out = args.out or Path("site/moods")
     sheets = write_site(out, images, probs, payload, gen.label, payload["classifier"], args.per_sheet)
     print(f"{gen.label}: {args.samples} samples; confident (>= {args.threshold:g}): "
           + ", ".join(f"{m} {payload['counts'][m]}" for m in payload["classes"])
           + f"; other {payload['counts']['other']}, unsure {payload['counts']['unsure']}")
-    for mood, rates in payload["steer_hit_rate"].items():
+    for mood, rates in payload.get("steer_hit_rate", {}).items():
         print(f"  steering toward {mood}: " + ", ".join(f"strength {s} -> {v:.0%}" for s, v in rates.items()))
     print(f"wrote {', '.join(str(p) for p in sheets)}, {out / 'index.html'}")
     if args.embed is not None:

@@ -70,7 +70,7 @@ def stats_of(player, snap: dict) -> dict:
         "model_swaps": player.model_swaps,
         "rejected_files": player.rejected_files,
         "dry_frames": stats.dry_frames,
-        "present_ms_p50": quantile(player._present_ms, 0.5),  # calibration geometry's cost per frame
+        "present_ms_p50": quantile(player._present_ms, 0.5),  # draw + present, calibration included
         "present_ms_p99": quantile(player._present_ms, 0.99),
         "fps_measured": snap["fps"],
         "uptime_s": snap["uptime_s"],

@@ -19,6 +19,8 @@ def handle_events(player, pygame) -> None:
                 from installation.display import toggle_fullscreen
                 player.screen, player.vsync = toggle_fullscreen(player.screen.get_size(), player.fullscreen)
                 player.fullscreen = not player.fullscreen
+                if player.current is not None:  # a new, blank screen: background and margins again
+                    player.current.view.invalidate()
             elif event.key == pygame.K_s and player.captures_dir is not None:
                 paths = save_emoji(player, Path(player.captures_dir))
                 player.info("saved " + ", ".join(str(p) for p in paths))

@@ -193,7 +193,7 @@ def main() -> int:
     print(f"draw + present per 1080p frame in the player: p50 {on:.2f} ms calibrated vs {off:.2f} ms plain "
           f"(ratio {on / max(off, 1e-9):.2f}; calibration adds {on - off:+.2f} ms, target <= 1 ms); frame_ms p50 "
           f"{calibrated['frame_ms_p50'] - morph['frame_ms_p50']:+.2f} ms vs the plain run")
-    geometries = {"identity (the colour LUT runs in the worker)": cal.Geometry(),
+    geometries = {"identity (LUT in the worker)": cal.Geometry(),
                   "rotate 180": cal.Geometry(rotation_deg=180), "mirror left-right": cal.Geometry(mirror_h=True),
                   "rotate 90 (picture fitted upright)": cal.Geometry(rotation_deg=90),
                   "scale 0.98 + offset 5 px": cal.Geometry(scale=0.98, offset_x_px=5),

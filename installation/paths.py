@@ -17,11 +17,23 @@ DEMO_GIF = OUT_DIR / "demo.gif"
 DEFAULT_MODEL = "default"
 
 
+# Files whose modification times lie this close to the newest one arrived together (a git checkout,
+# one copy of a folder): among them default.onnx is 'latest', so a fresh clone plays the default model.
+TIE_S = 5.0
+
+
 def model_candidates(models_dir: Path) -> list[Path]:
-    """`.onnx` files in models_dir, newest first. 'latest' means the newest file by modification
-    time; on a tie (e.g. a fresh git checkout) default.onnx wins, then the name."""
+    """`.onnx` files in models_dir, 'latest' first: the newest by modification time, except that
+    default.onnx wins among files within TIE_S of the newest (e.g. all of a fresh git checkout)."""
     files = [p for p in Path(models_dir).glob("*.onnx") if p.is_file() and not p.name.startswith(".")]
-    return sorted(files, key=lambda p: (-p.stat().st_mtime, p.stem != DEFAULT_MODEL, p.name))
+    mtimes = {p: p.stat().st_mtime for p in files}
+    newest = max(mtimes.values(), default=0.0)
+
+    def key(p: Path):
+        older = mtimes[p] < newest - TIE_S
+        return older, not older and p.stem != DEFAULT_MODEL, -mtimes[p], p.name
+
+    return sorted(files, key=key)
 
 
 def missing_model_message(models_dir: Path) -> str:

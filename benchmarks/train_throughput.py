@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import statistics
 import sys
 import tempfile
 import time
@@ -130,6 +131,7 @@ def main() -> int:
     p.add_argument("--batch-size", type=int, default=64)
     p.add_argument("--threads", type=int, default=2, help="torch threads (default 2)")
     p.add_argument("--ref-workers", type=int, default=2, help="reference DataLoader workers (examples default: 2)")
+    p.add_argument("--rounds", type=int, default=3, help="interleaved rounds; medians are reported (default 3)")
     p.add_argument("--skip", default="", help="comma-separated words: skip variants whose name contains one")
     args = p.parse_args()
     torch.set_num_threads(args.threads)
@@ -140,16 +142,27 @@ def main() -> int:
         n = len(list((folder / "images").glob("*.png")))
         print(f"data {folder} ({n} images), batch {args.batch_size}, {args.warmup} warm-up + {args.steps} "
               f"timed steps, {args.threads} threads, torch {torch.__version__}")
-        ref = run_reference(folder, args.batch_size, args.warmup, args.steps, args.ref_workers)
-        print(f"{'reference (pytorch/examples style)':52s} {ref:7.1f} img/s   1.00x")
-        sys.stdout.flush()
+        # Rounds interleave the reference and every variant, and each ratio is taken against the
+        # reference of its own round: on a shared machine the speed drifts between rounds, not within.
         skip = [w for w in args.skip.split(",") if w]
-        for name, options in VARIANTS.items():
-            if any(w in name for w in skip):
-                continue
-            ours = run_ours(folder, args.batch_size, args.warmup, args.steps, args.threads, **options)
-            print(f"{name:52s} {ours:7.1f} img/s   {ours / ref:.2f}x")
-            sys.stdout.flush()
+        variants = {k: v for k, v in VARIANTS.items() if not any(w in k for w in skip)}
+        rows: dict[str, list[tuple[float, float]]] = {name: [] for name in variants}
+        refs = []
+        for r in range(args.rounds):
+            ref = run_reference(folder, args.batch_size, args.warmup, args.steps, args.ref_workers)
+            refs.append(ref)
+            print(f"round {r + 1}: {'reference (pytorch/examples style)':52s} {ref:7.1f} img/s", flush=True)
+            for name, options in variants.items():
+                ours = run_ours(folder, args.batch_size, args.warmup, args.steps, args.threads, **options)
+                rows[name].append((ours, ours / ref))
+                print(f"round {r + 1}: {name:52s} {ours:7.1f} img/s   {ours / ref:.2f}x", flush=True)
+        print(f"\nmedian of {args.rounds} rounds (ratio = ours / reference of the same round)")
+        print(f"{'reference (pytorch/examples style)':52s} {statistics.median(refs):7.1f} img/s   1.00x")
+        for name, results in rows.items():
+            speed = statistics.median(x for x, _ in results)
+            ratios = sorted(q for _, q in results)
+            print(f"{name:52s} {speed:7.1f} img/s   {statistics.median(ratios):.2f}x "
+                  f"(range {ratios[0]:.2f}-{ratios[-1]:.2f})")
     return 0
 
 

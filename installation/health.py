@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from collections.abc import Mapping
 from datetime import datetime, timezone
 from pathlib import Path
+
+from installation import atomic
 
 SCHEMA = 1
 WRITE_EVERY_S = 2.0  # how often the player rewrites the state file
@@ -165,23 +166,10 @@ def write_json_atomic(path: Path | str, data, mode: int = 0o644) -> None:
 
 
 def write_text_atomic(path: Path | str, text: str, mode: int = 0o644) -> None:
+    # Explicit mode: the service runs with UMask=0077 but a technician's `aimoji status` reads this.
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-            # Explicit mode: the service runs with UMask=0077 but a technician's `aimoji status` reads this.
-            os.fchmod(f.fileno(), mode)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
+    atomic.write_text_atomic(path, text, mode=mode)
 
 
 def state_path_for_writing(environ: Mapping[str, str] = os.environ) -> Path:

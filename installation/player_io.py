@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import os
 import time
 from pathlib import Path
+
+from installation.atomic import atomic_path
 
 
 def handle_events(player, pygame) -> None:
@@ -98,9 +99,8 @@ def present(player) -> None:
 def _save_surface(surface, path: Path) -> Path:
     import pygame
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.stem}.tmp{path.suffix}")
-    pygame.image.save(surface, str(tmp))
-    os.replace(tmp, path)
+    with atomic_path(path, keep_suffix=True) as tmp:  # pygame picks the format from the suffix
+        pygame.image.save(surface, str(tmp))
     return path
 
 

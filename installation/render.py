@@ -8,7 +8,6 @@ fades back to noise by itself. Files appear whole or not at all.
 
 from __future__ import annotations
 
-import os
 import shutil
 import tempfile
 from dataclasses import dataclass
@@ -17,6 +16,7 @@ from typing import Iterator
 
 import numpy as np
 
+from installation.atomic import atomic_path, replace_dir
 from installation.generator import generate_now
 from installation.walk import WalkParams, loop_params
 
@@ -97,16 +97,8 @@ def _frames(model, view, fps: float, spec: LoopSpec) -> Iterator[np.ndarray]:
 
 def _atomic_file(out: Path, write) -> None:
     out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{out.stem}.", suffix=out.suffix, dir=out.parent)
-    os.close(fd)
-    try:
-        write(Path(tmp))
-        with open(tmp, "rb") as f:
-            os.fsync(f.fileno())
-        os.replace(tmp, out)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_path(out, keep_suffix=True) as tmp:  # the suffix tells ffmpeg the container
+        write(tmp)
 
 
 def write_loop(frames: Iterator[np.ndarray], out: Path | str, fps: float, total: int | None = None,
@@ -155,14 +147,7 @@ def write_loop(frames: Iterator[np.ndarray], out: Path | str, fps: float, total:
             for frame in frames:
                 Image.fromarray(frame).save(tmp_dir / f"frame_{count:05d}.png")
                 count += 1
-            old = None
-            if out.exists():  # replace a previous render whole, never mix old and new frames
-                old = out.with_name(f".{out.name}.old")
-                shutil.rmtree(old, ignore_errors=True)
-                os.replace(out, old)
-            os.replace(tmp_dir, out)
-            if old is not None:
-                shutil.rmtree(old, ignore_errors=True)
+            replace_dir(tmp_dir, out)  # replace a previous render whole, never mix old and new frames
         except BaseException:
             shutil.rmtree(tmp_dir, ignore_errors=True)
             raise

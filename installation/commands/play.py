@@ -4,13 +4,14 @@ with hot reload, systemd notify/watchdog, the health state file and calibration 
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import os
 import re
 import sys
 import time
 from pathlib import Path
+
+from installation.atomic import write_json_atomic
 
 DEMO_SECONDS = 4.0
 
@@ -100,13 +101,7 @@ def load_models(args, show, models_dir: Path, log) -> tuple[dict, str]:
 
 def _write_json(path: Path, data: dict) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    with open(tmp, "w") as f:
-        json.dump(data, f, indent=2)
-        f.write("\n")
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
+    write_json_atomic(path, data, indent=2)
 
 
 def _demo(models: dict, latest: str, show, out: Path) -> int:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from pathlib import Path
+
+from installation.atomic import write_text_atomic
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -27,15 +28,9 @@ def run(args) -> int:
     if args.out is None:
         sys.stdout.write(text)
         return 0
-    tmp = args.out.with_name(f".{args.out.name}.tmp-{os.getpid()}")
     try:
-        with open(tmp, "w", encoding="utf-8") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, args.out)
+        write_text_atomic(args.out, text)
     except OSError as exc:
-        tmp.unlink(missing_ok=True)
         print(f"{args.out}: cannot write ({exc.strerror})", file=sys.stderr)
         return 1
     return 0

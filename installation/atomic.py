@@ -11,12 +11,12 @@ from contextlib import contextmanager
 from pathlib import Path
 
 
-def temp_path_for(path: Path, keep_suffix: bool = False) -> Path:
-    """`.NAME.tmp-PID` beside path; with keep_suffix `.STEM.tmp-PID.SUFFIX`, for writers that pick the
+def temp_path_for(path: Path, suffix: str | None = None) -> Path:
+    """`.NAME.tmp-PID` beside path; given a suffix `.STEM.tmp-PID<suffix>`, for writers that pick the
     format from the extension (pygame, ffmpeg). The default never ends in the target's suffix, so a glob
     such as `*.onnx` cannot catch a half-written file."""
-    if keep_suffix:
-        return path.with_name(f".{path.stem}.tmp-{os.getpid()}{path.suffix}")
+    if suffix is not None:
+        return path.with_name(f".{path.stem}.tmp-{os.getpid()}{suffix}")
     return path.with_name(f".{path.name}.tmp-{os.getpid()}")
 
 
@@ -30,11 +30,11 @@ def fsync_dir(folder: Path) -> None:
 
 
 @contextmanager
-def atomic_path(path: Path | str, *, keep_suffix: bool = False, mode: int | None = None) -> Iterator[Path]:
+def atomic_path(path: Path | str, *, suffix: str | None = None, mode: int | None = None) -> Iterator[Path]:
     """Yield a temp path in path's folder to write to (the caller writes and closes it). On success the
     file is fsynced, given `mode` if one is set, and renamed onto path; on an exception it is removed."""
     path = Path(path)
-    tmp = temp_path_for(path, keep_suffix)
+    tmp = temp_path_for(path, suffix)
     try:
         yield tmp
         with open(tmp, "rb") as fh:

@@ -99,7 +99,7 @@ def present(player) -> None:
 def _save_surface(surface, path: Path) -> Path:
     import pygame
     path.parent.mkdir(parents=True, exist_ok=True)
-    with atomic_path(path, keep_suffix=True) as tmp:  # pygame picks the format from the suffix
+    with atomic_path(path, suffix=path.suffix) as tmp:  # pygame picks the format from the suffix
         pygame.image.save(surface, str(tmp))
     return path
 

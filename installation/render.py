@@ -97,7 +97,7 @@ def _frames(model, view, fps: float, spec: LoopSpec) -> Iterator[np.ndarray]:
 
 def _atomic_file(out: Path, write) -> None:
     out.parent.mkdir(parents=True, exist_ok=True)
-    with atomic_path(out, keep_suffix=True) as tmp:  # the suffix tells ffmpeg the container
+    with atomic_path(out, suffix=out.suffix) as tmp:  # the suffix tells ffmpeg the container
         write(tmp)
 
 

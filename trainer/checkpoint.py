@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import io
-import os
 import re
 import sys
 from pathlib import Path
 
 import torch
+
+from installation.atomic import write_bytes_atomic
 
 CKPT_DIR = "checkpoints"
 _NAME = re.compile(r"^step-(\d{8})\.pt$")
@@ -17,27 +18,6 @@ REQUIRED = ("generator", "discriminator", "opt_g", "opt_d", "rng", "epoch", "bat
 
 class CheckpointError(ValueError):
     """No usable checkpoint; the message is one line naming the folder or file."""
-
-
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write to a temp file beside `path`, fsync, rename over it: readers see old or new, never half."""
-    path = Path(path)
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    try:
-        with open(tmp, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    # make the rename itself durable
-    dir_fd = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)
 
 
 def rng_state(device: torch.device) -> dict:
@@ -76,7 +56,7 @@ def save_checkpoint(run_dir: Path, state: dict, keep: int) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     buffer = io.BytesIO()
     torch.save(state, buffer)
-    write_atomic(path, buffer.getvalue())
+    write_bytes_atomic(path, buffer.getvalue())
     for old in list_checkpoints(run_dir)[keep:]:
         old.unlink(missing_ok=True)
     return path

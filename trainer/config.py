@@ -7,6 +7,8 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from installation.atomic import write_json_atomic
+
 LOSSES = ("bce", "hinge")
 
 
@@ -88,10 +90,8 @@ class TrainConfig:
 
 def save_config(cfg: TrainConfig, path: Path, extra: dict | None = None) -> None:
     """Write config.json: every option plus facts about the data (image count, licences)."""
-    from trainer.checkpoint import write_atomic  # local import: this module stays free of torch
-
     payload = {**cfg.to_dict(), **(extra or {})}
-    write_atomic(path, (json.dumps(payload, indent=2, sort_keys=True) + "\n").encode())
+    write_json_atomic(path, payload, indent=2, sort_keys=True)
 
 
 def load_config(path: Path) -> TrainConfig:

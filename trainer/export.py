@@ -19,7 +19,8 @@ import onnx
 import torch
 from onnx import TensorProto, helper, numpy_helper
 
-from trainer.checkpoint import load_newest_good, write_atomic
+from installation.atomic import write_bytes_atomic
+from trainer.checkpoint import load_newest_good
 from trainer.config import TrainConfig, trainer_version
 from trainer.model import Generator
 
@@ -170,7 +171,7 @@ def export_run(run_dir: str | Path, out: str | Path, fp16: bool = False, title: 
     if not diff <= bound:
         raise ExportError(f"{out}: onnxruntime differs from torch by {diff:.2e} > {bound:.0e}; not written")
     out.parent.mkdir(parents=True, exist_ok=True)
-    write_atomic(out, data)
+    write_bytes_atomic(out, data)
     return {"out": str(out), "bytes": len(data), "max_abs_diff": diff, "tolerance": bound,
             "step": int(ckpt["step"]), "epochs": int(ckpt["epoch"]), "checkpoint": str(ckpt_path),
             "weights": props["weights"]}

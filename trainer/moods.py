@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import html
 import json
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -16,6 +15,7 @@ from typing import Callable
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
+from installation.atomic import atomic_path, write_text_atomic
 from installation.model_contract import ContractError, parse_metadata
 from installation.moods import MoodRegion, steer
 from trainer.classifier import MoodCNN, predict
@@ -156,15 +156,8 @@ def top_confident(probs: np.ndarray, mood: str, threshold: float, count: int) ->
 
 
 def _save_png(image: Image.Image, path: Path) -> None:
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    image.save(tmp, format="PNG")
-    os.replace(tmp, path)
-
-
-def _write_text(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
+    with atomic_path(path) as tmp:
+        image.save(tmp, format="PNG")
 
 
 def write_site(out: Path, images: np.ndarray, probs: np.ndarray, payload: dict, source_label: str,
@@ -191,7 +184,7 @@ def write_site(out: Path, images: np.ndarray, probs: np.ndarray, payload: dict, 
             "too few confident samples for a latent region"
         sections.append(f"<section><h2>{mood.title()} ({n})</h2><p>{html.escape(steer_line)}</p>"
                         f"<img src=\"{mood}.png\" alt=\"{mood} emoji\" width=\"1024\"></section>")
-    _write_text(out / "moods.json", json.dumps(payload, indent=1) + "\n")
+    write_text_atomic(out / "moods.json", json.dumps(payload, indent=1) + "\n")
     page = f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>AImoji moods</title>
 <style>body{{font-family:sans-serif;max-width:1060px;margin:2em auto}} img{{max-width:100%}}</style></head>
@@ -203,5 +196,5 @@ are faces without a sure mood).</p>
 {''.join(sections)}
 </body></html>
 """
-    _write_text(out / "index.html", page)
+    write_text_atomic(out / "index.html", page)
     return sheets

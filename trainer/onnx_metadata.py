@@ -5,11 +5,12 @@ The graph and weights are untouched: load, set keys, save to a temp file beside 
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import onnx
 from google.protobuf.message import DecodeError
+
+from installation.atomic import write_bytes_atomic
 
 
 class MetadataError(ValueError):
@@ -31,24 +32,6 @@ def read_metadata(path: str | Path) -> dict[str, str]:
     return {p.key: p.value for p in _load(Path(path)).metadata_props}
 
 
-def _write_atomic(path: Path, data: bytes) -> None:
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    try:
-        with open(tmp, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    dir_fd = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(dir_fd)  # make the rename itself durable
-    finally:
-        os.close(dir_fd)
-
-
 def write_metadata(path: str | Path, updates: dict[str, str | None]) -> dict[str, str]:
     """Set (or, with value None, remove) keys; other keys keep their order. Returns the new metadata."""
     path = Path(path)
@@ -68,7 +51,7 @@ def write_metadata(path: str | Path, updates: dict[str, str | None]) -> dict[str
     for key, value in props.items():
         model.metadata_props.add(key=key, value=value)
     try:
-        _write_atomic(path, model.SerializeToString())
+        write_bytes_atomic(path, model.SerializeToString())
     except OSError as exc:
         raise MetadataError(f"{path}: cannot write ({exc.strerror})") from None
     return props

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from trainer.checkpoint import write_atomic
+from installation.atomic import write_bytes_atomic
 
 
 def grid(images: np.ndarray, columns: int | None = None, pad_px: int = 2) -> np.ndarray:
@@ -32,7 +32,7 @@ def save_png(image: np.ndarray, path: Path, scale: int = 1) -> None:
     buffer = io.BytesIO()
     pil.save(buffer, format="PNG", optimize=True)
     Path(path).parent.mkdir(parents=True, exist_ok=True)
-    write_atomic(Path(path), buffer.getvalue())
+    write_bytes_atomic(Path(path), buffer.getvalue())
 
 
 def smooth(values: np.ndarray, window: int) -> np.ndarray:
@@ -73,4 +73,4 @@ def plot_losses(records: list[dict], path: Path, title: str = "") -> None:
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png")
     plt.close(fig)
-    write_atomic(Path(path), buffer.getvalue())
+    write_bytes_atomic(Path(path), buffer.getvalue())

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from trainer.checkpoint import write_atomic
+from installation.atomic import write_bytes_atomic
 
 TIMELAPSE_DIR = "timelapse"
 FIRST_DIR = "first_images"
@@ -24,7 +24,7 @@ _SHARD = re.compile(r"^shard-(\d{3,})\.npz$")
 def _save_npz(path: Path, **arrays) -> None:
     buffer = io.BytesIO()
     np.savez_compressed(buffer, **arrays)
-    write_atomic(path, buffer.getvalue())
+    write_bytes_atomic(path, buffer.getvalue())
 
 
 def _numbered(folder: Path, pattern: re.Pattern) -> list[tuple[int, Path]]:
@@ -47,7 +47,7 @@ class TimelapseRecorder:
     def save_fixed_z(self, fixed_z: np.ndarray) -> None:
         buffer = io.BytesIO()
         np.save(buffer, fixed_z.astype(np.float32))
-        write_atomic(self.folder / "fixed_z.npy", buffer.getvalue())
+        write_bytes_atomic(self.folder / "fixed_z.npy", buffer.getvalue())
 
     def start_epoch(self, epoch: int) -> None:
         self.epoch, self.frames, self.steps = epoch, [], []

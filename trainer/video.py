@@ -6,13 +6,13 @@ Pure helpers choose frames and lay out the picture; `render_video` streams shard
 from __future__ import annotations
 
 import math
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
+from installation.atomic import atomic_path
 from trainer import runs
 
 CAPTION_SHARE = 0.07  # height of the epoch counter bar, as a share of the picture's width
@@ -126,11 +126,6 @@ def frame_picture(images: np.ndarray, plan: VideoPlan) -> np.ndarray:
     return upscale(tile(images[plan.latents], plan.rows, plan.cols), plan.factor)
 
 
-def _fsync(path: Path) -> None:
-    with open(path, "rb") as f:
-        os.fsync(f.fileno())
-
-
 def render_video(shards: list[runs.TimelapseShard], plan: VideoPlan, out: Path, fps: float,
                  epoch_counter: bool, progress=None) -> int:
     """Write the planned frames to `out` (temp file, then rename). Returns the frames written."""
@@ -138,34 +133,31 @@ def render_video(shards: list[runs.TimelapseShard], plan: VideoPlan, out: Path, 
 
     font = caption_font(plan.picture_w_px) if epoch_counter else None
     out.parent.mkdir(parents=True, exist_ok=True)
-    partial = out.with_name(f".{out.stem}.partial{out.suffix or '.mp4'}")
     wanted = iter(plan.frames)
     target = next(wanted)
     written, offset = 0, 0
-    writer = imageio_ffmpeg.write_frames(str(partial), (plan.width_px, plan.height_px), fps=fps,
-                                         quality=QUALITY, macro_block_size=2, ffmpeg_log_level="error")
-    try:
-        writer.send(None)  # start ffmpeg
-        for shard in shards:
-            n = len(shard.steps)
-            if target is not None and target < offset + n:
-                images = runs.load_timelapse_images(shard)
-                while target is not None and target < offset + n:
-                    local = target - offset
-                    picture = frame_picture(images[local], plan)
-                    if epoch_counter:
-                        picture = add_caption(picture, counter_text(shard.epoch, int(shard.steps[local])), font)
-                    writer.send(np.ascontiguousarray(pad_even(picture)))
-                    written += 1
-                    if progress:
-                        progress()
-                    target = next(wanted, None)
-            offset += n
-        writer.close()
-        _fsync(partial)
-        os.replace(partial, out)
-    except BaseException:
-        writer.close()
-        partial.unlink(missing_ok=True)
-        raise
+    # the temp name keeps an extension: ffmpeg picks the container from it
+    with atomic_path(out, suffix=out.suffix or ".mp4") as partial:
+        writer = imageio_ffmpeg.write_frames(str(partial), (plan.width_px, plan.height_px), fps=fps,
+                                             quality=QUALITY, macro_block_size=2, ffmpeg_log_level="error")
+        try:
+            writer.send(None)  # start ffmpeg
+            for shard in shards:
+                n = len(shard.steps)
+                if target is not None and target < offset + n:
+                    images = runs.load_timelapse_images(shard)
+                    while target is not None and target < offset + n:
+                        local = target - offset
+                        picture = frame_picture(images[local], plan)
+                        if epoch_counter:
+                            picture = add_caption(picture, counter_text(shard.epoch, int(shard.steps[local])),
+                                                  font)
+                        writer.send(np.ascontiguousarray(pad_even(picture)))
+                        written += 1
+                        if progress:
+                            progress()
+                        target = next(wanted, None)
+                offset += n
+        finally:
+            writer.close()
     return written

@@ -43,15 +43,15 @@ def test_a_failed_rename_keeps_the_old_file_and_removes_the_temp(tmp_path, monke
     assert os.listdir(tmp_path) == ["status.json"]
 
 
-@pytest.mark.parametrize("keep_suffix", [False, True])
-def test_the_temp_file_is_hidden_beside_the_target_and_ignored_by_the_reloader(tmp_path, keep_suffix):
+@pytest.mark.parametrize("suffix, temp_suffix", [(None, f".tmp-{os.getpid()}"), (".onnx", ".onnx"), (".mp4", ".mp4")])
+def test_the_temp_file_is_hidden_beside_the_target_and_ignored_by_the_reloader(tmp_path, suffix, temp_suffix):
     path = tmp_path / "models" / "night.onnx"
     path.parent.mkdir()
-    with atomic.atomic_path(path, keep_suffix=keep_suffix) as tmp:
+    with atomic.atomic_path(path, suffix=suffix) as tmp:
         assert tmp.parent == path.parent
         assert tmp.name.startswith(".") and tmp.name != path.name
         assert watched_kind(tmp) is None
-        assert tmp.suffix == (".onnx" if keep_suffix else f".tmp-{os.getpid()}")
+        assert tmp.suffix == temp_suffix
         tmp.write_bytes(b"whole")
     assert path.read_bytes() == b"whole"
 

@@ -69,7 +69,7 @@ def test_crash_while_writing_leaves_the_previous_checkpoint(tmp_path, tiny_cfg, 
     def crash(src, dst):
         raise OSError("simulated power cut")
 
-    monkeypatch.setattr(checkpoint.os, "replace", crash)
+    monkeypatch.setattr(os, "replace", crash)  # every atomic write goes through os.replace
     state = load_checkpoint(before[0])
     with pytest.raises(OSError, match="power cut"):
         checkpoint.save_checkpoint(run_dir, {**state, "step": 99}, keep=3)

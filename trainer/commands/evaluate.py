@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import argparse
 import html
-import json
-import os
 import sys
 from pathlib import Path
+
+from installation.atomic import atomic_path, write_json_atomic, write_text_atomic
 
 EXAMPLES = """examples:
   aimoji-train evaluate runs/faithful --data data/emoji --out report/
@@ -63,10 +63,9 @@ def _pairs_image(gen, train, pairs: list[dict], cell_px: int = 96):
     return sheet
 
 
-def _save(path: Path, write) -> None:
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    write(tmp)
-    os.replace(tmp, path)
+def _save_png(image, path: Path) -> None:
+    with atomic_path(path) as tmp:
+        image.save(tmp, format="PNG")
 
 
 def _html(report: dict) -> str:
@@ -139,11 +138,10 @@ def evaluate(args) -> dict:
     for pair in report["memorisation"]["closest"]:
         pair["train_name"] = data.names[train_files[pair["train_index"]]]
     args.out.mkdir(parents=True, exist_ok=True)
-    _save(args.out / "samples.png", lambda p: _grid(fake[:64], 8, 96).save(p, format="PNG"))
-    _save(args.out / "nearest_pairs.png",
-          lambda p: _pairs_image(fake, real[~held], report["memorisation"]["closest"]).save(p, format="PNG"))
-    _save(args.out / "report.json", lambda p: p.write_text(json.dumps(report, indent=1) + "\n", encoding="utf-8"))
-    _save(args.out / "report.html", lambda p: p.write_text(_html(report), encoding="utf-8"))
+    _save_png(_grid(fake[:64], 8, 96), args.out / "samples.png")
+    _save_png(_pairs_image(fake, real[~held], report["memorisation"]["closest"]), args.out / "nearest_pairs.png")
+    write_json_atomic(args.out / "report.json", report, indent=1)
+    write_text_atomic(args.out / "report.html", _html(report))
     return report
 
 

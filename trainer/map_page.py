@@ -20,6 +20,7 @@ from string import Template
 import numpy as np
 from PIL import Image
 
+from installation.atomic import replace_dir
 from trainer import runs
 
 # Cells per atlas are capped so one atlas stays well under browsers' image size limits and a page
@@ -138,17 +139,6 @@ def _write(path: Path, content: str | bytes) -> None:
         os.fsync(f.fileno())
 
 
-def _replace_dir(staging: Path, out_dir: Path) -> None:
-    """Swap the finished folder in, so a failed build never leaves a half-written map behind."""
-    old = None
-    if out_dir.exists():
-        old = out_dir.with_name(f".{out_dir.name}.old-{os.getpid()}")
-        os.replace(out_dir, old)
-    os.replace(staging, out_dir)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
-
-
 def build_map(run_dir: Path, out_dir: Path, count: int = 10_000, per_row: int = 100,
               progress=None) -> dict:
     """Write out_dir/index.html (+ map.js, map.css, manifest.js, atlases/) and return the manifest.
@@ -183,7 +173,7 @@ def build_map(run_dir: Path, out_dir: Path, count: int = 10_000, per_row: int = 
             _write(staging / name, (DATA_DIR / name).read_bytes())
         _write(staging / "index.html", render_page(data, describe_span(steps, epochs)))
         staging.chmod(0o755)  # mkdtemp makes it private; a published map folder should be readable
-        _replace_dir(staging, out_dir)
+        replace_dir(staging, out_dir)  # a failed build never leaves a half-written map behind
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise

@@ -16,6 +16,7 @@ from pathlib import Path
 from PIL import Image
 from tqdm import tqdm
 
+from installation.atomic import replace_dir
 from trainer.dataset import DatasetError, catalog, fetch, inventory, sources
 from trainer.dataset.contact_sheet import contact_sheet
 from trainer.dataset.dedupe import COLOUR_MAX_DIFF, PHASH_MAX_BITS, Deduper
@@ -173,15 +174,6 @@ def summarise(rows, origins, opts, stats, dup_by_source, skipped) -> dict:
     }
 
 
-def publish(tmp: Path, out: Path) -> None:
-    """Swap the finished folder into place; an existing dataset is replaced only at the very end."""
-    old = out.with_name(f".{out.name}.old-{os.getpid()}")
-    if out.exists():
-        os.replace(out, old)
-    os.replace(tmp, out)
-    shutil.rmtree(old, ignore_errors=True)
-
-
 def build(opts: BuildOptions) -> dict:
     """Build the dataset at opts.out and return its summary; nothing is left half-written."""
     out = opts.out
@@ -196,7 +188,7 @@ def build(opts: BuildOptions) -> dict:
     shutil.rmtree(tmp, ignore_errors=True)
     try:
         summary = write_dataset(tmp, items, rendered, origins, opts, stats)
-        publish(tmp, out)
+        replace_dir(tmp, out)  # an existing dataset is replaced only at the very end
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return summary

@@ -9,13 +9,7 @@ from pathlib import Path
 from tqdm import tqdm
 
 from trainer import map_page, runs
-
-
-def _positive(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError("must be 1 or more")
-    return value
+from trainer.arg_types import positive_int
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -29,10 +23,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", type=Path, default=Path("site/map"),
                         help="folder to write index.html and its files into; replaced as a whole "
                              "(default: site/map)")
-    parser.add_argument("--count", type=_positive, default=10_000, metavar="N",
+    parser.add_argument("--count", type=positive_int, default=10_000, metavar="N",
                         help="how many of the first images to show (default: 10000; fewer if the run "
                              "recorded fewer)")
-    parser.add_argument("--per-row", type=_positive, default=100, metavar="N",
+    parser.add_argument("--per-row", type=positive_int, default=100, metavar="N",
                         help="images per row of the map (default: 100)")
 
 

@@ -9,20 +9,7 @@ from pathlib import Path
 from tqdm import tqdm
 
 from trainer import runs, video
-
-
-def _positive_int(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError("must be 1 or more")
-    return value
-
-
-def _positive_float(text: str) -> float:
-    value = float(text)
-    if not value > 0:
-        raise argparse.ArgumentTypeError("must be more than 0")
-    return value
+from trainer.arg_types import positive_float, positive_int
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -32,16 +19,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "faces. Pixels are upscaled by a whole number, so they stay sharp squares.")
     parser.add_argument("run", type=Path, metavar="RUN", help="run folder, e.g. runs/faithful (reads RUN/timelapse/)")
     parser.add_argument("--out", type=Path, help="video file to write, .mp4 (H.264) (default: RUN/training.mp4)")
-    parser.add_argument("--every", type=_positive_int, default=1, metavar="N",
+    parser.add_argument("--every", type=positive_int, default=1, metavar="N",
                         help="keep every Nth recorded frame, plus the last one (default: 1 = all; "
                              "with the default recording every 8 steps, that is every 8th training step)")
-    parser.add_argument("--fps", type=_positive_float, default=30.0, help="frames per second of the video (default: 30)")
+    parser.add_argument("--fps", type=positive_float, default=30.0, help="frames per second of the video (default: 30)")
     which = parser.add_mutually_exclusive_group()
     which.add_argument("--latent", type=int, default=0, metavar="I",
                        help="which fixed latent to show, 0 is the first (default: 0)")
     which.add_argument("--grid", action="store_true",
                        help="show all fixed latents side by side in a near-square grid (16 -> 4x4)")
-    parser.add_argument("--size", type=_positive_int, metavar="PX",
+    parser.add_argument("--size", type=positive_int, metavar="PX",
                         help="longest side of the picture in pixels, rounded down to a whole-number "
                              "upscale (default: 512, or 1024 with --grid)")
     parser.add_argument("--epoch-counter", action="store_true",

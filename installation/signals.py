@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import logging
 import os
+import select
 import signal
 import threading
+import time
 from collections.abc import Callable
 
 log = logging.getLogger("aimoji.signals")
@@ -25,6 +27,20 @@ def install(on_terminate: Callable[[], None], on_reload: Callable[[], None] | No
     exits at once, so a stop never waits for systemd's SIGKILL.
     """
     state = {"terminating": False}
+    # CPython runs Python-level handlers only on the main thread, but the kernel may deliver a signal
+    # to any thread; with the main thread stuck in a C call (a hung driver) a second SIGTERM would then
+    # never run _terminate. The wakeup fd receives every signal's number whichever thread caught it,
+    # so the grace thread below watches it for the second SIGTERM.
+    wake_r, wake_w = os.pipe()
+    os.set_blocking(wake_r, False)
+    os.set_blocking(wake_w, False)
+    signal.set_wakeup_fd(wake_w, warn_on_full_buffer=False)
+
+    def _drain() -> bytes:
+        try:
+            return os.read(wake_r, 4096)
+        except BlockingIOError:
+            return b""
 
     def _terminate(signum, _frame) -> None:
         name = signal.Signals(signum).name
@@ -34,12 +50,19 @@ def install(on_terminate: Callable[[], None], on_reload: Callable[[], None] | No
             return
         state["terminating"] = True
         log.info("%s: stopping", name)
+        while _drain():  # the bytes of this signal and of earlier SIGHUPs
+            pass
         on_terminate()
-        timer = threading.Timer(grace_s, _too_slow, args=(name,))
-        timer.daemon = True
-        timer.start()
+        threading.Thread(target=_grace, args=(name,), name="aimoji-stop-grace", daemon=True).start()
 
-    def _too_slow(name: str) -> None:
+    def _grace(name: str) -> None:
+        stops = {int(signal.SIGTERM), int(signal.SIGINT)}
+        deadline = time.monotonic() + grace_s
+        while (left := deadline - time.monotonic()) > 0:
+            if select.select([wake_r], [], [], left)[0] and stops & set(_drain()):
+                log.warning("second %s: exiting now", name)
+                hard_exit(0)
+                return
         log.warning("render loop did not stop within %.1f s of %s: exiting without cleanup", grace_s, name)
         hard_exit(0)
 

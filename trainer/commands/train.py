@@ -98,5 +98,7 @@ def run(args: argparse.Namespace) -> int:
     except (TrainError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    print(json.dumps(summary))
+    # One write per line: under torchrun every rank shares stdout, and print() may split a line.
+    sys.stdout.write(json.dumps(summary) + "\n")
+    sys.stdout.flush()
     return 0

@@ -51,7 +51,8 @@ def _first_line(exc: Exception) -> str:
     return (text.splitlines()[0] if text else type(exc).__name__)[:160]
 
 
-def _session(data: bytes, intra_op_threads: int):
+def open_session(source: bytes | str, intra_op_threads: int):
+    """An onnxruntime session (bytes of a model, or its path) with the player's thread settings."""
     import onnxruntime as ort
 
     opts = ort.SessionOptions()
@@ -59,7 +60,7 @@ def _session(data: bytes, intra_op_threads: int):
     opts.inter_op_num_threads = 1
     opts.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
     opts.log_severity_level = 3  # ORT's own warnings are for developers, not the gallery log
-    return ort.InferenceSession(data, sess_options=opts, providers=["CPUExecutionProvider"])
+    return ort.InferenceSession(source, sess_options=opts, providers=["CPUExecutionProvider"])
 
 
 def read_model_bytes(path: Path, max_bytes: int) -> bytes:
@@ -82,12 +83,13 @@ def _load(data: bytes, intra_op_threads: int):
     if data[:1] != b"\x08":
         raise ModelRejected("not an ONNX file; allowed: an ONNX generator from aimoji-train export")
     try:
-        return _session(data, intra_op_threads)
+        return open_session(data, intra_op_threads)
     except Exception as exc:  # ORT raises several private exception types for bad files
         raise ModelRejected(f"truncated or damaged ONNX file ({_first_line(exc)})") from None
 
 
-def _contract(session) -> tuple[ModelInfo, str, int | None]:
+def check_contract(session) -> tuple[ModelInfo, str, int | None]:
+    """The metadata and declared shapes, held to the contract: (info, input name, fixed batch or None)."""
     try:
         info = parse_metadata(dict(session.get_modelmeta().custom_metadata_map))
         inputs, outputs = session.get_inputs(), session.get_outputs()
@@ -142,7 +144,7 @@ def validate_model(path: Path | str, max_bytes: int = MAX_MODEL_BYTES,
     t0 = time.perf_counter()
     data = read_model_bytes(path, max_bytes)
     session = _load(data, intra_op_threads)
-    info, input_name, batch_fixed = _contract(session)
+    info, input_name, batch_fixed = check_contract(session)
     t1 = time.perf_counter()
     probe(session, info, input_name, batch_fixed)
     t2 = time.perf_counter()

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from installation.model_contract import ContractError, ModelInfo, check_shapes, parse_metadata
+from installation.model_contract import ModelInfo
 
 DEFAULT_INTRA_OP_THREADS = 1
 
@@ -59,41 +59,25 @@ class OnnxGenerator:
 
 
 def load_model(path: Path | str, intra_op_threads: int = DEFAULT_INTRA_OP_THREADS) -> OnnxGenerator:
-    """Open, check against the contract and warm up (first run allocates); raises ModelError."""
-    import onnxruntime as ort
+    """Open, hold to the contract and probe (which also warms up: the first run allocates) with the
+    same checks hot reload applies (model_validation); raises ModelError naming the file."""
+    from installation.model_validation import ModelRejected, check_contract, open_session, probe
 
     path = Path(path)
     if not path.is_file():
         raise ModelError(f"{path}: model file not found")
-    opts = ort.SessionOptions()
-    opts.intra_op_num_threads = intra_op_threads
-    opts.inter_op_num_threads = 1
-    opts.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
-    opts.log_severity_level = 3  # ORT's warnings are for developers, not for the gallery log
     try:
-        session = ort.InferenceSession(str(path), sess_options=opts, providers=["CPUExecutionProvider"])
+        session = open_session(str(path), intra_op_threads)
     except Exception as exc:  # ORT raises several private exception types for bad files
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise ModelError(f"{path}: not a loadable ONNX model ({first[:200]})") from None
     try:
-        info = parse_metadata(dict(session.get_modelmeta().custom_metadata_map))
-        inputs, outputs = session.get_inputs(), session.get_outputs()
-        if len(inputs) != 1:
-            raise ContractError(f"expected one input (z), graph has {len(inputs)}")
-        check_shapes(info, list(inputs[0].shape), list(outputs[0].shape))
-    except ContractError as exc:
+        info, input_name, batch_fixed = check_contract(session)
+        probe(session, info, input_name, batch_fixed)
+    except ModelRejected as exc:
         raise ModelError(f"{path}: {exc}") from None
-    batch = inputs[0].shape[0]
-    model = OnnxGenerator(path=path, info=info, session=session, input_name=inputs[0].name,
-                          batch_fixed=batch if isinstance(batch, int) and batch > 0 else None)
-    try:
-        probe = model.generate(np.zeros((1, info.z_dim), np.float32))
-    except Exception as exc:
-        raise ModelError(f"{path}: inference failed ({str(exc).splitlines()[0][:200]})") from None
-    want = (1, info.image_size, info.image_size, 3)
-    if probe.shape != want:
-        raise ModelError(f"{path}: output shape {probe.shape} does not match metadata {want}")
-    return model
+    return OnnxGenerator(path=path, info=info, session=session, input_name=input_name,
+                         batch_fixed=batch_fixed)
 
 
 def as_generator(model) -> OnnxGenerator:

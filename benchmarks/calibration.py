@@ -17,8 +17,8 @@ import numpy as np  # noqa: E402
 import pygame  # noqa: E402
 from PIL import Image  # noqa: E402
 
-from installation import calibration as cal  # noqa: E402
-from installation.calibration_hook import Calibration  # noqa: E402
+from installation.calibration import profile as cal  # noqa: E402
+from installation.calibration.blit import Calibration  # noqa: E402
 
 BUDGET_MS = 1.0
 SCREEN = (1920, 1080)

@@ -66,7 +66,7 @@ def random_dcgan(path: Path) -> Path:
 
 def raw_rate(model_path: Path, threads: int, batch: int, seconds: float) -> float:
     """Images per second from onnxruntime alone, random z, the same batch as the player."""
-    from installation.onnx_model import load_model
+    from installation.model.load import load_model
     model = load_model(model_path, intra_op_threads=threads)
     z = np.random.default_rng(0).standard_normal((batch, model.info.z_dim)).astype(np.float32)
     model.generate(z)
@@ -82,7 +82,7 @@ def play(model_path: Path, scene: str, seconds: float, batch: int, threads: int,
         show = Path(tmp) / "show.toml"
         line = ""
         if profile is not None:
-            from installation.calibration import save_profile
+            from installation.calibration.profile import save_profile
             save_profile(Path(tmp) / "cal.toml", profile)
             line = 'calibration = "cal.toml"'
         show.write_text(SHOW.format(name=scene.splitlines()[0].split()[-1].strip('"'), scene=scene,
@@ -112,12 +112,12 @@ def draw_ms(geometries: dict, repeat: int = 120) -> dict:
     os.environ["SDL_VIDEODRIVER"] = "dummy"
     import pygame
 
-    from installation import calibration as cal
-    from installation.calibration_hook import Calibration, FrameBlit
-    from installation.generator import Frame
+    from installation.calibration import profile as cal
+    from installation.calibration.blit import Calibration, FrameBlit
+    from installation.player.worker import Frame
     from installation.scenes.morph import MorphPlan
     from installation.scenes.views import MorphView, to_surface
-    from installation.walk import WalkParams
+    from installation.scenes.walk import WalkParams
     pygame.display.init()
     screen = pygame.display.set_mode((1920, 1080))
     rng = np.random.default_rng(0)
@@ -184,7 +184,7 @@ def main() -> int:
     grid = play(path, f'scene = "grid"\ncols = 12\nrows = 12\ntile_fps = {args.tile_fps}', args.seconds,
                 args.batch, args.threads)
     print(line(f"1080p60 grid 12x12 @ {args.tile_fps:g} Hz/tile", grid, args.seconds))
-    from installation import calibration as cal
+    from installation.calibration import profile as cal
     colour = cal.Colour(gamma=2.2, red=0.95)
     profile = cal.Profile(colour=colour, geometry=cal.Geometry(rotation_deg=180))
     calibrated = play(path, 'scene = "morph"', args.seconds, args.batch, args.threads, profile)

@@ -26,7 +26,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests" / "installation")]
 
 from model_files import BAD_KINDS, HUGE_LIMIT_BYTES, model_bytes  # noqa: E402
 
-from installation.reload import Reloader  # noqa: E402
+from installation.service.reload import Reloader  # noqa: E402
 
 SHOW_KINDS = {"show_good": "title = 'soak {i}'\nseed = {i}\n",
               "show_toml_error": "title = 'soak {i}\n",
@@ -142,18 +142,18 @@ class EmulatedPlayer:
 
 class RealPlayer:
     """The installation's Player, headless on SDL's dummy driver, fed through the same callbacks
-    `aimoji play` gives the reloader (installation/runtime.py: ReloadHooks, FrameHook with display
+    `aimoji play` gives the reloader (installation/service/runtime.py: ReloadHooks, FrameHook with display
     power). Its main loop runs on this (main) thread, so the drops run in a side thread."""
 
     def __init__(self, show_path: Path, first_model_path: Path, models_dir: Path, fps: int = 30):
         os.environ["SDL_VIDEODRIVER"] = "dummy"
-        from installation.display import open_display
-        from installation.display_power import DisplayPower
-        from installation.model_validation import validate_model
-        from installation.onnx_model import as_generator
-        from installation.player import Player
-        from installation.runtime import Calibrations, FrameHook, ReloadHooks
-        from installation.show import load_show
+        from installation.player.display import open_display
+        from installation.service.display_power import DisplayPower
+        from installation.model.validation import validate_model
+        from installation.model.load import as_generator
+        from installation.player.loop import Player
+        from installation.service.runtime import Calibrations, FrameHook, ReloadHooks
+        from installation.show.config import load_show
 
         show = load_show(show_path)
         show = show.model_copy(update={"display": show.display.model_copy(update={"fps": fps})})
@@ -327,7 +327,7 @@ def latency(root: Path, model_path: Path, repeats: int = 10, window_s: float = 0
 
 
 def _quit():
-    from installation.messages import Quit
+    from installation.player.messages import Quit
     return Quit()
 
 

@@ -13,7 +13,7 @@ def _installation_modules() -> list[str]:
 
 def test_installation_modules_are_found():
     mods = _installation_modules()
-    assert "installation.cli" in mods and "installation.model_contract" in mods
+    assert "installation.cli" in mods and "installation.model.contract" in mods
 
 
 def test_importing_every_installation_module_does_not_load_torch():

@@ -142,7 +142,7 @@ def parity(model_bytes: bytes, g: Generator, seed: int = 1234) -> float:
 def export_run(run_dir: str | Path, out: str | Path, fp16: bool = False, title: str | None = None) -> dict:
     """Export, check parity, write `out` atomically; returns a summary. Raises ExportError."""
     from trainer.checkpoint import CheckpointError
-    from installation.model_contract import ContractError, check_shapes, parse_metadata
+    from installation.model.contract import ContractError, check_shapes, parse_metadata
 
     run_dir, out = Path(run_dir), Path(out)
     if not run_dir.is_dir():

@@ -1,7 +1,7 @@
 """Sort a generator's emoji into moods: sample latents, classify, find each mood's latent region.
 
 Writes a gallery sheet per mood (its most confident samples) and an index.html, and returns the
-`moods` metadata payload that the player's installation/moods.py steers with.
+`moods` metadata payload that the player's installation/model/moods.py steers with.
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
 from installation.atomic import atomic_path, write_text_atomic
-from installation.model_contract import ContractError, parse_metadata
-from installation.moods import MoodRegion, steer
+from installation.model.contract import ContractError, parse_metadata
+from installation.model.moods import MoodRegion, steer
 from trainer.classifier import MoodCNN, predict
 from trainer.moods_labels import CLASSES, MOODS
 

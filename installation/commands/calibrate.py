@@ -28,7 +28,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from installation import calibration as cal
+    from installation.calibration import profile as cal
 
     try:
         profile = cal.load_profile(args.profile) if args.profile.exists() else cal.IDENTITY
@@ -45,7 +45,7 @@ def run(args: argparse.Namespace) -> int:
 
     import pygame
 
-    from installation import calibrate_ui as ui
+    from installation.calibration import ui
     from installation.paths import MODELS_DIR
 
     emoji, note = ui.load_emoji_source(args.models or MODELS_DIR)
@@ -66,7 +66,7 @@ def run(args: argparse.Namespace) -> int:
 def _screenshots(folder: Path, size, profile_path: Path, profile, emoji, note: str) -> int:
     import pygame
 
-    from installation import calibrate_ui as ui
+    from installation.calibration import ui
 
     pygame.display.init()
     pygame.font.init()

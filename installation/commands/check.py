@@ -10,7 +10,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from installation.show import Show, ShowError, calibration_path, load_show
+from installation.show.config import Show, ShowError, calibration_path, load_show
 
 EPILOG = """examples:
   aimoji check show_configs/ exported_models/      everything the installation would load
@@ -77,7 +77,7 @@ def check_show(path: Path, models_dir: Path | None) -> tuple[list[str], str]:
 
 
 def check_model(path: Path, max_bytes: int) -> tuple[list[str], str]:
-    from installation.model_validation import ModelRejected, describe, validate_model
+    from installation.model.validation import ModelRejected, describe, validate_model
     try:
         model = validate_model(path, max_bytes=max_bytes)
     except ModelRejected as exc:
@@ -100,7 +100,7 @@ def check_paths(paths: list[Path], models_dir: Path | None, max_bytes: int) -> t
 
 
 def run(args) -> int:
-    from installation.model_validation import MAX_MODEL_BYTES
+    from installation.model.validation import MAX_MODEL_BYTES
     from installation.paths import MODELS_DIR
 
     max_bytes = MAX_MODEL_BYTES if args.max_model_mb is None else int(args.max_model_mb * 2**20)

@@ -9,8 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from installation import service_plan as sp
-from installation.health import write_text_atomic
+from installation.service import install_plan as sp
+from installation.service.health import write_text_atomic
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "systemd"
 

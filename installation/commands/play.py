@@ -1,5 +1,5 @@
 """`aimoji play`: the installation itself — the show's scenes, fullscreen, at a fixed frame rate,
-with hot reload, systemd notify/watchdog, the health state file and calibration (installation/runtime.py)."""
+with hot reload, systemd notify/watchdog, the health state file and calibration (installation/service/runtime.py)."""
 
 from __future__ import annotations
 
@@ -68,7 +68,7 @@ def _error(line: str) -> int:
 
 def load_models(args, show, models_dir: Path, log) -> tuple[dict, str]:
     """{name: model} for 'latest' and every model a playlist entry names; raises ModelError/LookupError."""
-    from installation.onnx_model import ModelError, load_model
+    from installation.model.load import ModelError, load_model
     from installation.paths import missing_model_message, model_candidates
 
     if args.model is not None:
@@ -105,7 +105,7 @@ def _write_json(path: Path, data: dict) -> None:
 
 
 def _demo(models: dict, latest: str, show, out: Path) -> int:
-    from installation.render import LoopSpec, loop_frames, write_loop
+    from installation.player.render import LoopSpec, loop_frames, write_loop
     from installation.scenes import walk_for
     from installation.scenes.layout import parse_colour
 
@@ -119,15 +119,15 @@ def _demo(models: dict, latest: str, show, out: Path) -> int:
 
 def run(args) -> int:
     started = time.monotonic()
-    from installation import logs
+    from installation.service import logs
     logs.setup()
     os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
     if args.headless:
         os.environ["SDL_VIDEODRIVER"] = "dummy"
-    from installation.display import display_available, mode_size, open_display, probe_vsync
-    from installation.onnx_model import ModelError
+    from installation.player.display import display_available, mode_size, open_display, probe_vsync
+    from installation.model.load import ModelError
     from installation.paths import CAPTURES_DIR, DEMO_GIF, MODELS_DIR, SHOWS_DIR
-    from installation.show import ShowError, load_show, resolve_show_path
+    from installation.show.config import ShowError, load_show, resolve_show_path
 
     if args.size is not None and not re.fullmatch(r"[1-9]\d{1,4}x[1-9]\d{1,4}", args.size):
         return _error(f"aimoji play: --size {args.size!r} is not WIDTHxHEIGHT such as 1920x1080")
@@ -150,8 +150,10 @@ def run(args) -> int:
               f"wrote a {DEMO_SECONDS:g} s demo of '{latest}' to {out} instead", flush=True)
         return _demo(models, latest, show, out)
 
-    from installation import health, runtime
-    from installation.player import Player
+    from installation.service import health
+
+    from installation.service import runtime
+    from installation.player.loop import Player
 
     calibrations = runtime.Calibrations()
     calibration = calibrations.for_show(show, show_path)

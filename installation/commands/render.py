@@ -35,12 +35,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def run(args) -> int:
     os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
-    from installation.onnx_model import ModelError, load_model
+    from installation.model.load import ModelError, load_model
     from installation.paths import MODELS_DIR, SHOWS_DIR, missing_model_message, model_candidates
-    from installation.render import LoopSpec, loop_frames, output_kind, write_loop
+    from installation.player.render import LoopSpec, loop_frames, output_kind, write_loop
     from installation.scenes import SceneUnavailable, walk_for
     from installation.scenes.layout import parse_colour
-    from installation.show import ShowError, load_show, resolve_show_path
+    from installation.show.config import ShowError, load_show, resolve_show_path
 
     for name, value, ok in (("--seconds", args.seconds, args.seconds > 0), ("--fps", args.fps, args.fps > 0),
                             ("--size", args.size, 16 <= args.size <= 8192),

@@ -16,7 +16,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def schema_text() -> str:
-    from installation.show import Show
+    from installation.show.config import Show
     schema = Show.model_json_schema()
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["title"] = "AImoji show"

@@ -8,7 +8,7 @@ import sys
 import time
 from pathlib import Path
 
-from installation import health
+from installation.service import health
 
 EXIT_OK, EXIT_UNHEALTHY, EXIT_MISSING = 0, 1, 3  # 3 = "not running", as `systemctl status` uses
 

@@ -8,7 +8,7 @@ import math
 import numpy as np
 
 from installation.scenes.base import SceneUnavailable, SceneView
-from installation.walk import WalkParams
+from installation.scenes.walk import WalkParams
 
 
 def walk_for(show, z_dim: int) -> WalkParams:
@@ -22,7 +22,7 @@ def mood_steer(mood: str | None, info):
     Raises SceneUnavailable when the model has no region for that mood."""
     if mood is None:
         return None
-    from installation.moods import MoodsError, parse_moods, steer
+    from installation.model.moods import MoodsError, parse_moods, steer
     try:
         regions = parse_moods(info.moods, info.z_dim)
     except MoodsError as exc:

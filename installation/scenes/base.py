@@ -11,7 +11,7 @@ from typing import Protocol
 
 import numpy as np
 
-from installation.generator import Frame, Plan
+from installation.player.worker import Frame, Plan
 
 
 class SceneUnavailable(ValueError):

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import math
 
-from installation.generator import Request
-from installation.walk import WalkParams, latent_at
+from installation.player.worker import Request
+from installation.scenes.walk import WalkParams, latent_at
 
 GOLDEN = (math.sqrt(5) - 1) / 2
 # Tiles sit this many keyframes apart on the walk, so neighbours show unrelated emoji.

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import math
 
-from installation.generator import Request
-from installation.walk import WalkParams, latent_at
+from installation.player.worker import Request
+from installation.scenes.walk import WalkParams, latent_at
 
 
 def frame_index(t: float, fps: float) -> int:

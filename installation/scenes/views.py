@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pygame
 
-from installation.generator import Frame
+from installation.player.worker import Frame
 from installation.scenes.grid import GridPlan, GridSelector
 from installation.scenes.layout import grid_boxes, morph_box
 from installation.scenes.morph import MorphPlan, MorphSelector

@@ -13,7 +13,7 @@ import pytest
 import torch
 from PIL import Image
 
-from installation.model_contract import check_shapes, parse_metadata
+from installation.model.contract import check_shapes, parse_metadata
 from trainer import export
 from trainer.cli import main
 from trainer.export import graph_shapes, load_generator

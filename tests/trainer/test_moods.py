@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from installation.model_contract import parse_metadata
-from installation.moods import parse_moods
+from installation.model.contract import parse_metadata
+from installation.model.moods import parse_moods
 from moods_fixtures import toy_generator, trained_classifier
 from trainer.cli import main
 from trainer.moods import mood_regions, top_confident

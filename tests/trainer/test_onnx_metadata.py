@@ -6,7 +6,7 @@ import numpy as np
 import onnxruntime as ort
 import pytest
 
-from installation.model_contract import parse_metadata
+from installation.model.contract import parse_metadata
 from moods_fixtures import toy_generator
 from trainer.onnx_metadata import MetadataError, read_metadata, write_metadata
 

@@ -1,0 +1,43 @@
+"""Where a scene's frame lands on a calibrated screen (pure). The frame is the picture as it will sit on
+the screen before it is turned, so a rect maps by an exact turn/mirror and a shift: nothing rescales."""
+
+from __future__ import annotations
+
+from installation.calibration import profile as cal
+
+Rect = tuple[int, int, int, int]   # x, y, w, h in pixels
+
+
+def picture_rect(screen_size: tuple[int, int], geometry: cal.Geometry) -> Rect:
+    """The whole picture on the screen: a screen-sized frame placed by calibration.placement."""
+    return cal.placement(*screen_size, *screen_size, geometry)
+
+
+def frame_size(screen_size: tuple[int, int], geometry: cal.Geometry) -> tuple[int, int]:
+    """The frame the scenes lay out on: the picture's size on the screen before rotation (so a
+    rotation of 90 on a landscape screen gives a smaller landscape frame that turns upright)."""
+    _, _, w, h = picture_rect(screen_size, geometry)
+    return cal.oriented_size(w, h, geometry.rotation_deg)
+
+
+def screen_rect(rect: Rect, frame: tuple[int, int], origin: tuple[int, int], geometry: cal.Geometry) -> Rect:
+    """Where `rect` of a frame lands once the frame is turned and mirrored (calibration.orient_array)
+    and its top-left corner put at `origin` on the screen: the box around its two corner pixels."""
+    x, y, w, h = rect
+    if w <= 0 or h <= 0:
+        return origin[0], origin[1], 0, 0
+    ax, ay = cal.orient_point(x, y, *frame, geometry)
+    bx, by = cal.orient_point(x + w - 1, y + h - 1, *frame, geometry)
+    return origin[0] + min(ax, bx), origin[1] + min(ay, by), abs(bx - ax) + 1, abs(by - ay) + 1
+
+
+def margins(rect: Rect, screen_size: tuple[int, int]) -> list[Rect]:
+    """The parts of the screen outside rect (left, right, top, bottom strips), empty ones left out:
+    filling only these is cheaper than clearing the whole screen."""
+    x, y, w, h = rect
+    sw, sh = screen_size
+    x0, y0, x1, y1 = max(0, x), max(0, y), min(sw, x + w), min(sh, y + h)
+    if x0 >= x1 or y0 >= y1:
+        return [(0, 0, sw, sh)]
+    strips = [(0, 0, x0, sh), (x1, 0, sw - x1, sh), (x0, 0, x1 - x0, y0), (x0, y1, x1 - x0, sh - y1)]
+    return [r for r in strips if r[2] > 0 and r[3] > 0]

@@ -1,0 +1,1 @@
+"""Generators: the metadata contract, the one loader (onnxruntime), and mood regions."""

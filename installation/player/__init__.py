@@ -1,0 +1,1 @@
+"""The player: the render loop, its screen, pacing, statistics and the generation worker."""

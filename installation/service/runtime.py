@@ -1,0 +1,213 @@
+"""The player's companions for unattended operation, started around `Player.run` by `aimoji play`:
+hot reload, SIGTERM/SIGHUP, systemd notify + watchdog, the health state file, display power and the
+show's calibration profile. Threads here only load, validate and `player.post(...)`; the loop applies.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+import time
+from collections.abc import Callable, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+
+from installation.player.messages import UNCHANGED, ModelReady, Quit, Rejected, ShowReady
+
+log = logging.getLogger("aimoji.runtime")
+
+START_GRACE_S = 60.0  # a player that shows no emoji this long after start (every scene unavailable)
+#                       still tells systemd it is alive: a restart would not fix the show
+STALL_ENV = "AIMOJI_TEST_STALL"  # test-only: "AFTER_S:DURATION_S" stalls the render loop once
+
+
+class Calibrations:
+    """The show's calibration profile as a calibration_hook.Calibration. A profile that cannot be read
+    is one log line: at start the player plays uncalibrated, on a reload it keeps the last good one."""
+
+    def __init__(self):
+        self.current = None
+        self._lock = threading.Lock()
+
+    def for_show(self, show, show_path: Path | str):
+        from installation.calibration.profile import ProfileError
+        from installation.show.config import calibration_path
+        path = calibration_path(show, show_path)
+        with self._lock:
+            if path is None:
+                self.current = None
+                return None
+            try:
+                from installation.calibration.blit import Calibration
+                loaded = Calibration.load(path)
+                if self.current is None or loaded.profile != self.current.profile:
+                    self.current = loaded  # the same profile keeps its object: no needless hand-over
+            except ProfileError as exc:
+                kept = "keeping the previous calibration" if self.current is not None else "playing uncalibrated"
+                log.error("%s; %s", str(exc).replace("\n", "; "), kept)
+                return UNCHANGED
+            return self.current
+
+
+class ReloadHooks:
+    """The Reloader's callbacks (they run on its worker thread, so loading here never stalls a frame)."""
+
+    def __init__(self, player, models_dir: Path, show_path: Callable[[], Path], calibrations: Calibrations,
+                 accept_models: bool = True):
+        self.player, self.models_dir, self.show_path = player, Path(models_dir), show_path
+        self.calibrations, self.accept_models = calibrations, accept_models
+
+    def on_model(self, name: str, model) -> None:
+        if self.accept_models:
+            self.player.post(ModelReady(name, model))
+        else:
+            log.info("%s: not played (--model names one file to play)", name)
+
+    def on_show(self, show) -> None:
+        calibration = self.calibrations.for_show(show, self.show_path())
+        self.player.post(ShowReady(show, calibration, self._named_models(show)))
+
+    def on_reject(self, path: str, reason: str) -> None:
+        self.player.post(Rejected(path, reason))  # the reloader has logged it
+
+    def _named_models(self, show) -> tuple:
+        """Models the new playlist names that the player has not loaded (it never reads files itself)."""
+        from installation.model.validation import ModelRejected, validate_model
+        have = set(self.player.snapshot().get("models") or ())
+        loaded = []
+        for name in sorted({e.model for e in show.playlist} - have - {"latest"}):
+            path = self.models_dir / f"{name}.onnx"
+            if not path.is_file():
+                log.warning("%s: the show names model '%s' but there is no such file; that scene plays "
+                            "the latest model", path, name)
+                continue
+            try:
+                loaded.append((name, validate_model(path)))
+            except ModelRejected as exc:
+                log.warning("%s: %s; that scene plays the latest model", path, exc)
+        return tuple(loaded)
+
+
+class ShowRereader(threading.Thread):
+    """SIGHUP (`systemctl reload aimoji`): re-read the show file off the render loop, post it."""
+
+    def __init__(self, show_path: Callable[[], Path], on_show: Callable[[object], None]):
+        super().__init__(name="aimoji-sighup", daemon=True)
+        self.show_path, self.on_show = show_path, on_show
+        self._wanted = threading.Event()
+        self._quit = False
+
+    def request(self) -> None:
+        """Safe from a signal handler: only sets an event."""
+        self._wanted.set()
+
+    def run(self) -> None:
+        from installation.show.config import ShowError, load_show
+        while True:
+            self._wanted.wait()
+            self._wanted.clear()
+            if self._quit:
+                return
+            path = self.show_path()
+            try:
+                show = load_show(path)
+            except ShowError as exc:
+                log.error("%s; still playing the previous show", "; ".join(exc.problems))
+                continue
+            log.info("%s: show re-read ('%s')", path, show.title)
+            self.on_show(show)
+
+    def stop(self) -> None:
+        self._quit = True
+        self._wanted.set()
+
+
+def ready_gated(snapshot: Callable[[], Mapping], grace_s: float = START_GRACE_S) -> Callable[[], dict]:
+    """The snapshot as the systemd pinger should see it: no frame time (so no READY=1 and no
+    WATCHDOG=1) until the first emoji is on screen or the show is closed, or grace_s have passed."""
+    def gated() -> dict:
+        snap = dict(snapshot())
+        up = snap.get("frames", 0) > 0 or snap.get("state") == "closed" or (snap.get("uptime_s") or 0) > grace_s
+        if not up:
+            snap["last_frame_monotonic"] = None
+        return snap
+    return gated
+
+
+def parse_stall(text: str | None) -> tuple[float, float] | None:
+    """'AFTER_S:DURATION_S' -> (after_s, duration_s); None when unset. Test-only (see STALL_ENV)."""
+    if not text:
+        return None
+    after, _, duration = text.partition(":")
+    return float(after), float(duration)
+
+
+class FrameHook:
+    """Runs on the render thread once per frame: tells DisplayPower whether the show is open (it
+    returns at once; commands run on its own thread) and re-arms it after a show change."""
+
+    def __init__(self, power=None, stall: tuple[float, float] | None = None, clock=time.monotonic):
+        self.power, self.stall, self.clock = power, stall, clock
+        self._show = None
+
+    def __call__(self, player) -> None:
+        if self.power is not None:
+            if player.show is not self._show:
+                if self._show is not None:
+                    self.power.set_outside(player.show.outside_hours)
+                self._show = player.show
+            self.power.update(not player.closed)
+        if self.stall is not None and self.clock() - player.started_at >= self.stall[0]:
+            duration, self.stall = self.stall[1], None
+            log.warning("%s: stalling the render loop for %g s (test hook)", STALL_ENV, duration)
+            time.sleep(duration)
+
+
+@contextmanager
+def companions(player, *, models_dir: Path, explicit_show: Path | None, show_folder: Path, watch: bool,
+               state_path: Path, calibrations: Calibrations, accept_models: bool = True,
+               stall: tuple[float, float] | None = None):
+    """Start everything that runs beside the render loop; stop it all (in reverse) on exit.
+    Call from the main thread (signal handlers)."""
+    from installation.service import sdnotify
+    from installation.service import signals
+    from installation.service.display_power import DisplayPower
+    from installation.show.config import resolve_show_path
+    from installation.service.state_writer import StateWriter
+    from installation.service.watchdog import WatchdogPinger
+
+    stops: list[Callable[[], None]] = []
+    reloader = None
+    show_path = lambda: reloader.show_path if reloader is not None else resolve_show_path(  # noqa: E731
+        explicit_show, show_folder)
+    hooks = ReloadHooks(player, models_dir, show_path, calibrations, accept_models)
+    try:
+        if watch:
+            from installation.service.reload import Reloader
+            reloader = Reloader(models_dir, explicit_show, show_folder=show_folder, on_model=hooks.on_model,
+                                on_show=hooks.on_show, on_reject=hooks.on_reject).start()
+            stops.append(reloader.stop)
+        rereader = ShowRereader(show_path, hooks.on_show)
+        rereader.start()
+        stops.append(rereader.stop)
+        previous = {s: signal.getsignal(s) for s in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)}
+        signals.install(on_terminate=lambda: player.post(Quit()), on_reload=rereader.request)
+        stops.append(lambda: [signal.signal(s, h) for s, h in previous.items()])
+        stops.append(lambda: sdnotify.notify("STOPPING=1"))
+        pinger = WatchdogPinger(ready_gated(player.snapshot))
+        pinger.start()
+        stops.append(pinger.stop)
+        writer = StateWriter(player.snapshot, state_path)
+        writer.start()
+        stops.append(writer.stop)
+        power = DisplayPower(player.show.outside_hours)
+        stops.append(power.close)
+        player.on_frame = FrameHook(power, stall)
+        yield reloader
+    finally:
+        for stop in reversed(stops):
+            try:
+                stop()
+            except Exception:  # noqa: BLE001 - one companion failing to stop must not keep the rest running
+                log.exception("while stopping")

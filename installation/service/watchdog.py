@@ -1,0 +1,85 @@
+"""Tells systemd how the player is doing: READY=1 once the first frame is on screen, WATCHDOG=1 only
+while frames keep coming (a hung render loop then gets restarted), STATUS= with model, scene and fps.
+
+`notify_message` is the pure decision; `WatchdogPinger` is the thread that polls `player.snapshot()`.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections.abc import Callable, Mapping
+
+from installation.service import sdnotify
+
+NO_WATCHDOG_POLL_S = 1.0  # without WatchdogSec= we still send READY and STATUS
+DEFAULT_STALE_S = 5.0  # frames older than this = hung, when WatchdogSec= is not set
+
+
+def status_line(snap: Mapping, frame_age_s: float | None, stale_s: float) -> str:
+    if frame_age_s is None:
+        return "starting: no frame yet"
+    if frame_age_s > stale_s:
+        return f"stalled: no new frame for {frame_age_s:.0f} s"
+    parts = [f"model {snap.get('model') or '?'}", f"scene {snap.get('scene') or '?'}"]
+    fps = snap.get("fps")
+    if isinstance(fps, (int, float)):
+        parts.append(f"{fps:.0f} fps")
+    return ", ".join(parts)
+
+
+def notify_message(snap: Mapping, now_mono: float, stale_s: float, ready_sent: bool,
+                   last_status: str | None, pid: int) -> tuple[str, bool, str]:
+    """(datagram to send or '', ready_sent after it, status line). Pings only while frames are fresh."""
+    last = snap.get("last_frame_monotonic")
+    age = None if last is None else now_mono - last
+    fresh = age is not None and age <= stale_s
+    lines = []
+    if fresh and not ready_sent:
+        # MAINPID: under cage the unit's main process is cage; this makes SIGHUP/SIGTERM reach us.
+        lines += ["READY=1", f"MAINPID={pid}"]
+        ready_sent = True
+    if fresh:
+        lines.append("WATCHDOG=1")
+    status = status_line(snap, age, stale_s)
+    if status != last_status:
+        lines.append(f"STATUS={status}")
+    return "\n".join(lines), ready_sent, status
+
+
+class WatchdogPinger(threading.Thread):
+    """Daemon thread: every `interval_s`, read snapshot() and notify systemd. Call stop() to end it.
+
+    With WatchdogSec=W: pings every W/4, and stops pinging once the last frame is older than W/2,
+    so a hang is noticed within about 1.5 W.
+    """
+
+    def __init__(self, snapshot: Callable[[], Mapping], notify: Callable[[str], bool] = sdnotify.notify,
+                 watchdog_s: float | None = None, clock: Callable[[], float] = time.monotonic,
+                 environ: Mapping[str, str] = os.environ):
+        super().__init__(name="aimoji-watchdog", daemon=True)
+        self.snapshot = snapshot
+        self.notify = notify
+        self.clock = clock
+        if watchdog_s is None:
+            watchdog_s = sdnotify.watchdog_interval_s(environ)
+        self.interval_s = watchdog_s / 4 if watchdog_s else NO_WATCHDOG_POLL_S
+        self.stale_s = watchdog_s / 2 if watchdog_s else DEFAULT_STALE_S
+        self._quit = threading.Event()
+
+    def run(self) -> None:
+        ready, status = False, None
+        pid = os.getpid()
+        while not self._quit.is_set():
+            try:
+                snap = self.snapshot()
+            except Exception:  # noqa: BLE001 - a broken snapshot means no ping, which is the right answer
+                snap = {}
+            message, ready, status = notify_message(snap, self.clock(), self.stale_s, ready, status, pid)
+            if message:
+                self.notify(message)
+            self._quit.wait(self.interval_s)
+
+    def stop(self) -> None:
+        self._quit.set()

@@ -1,0 +1,258 @@
+"""Show configs: the pydantic model of a show TOML file, its loader and which show file is active.
+
+`load_show(path)` returns a validated `Show` or raises `ShowError`, one line per problem:
+"FILE: field: what is wrong; allowed: what is allowed". Docs for curators: docs/shows.md.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any, Literal, Union
+
+from pydantic import (AfterValidator, BaseModel, ConfigDict, Discriminator, Field, Tag,
+                      ValidationError, field_validator, model_validator)
+
+from installation.show.errors import format_validation_error  # noqa: F401  (calibration.py uses it)
+
+HHMM_RANGE = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-4]):([0-5]\d)$")
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+MODEL_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$")
+ACTIVE_SHOW = "active.toml"
+DEFAULT_SHOW = "default.toml"
+
+
+def parse_range(r: str) -> tuple[int, int]:
+    """'HH:MM-HH:MM' -> (start, end) in minutes after the day's midnight; an overnight end gets +1440."""
+    if not HHMM_RANGE.match(r) or (r[6:8] == "24" and r[9:] != "00"):
+        raise ValueError(f"'{r}' is not a time range; allowed: 'HH:MM-HH:MM' such as '10:00-18:00' "
+                         "(24:00 as an end; an end before the start runs past midnight)")
+    start = int(r[0:2]) * 60 + int(r[3:5])
+    end = int(r[6:8]) * 60 + int(r[9:11])
+    if end == start:
+        raise ValueError(f"'{r}' starts and ends at the same time; allowed: a range such as "
+                         "'10:00-18:00', or '00:00-24:00' for the whole day")
+    return start, end if end > start else end + 1440
+
+
+def _check_range(r: str) -> str:
+    parse_range(r)
+    return r
+
+
+HourRange = Annotated[str, AfterValidator(_check_range)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Display(_Strict):
+    resolution: str = Field("native", description="'native' or WIDTHxHEIGHT in pixels, e.g. '1920x1080'")
+    fullscreen: bool = Field(True, description="fill the screen (false: a window, for trying a show)")
+    fps: int = Field(60, ge=1, le=240, description="frames per second")
+    scale: Literal["smooth", "crisp"] = Field(
+        "smooth", description="upscaling: smooth (bilinear) or crisp (nearest-neighbour pixels)")
+    background: str = Field("#ffffff", description="colour behind the emoji, '#rrggbb'")
+    keys: bool = Field(False, description="enable F/S/Esc/Q keys (off for unattended operation)")
+
+    @field_validator("resolution")
+    @classmethod
+    def _resolution(cls, v: str) -> str:
+        if v != "native" and not re.fullmatch(r"[1-9]\d{1,4}x[1-9]\d{1,4}", v):
+            raise ValueError(f"'{v}' is not a resolution; allowed: native, or WIDTHxHEIGHT such as 1920x1080")
+        return v
+
+    @field_validator("background")
+    @classmethod
+    def _colour(cls, v: str) -> str:
+        if not re.fullmatch(r"#[0-9a-fA-F]{6}", v):
+            raise ValueError(f"'{v}' is not a colour; allowed: '#rrggbb' such as '#ffffff'")
+        return v
+
+    def size(self) -> tuple[int, int] | None:
+        """(width, height), or None for the display's native resolution."""
+        if self.resolution == "native":
+            return None
+        w, h = self.resolution.split("x")
+        return int(w), int(h)
+
+
+class Walk(_Strict):
+    keyframe_s: float = Field(4.0, gt=0.1, le=600, description="seconds between keyframes of the walk")
+    speed: float = Field(1.0, gt=0, le=20, description="multiplies the walk's clock")
+    wander: float = Field(1.0, ge=0, le=3, description="how far keyframes stray: 0 still, 1 normal")
+
+
+class _Scene(_Strict):
+    duration_s: float = Field(300, ge=1, le=7 * 86400, description="seconds this scene plays before the next")
+    model: str = Field("latest", description="model file name in exported_models/ without .onnx, or 'latest'")
+    mood: Literal["neutral", "horror", "happy", "sad"] | None = Field(
+        None, description="keep the walk near this mood's region (needs a model with moods)")
+
+    @field_validator("model")
+    @classmethod
+    def _model(cls, v: str) -> str:
+        if v.endswith(".onnx"):
+            raise ValueError(f"'{v}' ends in .onnx; allowed: the name without .onnx, e.g. '{v[:-5]}'")
+        if not MODEL_NAME.match(v):
+            raise ValueError(f"'{v}' is not a model name; allowed: 'latest' or a file name in "
+                             "exported_models/ (letters, digits, _ . -) without .onnx")
+        return v
+
+
+class MorphScene(_Scene):
+    scene: Literal["morph"] = "morph"
+
+
+class GridScene(_Scene):
+    scene: Literal["grid"]
+    cols: int = Field(8, ge=1, le=24, description="tiles across")
+    rows: int = Field(8, ge=1, le=24, description="tiles down")
+    tile_fps: float = Field(4.0, gt=0, le=60, description="new images per tile per second (blended between)")
+
+
+class EvolutionScene(_Scene):
+    scene: Literal["evolution"]
+    loop_s: float = Field(60, gt=1, description="length of one replay of training, noise to faces")
+
+
+SCENE_TYPES = {"morph": MorphScene, "grid": GridScene, "evolution": EvolutionScene}
+
+
+def _scene_tag(v: Any) -> str | None:
+    # A scene without `scene = ...` is a morph, the installation's main scene.
+    if isinstance(v, dict):
+        return v.get("scene", "morph")
+    return getattr(v, "scene", None)
+
+
+Scene = Annotated[Union[Annotated[MorphScene, Tag("morph")], Annotated[GridScene, Tag("grid")],
+                        Annotated[EvolutionScene, Tag("evolution")]], Discriminator(_scene_tag)]
+
+
+class Transitions(_Strict):
+    crossfade_s: float = Field(1.5, ge=0, le=30, description="crossfade between scenes and models")
+    show_change: Literal["immediate", "next_scene"] = Field(
+        "immediate", description="when an edited show takes effect: at once, or when the scene ends")
+
+
+class Hours(_Strict):
+    """Opening hours per weekday as 'HH:MM-HH:MM' ranges; an end before the start runs past midnight."""
+    mon: list[HourRange] = Field(["00:00-24:00"], description="Monday's ranges; [] closed all day")
+    tue: list[HourRange] = Field(["00:00-24:00"], description="Tuesday's ranges")
+    wed: list[HourRange] = Field(["00:00-24:00"], description="Wednesday's ranges")
+    thu: list[HourRange] = Field(["00:00-24:00"], description="Thursday's ranges")
+    fri: list[HourRange] = Field(["00:00-24:00"], description="Friday's ranges")
+    sat: list[HourRange] = Field(["00:00-24:00"], description="Saturday's ranges")
+    sun: list[HourRange] = Field(["00:00-24:00"], description="Sunday's ranges")
+    closed_dates: list[date] = Field(default_factory=list, description="whole days closed (holidays)")
+    special_dates: dict[date, list[HourRange]] = Field(
+        default_factory=dict, description="dates with their own hours, instead of the weekday's")
+
+    @model_validator(mode="after")
+    def _no_date_twice(self) -> "Hours":
+        both = sorted(set(self.closed_dates) & set(self.special_dates))
+        if both:
+            raise ValueError(f"{both[0].isoformat()} is in both closed_dates and special_dates; "
+                             "allowed: a date in only one of them")
+        return self
+
+    def ranges_on(self, day: date) -> list[tuple[int, int]]:
+        """The (start, end) minute ranges that open on `day` (end > 1440 runs into the next day)."""
+        if day in self.closed_dates:
+            return []
+        texts = self.special_dates.get(day)
+        if texts is None:
+            texts = getattr(self, WEEKDAYS[day.weekday()])
+        return [parse_range(r) for r in texts]
+
+
+class OutsideHours(_Strict):
+    action: Literal["black", "dim", "display_off"] = Field(
+        "black", description="outside opening hours: black screen, a dim slow walk, or display off")
+    dim_level: float = Field(0.15, ge=0, le=1, description="brightness of the 'dim' walk, 0..1")
+    display_off_command: list[str] = Field(default_factory=list, description="argv run at closing")
+    display_on_command: list[str] = Field(default_factory=list, description="argv run at opening")
+
+    @model_validator(mode="after")
+    def _commands(self) -> "OutsideHours":
+        if self.action == "display_off" and not self.display_off_command:
+            raise ValueError("action 'display_off' needs display_off_command; allowed: an argv list "
+                             "such as [\"xset\", \"dpms\", \"force\", \"off\"]")
+        return self
+
+
+class Show(_Strict):
+    title: str = Field("Untitled show", description="shown by `aimoji status` and in logs")
+    timezone: str = Field("UTC", description="IANA time zone of the venue, e.g. 'Europe/Vienna'")
+    seed: int = Field(2019, ge=0, description="seed of the latent walk; same seed = screens in sync")
+    display: Display = Display()
+    walk: Walk = Walk()
+    transitions: Transitions = Transitions()
+    hours: Hours = Hours()
+    outside_hours: OutsideHours = OutsideHours()
+    playlist: list[Scene] = Field(default_factory=lambda: [MorphScene()], min_length=1,
+                                  description="scenes played in order, looping while open")
+    calibration: str | None = Field(None, description="calibration profile (TOML), relative to the show file")
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, v: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+        try:
+            ZoneInfo(v)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"'{v}' is not a known time zone; allowed: an IANA name such as "
+                             "'Europe/Vienna' or 'UTC'") from None
+        return v
+
+
+class ShowError(ValueError):
+    """A show file is missing or invalid; `problems` holds one line per problem."""
+
+    def __init__(self, problems: list[str]):
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+def parse_show(data: dict, path: Path | str = "<show>") -> Show:
+    try:
+        return Show.model_validate(data)
+    except ValidationError as err:
+        raise ShowError(format_validation_error(path, err, Show, SCENE_TYPES, "scene")) from None
+
+
+def load_show(path: Path | str) -> Show:
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise ShowError([f"{path}: show file not found"]) from None
+    except OSError as exc:
+        raise ShowError([f"{path}: cannot read ({exc.strerror})"]) from None
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise ShowError([f"{path}: not UTF-8 text; allowed: a TOML text file"]) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ShowError([f"{path}: TOML syntax error: {exc}"]) from None
+    return parse_show(data, path)
+
+
+def resolve_show_path(explicit: Path | str | None, folder: Path | str = "show_configs") -> Path:
+    """The show to play: `--show FILE` if given, else FOLDER/active.toml (file or symlink), else default.toml."""
+    if explicit is not None:
+        return Path(explicit)
+    active = Path(folder) / ACTIVE_SHOW
+    return active if active.exists() else Path(folder) / DEFAULT_SHOW
+
+
+def calibration_path(show: Show, show_file: Path | str) -> Path | None:
+    """The show's calibration profile, with a relative path taken from the show file's folder."""
+    if show.calibration is None:
+        return None
+    p = Path(show.calibration).expanduser()
+    return p if p.is_absolute() else Path(show_file).parent / p

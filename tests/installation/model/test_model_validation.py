@@ -1,0 +1,84 @@
+"""Model validation: good generators come back ready to run; each kind of bad file gets its one line."""
+
+import numpy as np
+import pytest
+
+from installation.model.validation import ModelRejected, describe, validate_model
+from model_files import BAD_KINDS, HUGE_LIMIT_BYTES, Z_DIM, check_onnx, generator_bytes, model_bytes
+
+REASONS = {
+    "zero_bytes": "empty file (0 bytes); allowed: an ONNX generator from aimoji-train export",
+    "truncated": "truncated or damaged ONNX file ([ONNXRuntimeError] : 7 : INVALID_PROTOBUF : "
+                 "Failed to load model because protobuf parsing failed.)",
+    "not_onnx": "not an ONNX file; allowed: an ONNX generator from aimoji-train export",
+    "wrong_shapes": "output axis 2 is 8 but metadata says 16 (output ['batch', 3, 8, 8])",
+    "nan_output": "output has NaN or Inf in 576 of 576 values; allowed: finite numbers",
+    "inf_output": "output has NaN or Inf in 3 of 576 values; allowed: finite numbers",
+    "constant_output": "every latent gives the same image; allowed: a generator that responds to z",
+    "huge": "1.2 MB is too large; allowed: at most 1.0 MB",
+    "bad_metadata": "metadata lacks 'z_dim'",
+}
+
+
+def test_every_bad_kind_has_an_expected_reason():
+    assert set(REASONS) == set(BAD_KINDS)
+
+
+@pytest.mark.parametrize("kind", BAD_KINDS)
+def test_bad_file_is_rejected_with_one_line(tmp_path, kind):
+    path = tmp_path / f"{kind}.onnx"
+    path.write_bytes(model_bytes(kind))
+    with pytest.raises(ModelRejected) as caught:
+        validate_model(path, max_bytes=HUGE_LIMIT_BYTES)
+    assert str(caught.value) == REASONS[kind]
+
+
+@pytest.mark.parametrize("metadata, reason", [
+    ({"output_range": "0,1"}, "output spans -1..1; allowed: within metadata output_range 0,1"),
+    ({"format_version": "7"}, "metadata format_version 7 is newer than this player understands (1)"),
+    ({"channels": "2"}, "metadata 'channels' = 2, allowed: 1 or 3"),
+    ({"z_dim": "9"}, "input z has 8 dims but metadata z_dim is 9"),
+])
+def test_metadata_that_lies_about_the_graph(tmp_path, metadata, reason):
+    path = tmp_path / "m.onnx"
+    path.write_bytes(generator_bytes(metadata=metadata))
+    with pytest.raises(ModelRejected) as caught:
+        validate_model(path)
+    assert str(caught.value) == reason
+
+
+def test_flat_output_is_rejected(tmp_path):
+    path = tmp_path / "flat.onnx"
+    data = generator_bytes(weights="zero")
+    path.write_bytes(data)
+    import onnx
+    model = onnx.load_from_string(data)
+    model.graph.initializer[1].raw_data = np.zeros(3 * 8 * 8, np.float32).tobytes()  # bias 0: grey
+    path.write_bytes(model.SerializeToString())
+    with pytest.raises(ModelRejected, match="flat colour for every latent"):
+        validate_model(path)
+
+
+def test_missing_file(tmp_path):
+    with pytest.raises(ModelRejected, match="file not found"):
+        validate_model(tmp_path / "gone.onnx")
+
+
+@pytest.mark.parametrize("batch", ["batch", 1, 2])
+def test_good_model_comes_back_ready_to_run(tmp_path, batch):
+    data = generator_bytes(seed=3, batch=batch)
+    check_onnx(data)
+    path = tmp_path / "night_v2.onnx"
+    path.write_bytes(data)
+    model = validate_model(path)
+    assert model.name == "night_v2" and model.batch_fixed == (None if batch == "batch" else batch)
+    z = np.zeros((model.batch_fixed or 5, Z_DIM), np.float32)
+    image = model.session.run(None, {model.input_name: z})[0]
+    assert image.shape == (len(z), 3, 8, 8)
+    assert describe(model) == "z 8, 8x8 RGB, 7 KB, 'linear test generator'"
+    assert len(model.sha256) == 64 and model.size_bytes == len(data)
+
+
+def test_a_dcgan_exported_by_torch_passes(tiny_model_path):
+    model = validate_model(tiny_model_path)
+    assert (model.info.z_dim, model.info.image_size) == (16, 32)

@@ -1,0 +1,154 @@
+"""Scene logic: layout maths, which frames the morph and grid plans ask for, what their selectors show."""
+
+import math
+
+import numpy as np
+import pytest
+
+from installation.scenes.grid import GridPlan, GridSelector, sample_position, tile_offset
+from installation.scenes.layout import Box, grid_boxes, morph_box, parse_colour
+from installation.scenes.morph import MorphPlan, MorphSelector, frame_index
+from installation.scenes.walk import WalkParams
+
+WALK = WalkParams(seed=3, z_dim=8, keyframe_s=2.0)
+
+
+@pytest.mark.parametrize("w,h,px,scale,box", [
+    (1920, 1080, 64, "smooth", Box(420, 0, 1080, 1080)),
+    (1920, 1080, 64, "crisp", Box(448, 28, 1024, 1024)),   # 16 screen px per generated px
+    (3840, 2160, 64, "crisp", Box(864, 24, 2112, 2112)),
+    (1080, 1920, 64, "smooth", Box(0, 420, 1080, 1080)),   # portrait: as wide as the screen
+    (40, 30, 64, "crisp", Box(5, 0, 30, 30)),              # smaller than the image: just fit
+])
+def test_morph_box(w, h, px, scale, box):
+    assert morph_box(w, h, px, scale) == box
+
+
+@pytest.mark.parametrize("w,h,cols,rows,tile,first,last", [
+    (1920, 1080, 12, 12, 90, Box(420, 0, 90, 90), Box(1410, 990, 90, 90)),
+    (1920, 1080, 8, 8, 135, Box(420, 0, 135, 135), Box(1365, 945, 135, 135)),
+    (1920, 1080, 16, 9, 120, Box(0, 0, 120, 120), Box(1800, 960, 120, 120)),
+    (1000, 500, 3, 1, 333, Box(0, 83, 333, 333), Box(666, 83, 333, 333)),
+])
+def test_grid_boxes(w, h, cols, rows, tile, first, last):
+    boxes = grid_boxes(w, h, cols, rows)
+    assert len(boxes) == cols * rows
+    assert all(b.w == b.h == tile for b in boxes)
+    assert boxes[0] == first and boxes[-1] == last
+    assert boxes[1].x - boxes[0].x == tile  # row-major
+
+
+@pytest.mark.parametrize("hex_rgb,rgb", [("#ffffff", (255, 255, 255)), ("#0a8000", (10, 128, 0))])
+def test_parse_colour(hex_rgb, rgb):
+    assert parse_colour(hex_rgb) == rgb
+
+
+# ---- morph -----------------------------------------------------------------------------------------
+
+def test_morph_plan_requests_consecutive_frames_and_jumps_ahead_when_behind():
+    plan = MorphPlan(WALK, fps=60)
+    first = plan.next_requests(now_t=100.0, max_n=5)
+    assert [r.key for r in first] == list(range(6000, 6005))
+    assert [r.need_t for r in first] == pytest.approx([k / 60 for k in range(6000, 6005)])
+    assert [r.key for r in plan.next_requests(100.0, 3)] == [6005, 6006, 6007]
+    # the worker fell behind by a second: frames already past are not generated
+    assert plan.next_requests(101.0, 1)[0].key == 6060
+
+
+def test_morph_plan_stops_at_until():
+    plan = MorphPlan(WALK, fps=10)
+    assert [r.key for r in plan.next_requests(0.0, 100, until_t=0.3)] == [0, 1, 2, 3]
+
+
+def test_morph_selector_repeats_when_dry_and_never_goes_back():
+    sel = MorphSelector(fps=10)
+    for k in (10, 11, 13):
+        sel.accept(k, f"img{k}")
+    assert sel.select(1.0) == ("img10", True)
+    assert sel.select(1.1) == ("img11", True)
+    assert sel.select(1.2) == ("img11", False)     # frame 12 missing: repeat, not fresh
+    assert sel.select(1.3) == ("img13", True)
+    sel.accept(12, "img12")                        # a late arrival is never shown
+    assert sel.select(1.4) == ("img13", False)
+    assert sel.pending == {}
+
+
+def test_frame_index_on_epoch_times():
+    assert frame_index(1_790_000_000.0 + 7 / 60, 60) == 1_790_000_000 * 60 + 7
+
+
+# ---- grid ------------------------------------------------------------------------------------------
+
+def test_tile_offsets_spread_evenly():
+    offsets = sorted(tile_offset(i) for i in range(144))
+    gaps = np.diff(offsets)
+    assert 0 <= offsets[0] and offsets[-1] < 1
+    assert gaps.max() < 3 / 144   # no burst of tiles all wanting a new image at once
+
+
+@pytest.mark.parametrize("t,tile_fps,i,j,alpha", [
+    (0.0, 4.0, 0, 0, 0.0),
+    (0.125, 4.0, 0, 0, 0.5),
+    (1.0, 2.0, 1, 1, 1 - tile_offset(1)),
+])
+def test_sample_position(t, tile_fps, i, j, alpha):
+    assert sample_position(t, tile_fps, i) == (j, pytest.approx(alpha))
+
+
+def test_grid_plan_requests_in_need_order_covering_every_tile():
+    plan = GridPlan(WALK, tiles=12, tile_fps=4.0)
+    reqs = plan.next_requests(now_t=50.0, max_n=60)
+    needs = [r.need_t for r in reqs]
+    assert needs == sorted(needs)
+    # it starts one tile period ahead (the grid appears once every tile has two samples):
+    # everything the screen shows at t=50.25 (sample j and j+1 of every tile) comes first
+    for i in range(12):
+        j, _ = sample_position(50.25, 4.0, i)
+        keys = {r.key for r in reqs}
+        assert (i, j) in keys and (i, j + 1) in keys
+    assert min(needs) >= 50.0 - 2 / 4.0
+
+
+def test_grid_plan_skips_samples_that_would_be_late():
+    plan = GridPlan(WALK, tiles=4, tile_fps=2.0)
+    plan.next_requests(0.0, 4)
+    later = plan.next_requests(now_t=30.0, max_n=4)
+    assert all(r.need_t >= 30.0 - 1.0 for r in later)
+
+
+def test_grid_tiles_walk_different_places():
+    plan = GridPlan(WALK, tiles=4, tile_fps=2.0)
+    zs = [r.z for r in plan.next_requests(10.0, 4)]
+    cos = [abs(float(np.dot(a, b))) / 8 for a in zs for b in zs if a is not b]
+    assert max(cos) < 0.95
+
+
+def test_grid_selector_blends_towards_the_next_sample_and_holds_when_it_is_late():
+    sel = GridSelector(tiles=2, tile_fps=1.0)
+    t = 10.0 + tile_offset(0) + 0.25              # tile 0 a quarter of the way from sample 10 to 11
+    sel.accept((0, 10), "a10")
+    sel.accept((0, 11), "a11")
+    j1, a1 = sample_position(t, 1.0, 1)
+    sel.accept((1, j1), "b")                      # tile 1's next sample has not arrived
+    pairs, stale = sel.select(t)
+    assert pairs[0] == ("a10", "a11", pytest.approx(0.25))
+    assert pairs[1] == ("b", None, 0.0)
+    assert stale == 1
+    assert not sel.ready(t)                       # a hand-over waits for every tile's next sample
+    sel.accept((1, j1 + 1), "b+")
+    assert sel.ready(t)
+
+
+def test_grid_selector_forgets_samples_behind_the_one_shown():
+    sel = GridSelector(tiles=1, tile_fps=1.0)
+    for j in range(5):
+        sel.accept((0, j), j)
+    sel.select(3.5)
+    assert sorted(sel.samples[0]) == [3, 4]
+
+
+def test_grid_selector_not_ready_until_every_tile_has_an_image():
+    sel = GridSelector(tiles=2, tile_fps=1.0)
+    sel.accept((0, 0), "x")
+    assert not sel.ready(0.9)
+    assert sel.select(0.9)[0][1] == (None, None, 0.0)

@@ -1,0 +1,115 @@
+"""`aimoji install-service`: the plan per display variant, dry-run output, and staging under --prefix."""
+
+from pathlib import PurePosixPath as P
+
+import pytest
+
+from installation.service import install_plan as sp
+from installation.cli import main
+from installation.commands.install_service import TEMPLATES
+
+T = {p.name: p.read_text() for p in TEMPLATES.iterdir() if p.is_file()}
+OPTS = sp.Options(aimoji="/opt/aimoji/.venv/bin/aimoji", app_dir="/opt/aimoji")
+
+
+def _paths(steps, kind):
+    return [str(s.path) for s in steps if isinstance(s, kind)]
+
+
+def _runs(steps):
+    return [" ".join(s.argv) for s in steps if isinstance(s, sp.Run)]
+
+
+@pytest.mark.parametrize("display, writes", [
+    ("kms", ["etc/sysusers.d/aimoji.conf", "etc/tmpfiles.d/aimoji.conf", "etc/systemd/system/aimoji.service",
+             "etc/systemd/system/aimoji.service.d/display.conf"]),
+    ("cage", ["etc/sysusers.d/aimoji.conf", "etc/tmpfiles.d/aimoji.conf", "etc/systemd/system/aimoji.service",
+              "etc/systemd/system/aimoji.service.d/display.conf"]),
+    ("x11", ["etc/sysusers.d/aimoji.conf", "etc/tmpfiles.d/aimoji.conf", "etc/systemd/user/aimoji.service",
+             "etc/xdg/autostart/aimoji.desktop"]),
+])
+def test_plan_writes_per_display(display, writes):
+    steps = sp.plan(sp.Options(**{**OPTS.__dict__, "display": display}), T, 252, set(), has_lightdm=False)
+    assert _paths(steps, sp.Write) == writes
+    assert _runs(steps)[:3] == ["systemd-sysusers /etc/sysusers.d/aimoji.conf",
+                                "systemd-tmpfiles --create /etc/tmpfiles.d/aimoji.conf", "systemctl daemon-reload"]
+
+
+def test_rendered_units_have_no_placeholders_and_the_chosen_values():
+    opts = sp.Options(user="gallery", display="cage", aimoji="/srv/ai/.venv/bin/aimoji", app_dir="/srv/ai",
+                      cage="/usr/bin/cage")
+    steps = sp.plan(opts, T, 252, set(), False)
+    text = {str(s.path): s.text for s in steps if isinstance(s, sp.Write)}
+    unit = text["etc/systemd/system/aimoji.service"]
+    assert "User=gallery\n" in unit and "WorkingDirectory=/srv/ai\n" in unit
+    assert "ExecStart=/usr/bin/cage -- /srv/ai/.venv/bin/aimoji play" in text[
+        "etc/systemd/system/aimoji.service.d/display.conf"]
+    assert "u gallery - \"AImoji gallery player\" /var/lib/aimoji /usr/sbin/nologin" in text[
+        "etc/sysusers.d/aimoji.conf"]
+    assert not any("@AIMOJI@" in t or "@USER@" in t or "@APP_DIR@" in t for t in text.values())
+
+
+@pytest.mark.parametrize("version, backoff", [(252, False), (253, False), (254, True), (256, True)])
+def test_exponential_backoff_only_where_systemd_supports_it(version, backoff):
+    steps = sp.plan(OPTS, T, version, set(), False)
+    assert ("etc/systemd/system/aimoji.service.d/backoff.conf" in _paths(steps, sp.Write)) is backoff
+
+
+def test_switching_variant_removes_the_other_variants_files_after_disabling_them():
+    existing = {sp.SYSTEM_UNIT, sp.DROPIN_DIR / "display.conf", sp.DROPIN_DIR / "backoff.conf"}
+    steps = sp.plan(sp.Options(**{**OPTS.__dict__, "display": "x11"}), T, 256, existing, has_lightdm=True)
+    assert _paths(steps, sp.Remove) == ["etc/systemd/system/aimoji.service",
+                                        "etc/systemd/system/aimoji.service.d/display.conf",
+                                        "etc/systemd/system/aimoji.service.d/backoff.conf"]
+    kinds = [type(s).__name__ for s in steps]
+    assert kinds.index("Run") < kinds.index("Remove")  # `systemctl disable` needs the unit file
+    assert _runs(steps)[0] == "systemctl disable aimoji.service"
+    assert "etc/lightdm/lightdm.conf.d/50-aimoji-autologin.conf" in _paths(steps, sp.Write)
+
+
+def test_player_under_home_gets_its_folder_bound_back_in():
+    opts = sp.Options(aimoji="/home/gallery/aimoji/.venv/bin/aimoji", app_dir="/home/gallery/aimoji")
+    steps = sp.plan(opts, T, 252, set(), False)
+    home = next(s for s in steps if isinstance(s, sp.Write) and s.path.name == "home.conf")
+    assert "ProtectHome=tmpfs\nBindReadOnlyPaths=/home/gallery/aimoji\n" in home.text
+
+
+@pytest.mark.parametrize("change, message", [
+    ({"display": "wayland"}, "--display 'wayland': choose one of kms, cage, x11"),
+    ({"user": "root"}, "--user 'root': a system user name"),
+    ({"user": "Bad Name"}, "--user 'Bad Name'"),
+    ({"app_dir": "relative/dir"}, "app dir path 'relative/dir' must be absolute"),
+])
+def test_bad_options_are_refused(change, message):
+    with pytest.raises(sp.PlanError, match=message.replace("(", r"\(")):
+        sp.plan(sp.Options(**{**OPTS.__dict__, **change}), T, 252, set(), False)
+
+
+@pytest.mark.parametrize("text, version", [("systemd 252 (252.39-1~deb12u2)\n+PAM", 252), ("", 0), ("junk", 0)])
+def test_parse_systemd_version(text, version):
+    assert sp.parse_systemd_version(text) == version
+
+
+def test_dry_run_prints_the_plan_and_writes_nothing(tmp_path, capsys):
+    assert main(["install-service", "--dry-run", "--prefix", str(tmp_path), "--display", "kms"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("plan for --display kms --user aimoji (nothing changed):")
+    assert f"write   {tmp_path}/etc/systemd/system/aimoji.service" in out
+    assert "run     systemctl enable aimoji.service" in out
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_staging_writes_files_and_runs_nothing(tmp_path, capsys):
+    assert main(["install-service", "--prefix", str(tmp_path), "--user", "gallery"]) == 0
+    unit = tmp_path / "etc/systemd/system/aimoji.service"
+    assert "User=gallery" in unit.read_text() and unit.stat().st_mode & 0o777 == 0o644
+    assert capsys.readouterr().out.count("(skipped: staging under --prefix)") == 5
+    # again with another variant: the old one's files go
+    assert main(["install-service", "--prefix", str(tmp_path), "--display", "x11"]) == 0
+    assert not unit.exists() and (tmp_path / "etc/systemd/user/aimoji.service").exists()
+
+
+def test_bad_option_exits_2_with_one_line(tmp_path, capsys):
+    assert main(["install-service", "--prefix", str(tmp_path), "--user", "root"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == ["aimoji install-service: --user 'root': a system user name such as 'aimoji' (not root)"]

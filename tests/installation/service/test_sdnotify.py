@@ -1,0 +1,134 @@
+"""sd_notify over a datagram socket the test binds, and the watchdog pinger in a real child process."""
+
+import os
+import socket
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+from installation.service import sdnotify
+from installation.service.watchdog import notify_message, status_line
+
+
+def _bind(path: str) -> socket.socket:
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    sock.bind(path)
+    sock.settimeout(5)
+    return sock
+
+
+def test_notify_sends_to_a_filesystem_socket(tmp_path):
+    path = str(tmp_path / "notify")
+    with _bind(path) as sock:
+        assert sdnotify.notify("READY=1\nSTATUS=hi", {"NOTIFY_SOCKET": path})
+        assert sock.recv(4096) == b"READY=1\nSTATUS=hi"
+
+
+def test_notify_sends_to_an_abstract_socket_named_with_at():
+    name = f"aimoji-test-{os.getpid()}-{time.monotonic_ns()}"
+    with _bind("\0" + name) as sock:
+        assert sdnotify.notify("WATCHDOG=1", {"NOTIFY_SOCKET": "@" + name})
+        assert sock.recv(4096) == b"WATCHDOG=1"
+
+
+@pytest.mark.parametrize("env", [{}, {"NOTIFY_SOCKET": ""}, {"NOTIFY_SOCKET": "vsock:2:1234"}])
+def test_notify_without_a_usable_socket_is_a_no_op(env):
+    assert sdnotify.notify("READY=1", env) is False
+
+
+def test_notify_to_a_vanished_socket_returns_false(tmp_path):
+    assert sdnotify.notify("READY=1", {"NOTIFY_SOCKET": str(tmp_path / "gone")}) is False
+
+
+@pytest.mark.parametrize("env, expected", [
+    ({}, None),
+    ({"WATCHDOG_USEC": "10000000"}, 10.0),
+    ({"WATCHDOG_USEC": "0"}, None),
+    ({"WATCHDOG_USEC": "junk"}, None),
+    ({"WATCHDOG_USEC": "4000000", "WATCHDOG_PID": "100"}, 4.0),  # our pid
+    ({"WATCHDOG_USEC": "4000000", "WATCHDOG_PID": "50"}, 4.0),  # our parent: cage
+    ({"WATCHDOG_USEC": "4000000", "WATCHDOG_PID": "7"}, None),  # someone else's
+])
+def test_watchdog_interval(env, expected):
+    assert sdnotify.watchdog_interval_s(env, pid=100, parent_pid=50) == expected
+
+
+SNAP = {"model": "emoji-e40", "scene": "morph", "fps": 59.7}
+
+
+@pytest.mark.parametrize("last_frame, ready_before, expected_lines, ready_after", [
+    (None, False, ["STATUS=starting: no frame yet"], False),
+    (99.0, False, ["READY=1", "MAINPID=42", "WATCHDOG=1", "STATUS=model emoji-e40, scene morph, 60 fps"], True),
+    (99.0, True, ["WATCHDOG=1", "STATUS=model emoji-e40, scene morph, 60 fps"], True),
+    (90.0, True, ["STATUS=stalled: no new frame for 10 s"], True),  # stale: no WATCHDOG=1
+    (90.0, False, ["STATUS=stalled: no new frame for 10 s"], False),  # never READY on a stale frame
+])
+def test_notify_message(last_frame, ready_before, expected_lines, ready_after):
+    snap = {**SNAP, "last_frame_monotonic": last_frame}
+    msg, ready, _ = notify_message(snap, now_mono=100.0, stale_s=5.0, ready_sent=ready_before,
+                                   last_status=None, pid=42)
+    assert msg.split("\n") == expected_lines
+    assert ready == ready_after
+
+
+def test_status_is_only_resent_when_it_changes():
+    snap = {**SNAP, "last_frame_monotonic": 99.0}
+    status = status_line(snap, 1.0, 5.0)
+    msg, _, _ = notify_message(snap, 100.0, 5.0, True, status, 42)
+    assert msg == "WATCHDOG=1"
+
+
+CHILD = textwrap.dedent("""
+    import sys, time
+    from installation.service.watchdog import WatchdogPinger
+    start = time.monotonic()
+    frames_for_s = float(sys.argv[1])
+
+    def snapshot():  # frames start after 0.3 s, advance for frames_for_s, then freeze (a hung loop)
+        now = time.monotonic()
+        if now - start < 0.3:
+            return {"last_frame_monotonic": None}
+        return {"last_frame_monotonic": min(now, start + 0.3 + frames_for_s), "model": "m", "scene": "morph",
+                "fps": 60.0}
+
+    pinger = WatchdogPinger(snapshot)  # WatchdogSec from $WATCHDOG_USEC, socket from $NOTIFY_SOCKET
+    pinger.start()
+    time.sleep(float(sys.argv[2]))
+""")
+
+
+def test_child_process_sends_ready_then_watchdog_and_stops_pinging_when_frames_stop(tmp_path):
+    path = str(tmp_path / "notify")
+    sock = _bind(path)
+    env = {**os.environ, "NOTIFY_SOCKET": path, "WATCHDOG_USEC": "400000"}  # 0.4 s: ping every 0.1 s
+    env.pop("WATCHDOG_PID", None)
+    root = Path(__file__).resolve().parents[3]
+    child = subprocess.Popen([sys.executable, "-c", CHILD, "1.0", "2.6"], env=env, cwd=root)
+    got = []  # (seconds since start, message lines)
+    start = time.monotonic()
+    sock.settimeout(0.2)
+    while True:
+        try:
+            data = sock.recv(4096)
+        except TimeoutError:
+            if child.poll() is not None:
+                break
+            continue
+        got.append((time.monotonic() - start, data.decode().split("\n")))
+    ended = time.monotonic() - start
+    sock.close()
+    assert child.wait(5) == 0
+    kinds = [line for _, lines in got for line in lines]
+    assert kinds[0] == "STATUS=starting: no frame yet"
+    assert kinds.index("READY=1") < kinds.index("WATCHDOG=1")
+    assert f"MAINPID={child.pid}" in kinds
+    pings = [t for t, lines in got if "WATCHDOG=1" in lines]
+    assert len(pings) >= 5, got  # about 10 in the second of frames
+    # Frames freeze 1.3 s after the child starts; pings stop for good, though it lives on for 1.3 s.
+    stalled = next(t for t, lines in got if any(l.startswith("STATUS=stalled") for l in lines))
+    assert all(t < stalled for t in pings)
+    assert ended - pings[-1] > 0.8, (ended, got)

@@ -1,0 +1,75 @@
+"""`aimoji status` end to end: reads a state file, prints it for a person or as JSON, exit code says health."""
+
+import json
+import subprocess
+import sys
+import time
+
+import pytest
+
+from installation.service import health
+from installation.cli import main
+
+SNAP = {"uptime_s": 90.0, "fps": 60.0, "fps_target": 60, "frames": 5400, "dropped_frames": 0,
+        "model": "emoji-e40", "scene": "grid", "show": "default"}
+
+
+def _write(path, written_ago_s=1.0, frame_age_s=0.02, **over):
+    now_mono = time.monotonic()
+    state = health.build_state({**SNAP, "last_frame_monotonic": now_mono - frame_age_s, **over},
+                               time.time() - written_ago_s, now_mono, 4242)
+    health.write_json_atomic(path, state)
+
+
+def test_healthy_player(tmp_path, capsys):
+    path = tmp_path / "status.json"
+    _write(path)
+    assert main(["status", "--state", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("AImoji player: OK")
+    assert "scene        grid" in out and "model        emoji-e40" in out
+
+
+@pytest.mark.parametrize("kwargs, max_age, problem", [
+    ({"written_ago_s": 60}, 15, "stale: last written 60 s ago"),
+    ({"written_ago_s": 8}, 5, "stale: last written 8 s ago (limit 5 s)"),
+    ({"frame_age_s": 9}, 15, "render loop stalled: no new frame for 9.0 s"),
+    ({"fps": 12.0}, 15, "slow: 12.0 fps, target 60 fps"),
+])
+def test_unhealthy_player_exits_1(tmp_path, capsys, kwargs, max_age, problem):
+    path = tmp_path / "status.json"
+    _write(path, **kwargs)
+    assert main(["status", "--state", str(path), "--max-age", str(max_age)]) == 1
+    out = capsys.readouterr().out
+    assert out.startswith("AImoji player: UNHEALTHY")
+    assert f"problem: {problem}" in out
+
+
+def test_missing_state_file_exits_3(tmp_path, capsys):
+    assert main(["status", "--state", str(tmp_path / "none.json")]) == 3
+    assert "NOT RUNNING" in capsys.readouterr().out
+
+
+def test_garbled_state_file_exits_2_naming_the_file(tmp_path, capsys):
+    path = tmp_path / "status.json"
+    path.write_text("not json")
+    assert main(["status", "--state", str(path)]) == 2
+    assert f"{path}: not a JSON state file" in capsys.readouterr().err
+
+
+def test_json_output_for_monitoring(tmp_path, capsys):
+    path = tmp_path / "status.json"
+    _write(path, written_ago_s=30)
+    assert main(["status", "--state", str(path), "--json"]) == 1
+    report = json.loads(capsys.readouterr().out)
+    assert report["healthy"] is False and report["state"]["model"] == "emoji-e40"
+    assert report["problems"][0].startswith("stale")
+
+
+def test_console_script_reads_aimoji_state_file_env(tmp_path):
+    path = tmp_path / "status.json"
+    _write(path)
+    out = subprocess.run([sys.executable, "-m", "installation.cli", "status"], capture_output=True, text=True,
+                         env={"AIMOJI_STATE_FILE": str(path), "PATH": ""})
+    assert out.returncode == 0, out.stderr
+    assert str(path) in out.stdout

@@ -1,0 +1,108 @@
+"""`aimoji check` and `aimoji schema` from the command line: exact lines, exit status."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from installation.cli import main
+from model_files import HUGE_LIMIT_BYTES, model_bytes
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+def run(capsys, *argv):
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out.splitlines(), err
+
+
+@pytest.fixture
+def gallery(tmp_path):
+    models, shows = tmp_path / "models", tmp_path / "shows"
+    models.mkdir()
+    shows.mkdir()
+    (models / "night.onnx").write_bytes(model_bytes("good"))
+    (shows / "good.toml").write_text("title = 'good'\ntimezone = 'Europe/Vienna'\n"
+                                     "[[playlist]]\nmodel = 'night'\n[[playlist]]\nscene = 'grid'\n")
+    return models, shows
+
+
+def test_clean_run_prints_one_ok_line_per_file(capsys, gallery):
+    models, shows = gallery
+    code, lines, err = run(capsys, "check", str(shows), str(models), "--models", str(models))
+    assert code == 0 and err == ""
+    assert lines == [
+        f"{shows}/good.toml: OK (show 'good', 2 scenes, Europe/Vienna)",
+        f"{models}/night.onnx: OK (model z 8, 8x8 RGB, 7 KB, 'linear test generator')",
+    ]
+
+
+def test_problems_one_line_each_and_non_zero_exit(capsys, gallery):
+    models, shows = gallery
+    (shows / "bad.toml").write_text("[display]\nscale = 'blurry'\nfps = 0\n[[playlist]]\nmodel = 'nigth'\n")
+    (shows / "cal.toml").write_text("calibration = 'room2.toml'\n")
+    (models / "broken.onnx").write_bytes(model_bytes("truncated"))
+    (models / "huge.onnx").write_bytes(model_bytes("huge"))
+    (models / "notes.txt").write_text("ignored in folders")
+    code, lines, err = run(capsys, "check", str(shows), str(models), str(models / "notes.txt"),
+                           str(shows / "gone.toml"), "--models", str(models), "--max-model-mb", "1")
+    assert code == 1
+    assert lines == [
+        f"{models}/notes.txt: not a show or a model; allowed: .toml, .onnx",
+        f"{shows}/gone.toml: not found",
+        f"{shows}/bad.toml: display.fps: 0 is too small; allowed: at least 1 and at most 240",
+        f"{shows}/bad.toml: display.scale: 'blurry' is not allowed; allowed: smooth, crisp",
+        f"{shows}/cal.toml: calibration: 'room2.toml' not found (looked for {shows}/room2.toml); "
+        "allowed: a profile written by aimoji calibrate",
+        f"{shows}/good.toml: OK (show 'good', 2 scenes, Europe/Vienna)",
+        f"{models}/broken.onnx: truncated or damaged ONNX file ([ONNXRuntimeError] : 7 : INVALID_PROTOBUF : "
+        "Failed to load model because protobuf parsing failed.)",
+        f"{models}/huge.onnx: 1.2 MB is too large; allowed: at most 1.0 MB",
+        f"{models}/night.onnx: OK (model z 8, 8x8 RGB, 7 KB, 'linear test generator')",
+    ]
+    assert err == "aimoji check: 7 problems\n"
+
+
+def test_a_valid_show_naming_a_missing_model(capsys, gallery):
+    models, shows = gallery
+    (shows / "typo.toml").write_text("[[playlist]]\nmodel = 'nigth'\n")
+    code, lines, _ = run(capsys, "check", str(shows / "typo.toml"), "--models", str(models))
+    assert code == 1
+    assert lines == [f"{shows}/typo.toml: playlist.1.model: 'nigth' is not in {models}; allowed: latest, night"]
+
+
+def test_shipped_shows_pass(capsys):
+    code, lines, _ = run(capsys, "check", str(ROOT / "show_configs"), "--models", str(ROOT / "exported_models"))
+    assert code == 0 and len(lines) >= 3 and all(": OK (show '" in line for line in lines)
+
+
+def test_schema_is_json_and_names_every_section(capsys, tmp_path):
+    code, lines, _ = run(capsys, "schema")
+    schema = json.loads("\n".join(lines))
+    assert code == 0 and schema["title"] == "AImoji show"
+    assert set(schema["properties"]) >= {"display", "hours", "playlist", "outside_hours", "timezone"}
+    assert schema["$defs"]["Display"]["properties"]["scale"]["enum"] == ["smooth", "crisp"]
+    out = tmp_path / "show.schema.json"
+    assert main(["schema", "--out", str(out)]) == 0
+    assert json.loads(out.read_text()) == schema
+
+
+def test_docs_describe_every_show_key():
+    from installation.show.config import SCENE_TYPES, Display, Hours, OutsideHours, Show, Transitions, Walk
+    docs = (ROOT / "docs" / "shows.md").read_text()
+    keys = {k for model in (Show, Display, Walk, Transitions, Hours, OutsideHours, *SCENE_TYPES.values())
+            for k in model.model_fields}
+    missing = sorted(k for k in keys if f"`{k}`" not in docs and f"`[{k}]`" not in docs)
+    assert missing == []
+
+
+def test_console_script_end_to_end(tmp_path):
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[display]\nscale = 'blurry'\n")
+    out = subprocess.run([sys.executable, "-m", "installation.cli", "check", str(bad)],
+                         capture_output=True, text=True, cwd=ROOT)
+    assert out.returncode == 1
+    assert out.stdout == f"{bad}: display.scale: 'blurry' is not allowed; allowed: smooth, crisp\n"

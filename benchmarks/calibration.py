@@ -18,7 +18,9 @@ import pygame  # noqa: E402
 from PIL import Image  # noqa: E402
 
 from installation.calibration import profile as cal  # noqa: E402
-from installation.calibration.blit import Calibration  # noqa: E402
+from installation.calibration.apply import Calibration  # noqa: E402
+from installation.player.screen import Screen  # noqa: E402
+from installation.scenes.layout import morph_box  # noqa: E402
 
 BUDGET_MS = 1.0
 SCREEN = (1920, 1080)
@@ -47,9 +49,10 @@ def main() -> None:
     frame_surface = pygame.Surface(SCREEN).convert()
     pygame.surfarray.blit_array(frame_surface, frame.transpose(1, 0, 2))
 
-    def place(geometry: cal.Geometry):
-        calib = Calibration(cal.Profile(geometry=geometry))
-        return lambda: calib.place(frame_surface, screen)
+    def place(geometry: cal.Geometry):  # a whole screen-sized picture through the Screen (calibrate's patterns)
+        target = Screen(screen, Calibration(cal.Profile(geometry=geometry)))
+        picture = pygame.transform.smoothscale(frame_surface, target.size)
+        return lambda: target.place(picture, (0, 0, *target.size))
 
     def small_then_scale():  # what the player should do: LUT on the generated image, then upscale
         img = cal.apply_lut(small64, lut)
@@ -59,17 +62,20 @@ def main() -> None:
     calib_geo = Calibration(cal.Profile(colour=colour, geometry=cal.Geometry(rotation_deg=180, mirror_h=True,
                                                                               scale=0.98, offset_x_px=5)))
 
+    calibrated = Screen(screen, calib_geo)
+    box = morph_box(*calibrated.size, 64, "smooth")
+
     def small_full_calibration():  # LUT + rotate 180 + mirror + scale + offset, straight to its place
         img = calib_geo.apply_colour(small64)
         surf = pygame.image.frombuffer(img.tobytes(), (64, 64), "RGB")
-        calib_geo.blit_scaled(surf, (420, 0, 1080, 1080), SCREEN, screen)
+        calibrated.place(surf, box)
 
     small_surface = pygame.image.frombuffer(small64.tobytes(), (64, 64), "RGB")
 
     def added_work():  # what calibration adds to the uncalibrated draw of one generated image
         calib_geo.apply_colour(small64)
-        calib_geo.orient(small_surface)
-        cal.map_rect((420, 0, 1080, 1080), *SCREEN, *SCREEN, calib_geo.profile.geometry)
+        calibrated.orient(small_surface)
+        calibrated.rect(box)
 
     def small_then_scale_plain():  # the same without calibration, for the ratio
         surf = pygame.image.frombuffer(small64.tobytes(), (64, 64), "RGB")
@@ -81,22 +87,22 @@ def main() -> None:
         ("colour LUT, 128x128 generated image", ms(lambda: cal.apply_lut(small128, lut), 200)),
         ("colour LUT, whole 1080p frame (numpy)", ms(lambda: cal.apply_lut(frame, lut), 10)),
         ("colour LUT, whole 1080p frame (Pillow point)", ms(lambda: Image.fromarray(frame).point(table), 10)),
-        ("place: identity (plain blit)", ms(place(cal.Geometry()))),
-        ("place: mirror left-right", ms(place(cal.Geometry(mirror_h=True)))),
-        ("place: rotate 180", ms(place(cal.Geometry(rotation_deg=180)))),
-        ("place: rotate 90 (+ fit, smoothscale)", ms(place(cal.Geometry(rotation_deg=90)), 10)),
-        ("place: scale 0.98 + offset (smoothscale)", ms(place(cal.Geometry(scale=0.98, offset_x_px=5)), 10)),
+        ("whole frame: identity (plain blit)", ms(place(cal.Geometry()))),
+        ("whole frame: mirror left-right", ms(place(cal.Geometry(mirror_h=True)))),
+        ("whole frame: rotate 180", ms(place(cal.Geometry(rotation_deg=180)))),
+        ("whole frame: rotate 90 (fitted)", ms(place(cal.Geometry(rotation_deg=90)), 10)),
+        ("whole frame: scale 0.98 + offset", ms(place(cal.Geometry(scale=0.98, offset_x_px=5)), 10)),
         ("64 px -> 1080 px upscale+blit, no calibration", ms(small_then_scale_plain)),
         ("64 px: LUT, then upscale+blit", ms(small_then_scale)),
-        ("64 px: LUT + rot180 + mirror + scale, blit_scaled", ms(small_full_calibration)),
-        ("added work alone: LUT + orient 64 px + map_rect", ms(added_work, 300)),
+        ("64 px: LUT + rot180 + mirror + scale, Screen.place", ms(small_full_calibration)),
+        ("added work alone: LUT + orient 64 px + map the rect", ms(added_work, 300)),
     ]
     print(f"calibration cost per frame at {SCREEN[0]}x{SCREEN[1]} (budget {BUDGET_MS:g} ms), median ms:")
     for name, t in rows:
         print(f"  {name:<50} {t:8.3f} ms   {t / BUDGET_MS:6.2f}x budget")
-    print(f"recommended path (apply_colour on the generated image + blit_scaled) adds "
-          f"{rows[-1][1]:.3f} ms per image = {rows[-1][1] / BUDGET_MS:.2f}x the budget; whole-frame place() "
-          f"adds {rows[6][1] - rows[5][1]:.3f} ms (mirror) .. {rows[8][1] - rows[5][1]:.3f} ms (rot90 + fit)")
+    print(f"the player's path (apply_colour on the generated image, each small image placed by the Screen) adds "
+          f"{rows[-1][1]:.3f} ms per image = {rows[-1][1] / BUDGET_MS:.2f}x the budget; a whole turned frame "
+          f"would add {rows[6][1] - rows[5][1]:.3f} ms (mirror) .. {rows[8][1] - rows[5][1]:.3f} ms (rot90)")
     pygame.quit()
 
 

@@ -149,18 +149,17 @@ class RealPlayer:
         os.environ["SDL_VIDEODRIVER"] = "dummy"
         from installation.player.display import open_display
         from installation.service.display_power import DisplayPower
-        from installation.model.validation import validate_model
-        from installation.model.load import as_generator
+        from installation.model.load import load
         from installation.player.loop import Player
         from installation.service.runtime import Calibrations, FrameHook, ReloadHooks
         from installation.show.config import load_show
 
         show = load_show(show_path)
         show = show.model_copy(update={"display": show.display.model_copy(update={"fps": fps})})
-        first = validate_model(first_model_path)
+        first = load(first_model_path)
         screen, _ = open_display((320, 240), False, title="AImoji soak")
         self.power = DisplayPower(show.outside_hours)
-        self.player = Player(show, {first.name: as_generator(first)}, first.name, screen, batch=4,
+        self.player = Player(show, {first.name: first}, first.name, screen, batch=4,
                              log=lambda line: None, on_frame=FrameHook(self.power))
         self.hooks = ReloadHooks(self.player, models_dir, lambda: show_path, Calibrations())
         self.first_frame: dict[str, float] = {}

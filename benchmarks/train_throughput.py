@@ -104,7 +104,7 @@ def run_ours(folder: Path, batch: int, warmup: int, steps: int, threads: int, **
 
 
 def synthetic_folder(tmp: Path, count: int = 640) -> Path:
-    from trainer.data import fake_dataset
+    from trainer.dataset.load import fake_dataset
 
     (tmp / "images").mkdir(parents=True)
     for i, image in enumerate(fake_dataset(count, 64).images.permute(0, 2, 3, 1).numpy()):

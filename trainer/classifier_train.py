@@ -18,7 +18,7 @@ import torch
 import torch.nn.functional as F
 
 from trainer.classifier import MoodCNN, to_input
-from trainer.data import load_dataset
+from trainer.dataset.load import load_dataset
 from trainer.moods_labels import CLASSES, MOODS, group_key, label_rows, load_rules, training_class
 
 

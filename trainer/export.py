@@ -20,9 +20,11 @@ import torch
 from onnx import TensorProto, helper, numpy_helper
 
 from installation.atomic import write_bytes_atomic
-from trainer.checkpoint import load_newest_good
+from installation.model.load import Generator, ModelError, load
+from trainer.checkpoint import CheckpointError, load_newest_good
 from trainer.config import TrainConfig, trainer_version
-from trainer.model import Generator
+from trainer.model import Generator as TorchGenerator
+from trainer.plots import grid, save_png
 
 OPSET = 18
 FP32_TOLERANCE = 1e-4
@@ -39,7 +41,7 @@ class ExportError(ValueError):
 class _ZToImage(torch.nn.Module):
     """The generator as the player sees it: z [B, z_dim] -> image [B, 3, S, S]."""
 
-    def __init__(self, g: Generator):
+    def __init__(self, g: TorchGenerator):
         super().__init__()
         self.main = g.main
 
@@ -47,16 +49,16 @@ class _ZToImage(torch.nn.Module):
         return self.main(z[:, :, None, None])
 
 
-def load_generator(run_dir: Path) -> tuple[Generator, dict, Path]:
+def load_generator(run_dir: Path) -> tuple[TorchGenerator, dict, Path]:
     """The newest good checkpoint's generator (its EMA weights when the run kept them), in eval mode."""
     path, ckpt = load_newest_good(run_dir)
     cfg = TrainConfig.from_dict(ckpt["config"])
-    g = Generator(cfg.z_dim, cfg.ngf, cfg.image_size)
+    g = TorchGenerator(cfg.z_dim, cfg.ngf, cfg.image_size)
     g.load_state_dict(ckpt["ema"] if "ema" in ckpt else ckpt["generator"])
     return g.eval().float(), ckpt, path
 
 
-def to_onnx(g: Generator) -> onnx.ModelProto:
+def to_onnx(g: TorchGenerator) -> onnx.ModelProto:
     """Export with a dynamic batch axis; returns the optimised model (BatchNorm folded)."""
     for name in ("torch.onnx", "torch.onnx._internal.exporter._registration"):
         logging.getLogger(name).setLevel(logging.ERROR)  # quiet the "torchvision not installed" notes
@@ -124,16 +126,12 @@ def build_metadata(run_dir: Path, ckpt: dict, ckpt_path: Path, title: str, fp16:
     return props
 
 
-def parity(model_bytes: bytes, g: Generator, seed: int = 1234) -> float:
+def parity(model: Generator, g: TorchGenerator, seed: int = 1234) -> float:
     """Max |ORT - torch| over PARITY_LATENTS fixed latents (batch 64, then batch 1: dynamic batch works)."""
-    import onnxruntime as ort
-
     z = torch.randn(PARITY_LATENTS, g.z_dim, generator=torch.Generator().manual_seed(seed))
     with torch.no_grad():
         want = g(z).numpy()
-    session = ort.InferenceSession(model_bytes, providers=["CPUExecutionProvider"])
-    got = session.run(["image"], {"z": z.numpy()})[0]
-    single = session.run(["image"], {"z": z[:1].numpy()})[0]
+    got, single = model.run(z.numpy()), model.run(z[:1].numpy())
     if got.shape != want.shape or single.shape != want[:1].shape:
         raise ExportError(f"onnxruntime output shape {got.shape}/{single.shape}, expected {want.shape}")
     return float(max(np.abs(got - want).max(), np.abs(single - want[:1]).max()))
@@ -141,9 +139,6 @@ def parity(model_bytes: bytes, g: Generator, seed: int = 1234) -> float:
 
 def export_run(run_dir: str | Path, out: str | Path, fp16: bool = False, title: str | None = None) -> dict:
     """Export, check parity, write `out` atomically; returns a summary. Raises ExportError."""
-    from trainer.checkpoint import CheckpointError
-    from installation.model.contract import ContractError, check_shapes, parse_metadata
-
     run_dir, out = Path(run_dir), Path(out)
     if not run_dir.is_dir():
         raise ExportError(f"{run_dir}: no such run folder")
@@ -160,13 +155,12 @@ def export_run(run_dir: str | Path, out: str | Path, fp16: bool = False, title: 
         model.metadata_props.append(onnx.StringStringEntryProto(key=key, value=value))
     model.doc_string = f"AImoji DCGAN generator from {run_dir.name}, step {ckpt['step']}"
     onnx.checker.check_model(model)
-    try:
-        info = parse_metadata(props)
-        check_shapes(info, *graph_shapes(model))
-    except ContractError as exc:
-        raise ExportError(f"{out}: would break the model contract: {exc}") from None
     data = model.SerializeToString()
-    diff = parity(data, g)
+    try:  # the player's own loader: contract, shapes, a probe of what comes out
+        loaded = load(data, name=str(out))
+    except ModelError as exc:
+        raise ExportError(f"{out}: the player would refuse it: {exc.reason}") from None
+    diff = parity(loaded, g)
     bound = FP16_TOLERANCE if fp16 else FP32_TOLERANCE
     if not diff <= bound:
         raise ExportError(f"{out}: onnxruntime differs from torch by {diff:.2e} > {bound:.0e}; not written")
@@ -210,14 +204,7 @@ def inspect_text(path: str | Path) -> str:
 
 def onnx_grid(model_path: str | Path, out_png: str | Path, side: int = 10, seed: int = 0, scale: int = 2) -> None:
     """A side x side grid of what the exported file draws through onnxruntime (fixed seed), as a PNG."""
-    import onnxruntime as ort
-
-    from trainer.plots import grid, save_png
-
-    session = ort.InferenceSession(str(model_path), providers=["CPUExecutionProvider"])
-    z_dim = session.get_inputs()[0].shape[1]
-    z = np.random.default_rng(seed).standard_normal((side * side, z_dim)).astype(np.float32)
-    images = session.run(["image"], {"z": z})[0]                       # [n, 3, S, S] in [-1, 1]
-    pixels = ((np.clip(images, -1, 1) + 1) * 127.5).round().astype(np.uint8).transpose(0, 2, 3, 1)
-    save_png(grid(pixels, columns=side), Path(out_png), scale=scale)
+    model = load(Path(model_path))
+    z = np.random.default_rng(seed).standard_normal((side * side, model.info.z_dim)).astype(np.float32)
+    save_png(grid(model.generate(z), columns=side), Path(out_png), scale=scale)
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import html
 import json
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -16,7 +17,7 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
 from installation.atomic import atomic_path, write_text_atomic
-from installation.model.contract import ContractError, parse_metadata
+from installation.model.load import ModelError, load, to_uint8
 from installation.model.moods import MoodRegion, steer
 from trainer.classifier import MoodCNN, predict
 from trainer.moods_labels import CLASSES, MOODS
@@ -32,28 +33,13 @@ class GeneratorSource:
     label: str                                  # what was sampled, for titles and reports
 
 
-def _to_uint8(images: np.ndarray) -> np.ndarray:
-    """float [B, 3, H, W] in [-1, 1] -> uint8 [B, H, W, 3]."""
-    x = np.clip((np.asarray(images, np.float32) + 1.0) * 127.5, 0, 255).round().astype(np.uint8)
-    return x.transpose(0, 2, 3, 1)
-
-
 def open_onnx(path: Path) -> GeneratorSource:
-    """An exported generator via onnxruntime; its metadata must honour the contract."""
-    import onnxruntime as ort
-
-    from trainer.onnx_metadata import read_metadata
-
+    """An exported generator, through the player's own loader (contract and probe included)."""
     try:
-        info = parse_metadata(read_metadata(path))
-    except ContractError as exc:
-        raise ValueError(f"{path}: {exc}") from None
-    sess = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
-    names = ([i.name for i in sess.get_inputs()], [o.name for o in sess.get_outputs()])
-    if "z" not in names[0] or "image" not in names[1]:
-        raise ValueError(f"{path}: expected input 'z' and output 'image', graph has {names[0]} -> {names[1]}")
-    return GeneratorSource(lambda z: _to_uint8(sess.run(["image"], {"z": z.astype(np.float32)})[0]),
-                           info.z_dim, f"{path.name} ({info.title or 'untitled'})")
+        model = load(path, intra_op_threads=os.cpu_count() or 1)
+    except ModelError as exc:
+        raise ValueError(str(exc)) from None
+    return GeneratorSource(model.generate, model.info.z_dim, f"{path.name} ({model.info.title or 'untitled'})")
 
 
 def open_run(run_dir: Path) -> GeneratorSource:
@@ -70,7 +56,7 @@ def open_run(run_dir: Path) -> GeneratorSource:
 
     @torch.no_grad()
     def render(z: np.ndarray) -> np.ndarray:
-        return _to_uint8(g(torch.from_numpy(z.astype(np.float32))).numpy())
+        return to_uint8(g(torch.from_numpy(z.astype(np.float32))).numpy())
 
     return GeneratorSource(render, g.z_dim, f"{run_dir.name} epoch {ckpt.get('epoch')} ({path.name})")
 

@@ -22,7 +22,7 @@ from tqdm import tqdm
 from trainer.augment import diff_augment
 from trainer.checkpoint import list_checkpoints, load_newest_good, rng_state, save_checkpoint, set_rng_state
 from trainer.config import TrainConfig, save_config, trainer_version
-from trainer.data import Dataset, fake_dataset, load_dataset, to_model_range, to_uint8_hwc
+from trainer.dataset.load import Dataset, fake_dataset, load_dataset, to_model_range, to_uint8_hwc
 from trainer.model import build_models
 from trainer.plots import grid, plot_losses, save_png
 from trainer.timelapse import FirstImagesRecorder, TimelapseRecorder
@@ -63,7 +63,7 @@ def check_writable(run_dir: Path) -> None:
 
 
 def load_data(cfg: TrainConfig) -> Dataset:
-    from trainer.data import DatasetError
+    from trainer.dataset.load import DatasetError
 
     try:
         return fake_dataset(cfg.fake_images, cfg.fake_size_px, cfg.seed) if cfg.fake_images else load_dataset(cfg.data)

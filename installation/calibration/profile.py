@@ -115,26 +115,6 @@ def placement(src_w: int, src_h: int, screen_w: int, screen_h: int,
     return x, y, w, h
 
 
-def map_rect(rect: tuple[int, int, int, int], frame_w: int, frame_h: int, screen_w: int, screen_h: int,
-             geometry: Geometry) -> tuple[int, int, int, int]:
-    """Where a rectangle drawn on the player's frame (frame_w x frame_h) lands on the screen once the
-    frame is placed by `placement`. Lets the player draw each small image straight to its final spot
-    (one upscale, no full-frame rotate/flip/scale). Edges are rounded, so abutting rects stay abutting."""
-    x, y, w, h = rect
-    fw, fh = frame_w, frame_h
-    for _ in range(geometry.rotation_deg // 90):  # a clockwise quarter turn of the frame
-        x, y, w, h, fw, fh = fh - (y + h), x, h, w, fh, fw
-    if geometry.mirror_h:
-        x = fw - (x + w)
-    if geometry.mirror_v:
-        y = fh - (y + h)
-    px, py, pw, ph = placement(frame_w, frame_h, screen_w, screen_h, geometry)
-    sx, sy = pw / fw, ph / fh
-    x0, x1 = px + round(x * sx), px + round((x + w) * sx)
-    y0, y1 = py + round(y * sy), py + round((y + h) * sy)
-    return x0, y0, x1 - x0, y1 - y0
-
-
 def is_identity_geometry(geometry: Geometry) -> bool:
     return geometry == Geometry()
 

@@ -1,7 +1,7 @@
 """`aimoji calibrate` on screen: test patterns, keyboard adjustments with a legend, save to a profile.
 
 The pattern is drawn through the profile being edited, exactly as the player would show a frame:
-colour LUT on the picture, geometry at the blit (calibration_hook.Calibration).
+colour LUT on the picture, geometry by the player's Screen (calibration/apply.py, player/screen.py).
 """
 
 from __future__ import annotations
@@ -20,7 +20,10 @@ import pygame  # noqa: E402
 
 from installation.calibration import profile as cal
 from installation.calibration import patterns as tp
-from installation.calibration.blit import Calibration
+from installation.calibration.apply import Calibration
+from installation.model.load import ModelError, load
+from installation.paths import model_candidates
+from installation.player.screen import Screen
 
 log = logging.getLogger("aimoji.calibrate")
 
@@ -51,14 +54,11 @@ class EmojiSource:
 
 def load_emoji_source(models_dir: Path) -> tuple[EmojiSource | None, str]:
     """(source, note): the newest model in models_dir, or None and why the pattern is skipped."""
-    from installation.model.load import ModelError, load_model
-    from installation.paths import model_candidates
-
     candidates = model_candidates(models_dir) if models_dir.is_dir() else []
     if not candidates:
         return None, f"live emoji skipped: no model in {models_dir}/"
     try:
-        return EmojiSource(load_model(candidates[0])), f"live emoji: {candidates[0].name}"
+        return EmojiSource(load(candidates[0])), f"live emoji: {candidates[0].name}"
     except ModelError as exc:
         return None, f"live emoji skipped: {exc}"
 
@@ -156,9 +156,10 @@ class CalibrateUI:
     def pattern_name(self) -> str:
         return self.state.names[self.state.pattern]
 
-    def _picture(self, calib: Calibration) -> pygame.Surface:
-        """The current pattern at screen size, with colour applied and its own labels."""
-        w, h = self.screen.get_size()
+    def _picture(self, calib: Calibration, size: tuple[int, int]) -> pygame.Surface:
+        """The current pattern at the picture's size (before it is turned), with colour applied and
+        its own labels."""
+        w, h = size
         name = self.pattern_name()
         if name == "live emoji":
             t = math.floor(self._clock() * EMOJI_HZ) / EMOJI_HZ
@@ -179,9 +180,11 @@ class CalibrateUI:
                math.floor(self._clock() * EMOJI_HZ) if self.pattern_name() == "live emoji" else None)
         if key != self._cache_key:  # patterns are static: rebuild only when something changed
             calib = Calibration(s.profile)
-            frame = pygame.Surface(self.screen.get_size())
-            calib.place(self._picture(calib), frame)
-            self._frame, self._cache_key = frame, key
+            # Drawn the way the player draws a scene: one picture turned and placed by the Screen.
+            frame = Screen(pygame.Surface(self.screen.get_size()), calib)
+            frame.fill((0, 0, 0))
+            frame.place(self._picture(calib, frame.size), (0, 0, *frame.size), crisp=True)
+            self._frame, self._cache_key = frame.surface, key
         self.screen.blit(self._frame, (0, 0))
         if s.legend:
             self._draw_legend()

@@ -29,6 +29,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from installation.calibration import profile as cal
+    from installation.show.config import parse_size
 
     try:
         profile = cal.load_profile(args.profile) if args.profile.exists() else cal.IDENTITY
@@ -36,11 +37,11 @@ def run(args: argparse.Namespace) -> int:
         print(f"aimoji calibrate: {exc}", file=sys.stderr)
         return 2
     try:
-        size = tuple(int(v) for v in args.size.lower().split("x"))
-        if len(size) != 2 or min(size) < 64:
-            raise ValueError
-    except ValueError:
-        print(f"aimoji calibrate: --size {args.size!r}: expected WIDTHxHEIGHT such as 1920x1080", file=sys.stderr)
+        size = parse_size(args.size)
+        if min(size) < 64:
+            raise ValueError(f"'{args.size}' is too small for the patterns; allowed: at least 64x64")
+    except ValueError as exc:
+        print(f"aimoji calibrate: --size {exc}", file=sys.stderr)
         return 2
 
     import pygame

@@ -77,11 +77,11 @@ def check_show(path: Path, models_dir: Path | None) -> tuple[list[str], str]:
 
 
 def check_model(path: Path, max_bytes: int) -> tuple[list[str], str]:
-    from installation.model.validation import ModelRejected, describe, validate_model
+    from installation.model.load import ModelError, describe, load
     try:
-        model = validate_model(path, max_bytes=max_bytes)
-    except ModelRejected as exc:
-        return [f"{path}: {exc}"], ""
+        model = load(path, max_bytes=max_bytes)
+    except ModelError as exc:
+        return [str(exc)], ""
     return [], f"{path}: OK (model {describe(model)})"
 
 
@@ -100,7 +100,7 @@ def check_paths(paths: list[Path], models_dir: Path | None, max_bytes: int) -> t
 
 
 def run(args) -> int:
-    from installation.model.validation import MAX_MODEL_BYTES
+    from installation.model.load import MAX_MODEL_BYTES
     from installation.paths import MODELS_DIR
 
     max_bytes = MAX_MODEL_BYTES if args.max_model_mb is None else int(args.max_model_mb * 2**20)

@@ -6,7 +6,6 @@ from __future__ import annotations
 import argparse
 import logging
 import os
-import re
 import sys
 import time
 from pathlib import Path
@@ -68,11 +67,11 @@ def _error(line: str) -> int:
 
 def load_models(args, show, models_dir: Path, log) -> tuple[dict, str]:
     """{name: model} for 'latest' and every model a playlist entry names; raises ModelError/LookupError."""
-    from installation.model.load import ModelError, load_model
+    from installation.model.load import ModelError, load
     from installation.paths import missing_model_message, model_candidates
 
     if args.model is not None:
-        model = load_model(args.model, args.threads)
+        model = load(args.model, intra_op_threads=args.threads)
         return {model.name: model}, model.name
     candidates = model_candidates(models_dir)
     if not candidates:
@@ -80,7 +79,7 @@ def load_models(args, show, models_dir: Path, log) -> tuple[dict, str]:
     models: dict = {}
     for path in candidates:  # newest valid file is 'latest'; broken ones are named and skipped
         try:
-            models[path.stem] = load_model(path, args.threads)
+            models[path.stem] = load(path, intra_op_threads=args.threads)
             break
         except ModelError as exc:
             log(f"{exc}; skipped")
@@ -93,7 +92,7 @@ def load_models(args, show, models_dir: Path, log) -> tuple[dict, str]:
             continue
         path = models_dir / f"{name}.onnx"
         try:
-            models[name] = load_model(path, args.threads)
+            models[name] = load(path, intra_op_threads=args.threads)
         except ModelError as exc:
             log(f"{exc}; that scene plays '{latest}' instead")
     return models, latest
@@ -106,13 +105,14 @@ def _write_json(path: Path, data: dict) -> None:
 
 def _demo(models: dict, latest: str, show, out: Path) -> int:
     from installation.player.render import LoopSpec, loop_frames, write_loop
-    from installation.scenes import walk_for
+    from installation.scenes.factory import walk_for
     from installation.scenes.layout import parse_colour
+    from installation.show.config import MorphScene
 
     model = models[latest]
     spec = LoopSpec(seconds=DEMO_SECONDS, fps=15, size_px=256, scale=show.display.scale,
                     background=parse_colour(show.display.background))
-    write_loop(loop_frames(model, walk_for(show, model.info.z_dim), spec), out, 15,
+    write_loop(loop_frames(model, MorphScene(), walk_for(show, model.info.z_dim), spec), out, 15,
                total=spec.frames, progress=False)
     return 0
 
@@ -127,10 +127,12 @@ def run(args) -> int:
     from installation.player.display import display_available, mode_size, open_display, probe_vsync
     from installation.model.load import ModelError
     from installation.paths import CAPTURES_DIR, DEMO_GIF, MODELS_DIR, SHOWS_DIR
-    from installation.show.config import ShowError, load_show, resolve_show_path
+    from installation.show.config import ShowError, load_show, parse_size, resolve_show_path
 
-    if args.size is not None and not re.fullmatch(r"[1-9]\d{1,4}x[1-9]\d{1,4}", args.size):
-        return _error(f"aimoji play: --size {args.size!r} is not WIDTHxHEIGHT such as 1920x1080")
+    try:
+        resolution = parse_size(args.size) if args.size else None
+    except ValueError as exc:
+        return _error(f"aimoji play: --size {exc}")
     if args.seconds is not None and args.seconds <= 0:
         return _error(f"aimoji play: --seconds {args.seconds} must be positive")
     show_path = resolve_show_path(args.show, SHOWS_DIR)
@@ -150,10 +152,8 @@ def run(args) -> int:
               f"wrote a {DEMO_SECONDS:g} s demo of '{latest}' to {out} instead", flush=True)
         return _demo(models, latest, show, out)
 
-    from installation.service import health
-
-    from installation.service import runtime
     from installation.player.loop import Player
+    from installation.service import health, runtime
 
     calibrations = runtime.Calibrations()
     calibration = calibrations.for_show(show, show_path)
@@ -161,7 +161,7 @@ def run(args) -> int:
     captures = args.captures or (Path(os.environ["AIMOJI_CAPTURES_DIR"]) if os.environ.get("AIMOJI_CAPTURES_DIR")
                                  else CAPTURES_DIR)
     fullscreen = show.display.fullscreen and not args.windowed and not args.headless
-    resolution = tuple(int(v) for v in args.size.split("x")) if args.size else show.display.size()
+    resolution = resolution or show.display.size()
     size = mode_size(resolution, fullscreen, args.headless)
     screen, vsync = open_display(size, fullscreen, title=f"AImoji — {show.title}")
     # Let vsync pace the loop only where flips really arrive at the show's rate.
@@ -171,8 +171,7 @@ def run(args) -> int:
                     batch=max(1, args.batch), started_at=started)
     with runtime.companions(player, models_dir=models_dir, explicit_show=args.show, show_folder=SHOWS_DIR,
                             watch=not args.no_watch, state_path=args.state or health.state_path_for_writing(),
-                            calibrations=calibrations, accept_models=args.model is None,
-                            stall=runtime.parse_stall(os.environ.get(runtime.STALL_ENV))):
+                            calibrations=calibrations, accept_models=args.model is None):
         stats = player.run(seconds=args.seconds, screenshot=args.screenshot)
     stats["show_file"] = str(show_path)
     if args.stats_json is not None:

@@ -6,7 +6,16 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from dataclasses import replace
 from pathlib import Path
+
+from installation.model.load import ModelError, load
+from installation.paths import MODELS_DIR, SHOWS_DIR, missing_model_message, model_candidates
+from installation.player.render import LoopSpec, loop_frames, output_kind, write_loop
+from installation.scenes.base import SceneUnavailable
+from installation.scenes.factory import walk_for
+from installation.scenes.layout import parse_colour
+from installation.show.config import SCENE_TYPES, ShowError, load_show, resolve_show_path
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -29,19 +38,13 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--rows", type=int, default=4, help="grid rows (default 4)")
     p.add_argument("--tile-fps", type=float, default=2.0,
                    help="grid: new images per tile per second, blended between (default 2)")
+    p.add_argument("--mood", choices=("neutral", "horror", "happy", "sad"), default=None,
+                   help="morph/grid: keep the walk near this mood's region (needs a model with moods)")
     p.add_argument("--seed", type=int, default=None, help="walk seed (default: the show's)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
 def run(args) -> int:
-    os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
-    from installation.model.load import ModelError, load_model
-    from installation.paths import MODELS_DIR, SHOWS_DIR, missing_model_message, model_candidates
-    from installation.player.render import LoopSpec, loop_frames, output_kind, write_loop
-    from installation.scenes import SceneUnavailable, walk_for
-    from installation.scenes.layout import parse_colour
-    from installation.show.config import ShowError, load_show, resolve_show_path
-
     for name, value, ok in (("--seconds", args.seconds, args.seconds > 0), ("--fps", args.fps, args.fps > 0),
                             ("--size", args.size, 16 <= args.size <= 8192),
                             ("--cols", args.cols, 1 <= args.cols <= 64), ("--rows", args.rows, 1 <= args.rows <= 64),
@@ -67,21 +70,23 @@ def run(args) -> int:
             return 2
         path = found[0]
     try:
-        model = load_model(path, intra_op_threads=os.cpu_count() or 1)  # offline: use every core
+        model = load(path, intra_op_threads=os.cpu_count() or 1)  # offline: use every core
     except ModelError as exc:
         print(exc, file=sys.stderr)
         return 2
     walk = walk_for(show, model.info.z_dim)
     if args.seed is not None:
-        walk = type(walk)(**{**walk.__dict__, "seed": args.seed})
-    spec = LoopSpec(seconds=args.seconds, fps=args.fps, size_px=args.size, scene=args.scene,
-                    cols=args.cols, rows=args.rows, tile_fps=args.tile_fps, scale=show.display.scale,
+        walk = replace(walk, seed=args.seed)
+    # The same playlist entry a show would hold (checked above), so the player's factory builds it.
+    entry = SCENE_TYPES[args.scene].model_construct(scene=args.scene, mood=args.mood, cols=args.cols,
+                                                     rows=args.rows, tile_fps=args.tile_fps)
+    spec = LoopSpec(seconds=args.seconds, fps=args.fps, size_px=args.size, scale=show.display.scale,
                     background=parse_colour(show.display.background))
     try:
-        frames = loop_frames(model, walk, spec)
+        frames = loop_frames(model, entry, walk, spec)
     except SceneUnavailable as exc:
         print(f"aimoji render: {exc}", file=sys.stderr)
         return 2
-    n = write_loop(frames, args.out, spec.frames / spec.seconds, total=spec.frames, progress=not args.quiet)
+    n = write_loop(frames, args.out, spec.frame_fps, total=spec.frames, progress=not args.quiet)
     print(f"wrote {n} frames ({args.seconds:g} s loop, {args.size} px, model {path.name}) to {args.out}")
     return 0

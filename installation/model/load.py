@@ -1,4 +1,10 @@
-"""Open an exported generator with onnxruntime: read its contract metadata, generate uint8 images.
+"""The one loader of generator files: read, hold to the contract, probe, and hand back a `Generator`.
+
+`load(path or bytes)` is what start-up, hot reload, `aimoji check`, `aimoji render` and the trainer's
+export, moods and evaluate use. It reads the file once (what is checked is what is loaded), opens an
+onnxruntime session, checks the metadata and declared shapes (model/contract.py), runs a few latents
+and looks at what comes out, and decodes the training timelapse. Slow (tens to hundreds of ms): call
+it off the render loop.
 
 Thread counts are set deliberately: the gallery PC has 2 cores and the render loop needs one of them,
 so inference gets one intra-op thread by default (measured in benchmarks/player.py).
@@ -6,24 +12,40 @@ so inference gets one intra-op thread by default (measured in benchmarks/player.
 
 from __future__ import annotations
 
+import hashlib
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import onnxruntime as ort
 
-from installation.model.contract import ModelInfo
+from installation.model.contract import ContractError, ModelInfo, check_shapes, parse_metadata
+from installation.model.timelapse import Replay, load_replay
 
 DEFAULT_INTRA_OP_THREADS = 1
+MAX_MODEL_BYTES = 256 * 2**20  # a 64 px DCGAN generator is ~15 MB; 256 MB leaves room for bigger ones
+PROBE_LATENTS = 3
+PROBE_SEED = 1234
+RANGE_SLACK = 0.05  # output may overshoot output_range by 5 % of its span (rounding, no final tanh)
+FLAT = 1e-6  # a spread below this is no image at all
+FROM_EXPORT = "allowed: an ONNX generator from aimoji-train export"
 
 
 class ModelError(ValueError):
-    """A model file cannot be played; str() is one line naming the file and the problem."""
+    """A model file cannot be played. str() is one line naming the file and the problem; `reason` is
+    the problem alone (for lines that name the file themselves)."""
+
+    def __init__(self, path: Path | str, reason: str):
+        super().__init__(f"{path}: {reason}")
+        self.path, self.reason = Path(path), reason
 
 
-def to_uint8(batch: np.ndarray, output_range: tuple[float, float]) -> np.ndarray:
-    """[B, C, H, W] floats in output_range -> [B, H, W, 3] uint8 (grey models repeated to RGB)."""
+def to_uint8(batch: np.ndarray, output_range: tuple[float, float] = (-1.0, 1.0)) -> np.ndarray:
+    """[B, C, H, W] floats in output_range -> [B, H, W, 3] uint8, rounded half up (grey repeated to RGB).
+    The one conversion from a generator's output to pixels, for the player and the trainer alike."""
     lo, hi = output_range
-    scaled = (batch - lo) * (255.0 / (hi - lo))
+    scaled = (np.asarray(batch, np.float32) - lo) * (255.0 / (hi - lo))
     img = np.clip(scaled + 0.5, 0, 255).astype(np.uint8).transpose(0, 2, 3, 1)
     if img.shape[3] == 1:
         img = np.repeat(img, 3, axis=3)
@@ -31,59 +53,153 @@ def to_uint8(batch: np.ndarray, output_range: tuple[float, float]) -> np.ndarray
 
 
 @dataclass
-class OnnxGenerator:
+class Generator:
     """A loaded generator: `generate(z)` with z [B, z_dim] float32 -> [B, H, W, 3] uint8."""
     path: Path
     info: ModelInfo
-    session: object
+    session: ort.InferenceSession
     input_name: str
     batch_fixed: int | None  # the graph's batch size if it is not dynamic
+    size_bytes: int
+    sha256: str
+    load_ms: float           # reading + session creation
+    probe_ms: float          # running the probe latents
+    replay: Replay | None    # the decoded training timelapse (evolution scene)
+    replay_problem: str | None  # why there is none
 
     @property
     def name(self) -> str:
         return self.path.stem
 
-    def generate(self, z: np.ndarray) -> np.ndarray:
+    def run(self, z: np.ndarray) -> np.ndarray:
+        """The raw output [B, C, H, W] float32 for z [B, z_dim]; a fixed-batch graph is fed in padded parts."""
         z = np.ascontiguousarray(z, dtype=np.float32)
-        if self.batch_fixed is not None and len(z) != self.batch_fixed:
-            parts = [self._run(z[i:i + self.batch_fixed]) for i in range(0, len(z), self.batch_fixed)]
-            return np.concatenate(parts)[:len(z)]
-        return self._run(z)
+        step = self.batch_fixed or max(1, len(z))
+        parts = []
+        for i in range(0, len(z), step):
+            part = z[i:i + step]
+            if len(part) < step:
+                part = np.concatenate([part, np.zeros((step - len(part), z.shape[1]), np.float32)])
+            parts.append(self.session.run(None, {self.input_name: part})[0])
+        return np.concatenate(parts)[:len(z)]
 
-    def _run(self, z: np.ndarray) -> np.ndarray:
-        n = len(z)
-        if self.batch_fixed is not None and n < self.batch_fixed:
-            z = np.concatenate([z, np.zeros((self.batch_fixed - n, z.shape[1]), np.float32)])
-        out = self.session.run(None, {self.input_name: z})[0]
-        return to_uint8(out[:n], self.info.output_range)
+    def generate(self, z: np.ndarray) -> np.ndarray:
+        return to_uint8(self.run(z), self.info.output_range)
 
 
-def load_model(path: Path | str, intra_op_threads: int = DEFAULT_INTRA_OP_THREADS) -> OnnxGenerator:
-    """Open, hold to the contract and probe (which also warms up: the first run allocates) with the
-    same checks hot reload applies (model_validation); raises ModelError naming the file."""
-    from installation.model.validation import ModelRejected, check_contract, open_session, probe
+def _first_line(exc: Exception) -> str:
+    text = str(exc).strip()
+    return (text.splitlines()[0] if text else type(exc).__name__)[:160]
 
-    path = Path(path)
-    if not path.is_file():
-        raise ModelError(f"{path}: model file not found")
+
+def open_session(source: bytes | str, intra_op_threads: int) -> ort.InferenceSession:
+    """An onnxruntime session (bytes of a model, or its path) with the player's thread settings."""
+    opts = ort.SessionOptions()
+    opts.intra_op_num_threads = intra_op_threads
+    opts.inter_op_num_threads = 1
+    opts.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+    opts.log_severity_level = 3  # ORT's own warnings are for developers, not the gallery log
+    return ort.InferenceSession(source, sess_options=opts, providers=["CPUExecutionProvider"])
+
+
+def _read(path: Path, max_bytes: int) -> bytes:
     try:
-        session = open_session(str(path), intra_op_threads)
-    except Exception as exc:  # ORT raises several private exception types for bad files
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise ModelError(f"{path}: not a loadable ONNX model ({first[:200]})") from None
+        size = path.stat().st_size
+        if size == 0:
+            raise ModelError(path, f"empty file (0 bytes); {FROM_EXPORT}")
+        if size > max_bytes:
+            raise ModelError(path, f"{size / 2**20:.1f} MB is too large; allowed: at most "
+                                   f"{max_bytes / 2**20:.1f} MB")
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise ModelError(path, "model file not found") from None
+    except IsADirectoryError:
+        raise ModelError(path, "is a folder, not a model file") from None
+    except OSError as exc:
+        raise ModelError(path, f"cannot read ({exc.strerror})") from None
+
+
+def _contract(session: ort.InferenceSession) -> tuple[ModelInfo, str, int | None]:
+    """The metadata and declared shapes, held to the contract: (info, input name, fixed batch or None)."""
+    info = parse_metadata(dict(session.get_modelmeta().custom_metadata_map))
+    inputs, outputs = session.get_inputs(), session.get_outputs()
+    if len(inputs) != 1:
+        raise ContractError(f"graph has {len(inputs)} inputs; allowed: one, z [batch, z_dim]")
+    if inputs[0].type != "tensor(float)":
+        raise ContractError(f"input z is {inputs[0].type}; allowed: tensor(float)")
+    check_shapes(info, list(inputs[0].shape), list(outputs[0].shape))
+    batch = inputs[0].shape[0]
+    return info, inputs[0].name, batch if isinstance(batch, int) and batch > 0 else None
+
+
+def _probe(model: Generator, latents: int) -> str | None:
+    """Run a few fixed latents; the problem with what comes out (NaN/Inf, flat or identical images,
+    values far outside the declared range), or None."""
+    info = model.info
+    z = np.random.default_rng(PROBE_SEED).standard_normal((latents, info.z_dim)).astype(np.float32)
     try:
-        info, input_name, batch_fixed = check_contract(session)
-        probe(session, info, input_name, batch_fixed)
-    except ModelRejected as exc:
-        raise ModelError(f"{path}: {exc}") from None
-    return OnnxGenerator(path=path, info=info, session=session, input_name=input_name,
-                         batch_fixed=batch_fixed)
+        out = np.asarray(model.run(z))
+    except Exception as exc:  # noqa: BLE001 - ORT raises private exception types
+        return f"inference failed ({_first_line(exc)})"
+    want = (latents, info.channels, info.image_size, info.image_size)
+    if out.shape != want:
+        return f"output shape {list(out.shape)} does not match the metadata; allowed: {list(want)}"
+    bad = int(np.count_nonzero(~np.isfinite(out)))
+    if bad:
+        return f"output has NaN or Inf in {bad} of {out.size} values; allowed: finite numbers"
+    if float(out.reshape(latents, -1).std(axis=1).max()) < FLAT:
+        return "output is a flat colour for every latent; allowed: images with content"
+    if float(np.abs(out - out[:1]).max()) < FLAT:
+        return "every latent gives the same image; allowed: a generator that responds to z"
+    lo, hi = info.output_range
+    slack = (hi - lo) * RANGE_SLACK
+    if float(out.min()) < lo - slack or float(out.max()) > hi + slack:
+        return (f"output spans {float(out.min()):.3g}..{float(out.max()):.3g}; allowed: "
+                f"within metadata output_range {lo:g},{hi:g}")
+    return None
 
 
-def as_generator(model) -> OnnxGenerator:
-    """Accept an OnnxGenerator, or any loaded model object with the same fields (path, info,
-    session, input_name, batch_fixed), e.g. model_validation.ValidatedModel from hot reload."""
-    if isinstance(model, OnnxGenerator):
-        return model
-    return OnnxGenerator(path=Path(model.path), info=model.info, session=model.session,
-                         input_name=model.input_name, batch_fixed=getattr(model, "batch_fixed", None))
+def load(source: Path | str | bytes, *, name: str = "<bytes>", max_bytes: int = MAX_MODEL_BYTES,
+         intra_op_threads: int = DEFAULT_INTRA_OP_THREADS, probe_latents: int = PROBE_LATENTS) -> Generator:
+    """A generator file (or its bytes, called `name` in messages), checked and ready to run.
+    Raises ModelError naming the file, whatever is wrong with it."""
+    t0 = time.perf_counter()
+    if isinstance(source, (bytes, bytearray)):
+        path, data = Path(name), bytes(source)
+        if not data:
+            raise ModelError(path, f"empty file (0 bytes); {FROM_EXPORT}")
+    else:
+        path = Path(source)
+        data = _read(path, max_bytes)
+    # A serialised ModelProto starts with field 1 (ir_version, a varint): tag byte 0x08.
+    if data[:1] != b"\x08":
+        raise ModelError(path, f"not an ONNX file; {FROM_EXPORT}")
+    try:
+        session = open_session(data, intra_op_threads)
+    except Exception as exc:  # noqa: BLE001 - ORT raises several private exception types for bad files
+        raise ModelError(path, f"truncated or damaged ONNX file ({_first_line(exc)})") from None
+    try:
+        info, input_name, batch_fixed = _contract(session)
+    except ContractError as exc:
+        raise ModelError(path, str(exc)) from None
+    t1 = time.perf_counter()
+    model = Generator(path=path, info=info, session=session, input_name=input_name, batch_fixed=batch_fixed,
+                      size_bytes=len(data), sha256=hashlib.sha256(data).hexdigest(),
+                      load_ms=(t1 - t0) * 1000, probe_ms=0.0, replay=None, replay_problem=None)
+    problem = _probe(model, probe_latents)
+    if problem is not None:
+        raise ModelError(path, problem)
+    model.probe_ms = (time.perf_counter() - t1) * 1000
+    model.replay, model.replay_problem = load_replay(info.timelapse)  # tens of ms for 120 frames
+    return model
+
+
+def describe(model: Generator) -> str:
+    """One line for logs and `aimoji check`: what the model is."""
+    info = model.info
+    colour = "RGB" if info.channels == 3 else "grey"
+    title = f", '{info.title}'" if info.title else ""
+    moods = ", moods" if info.moods else ""
+    size = f"{model.size_bytes / 2**20:.1f} MB" if model.size_bytes >= 2**20 else \
+        f"{model.size_bytes / 2**10:.0f} KB"
+    return f"z {info.z_dim}, {info.image_size}x{info.image_size} {colour}, {size}{moods}{title}"

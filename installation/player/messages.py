@@ -13,8 +13,8 @@ UNCHANGED = "unchanged"  # ShowReady.calibration: keep the calibration the playe
 
 @dataclass(frozen=True)
 class ModelReady:
-    """A validated, loaded model (onnx_model.OnnxGenerator or model_validation.ValidatedModel) under
-    its file stem, e.g. 'default'. It becomes 'latest'; scenes on 'latest' cross-fade to it."""
+    """A loaded, checked model (model.load.Generator) under its file stem, e.g. 'default'. It becomes
+    'latest'; scenes on 'latest' cross-fade to it."""
     name: str
     model: object
 
@@ -23,7 +23,7 @@ class ModelReady:
 class ShowReady:
     """A validated show.Show replacing the current one (cross-fades to its scene; with
     transitions.show_change = "next_scene" it waits for the current scene to end).
-    calibration: a calibration_hook.Calibration, None for none, or UNCHANGED to keep the current one.
+    calibration: a calibration.apply.Calibration, None for none, or UNCHANGED to keep the current one.
     models: (name, model) pairs the new playlist names that the player did not have loaded."""
     show: object
     calibration: object = UNCHANGED

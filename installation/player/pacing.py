@@ -1,4 +1,4 @@
-"""Frame pacing and frame statistics: pure, driven by times handed in (a monotonic clock in the player).
+"""Frame pacing: pure, driven by times handed in (a monotonic clock in the player).
 
 Frame n is due at start + n / fps. A frame slot that passes before its frame is shown is counted as
 dropped, never silently skipped.
@@ -7,8 +7,7 @@ dropped, never silently skipped.
 from __future__ import annotations
 
 import math
-from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 
 @dataclass
@@ -73,44 +72,3 @@ def aligned_start(now_mono: float, wall_offset: float, fps: float, lead_s: float
     period = 1.0 / fps
     wall = now_mono + wall_offset + lead_s
     return math.ceil(wall / period) * period - wall_offset
-
-
-def percentile(values, q: float) -> float:
-    """Nearest-rank percentile (q in 0..100) of a sequence; 0.0 for an empty one."""
-    s = sorted(values)
-    if not s:
-        return 0.0
-    rank = max(1, math.ceil(q / 100.0 * len(s)))
-    return float(s[min(rank, len(s)) - 1])
-
-
-@dataclass
-class FrameStats:
-    """Counters the player keeps; `frame_ms` keeps a window of recent work times for percentiles."""
-    window: int = 36_000  # ten minutes at 60 fps
-    frames: int = 0
-    dropped_frames: int = 0
-    dry_frames: int = 0       # frames that repeated the last image because the buffer was empty
-    frame_ms: deque = field(default_factory=deque)
-    first_frame_s: float | None = None
-
-    def record(self, work_ms: float, dropped: int = 0, dry: bool = False) -> None:
-        self.frames += 1
-        self.dropped_frames += dropped + (1 if dry else 0)
-        self.dry_frames += 1 if dry else 0
-        self.frame_ms.append(work_ms)
-        if len(self.frame_ms) > self.window:
-            self.frame_ms.popleft()
-
-    def p50_ms(self) -> float:
-        return percentile(self.frame_ms, 50)
-
-    def p99_ms(self) -> float:
-        return percentile(self.frame_ms, 99)
-
-
-def measured_fps(show_times: deque | list) -> float:
-    """Frames per second over a window of show times (monotonic s)."""
-    if len(show_times) < 2 or show_times[-1] <= show_times[0]:
-        return 0.0
-    return (len(show_times) - 1) / (show_times[-1] - show_times[0])

@@ -14,10 +14,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
+import imageio_ffmpeg
 import numpy as np
+import pygame
+from PIL import Image
+from tqdm import tqdm
 
 from installation.atomic import atomic_path, replace_dir
+from installation.model.load import Generator
+from installation.player.screen import Screen
 from installation.player.worker import generate_now
+from installation.scenes.factory import make_view
 from installation.scenes.walk import WalkParams, loop_params
 
 
@@ -26,16 +33,17 @@ class LoopSpec:
     seconds: float
     fps: float
     size_px: int
-    scene: str = "morph"          # 'morph', 'grid' or 'evolution'
-    cols: int = 4
-    rows: int = 4
-    tile_fps: float = 2.0
     scale: str = "smooth"
     background: tuple[int, int, int] = (255, 255, 255)
 
     @property
     def frames(self) -> int:
         return max(1, round(self.seconds * self.fps))
+
+    @property
+    def frame_fps(self) -> float:
+        """A whole number of frames per loop."""
+        return self.frames / self.seconds
 
 
 def output_kind(out: Path | str) -> str:
@@ -48,51 +56,35 @@ def output_kind(out: Path | str) -> str:
     return "frames"
 
 
-def _loop_view(model, walk: WalkParams, spec: LoopSpec):
-    """(view, fps); raises scenes.SceneUnavailable for an evolution of a model without a timelapse."""
-    from installation.scenes import SceneUnavailable, make_evolution_view
-    from installation.scenes.evolution import TimelapseError
-    from installation.scenes.grid import GridPlan
-    from installation.scenes.morph import MorphPlan
-    from installation.scenes.views import GridView, MorphView
-
-    info = model.info
-    looped = loop_params(walk, spec.seconds)
-    fps = spec.frames / spec.seconds   # a whole number of frames per loop
-    if spec.scene == "evolution":
-        view = make_evolution_view(info, spec.seconds, spec.scale, spec.background, model.path.name)
-        try:
-            view.load()
-        except TimelapseError as exc:
-            raise SceneUnavailable(f"model {model.path.name}: {exc}") from None
-        return view, fps
-    if spec.scene == "grid":
-        # A whole number of tile samples per loop too, or the blend would not meet itself.
-        tile_fps = max(1, round(spec.tile_fps * spec.seconds)) / spec.seconds
-        plan = GridPlan(looped, spec.cols * spec.rows, tile_fps, live=False)
-        return GridView(plan, spec.cols, spec.rows, info.image_size, spec.scale, spec.background), fps
-    return MorphView(MorphPlan(looped, fps), info.image_size, spec.scale, spec.background), fps
+def looped_entry(entry, seconds: float):
+    """The playlist entry made to loop in `seconds`: a grid takes a whole number of samples per loop
+    (or its blend would not meet itself); an evolution replays training once per loop."""
+    if entry.scene == "grid":
+        return entry.model_copy(update={"tile_fps": max(1, round(entry.tile_fps * seconds)) / seconds})
+    if entry.scene == "evolution":
+        return entry.model_copy(update={"loop_s": seconds})
+    return entry
 
 
-def loop_frames(model, walk: WalkParams, spec: LoopSpec) -> Iterator[np.ndarray]:
-    """[size, size, 3] uint8 frames of one loop: frame i shows t = i / fps, i < seconds * fps.
-    The scene is built here, before any frame, so a model that cannot show it fails before a file
-    is opened (scenes.SceneUnavailable)."""
-    view, fps = _loop_view(model, walk, spec)
-    return _frames(model, view, fps, spec)
+def loop_frames(model: Generator, entry, walk: WalkParams, spec: LoopSpec) -> Iterator[np.ndarray]:
+    """[size, size, 3] uint8 frames of one loop of playlist entry `entry` (a show.config scene): frame i
+    shows t = i / fps, i < seconds * fps. The view comes from the player's own factory and is built
+    here, before any frame, so a model that cannot show the scene fails before a file is opened
+    (scenes.base.SceneUnavailable)."""
+    view = make_view(looped_entry(entry, spec.seconds), model, spec.frame_fps, loop_params(walk, spec.seconds),
+                     spec.scale, spec.background, live=False)
+    return _frames(model, view, spec)
 
 
-def _frames(model, view, fps: float, spec: LoopSpec) -> Iterator[np.ndarray]:
-    import pygame
-
-    canvas = pygame.Surface((spec.size_px, spec.size_px))
-    canvas.fill(spec.background)
+def _frames(model: Generator, view, spec: LoopSpec) -> Iterator[np.ndarray]:
+    screen = Screen(pygame.Surface((spec.size_px, spec.size_px)), background=spec.background)
+    screen.clear()
     for i in range(spec.frames):
-        t = i / fps
+        t = i / spec.frame_fps
         if view.plan is not None:
             view.accept(generate_now(model, view.plan, t))
-        view.draw(canvas, t)
-        yield pygame.surfarray.array3d(canvas).transpose(1, 0, 2).copy()
+        view.draw(screen, t)
+        yield pygame.surfarray.array3d(screen.surface).transpose(1, 0, 2).copy()
 
 
 def _atomic_file(out: Path, write) -> None:
@@ -104,8 +96,6 @@ def _atomic_file(out: Path, write) -> None:
 def write_loop(frames: Iterator[np.ndarray], out: Path | str, fps: float, total: int | None = None,
                progress: bool = True) -> int:
     """Write frames to out (.mp4, .gif or a folder); returns the number of frames written."""
-    from tqdm import tqdm
-
     out = Path(out)
     kind = output_kind(out)
     frames = tqdm(frames, total=total, unit="frame", desc=f"rendering {out.name}", disable=not progress)
@@ -113,7 +103,6 @@ def write_loop(frames: Iterator[np.ndarray], out: Path | str, fps: float, total:
 
     def mp4(tmp: Path) -> None:
         nonlocal count
-        import imageio_ffmpeg
         writer = None
         for frame in frames:
             if writer is None:
@@ -129,7 +118,6 @@ def write_loop(frames: Iterator[np.ndarray], out: Path | str, fps: float, total:
 
     def gif(tmp: Path) -> None:
         nonlocal count
-        from PIL import Image
         images = [Image.fromarray(f).quantize(colors=255, method=Image.Quantize.MEDIANCUT) for f in frames]
         count = len(images)
         images[0].save(tmp, format="GIF", save_all=True, append_images=images[1:],
@@ -140,7 +128,6 @@ def write_loop(frames: Iterator[np.ndarray], out: Path | str, fps: float, total:
     elif kind == "gif":
         _atomic_file(out, gif)
     else:
-        from PIL import Image
         out.parent.mkdir(parents=True, exist_ok=True)
         tmp_dir = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
         try:

@@ -1,123 +1,106 @@
-"""The player's edges with pygame: events and keys, where scenes draw (screen, calibrated blit), captures."""
+"""The screen the player draws on: the display surface, the calibration, and the one way to draw.
+
+Scenes lay their picture out on a frame of `size` pixels and draw each small generated image into a
+rect of it. The Screen maps every rect and turns every small image through the calibration's geometry
+(rotation, mirror, scale, offset: calibration/frame_map.py), so a calibrated wall costs no full-frame
+pass; without a calibration the mapping is the identity. The show's background goes through the
+calibration's colour table, as the generated images do in the worker.
+"""
 
 from __future__ import annotations
 
-import time
+import os
 from pathlib import Path
 
+import numpy as np
+
+os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")  # no banner in the technician's terminal
+import pygame  # noqa: E402
+
 from installation.atomic import atomic_path
+from installation.calibration import frame_map
+from installation.calibration.apply import Calibration
+
+Rect = tuple[int, int, int, int]   # x, y, w, h in pixels
+IDENTITY = Calibration()
 
 
-def handle_events(player, pygame) -> None:
-    """Window close always quits; F / S / Esc / Q only when keys are enabled (show or --windowed)."""
-    for event in pygame.event.get():
-        if event.type == pygame.QUIT:
-            player.running = False
-        elif event.type == pygame.KEYDOWN and player.keys:
-            if event.key in (pygame.K_ESCAPE, pygame.K_q):
-                player.running = False
-            elif event.key == pygame.K_f:
-                from installation.player.display import toggle_fullscreen
-                player.screen, player.vsync = toggle_fullscreen(player.screen.get_size(), player.fullscreen)
-                player.fullscreen = not player.fullscreen
-                if player.current is not None:  # a new, blank screen: background and margins again
-                    player.current.view.invalidate()
-            elif event.key == pygame.K_s and player.captures_dir is not None:
-                paths = save_emoji(player, Path(player.captures_dir))
-                player.info("saved " + ", ".join(str(p) for p in paths))
+def to_surface(image: np.ndarray) -> pygame.Surface:
+    """[H, W, 3] uint8 -> a Surface (copied, so the array may go), in the display's pixel format
+    when a display is open (blits between equal formats are the fast path)."""
+    surf = pygame.image.frombuffer(np.ascontiguousarray(image).tobytes(), image.shape[1::-1], "RGB")
+    return surf.convert() if pygame.display.get_init() and pygame.display.get_surface() else surf
 
 
-def view_show(player):
-    """The show as the scenes see it: with a colour calibration, its background goes through the
-    same table as the generated images, so margins and emoji match on the calibrated screen."""
-    key = (id(player.show), id(player.calibration))
-    if player._view_show_cache is None or player._view_show_cache[0] != key:
-        show, calibration = player.show, player.calibration
-        if calibration is not None and not getattr(calibration, "identity_colour", True):
-            from installation.scenes.layout import parse_colour
-            r, g, b = calibration.colour(parse_colour(show.display.background))
-            display = show.display.model_copy(update={"background": f"#{r:02x}{g:02x}{b:02x}"})
-            show = show.model_copy(update={"display": display})
-        player._view_show_cache = (key, show)
-    return player._view_show_cache[1]
+def scale_to(surf: pygame.Surface, size: tuple[int, int], crisp: bool) -> pygame.Surface:
+    if surf.get_size() == size:
+        return surf
+    return pygame.transform.scale(surf, size) if crisp else pygame.transform.smoothscale(surf, size)
 
 
-def background(player) -> tuple[int, int, int]:
-    from installation.scenes.layout import parse_colour
-    return parse_colour(view_show(player).display.background)
+class Screen:
+    """`surface` is what the display shows; scenes draw through `rect`, `orient`, `fill` and `place`.
+    `key` changes whenever a scene's layout would: the surface's size or the calibration's geometry."""
 
+    def __init__(self, surface: pygame.Surface, calibration: Calibration | None = None,
+                 background: tuple[int, int, int] = (0, 0, 0)):
+        self.surface = surface
+        self.calibration = calibration
+        self.show_background = background
+        self._layout()
 
-def frame_blit(player):
-    """How scenes draw through the calibration's geometry: a calibration_hook.FrameBlit onto the
-    screen (each small image turned and placed; no full-frame pass), or None to draw straight onto
-    the canvas (no calibration, identity geometry, or an object without a profile: see present)."""
-    calibration, screen = player.calibration, player.screen
-    if getattr(calibration, "profile", None) is None or calibration.identity_geometry:
-        return None
-    key = (screen, screen.get_size(), calibration)
-    cached = getattr(player, "_frame_blit", None)
-    if cached is None or cached[0] != key:
-        from installation.calibration.blit import FrameBlit
-        player._frame_blit = cached = (key, FrameBlit(calibration, screen))
-    return cached[1]
+    def _layout(self) -> None:
+        calibration = self.calibration or IDENTITY
+        self.geometry = calibration.profile.geometry
+        size = self.surface.get_size()
+        self.picture = frame_map.picture_rect(size, self.geometry)
+        self.size = frame_map.frame_size(size, self.geometry)
+        self.key = (size, self.geometry)
+        self.orient = calibration.orient
+        self.background = calibration.colour(self.show_background)
 
+    def configure(self, *, surface: pygame.Surface | None = None, calibration: Calibration | None = None,
+                  background: tuple[int, int, int] | None = None) -> None:
+        """A new display surface (the F key), calibration (None: none) or show background."""
+        self.surface = surface if surface is not None else self.surface
+        self.calibration = calibration
+        self.show_background = background if background is not None else self.show_background
+        self._layout()
 
-def canvas(player):
-    """Where scenes draw: the screen, except for a calibration object without a profile (any object
-    with apply_colour and place(canvas, screen)): an off-screen canvas that present() places."""
-    calibration = player.calibration
-    placed = not (calibration is None or hasattr(calibration, "profile")
-                  or getattr(calibration, "identity_geometry", False))
-    if not placed:
-        return player.screen
-    import pygame
-    size = player.screen.get_size()
-    if getattr(player, "_place_canvas", None) is None or player._place_canvas.get_size() != size:
-        player._place_canvas = pygame.Surface(size).convert()
-        player._place_canvas.fill(background(player))
-    return player._place_canvas
+    @property
+    def colour(self):
+        """The calibration's colour table as a function on small images, or None (nothing to do)."""
+        c = self.calibration
+        return None if c is None or c.identity_colour else c.apply_colour
 
+    def rect(self, rect: Rect) -> Rect:
+        """A rect of the frame -> its rect on the display (same area, turned and shifted)."""
+        return frame_map.screen_rect(rect, self.size, self.picture[:2], self.geometry)
 
-def clear(player) -> None:
-    """Background over the whole picture (black around it under a calibration geometry)."""
-    blit = frame_blit(player)
-    if blit is not None:
-        blit.fill(background(player))
-    else:
-        canvas(player).fill(background(player))
+    def fill(self, colour, rect: Rect | None = None) -> None:
+        """Fill a rect of the frame; None: the whole picture, and black around it (no light from a
+        projector outside the picture)."""
+        if rect is not None:
+            self.surface.fill(colour, self.rect(rect))
+            return
+        for margin in frame_map.margins(self.picture, self.surface.get_size()):
+            self.surface.fill((0, 0, 0), margin)
+        self.surface.fill(colour, self.picture)
 
+    def clear(self) -> None:
+        """The background over the whole picture."""
+        self.fill(self.background)
 
-def present(player) -> None:
-    """Only for a calibration object without a profile: place the off-screen canvas on the screen.
-    A calibration_hook.Calibration needs nothing here: the scenes drew through frame_blit."""
-    screen = player.screen
-    picture = canvas(player)
-    if picture is not screen:
-        player.calibration.place(picture, screen)
+    def place(self, small: pygame.Surface, rect: Rect, crisp: bool = False) -> None:
+        """Draw a small image into `rect` of the frame: turned while small, then one upscale into its
+        place on the display."""
+        x, y, w, h = self.rect(rect)
+        self.surface.blit(scale_to(self.orient(small), (w, h), crisp), (x, y))
 
-
-def _save_surface(surface, path: Path) -> Path:
-    import pygame
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with atomic_path(path, suffix=path.suffix) as tmp:  # pygame picks the format from the suffix
-        pygame.image.save(surface, str(tmp))
-    return path
-
-
-def save_capture(player, path: Path) -> Path:
-    """The whole screen as it is now, as PNG."""
-    return _save_surface(player.screen, Path(path))
-
-
-def save_emoji(player, folder: Path) -> list[Path]:
-    """The current emoji at generated resolution and as shown (screen), timestamped PNGs."""
-    import pygame
-    stamp = time.strftime("%Y%m%d-%H%M%S")
-    saved = []
-    if player.current is not None:
-        image = player.current.view.current_image()
-        if image is not None:
-            small = pygame.image.frombuffer(image.tobytes(), image.shape[1::-1], "RGB")
-            saved.append(_save_surface(small, folder / f"aimoji-{stamp}-small.png"))
-    saved.append(_save_surface(player.screen, folder / f"aimoji-{stamp}-screen.png"))
-    return saved
+    def save_png(self, path: Path, image: np.ndarray | None = None) -> Path:
+        """The display as it is now (or a small image) as a PNG, written atomically. Raises OSError."""
+        surface = self.surface if image is None else to_surface(image)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with atomic_path(path, suffix=path.suffix) as tmp:  # pygame picks the format from the suffix
+            pygame.image.save(surface, str(tmp))
+        return path

@@ -1,78 +1,84 @@
-"""What the player reports: the snapshot other threads read every frame (health file, systemd
-STATUS) and the statistics returned at exit (`--stats-json`, benchmarks)."""
+"""What the player counts (pure): frames, drops, work and present times, the measured frame rate, and
+the one percentile rule every figure in the stats JSON and the health file uses."""
 
 from __future__ import annotations
 
 import math
+from collections import deque
+from dataclasses import dataclass, field
 from datetime import datetime
 
-from installation.player.pacing import measured_fps
+WINDOW = 36_000     # ten minutes at 60 fps of per-frame times, for the percentiles
+FPS_WINDOW = 121    # show times over which fps is measured (two seconds at 60 fps)
 
 
-def snapshot_of(player, shown: float | None) -> dict:
-    """The player's state after a frame shown at monotonic time `shown` (None before the first)."""
-    cur = player.current
-    return {
-        "uptime_s": round(player.clock() - player.started_at, 3),
-        "fps": round(measured_fps(player._shown_times), 2),
-        "fps_target": player.show.display.fps,
-        "frames": player.stats.frames,
-        "dropped_frames": player.stats.dropped_frames,
-        "generated": player.generated(),
-        "model": cur.model_name if cur else None,
-        "scene": cur.view.name if cur else ("closed" if player.closed else None),
-        "show": player.show.title,
-        "state": "closed" if player.closed else ("playing" if cur else "starting"),
-        "last_frame_monotonic": shown,
-        "model_swaps": player.model_swaps,
-        "rejected_files": player.rejected_files,
-        "stale_tiles": cur.view.stale_tiles if cur else 0,
-        "worker_error": cur.worker.error if cur else None,
-        "open": not player.closed,
-        "next_change": next_change(player._showing[1]),
-        "models": list(player._model_names),
-        "calibrated": player.calibration is not None,
-    }
+def percentile(values, q: float) -> float | None:
+    """Nearest-rank percentile (q in 0..100) of a sequence; None for an empty one."""
+    s = sorted(values)
+    if not s:
+        return None
+    rank = max(1, math.ceil(q / 100.0 * len(s)))
+    return float(s[min(rank, len(s)) - 1])
+
+
+def measured_fps(show_times) -> float:
+    """Frames per second over a window of show times (monotonic s)."""
+    if len(show_times) < 2 or show_times[-1] <= show_times[0]:
+        return 0.0
+    return (len(show_times) - 1) / (show_times[-1] - show_times[0])
+
+
+def _ms(value: float | None) -> float | None:
+    return None if value is None else round(value, 3)
+
+
+@dataclass
+class FrameStats:
+    """Counters the player keeps; windows of recent work and present times for percentiles."""
+    window: int = WINDOW
+    frames: int = 0
+    dropped_frames: int = 0
+    dry_frames: int = 0       # frames that repeated the last image because the buffer was empty
+    first_frame_s: float | None = None
+    frame_ms: deque = field(init=False)     # the loop's own work per frame
+    present_ms: deque = field(init=False)   # drawing + presenting, calibration included
+    shown: deque = field(init=False)        # monotonic show times
+
+    def __post_init__(self):
+        self.frame_ms, self.present_ms = deque(maxlen=self.window), deque(maxlen=self.window)
+        self.shown = deque(maxlen=FPS_WINDOW)
+
+    def record(self, work_ms: float, dropped: int = 0, dry: bool = False) -> None:
+        self.frames += 1
+        self.dropped_frames += dropped + (1 if dry else 0)
+        self.dry_frames += 1 if dry else 0
+        self.frame_ms.append(work_ms)
+
+    def fps(self) -> float:
+        return measured_fps(self.shown)
+
+    def summary(self) -> dict:
+        """The frame figures of the stats JSON (`aimoji play --stats-json`, benchmarks)."""
+        return {
+            "frames": self.frames,
+            "dropped_frames": self.dropped_frames,
+            "dry_frames": self.dry_frames,
+            "frame_ms_p50": _ms(percentile(self.frame_ms, 50)),
+            "frame_ms_p99": _ms(percentile(self.frame_ms, 99)),
+            "present_ms_p50": _ms(percentile(self.present_ms, 50)),
+            "present_ms_p99": _ms(percentile(self.present_ms, 99)),
+            "first_frame_s": _ms(self.first_frame_s),
+        }
 
 
 _iso_cache: dict[float, str] = {}
 
 
-def next_change(until: float) -> str | None:
-    """The schedule's next change (epoch seconds) as local ISO time; None when nothing ever changes."""
-    if not math.isfinite(until):
+def local_iso(epoch_s: float) -> str | None:
+    """Epoch seconds as local ISO time (the schedule's next change); None for 'never'."""
+    if not math.isfinite(epoch_s):
         return None
-    if until not in _iso_cache:  # asked every frame, changes every few minutes
+    if epoch_s not in _iso_cache:  # asked every frame, changes every few minutes
         _iso_cache.clear()
-        _iso_cache[until] = datetime.fromtimestamp(until).astimezone().isoformat(timespec="seconds")
-    return _iso_cache[until]
-
-
-def quantile(values, q: float) -> float | None:
-    if not values:
-        return None
-    ordered = sorted(values)
-    return round(ordered[min(len(ordered) - 1, int(q * len(ordered)))], 3)
-
-
-def stats_of(player, snap: dict) -> dict:
-    stats = player.stats
-    return {
-        "frames": stats.frames,
-        "dropped_frames": stats.dropped_frames,
-        "fps_target": player.show.display.fps,
-        "frame_ms_p50": round(stats.p50_ms(), 3),
-        "frame_ms_p99": round(stats.p99_ms(), 3),
-        "first_frame_s": None if stats.first_frame_s is None else round(stats.first_frame_s, 3),
-        "generated": player.generated(),
-        "model": snap["model"],
-        "scene": snap["scene"],
-        "model_swaps": player.model_swaps,
-        "rejected_files": player.rejected_files,
-        "dry_frames": stats.dry_frames,
-        "present_ms_p50": quantile(player._present_ms, 0.5),  # draw + present, calibration included
-        "present_ms_p99": quantile(player._present_ms, 0.99),
-        "fps_measured": snap["fps"],
-        "uptime_s": snap["uptime_s"],
-        "worker_error": snap["worker_error"],
-    }
+        _iso_cache[epoch_s] = datetime.fromtimestamp(epoch_s).astimezone().isoformat(timespec="seconds")
+    return _iso_cache[epoch_s]

@@ -10,7 +10,6 @@ from __future__ import annotations
 import math
 import os
 import threading
-import time
 from collections import deque
 from dataclasses import dataclass
 from typing import Callable, Hashable, Protocol
@@ -81,10 +80,6 @@ class FrameBuffer:
                 self._cond.notify_all()
         return out
 
-    def peek_need_t(self) -> float | None:
-        with self._cond:
-            return self._items[0].need_t if self._items else None
-
 
 def buffer_capacity(rate_hz: float, lead_s: float, batch: int) -> int:
     """Enough images for lead_s of display plus one batch in flight."""
@@ -106,10 +101,8 @@ class GeneratorWorker(threading.Thread):
         self.batch = max(1, batch)
         self.colour = colour
         self.generated = 0
-        self.busy_s = 0.0          # time spent inside the model (for the generation-rate benchmark)
         self.error: str | None = None
         self._halt = threading.Event()
-        self.paused = threading.Event()
 
     def stop(self, join_s: float = 0.0) -> None:
         self._halt.set()
@@ -123,9 +116,6 @@ class GeneratorWorker(threading.Thread):
             pass
         try:
             while not self._halt.is_set():
-                if self.paused.is_set():
-                    self._halt.wait(0.05)
-                    continue
                 if not self.buffer.wait_for_space(0.05):
                     continue
                 n = min(self.batch, self.buffer.space())
@@ -133,9 +123,7 @@ class GeneratorWorker(threading.Thread):
                 if not requests:
                     self._halt.wait(0.005)
                     continue
-                started = time.perf_counter()
                 images = self.model.generate(np.stack([r.z for r in requests]))
-                self.busy_s += time.perf_counter() - started
                 if self.colour is not None:
                     images = [self.colour(img) for img in images]
                 self.buffer.put([Frame(r.key, r.need_t, img) for r, img in zip(requests, images)])
@@ -159,18 +147,39 @@ LEAD_S = 0.5  # how far ahead of the screen the worker generates
 
 
 class Pipeline:
-    """One playlist entry running on one model: its view, a worker and the buffer between them."""
+    """One playlist entry running on one model: its view and, for a scene that generates (a plan), a
+    worker and the buffer between them. A scene without a plan (evolution) draws what it holds."""
 
     def __init__(self, index: int, model_name: str, model, view, now_t: Callable[[], float],
                  batch: int, colour=None):
         self.index, self.model_name, self.view = index, model_name, view
-        self.buffer = FrameBuffer(buffer_capacity(view.plan.rate_hz, LEAD_S, batch))
-        self.worker = GeneratorWorker(model, view.plan, self.buffer, now_t, batch=batch, colour=colour)
-        self.worker.start()
+        self.worker: GeneratorWorker | None = None
+        if view.plan is not None:
+            self.buffer = FrameBuffer(buffer_capacity(view.plan.rate_hz, LEAD_S, batch))
+            self.worker = GeneratorWorker(model, view.plan, self.buffer, now_t, batch=batch, colour=colour)
+            self.worker.start()
 
     def pump(self, t: float, half_frame_s: float) -> None:
         """Hand the view every frame due by walk time t (render thread)."""
-        self.view.accept(self.buffer.take_due(t + half_frame_s))
+        if self.worker is not None:
+            self.view.accept(self.buffer.take_due(t + half_frame_s))
 
     def stop(self) -> None:
-        self.worker.stop()
+        if self.worker is not None:
+            self.worker.stop()
+
+    def join(self, timeout_s: float) -> None:
+        if self.worker is not None:
+            self.worker.join(timeout_s)
+
+    @property
+    def alive(self) -> bool:
+        return self.worker is not None and self.worker.is_alive()
+
+    @property
+    def generated(self) -> int:
+        return 0 if self.worker is None else self.worker.generated
+
+    @property
+    def error(self) -> str | None:
+        return None if self.worker is None else self.worker.error

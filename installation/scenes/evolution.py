@@ -6,26 +6,13 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from installation.model.timelapse import Timelapse
+
 # Shares of one loop. The replay gets most of it; visitors need a moment with the result; the fade
 # back to the first (noise) frame makes the loop join without a cut.
 PLAY_SHARE = 0.80
 HOLD_SHARE = 0.15
 RETURN_SHARE = 0.05
-MAX_FRAMES = 1000      # the trainer writes at most 120; far more means a damaged payload
-MAX_FRAME_PX = 1024
-
-
-class TimelapseError(ValueError):
-    """The `timelapse` payload does not have the documented shape (one line)."""
-
-
-@dataclass(frozen=True)
-class Timelapse:
-    frame_px: int          # side of one square frame in the strip
-    frames: int            # N frames, side by side horizontally: the strip is N*frame_px x frame_px
-    steps: tuple[int, ...]
-    epochs: tuple[int, ...]
-    png_base64: str
 
 
 @dataclass(frozen=True)
@@ -38,29 +25,6 @@ class Pick:
     def nearest(self) -> int:
         """The frame that dominates the mix (for the caption)."""
         return self.b if self.w >= 0.5 else self.a
-
-
-def parse_timelapse(payload) -> Timelapse:
-    """Check the parsed `timelapse` metadata (see model_contract.py) without decoding the PNG."""
-    if not isinstance(payload, dict):
-        raise TimelapseError(f"timelapse metadata is a {type(payload).__name__}, expected an object")
-    if payload.get("format") != "png-strip":
-        raise TimelapseError(f"timelapse format {payload.get('format')!r} is not 'png-strip'")
-    px, n = payload.get("frame_px"), payload.get("frames")
-    if not isinstance(px, int) or not 1 <= px <= MAX_FRAME_PX:
-        raise TimelapseError(f"timelapse frame_px {px!r} is not an integer in 1..{MAX_FRAME_PX}")
-    if not isinstance(n, int) or not 1 <= n <= MAX_FRAMES:
-        raise TimelapseError(f"timelapse frames {n!r} is not an integer in 1..{MAX_FRAMES}")
-    lists = {}
-    for key in ("steps", "epochs"):
-        values = payload.get(key)
-        if not isinstance(values, list) or len(values) != n or not all(isinstance(v, int) for v in values):
-            raise TimelapseError(f"timelapse {key} should be {n} integers, one per frame")
-        lists[key] = tuple(values)
-    png = payload.get("png_base64")
-    if not isinstance(png, str) or not png:
-        raise TimelapseError("timelapse png_base64 is missing or empty")
-    return Timelapse(px, n, lists["steps"], lists["epochs"], png)
 
 
 def phases(loop_s: float) -> tuple[float, float, float]:

@@ -1,7 +1,7 @@
 """Hot reload: watch exported_models/ and the show's folder, hand over files that are complete and valid.
 
 Watchdog's thread only queues events. One worker thread stats files until they are complete
-(installation/service/stable_file.py), validates them and calls `on_model(name, ValidatedModel)`,
+(installation/service/stable_file.py), loads them (model/load.py) and calls `on_model(name, Generator)`,
 `on_show(show)` or `on_reject(path, reason)`. Callbacks run on that worker thread: they should only
 post to the player's queue. Nothing here ever blocks the caller; a bad file never replaces a good one.
 """
@@ -17,7 +17,9 @@ from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
-from installation.model.validation import MAX_MODEL_BYTES, ModelRejected, ValidatedModel, validate_model
+from watchdog.observers import Observer
+
+from installation.model.load import MAX_MODEL_BYTES, Generator, ModelError, load
 from installation.show.config import Show, ShowError, load_show, resolve_show_path
 from installation.service.stable_file import WINDOW_S, StableFiles, Stat, watched_kind
 
@@ -55,17 +57,15 @@ class Reloader:
 
     show_path: the show being played; None follows show_folder's active.toml, else default.toml.
     scan_existing: also hand over the models already in models_dir at start, oldest first.
-    polling: stat the folders instead of inotify (for folders mounted from another machine).
     """
 
     def __init__(self, models_dir: Path | str, show_path: Path | str | None = None, *,
                  show_folder: Path | str = "show_configs",
-                 on_model: Callable[[str, ValidatedModel], None],
+                 on_model: Callable[[str, Generator], None],
                  on_show: Callable[[Show], None],
                  on_reject: Callable[[str, str], None] = lambda path, reason: None,
                  window_s: float = WINDOW_S, grace_s: float = REJECT_GRACE_S, poll_s: float = POLL_S,
                  max_model_bytes: int = MAX_MODEL_BYTES, scan_existing: bool = False,
-                 polling: bool = False, validate: Callable[..., ValidatedModel] = validate_model,
                  clock: Callable[[], float] = time.monotonic):
         self.models_dir = Path(models_dir).absolute()
         self._explicit_show = Path(show_path).absolute() if show_path is not None else None
@@ -74,8 +74,7 @@ class Reloader:
         self._on_model, self._on_show, self._on_reject = on_model, on_show, on_reject
         self._files = StableFiles(window_s)
         self._grace_s, self._poll_s, self._clock = grace_s, poll_s, clock
-        self._max_bytes, self._validate = max_model_bytes, validate
-        self._scan, self._polling = scan_existing, polling
+        self._max_bytes, self._scan = max_model_bytes, scan_existing
         self._events: queue.SimpleQueue = queue.SimpleQueue()
         self._held: dict[str, tuple[Stat, str, float]] = {}  # path -> (version, reason, report at)
         self._show_version: tuple[Path, Stat | None] | None = None  # the show last handed over
@@ -86,12 +85,8 @@ class Reloader:
 
     # -- lifetime ----------------------------------------------------------------------------------
     def start(self) -> "Reloader":
-        if self._polling:
-            from watchdog.observers.polling import PollingObserver as ObserverClass
-        else:
-            from watchdog.observers import Observer as ObserverClass
         self.models_dir.mkdir(parents=True, exist_ok=True)
-        self._observer = ObserverClass()
+        self._observer = Observer()
         handler = _Handler(self._events)
         for folder in self._show_folders() | {self.models_dir}:
             if folder.is_dir():
@@ -184,9 +179,9 @@ class Reloader:
         kind = watched_kind(path)
         if kind == "onnx" and Path(path).parent == self.models_dir:
             try:
-                model = self._validate(path, max_bytes=self._max_bytes)
-            except ModelRejected as exc:
-                self._hold(path, stat, str(exc))
+                model = load(path, max_bytes=self._max_bytes)
+            except ModelError as exc:
+                self._hold(path, stat, exc.reason)
                 return
             self.counts["models"] += 1
             log.info("%s: new model (%.0f ms)", path, model.load_ms + model.probe_ms)

@@ -8,22 +8,29 @@ from __future__ import annotations
 import logging
 import signal
 import threading
-import time
 from collections.abc import Callable, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
+from installation.calibration.apply import Calibration
+from installation.calibration.profile import ProfileError
+from installation.model.load import ModelError, load
 from installation.player.messages import UNCHANGED, ModelReady, Quit, Rejected, ShowReady
+from installation.service import sdnotify, signals
+from installation.service.display_power import DisplayPower
+from installation.service.reload import Reloader
+from installation.service.state_writer import StateWriter
+from installation.service.watchdog import WatchdogPinger
+from installation.show.config import ShowError, calibration_path, load_show, resolve_show_path
 
 log = logging.getLogger("aimoji.runtime")
 
 START_GRACE_S = 60.0  # a player that shows no emoji this long after start (every scene unavailable)
 #                       still tells systemd it is alive: a restart would not fix the show
-STALL_ENV = "AIMOJI_TEST_STALL"  # test-only: "AFTER_S:DURATION_S" stalls the render loop once
 
 
 class Calibrations:
-    """The show's calibration profile as a calibration_hook.Calibration. A profile that cannot be read
+    """The show's calibration profile as a calibration.apply.Calibration. A profile that cannot be read
     is one log line: at start the player plays uncalibrated, on a reload it keeps the last good one."""
 
     def __init__(self):
@@ -31,15 +38,12 @@ class Calibrations:
         self._lock = threading.Lock()
 
     def for_show(self, show, show_path: Path | str):
-        from installation.calibration.profile import ProfileError
-        from installation.show.config import calibration_path
         path = calibration_path(show, show_path)
         with self._lock:
             if path is None:
                 self.current = None
                 return None
             try:
-                from installation.calibration.blit import Calibration
                 loaded = Calibration.load(path)
                 if self.current is None or loaded.profile != self.current.profile:
                     self.current = loaded  # the same profile keeps its object: no needless hand-over
@@ -73,7 +77,6 @@ class ReloadHooks:
 
     def _named_models(self, show) -> tuple:
         """Models the new playlist names that the player has not loaded (it never reads files itself)."""
-        from installation.model.validation import ModelRejected, validate_model
         have = set(self.player.snapshot().get("models") or ())
         loaded = []
         for name in sorted({e.model for e in show.playlist} - have - {"latest"}):
@@ -83,9 +86,9 @@ class ReloadHooks:
                             "the latest model", path, name)
                 continue
             try:
-                loaded.append((name, validate_model(path)))
-            except ModelRejected as exc:
-                log.warning("%s: %s; that scene plays the latest model", path, exc)
+                loaded.append((name, load(path)))
+            except ModelError as exc:
+                log.warning("%s; that scene plays the latest model", exc)
         return tuple(loaded)
 
 
@@ -103,7 +106,6 @@ class ShowRereader(threading.Thread):
         self._wanted.set()
 
     def run(self) -> None:
-        from installation.show.config import ShowError, load_show
         while True:
             self._wanted.wait()
             self._wanted.clear()
@@ -135,48 +137,27 @@ def ready_gated(snapshot: Callable[[], Mapping], grace_s: float = START_GRACE_S)
     return gated
 
 
-def parse_stall(text: str | None) -> tuple[float, float] | None:
-    """'AFTER_S:DURATION_S' -> (after_s, duration_s); None when unset. Test-only (see STALL_ENV)."""
-    if not text:
-        return None
-    after, _, duration = text.partition(":")
-    return float(after), float(duration)
-
-
 class FrameHook:
     """Runs on the render thread once per frame: tells DisplayPower whether the show is open (it
     returns at once; commands run on its own thread) and re-arms it after a show change."""
 
-    def __init__(self, power=None, stall: tuple[float, float] | None = None, clock=time.monotonic):
-        self.power, self.stall, self.clock = power, stall, clock
+    def __init__(self, power):
+        self.power = power
         self._show = None
 
     def __call__(self, player) -> None:
-        if self.power is not None:
-            if player.show is not self._show:
-                if self._show is not None:
-                    self.power.set_outside(player.show.outside_hours)
-                self._show = player.show
-            self.power.update(not player.closed)
-        if self.stall is not None and self.clock() - player.started_at >= self.stall[0]:
-            duration, self.stall = self.stall[1], None
-            log.warning("%s: stalling the render loop for %g s (test hook)", STALL_ENV, duration)
-            time.sleep(duration)
+        if player.show is not self._show:
+            if self._show is not None:
+                self.power.set_outside(player.show.outside_hours)
+            self._show = player.show
+        self.power.update(not player.closed)
 
 
 @contextmanager
 def companions(player, *, models_dir: Path, explicit_show: Path | None, show_folder: Path, watch: bool,
-               state_path: Path, calibrations: Calibrations, accept_models: bool = True,
-               stall: tuple[float, float] | None = None):
+               state_path: Path, calibrations: Calibrations, accept_models: bool = True):
     """Start everything that runs beside the render loop; stop it all (in reverse) on exit.
     Call from the main thread (signal handlers)."""
-    from installation.service import sdnotify
-    from installation.service import signals
-    from installation.service.display_power import DisplayPower
-    from installation.show.config import resolve_show_path
-    from installation.service.state_writer import StateWriter
-    from installation.service.watchdog import WatchdogPinger
-
     stops: list[Callable[[], None]] = []
     reloader = None
     show_path = lambda: reloader.show_path if reloader is not None else resolve_show_path(  # noqa: E731
@@ -184,7 +165,6 @@ def companions(player, *, models_dir: Path, explicit_show: Path | None, show_fol
     hooks = ReloadHooks(player, models_dir, show_path, calibrations, accept_models)
     try:
         if watch:
-            from installation.service.reload import Reloader
             reloader = Reloader(models_dir, explicit_show, show_folder=show_folder, on_model=hooks.on_model,
                                 on_show=hooks.on_show, on_reject=hooks.on_reject).start()
             stops.append(reloader.stop)
@@ -203,7 +183,7 @@ def companions(player, *, models_dir: Path, explicit_show: Path | None, show_fol
         stops.append(writer.stop)
         power = DisplayPower(player.show.outside_hours)
         stops.append(power.close)
-        player.on_frame = FrameHook(power, stall)
+        player.on_frame = FrameHook(power)
         yield reloader
     finally:
         for stop in reversed(stops):

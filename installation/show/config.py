@@ -24,6 +24,14 @@ ACTIVE_SHOW = "active.toml"
 DEFAULT_SHOW = "default.toml"
 
 
+def parse_size(text: str) -> tuple[int, int]:
+    """'WIDTHxHEIGHT' such as '1920x1080' -> (1920, 1080); ValueError saying what is allowed."""
+    m = re.fullmatch(r"([1-9]\d{1,4})[xX]([1-9]\d{1,4})", text.strip())
+    if m is None:
+        raise ValueError(f"'{text}' is not a resolution; allowed: WIDTHxHEIGHT such as 1920x1080")
+    return int(m.group(1)), int(m.group(2))
+
+
 def parse_range(r: str) -> tuple[int, int]:
     """'HH:MM-HH:MM' -> (start, end) in minutes after the day's midnight; an overnight end gets +1440."""
     if not HHMM_RANGE.match(r) or (r[6:8] == "24" and r[9:] != "00"):
@@ -61,8 +69,12 @@ class Display(_Strict):
     @field_validator("resolution")
     @classmethod
     def _resolution(cls, v: str) -> str:
-        if v != "native" and not re.fullmatch(r"[1-9]\d{1,4}x[1-9]\d{1,4}", v):
-            raise ValueError(f"'{v}' is not a resolution; allowed: native, or WIDTHxHEIGHT such as 1920x1080")
+        if v != "native":
+            try:
+                parse_size(v)
+            except ValueError:
+                raise ValueError(f"'{v}' is not a resolution; allowed: native, or WIDTHxHEIGHT such as "
+                                 "1920x1080") from None
         return v
 
     @field_validator("background")
@@ -74,10 +86,7 @@ class Display(_Strict):
 
     def size(self) -> tuple[int, int] | None:
         """(width, height), or None for the display's native resolution."""
-        if self.resolution == "native":
-            return None
-        w, h = self.resolution.split("x")
-        return int(w), int(h)
+        return None if self.resolution == "native" else parse_size(self.resolution)
 
 
 class Walk(_Strict):

@@ -8,7 +8,7 @@ import pytest
 from PIL import Image
 
 from trainer.config import TrainConfig
-from trainer.data import fake_dataset
+from trainer.dataset.load import fake_dataset
 
 TINY = dict(ngf=8, ndf=8, batch_size=16, threads=1, log_every=1, ckpt_every=3, timelapse_every=2,
             timelapse_k=4, first_images=40)

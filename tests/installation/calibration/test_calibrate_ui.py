@@ -8,7 +8,8 @@ import pytest
 from installation.calibration import ui
 from installation.calibration import profile as cal
 from installation.calibration import patterns as tp
-from installation.calibration.blit import Calibration
+from installation.calibration.apply import Calibration
+from installation.player.screen import Screen
 from installation.cli import main
 
 W, H = 320, 180
@@ -110,15 +111,19 @@ def test_legend_is_drawn_over_the_pattern(screen, tmp_path):
 
 @pytest.mark.parametrize("rotation", [0, 90, 180, 270])
 @pytest.mark.parametrize("mh, mv", [(False, False), (True, False), (False, True), (True, True)])
-def test_hook_place_matches_the_pure_orientation(rotation, mh, mv):
+def test_placing_a_whole_picture_matches_the_pure_orientation(rotation, mh, mv):
     pygame.display.init()
     try:
-        src = np.random.default_rng(3).integers(0, 256, (6, 10, 3), dtype=np.uint8)  # H=6, W=10
+        # A square screen: the frame fills it under every turn, so the picture must be exactly the
+        # pure orientation of the source (a landscape frame on a turned landscape screen is letterboxed).
+        src = np.random.default_rng(3).integers(0, 256, (8, 8, 3), dtype=np.uint8)
         g = cal.Geometry(rotation_deg=rotation, mirror_h=mh, mirror_v=mv)
         want = cal.orient_array(src, g)
-        screen = pygame.Surface((want.shape[1], want.shape[0]))
+        screen = Screen(pygame.Surface((8, 8)), Calibration(cal.Profile(geometry=g)))
+        assert screen.size == (8, 8)
         surface = pygame.surfarray.make_surface(src.transpose(1, 0, 2))
-        Calibration(cal.Profile(geometry=g)).place(surface, screen)
+        screen.place(surface, (0, 0, *screen.size), crisp=True)
+        screen = screen.surface
         got = pygame.surfarray.array3d(screen).transpose(1, 0, 2)
         assert (got == want).all()
     finally:
@@ -196,23 +201,24 @@ def test_command_refuses_a_bad_profile_with_one_line(tmp_path, capsys):
 
 @pytest.mark.parametrize("geometry", [cal.Geometry(rotation_deg=90, mirror_h=True), cal.Geometry(mirror_v=True),
                                       cal.Geometry(rotation_deg=270)])
-def test_hook_blit_scaled_tiles_equal_placing_the_whole_frame(geometry):
-    """Drawing each small image straight to its calibrated spot = composing the frame, then place()."""
+def test_placing_tiles_one_by_one_equals_placing_the_composed_frame(geometry):
+    """Drawing each small image straight to its calibrated spot = composing the frame, then placing it."""
     pygame.display.init()
     try:
         rng = np.random.default_rng(5)
-        tiles = [rng.integers(0, 256, (2, 2, 3), dtype=np.uint8) for _ in range(6)]  # 3 x 2 grid of 2 px tiles
-        frame = pygame.Surface((12, 8))  # each tile drawn 4x4: integer scales, so both paths are exact
+        tiles = [rng.integers(0, 256, (2, 2, 3), dtype=np.uint8) for _ in range(9)]  # 3 x 3 grid of 2 px tiles
+        frame = pygame.Surface((12, 12))  # each tile drawn 4x4: integer scales, so both paths are exact
         calib = Calibration(cal.Profile(geometry=geometry))
-        w, h = cal.oriented_size(12, 8, geometry.rotation_deg)
-        direct = pygame.Surface((w, h))
+        w, h = 12, 12                     # square: the frame fills the screen under every turn
+        direct = Screen(pygame.Surface((w, h)), calib)
+        assert direct.size == (12, 12)
         for i, tile in enumerate(tiles):
             small = pygame.surfarray.make_surface(tile.transpose(1, 0, 2))
             rect = (4 * (i % 3), 4 * (i // 3), 4, 4)
             frame.blit(pygame.transform.scale(small, (4, 4)), rect[:2])
-            calib.blit_scaled(small, rect, (12, 8), direct, smooth=False)
-        via_frame = pygame.Surface((w, h))
-        calib.place(frame, via_frame, smooth=False)
-        assert (pygame.surfarray.array3d(direct) == pygame.surfarray.array3d(via_frame)).all()
+            direct.place(small, rect, crisp=True)
+        via_frame = Screen(pygame.Surface((w, h)), calib)
+        via_frame.place(frame, (0, 0, 12, 12), crisp=True)
+        assert (pygame.surfarray.array3d(direct.surface) == pygame.surfarray.array3d(via_frame.surface)).all()
     finally:
         pygame.quit()

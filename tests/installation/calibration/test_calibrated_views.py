@@ -1,4 +1,4 @@
-"""Scenes drawn through a calibration's FrameBlit: each small image turned and placed on its own must
+"""Scenes drawn through a calibrated Screen: each small image turned and placed on its own must
 give exactly the uncalibrated frame turned, mirrored and placed (calibration.orient_array, placement);
 and a player with a calibration geometry keeps black around the picture through a crossfade."""
 
@@ -9,12 +9,13 @@ import pygame
 import pytest
 
 from installation.calibration import profile as cal
-from installation.calibration.blit import Calibration, FrameBlit
+from installation.calibration.apply import Calibration
 from installation.player.worker import Frame
 from installation.player.messages import ShowReady
-from installation.model.load import load_model
+from installation.model.load import load
+from installation.model.timelapse import Replay, Timelapse
 from installation.player.loop import Player
-from installation.scenes.evolution import Timelapse
+from installation.player.screen import Screen
 from installation.scenes.evolution_view import EvolutionView
 from installation.scenes.grid import GridPlan
 from installation.scenes.morph import MorphPlan
@@ -67,38 +68,37 @@ def _evolution():
     buffer = io.BytesIO()
     Image.fromarray(np.concatenate(list(frames), axis=1)).save(buffer, format="PNG")
     timelapse = Timelapse(8, 3, (0, 8, 16), (1, 2, 3), base64.b64encode(buffer.getvalue()).decode())
-    view = EvolutionView(timelapse, 10.0, "crisp", BACKGROUND)
-    view.load()
-    return view
+    return EvolutionView(Replay(timelapse, frames), 10.0, "crisp", BACKGROUND)
 
 
 @pytest.mark.parametrize("make", [_morph, _grid, _evolution], ids=["morph", "grid", "evolution"])
 @pytest.mark.parametrize("geometry", GEOMETRIES, ids=lambda g: f"rot{g.rotation_deg}-h{g.mirror_h:d}"
                          f"-v{g.mirror_v:d}-s{g.scale}")
-def test_drawing_through_the_blit_is_the_frame_turned_exactly(make, geometry):
+def test_drawing_through_a_calibrated_screen_is_the_frame_turned_exactly(make, geometry):
     pygame.display.init()
     try:
-        screen = pygame.display.set_mode(SCREEN)
-        blit = FrameBlit(Calibration(cal.Profile(geometry=geometry)), screen)
-        frame = pygame.Surface(blit.size)
-        frame.fill(BACKGROUND)
-        screen.fill((255, 0, 255))                      # whatever was there before: must be painted over
+        display = pygame.display.set_mode(SCREEN)
+        screen = Screen(display, Calibration(cal.Profile(geometry=geometry)))
+        frame = Screen(pygame.Surface(screen.size))     # the same scene on a plain, frame-sized screen
+        frame.surface.fill(BACKGROUND)
+        display.fill((255, 0, 255))                     # whatever was there before: must be painted over
         plain, calibrated = make(), make()
         t = 0.35                                        # grid: every tile halfway through a blend
         plain.draw(frame, t)
-        calibrated.draw(screen, t, blit)
-        assert np.array_equal(_array(screen), _expected(_array(frame), geometry))
+        calibrated.draw(screen, t)
+        assert np.array_equal(_array(display), _expected(_array(frame.surface), geometry))
         if make is _evolution:                          # the caption turned with the picture
             assert plain._caption_rect is not None and calibrated._caption_rect is not None
     finally:
         pygame.display.quit()
 
 
-def test_identity_geometry_keeps_drawing_straight_onto_the_screen(screen, tiny_model_path, show_file):
-    player = Player(load_show(show_file("morph")), {"tiny": load_model(tiny_model_path)}, "tiny", screen,
+def test_a_colour_only_calibration_maps_rects_to_themselves(screen, tiny_model_path, show_file):
+    player = Player(load_show(show_file("morph")), {"tiny": load(tiny_model_path)}, "tiny", screen,
                     calibration=Calibration(cal.Profile(colour=cal.Colour(gamma=2.0))))
-    from installation.player import screen as player_io
-    assert player_io.frame_blit(player) is None and player.canvas() is screen
+    assert player.screen.surface is screen and player.screen.size == screen.get_size()
+    assert player.screen.rect((3, 4, 50, 60)) == (3, 4, 50, 60)
+    assert player.screen.background == Calibration(cal.Profile(colour=cal.Colour(gamma=2.0))).colour((255, 255, 255))
 
 
 def test_crossfade_under_a_calibration_keeps_the_margins_black(screen, tiny_model_path, show_file):
@@ -106,13 +106,13 @@ def test_crossfade_under_a_calibration_keeps_the_margins_black(screen, tiny_mode
     from morph to grid through a crossfade (no crash, no smear into the bars)."""
     calibration = Calibration(cal.Profile(geometry=cal.Geometry(rotation_deg=90, mirror_h=True)))
     fade = "[transitions]\ncrossfade_s = 0.4\n"
-    player = Player(load_show(show_file("morph", fade)), {"tiny": load_model(tiny_model_path)}, "tiny", screen,
+    player = Player(load_show(show_file("morph", fade)), {"tiny": load(tiny_model_path)}, "tiny", screen,
                     calibration=calibration)
     x, y, w, h = cal.placement(160, 120, 160, 120, calibration.profile.geometry)
     seen = {"frames": 0, "bars_lit": 0, "fading": 0}
 
     def check(p):
-        shot = _array(p.screen)
+        shot = _array(p.screen.surface)
         seen["frames"] += 1
         seen["bars_lit"] += int(shot[:, :x].any() or shot[:, x + w:].any())
         seen["fading"] += p.fade_from is not None

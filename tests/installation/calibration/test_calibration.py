@@ -220,31 +220,3 @@ def test_fit_image_blows_up_by_whole_pixels_and_centres():
     assert (img[y0:y0 + k, x0:x0 + k] == (255, 0, 0)).all()
     assert tuple(img[y0 + k, x0]) == (0, 0, 0) and tuple(img[0, 0]) == (9, 9, 9)
 
-
-@pytest.mark.parametrize("geometry", [
-    Geometry(), Geometry(scale=0.5, offset_x_px=3), Geometry(rotation_deg=90), Geometry(rotation_deg=270, mirror_h=True),
-    Geometry(rotation_deg=180, mirror_v=True, scale=1.3, offset_y_px=-40)])
-def test_map_rect_of_the_whole_frame_is_the_placement(geometry):
-    assert cal.map_rect((0, 0, 1920, 1080), 1920, 1080, 1920, 1080, geometry) == \
-        cal.placement(1920, 1080, 1920, 1080, geometry)
-
-
-@pytest.mark.parametrize("geometry, expected", [
-    (Geometry(), (100, 50, 200, 100)),
-    (Geometry(mirror_h=True), (1920 - 300, 50, 200, 100)),
-    (Geometry(mirror_v=True), (100, 1080 - 150, 200, 100)),
-    (Geometry(rotation_deg=180), (1620, 930, 200, 100)),
-    (Geometry(offset_x_px=-7, offset_y_px=9), (93, 59, 200, 100)),
-    (Geometry(scale=0.5), (480 + 50, 270 + 25, 100, 50)),
-])
-def test_map_rect(geometry, expected):
-    assert cal.map_rect((100, 50, 200, 100), 1920, 1080, 1920, 1080, geometry) == expected
-
-
-@pytest.mark.parametrize("rotation", [0, 90, 180, 270])
-def test_map_rect_agrees_with_orient_point_on_single_pixels(rotation):
-    g = Geometry(rotation_deg=rotation, mirror_h=True)
-    for x, y in [(0, 0), (4, 1), (2, 3)]:
-        ox, oy = cal.orient_point(x, y, 5, 4, g)
-        ow, oh = cal.oriented_size(5, 4, rotation)
-        assert cal.map_rect((x, y, 1, 1), 5, 4, ow, oh, g) == (ox, oy, 1, 1)

@@ -7,7 +7,7 @@ import pytest
 
 from installation.player.worker import Frame, FrameBuffer, GeneratorWorker, buffer_capacity, generate_now
 from installation.model.contract import ModelInfo
-from installation.model.load import ModelError, load_model, to_uint8
+from installation.model.load import ModelError, load, to_uint8
 from installation.scenes.morph import MorphPlan
 from installation.scenes.walk import WalkParams
 
@@ -113,7 +113,7 @@ def test_to_uint8_maps_the_output_range(lo, hi):
 
 def test_load_model_reads_the_contract_and_generates(tiny_model_path):
     Z_DIM, IMAGE_PX = 16, 32  # the fixture's generator (conftest.py)
-    model = load_model(tiny_model_path)
+    model = load(tiny_model_path)
     assert (model.info.z_dim, model.info.image_size, model.name) == (Z_DIM, IMAGE_PX, "tiny")
     out = model.generate(np.random.default_rng(0).standard_normal((3, Z_DIM)).astype(np.float32))
     assert out.shape == (3, IMAGE_PX, IMAGE_PX, 3) and out.dtype == np.uint8
@@ -122,4 +122,4 @@ def test_load_model_reads_the_contract_and_generates(tiny_model_path):
 
 def test_load_model_missing_file_is_one_line(tmp_path):
     with pytest.raises(ModelError, match=r"nope\.onnx: model file not found$"):
-        load_model(tmp_path / "nope.onnx")
+        load(tmp_path / "nope.onnx")

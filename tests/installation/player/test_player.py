@@ -10,9 +10,11 @@ import time
 import numpy as np
 import pytest
 
+from installation.calibration import profile as cal
+from installation.calibration.apply import Calibration
 from installation.cli import main
 from installation.player.messages import ModelReady, Quit, Rejected, ShowReady
-from installation.model.load import load_model
+from installation.model.load import load
 from installation.player.loop import Player
 from installation.show.config import load_show
 from installation.scenes.walk import latent_at
@@ -57,7 +59,7 @@ def _player(screen, show_path, model, **kw):
 
 
 def test_post_quit_and_snapshot_from_another_thread(screen, tiny_model_path, show_file):
-    player = _player(screen, show_file("morph"), load_model(tiny_model_path))
+    player = _player(screen, show_file("morph"), load(tiny_model_path))
     seen = []
 
     def poll():
@@ -76,8 +78,8 @@ def test_post_quit_and_snapshot_from_another_thread(screen, tiny_model_path, sho
 
 
 def test_model_ready_swaps_with_a_crossfade(screen, tiny_model_path, export_model, show_file):
-    other = load_model(export_model("other", seed=5))
-    player = _player(screen, show_file("morph"), load_model(tiny_model_path))
+    other = load(export_model("other", seed=5))
+    player = _player(screen, show_file("morph"), load(tiny_model_path))
 
     def later():
         time.sleep(0.4)
@@ -89,7 +91,7 @@ def test_model_ready_swaps_with_a_crossfade(screen, tiny_model_path, export_mode
 
 
 def test_show_ready_changes_the_scene(screen, tiny_model_path, show_file):
-    player = _player(screen, show_file("morph"), load_model(tiny_model_path))
+    player = _player(screen, show_file("morph"), load(tiny_model_path))
     grid = load_show(show_file("grid", "cols = 2\nrows = 2\n"))
     threading.Timer(0.3, player.post, [ShowReady(grid)]).start()
     stats = player.run(seconds=1.2)
@@ -97,7 +99,7 @@ def test_show_ready_changes_the_scene(screen, tiny_model_path, show_file):
 
 
 def test_dry_buffer_repeats_the_last_frame_and_counts_drops(screen, tiny_model_path, show_file):
-    real = load_model(tiny_model_path)
+    real = load(tiny_model_path)
 
     class Slow:
         info, name = real.info, "slow"
@@ -112,29 +114,22 @@ def test_dry_buffer_repeats_the_last_frame_and_counts_drops(screen, tiny_model_p
     assert stats["dropped_frames"] >= stats["dry_frames"]  # ...and counted each one
 
 
-def test_calibration_hooks_are_applied(screen, tiny_model_path, show_file):
-    class Invert:
-        placed = 0
-
-        def apply_colour(self, image):
-            return 255 - image
-
-        def place(self, canvas, screen_):
-            Invert.placed += 1
-            screen_.blit(canvas, (0, 0))
-    player = _player(screen, show_file("morph"), load_model(tiny_model_path), calibration=Invert())
+def test_calibration_colour_is_applied_to_what_is_shown(screen, tiny_model_path, show_file):
+    calibration = Calibration(cal.Profile(colour=cal.Colour(gamma=2.0, red=0.8)))
+    player = _player(screen, show_file("morph"), load(tiny_model_path), calibration=calibration)
     player.run(seconds=0.6)
     view = player.current.view
     shown = view.current_image()
-    assert Invert.placed > 5
-    # the image on screen is the inverted generation of the walk's z for the frame shown
+    # the image on screen is the calibrated generation of the walk's z for the frame shown
     z = latent_at(view.plan.walk, view.selector.current_key / view.plan.fps)
-    model = load_model(tiny_model_path)
-    assert np.abs(shown.astype(int) - (255 - model.generate(z[None])[0])).max() <= 1
+    model = load(tiny_model_path)
+    want = cal.apply_lut(model.generate(z[None])[0], calibration.lut)
+    assert np.abs(shown.astype(int) - want).max() <= 1
+    assert tuple(screen.get_at((0, 0)))[:3] == calibration.colour((255, 255, 255))   # margins too
 
 
 def test_schedule_hook_closed_shows_black(screen, tiny_model_path, show_file):
-    player = _player(screen, show_file("morph"), load_model(tiny_model_path),
+    player = _player(screen, show_file("morph"), load(tiny_model_path),
                      schedule=lambda now: (None, now + 3600))
     stats = player.run(seconds=0.5)
     assert stats["scene"] == "closed" and stats["generated"] == 0
@@ -162,7 +157,7 @@ def test_invalid_model_file(capsys, tmp_path, show_file):
     bad.write_bytes(b"this is not a protobuf")
     line = _one_line_error(capsys, ["play", "--headless", "--seconds", "1", "--show", str(show_file()),
                                     "--model", str(bad)])
-    assert line.startswith(f"{bad}: not a loadable ONNX model")
+    assert line == f"{bad}: not an ONNX file; allowed: an ONNX generator from aimoji-train export"
 
 
 def test_metadata_lacks_z_dim(capsys, export_model, show_file):

@@ -5,10 +5,10 @@ import pytest
 from PIL import Image
 
 from installation.cli import main
-from installation.model.load import load_model
+from installation.model.load import load
 from installation.player.render import LoopSpec, loop_frames
-from installation.scenes import walk_for
-from installation.show.config import load_show
+from installation.scenes.factory import walk_for
+from installation.show.config import GridScene, MorphScene, load_show
 
 
 def _frames_dir(path):
@@ -50,20 +50,22 @@ def test_mp4_is_written(tiny_model_path, show_file, tmp_path):
     assert not list(tmp_path.glob(".loop*"))            # no temp file left behind
 
 
+SCENES = {"morph": MorphScene(), "grid": GridScene(scene="grid", cols=2, rows=2, tile_fps=2.0)}
+
+
 @pytest.mark.parametrize("scene", ["morph", "grid"])
 def test_loop_seam_is_like_a_normal_step(tiny_model_path, show_file, scene):
-    model = load_model(tiny_model_path)
+    model = load(tiny_model_path)
     walk = walk_for(load_show(show_file()), model.info.z_dim)
-    spec = LoopSpec(seconds=3.0, fps=10, size_px=64, scene=scene, cols=2, rows=2, tile_fps=2.0)
-    frames = np.stack(list(loop_frames(model, walk, spec))).astype(float)
+    spec = LoopSpec(seconds=3.0, fps=10, size_px=64)
+    frames = np.stack(list(loop_frames(model, SCENES[scene], walk, spec))).astype(float)
     assert len(frames) == 30
     steps = np.abs(np.diff(frames, axis=0)).mean(axis=(1, 2, 3))
     seam = np.abs(frames[0] - frames[-1]).mean()
     assert steps.min() > 0                              # every frame moves
     assert 0.3 * np.median(steps) < seam < 2.5 * steps.max()
     # deterministic: rendering again gives the same loop
-    again = np.stack(list(loop_frames(model, walk, LoopSpec(seconds=3.0, fps=10, size_px=64, scene=scene,
-                                                            cols=2, rows=2, tile_fps=2.0))))
+    again = np.stack(list(loop_frames(model, SCENES[scene], walk, LoopSpec(seconds=3.0, fps=10, size_px=64))))
     assert np.array_equal(again[0], frames[0].astype(np.uint8))
 
 

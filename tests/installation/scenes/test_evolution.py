@@ -13,14 +13,16 @@ import pytest
 from PIL import Image
 
 from installation.cli import main
-from installation.model.contract import parse_metadata
-from installation.model.load import load_model
-from installation.scenes import SceneUnavailable, make_view
-from installation.scenes.evolution import (HOLD_SHARE, PLAY_SHARE, RETURN_SHARE, Pick, TimelapseError,
-                                           caption, parse_timelapse, phases, pick)
-from installation.scenes.evolution_view import OwnFramesPipeline, decode_strip, mix
+from installation.model.load import load
+from installation.model.timelapse import TimelapseError, decode_strip, parse_timelapse
+from installation.player.screen import Screen
+from installation.scenes.base import SceneUnavailable
+from installation.scenes.evolution import HOLD_SHARE, PLAY_SHARE, RETURN_SHARE, Pick, caption, phases, pick
+from installation.scenes.evolution_view import mix
+from installation.scenes.factory import make_view, walk_for
+from installation.scenes.layout import parse_colour
 from installation.show.config import load_show
-from model_files import GOOD_METADATA, generator_bytes
+from model_files import generator_bytes
 
 N, S = 12, 16   # frames in the strip, pixels per frame side
 
@@ -162,25 +164,29 @@ def _show(show_file, extra="loop_s = 10\n", scale="smooth"):
     return show.model_copy(update={"display": show.display.model_copy(update={"scale": scale})})
 
 
-def test_make_view_does_not_decode_and_the_loader_does(evo_model_path, show_file):
-    info = load_model(evo_model_path).info
-    show = _show(show_file)
-    view = make_view(show.playlist[0], show, info, 30)
-    assert view.name == "evolution" and view.plan is None
-    assert view.frames is None and not view.ready(0.0)    # building it is cheap: nothing decoded yet
-    pipeline = OwnFramesPipeline(0, "evo", view, colour=lambda img: 255 - img)
-    pipeline.worker.join(5)
-    assert view.ready(0.0) and pipeline.worker.error is None and pipeline.worker.generated == 0
-    assert np.array_equal(view.frames, 255 - synthetic_frames())   # calibration colour applied
+def _view(model, show, colour=None):
+    return make_view(show.playlist[0], model, 30, walk_for(show, model.info.z_dim), show.display.scale,
+                     parse_colour(show.display.background), colour=colour)
+
+
+def test_the_strip_is_decoded_when_the_model_loads_and_the_view_colours_what_it_shows(evo_model_path,
+                                                                                     show_file):
+    import pygame
+    model = load(evo_model_path)
+    assert model.replay is not None and np.array_equal(model.replay.frames, synthetic_frames())
+    view = _view(model, _show(show_file), colour=lambda img: 255 - img)
+    assert view.name == "evolution" and view.plan is None and view.ready(0.0)
+    assert view.draw(Screen(pygame.Surface((160, 120))), 0.0)
+    assert np.array_equal(view.current_image(), 255 - synthetic_frames()[0])   # calibration colour applied
+    assert np.array_equal(model.replay.frames, synthetic_frames())             # the model's copy untouched
 
 
 def test_view_draws_the_expected_frame_pixels(evo_model_path, show_file):
     import pygame
-    info = load_model(evo_model_path).info
     show = _show(show_file, scale="crisp")
-    view = make_view(show.playlist[0], show, info, 30)
-    view.load()
-    canvas = pygame.Surface((160, 120))
+    view = _view(load(evo_model_path), show)
+    screen = Screen(pygame.Surface((160, 120)))
+    canvas = screen.surface
     play_s, hold_s, _ = phases(10.0)
     t0 = 1_700_000_000.0                                   # walk time is epoch seconds in the player
 
@@ -188,41 +194,47 @@ def test_view_draws_the_expected_frame_pixels(evo_model_path, show_file):
         return tuple(canvas.get_at((x, y)))[:3]
 
     # crisp: 16 px frames become 7x blocks (112 px), centred: x 24..135, y 4..115
-    assert view.draw(canvas, t0)
+    assert view.draw(screen, t0)
     assert pixel(24 + 7 * 5 + 3, 4 + 7 * 2 + 3) == (0, 32, 80)     # frame 0, row 2, column 5
     assert pixel(10, 60) == (255, 255, 255) == pixel(150, 60)     # margins: the show's background
-    assert view.draw(canvas, t0 + play_s * 3 / (N - 1))
+    assert view.draw(screen, t0 + play_s * 3 / (N - 1))
     assert pixel(24 + 3, 4 + 3) == (60, 0, 0)                      # frame 3 exactly
-    assert view.draw(canvas, t0 + play_s * 3.5 / (N - 1))
+    assert view.draw(screen, t0 + play_s * 3.5 / (N - 1))
     assert pixel(24 + 3, 4 + 3) == (70, 0, 0)                      # halfway between 3 and 4
-    view.draw(canvas, t0 + play_s + hold_s / 2)
+    view.draw(screen, t0 + play_s + hold_s / 2)
     assert pixel(135, 115) == (220, 240, 240)                      # held: the final frame
     assert np.array_equal(view.current_image(), synthetic_frames()[-1])
 
 
 def test_caption_is_drawn_small_in_a_corner(evo_model_path, show_file):
     import pygame
-    info = load_model(evo_model_path).info
+    model = load(evo_model_path)
     show = _show(show_file)
     shots = {}
     for on in (True, False):
-        view = make_view(show.playlist[0], show, info, 30)
+        view = _view(model, show)
         view.show_caption = on
-        view.load()
-        canvas = pygame.Surface((900, 540))
-        view.draw(canvas, 0.0)
-        shots[on] = pygame.surfarray.array3d(canvas)
+        screen = Screen(pygame.Surface((900, 540)))
+        view.draw(screen, 0.0)
+        shots[on] = pygame.surfarray.array3d(screen.surface)
     changed = np.argwhere((shots[True] != shots[False]).any(axis=2))
     assert len(changed) > 20                               # some text was drawn...
     assert changed[:, 0].min() > 900 - 220 and changed[:, 1].min() > 540 - 60  # ...bottom right only
 
 
-def test_model_without_timelapse_is_unavailable_with_one_line(show_file):
-    info = parse_metadata(dict(GOOD_METADATA, title="night_v2"))
-    show = _show(show_file)
+def test_model_without_timelapse_is_unavailable_with_one_line(plain_model_path, show_file):
     with pytest.raises(SceneUnavailable) as exc:
-        make_view(show.playlist[0], show, info, 30)
-    assert str(exc.value) == "model 'night_v2' has no training timelapse; re-export with a newer trainer"
+        _view(load(plain_model_path), _show(show_file))
+    assert str(exc.value) == "model 'plain' has no training timelapse; re-export with a newer trainer"
+
+
+def test_a_damaged_strip_still_loads_the_model_and_says_why_there_is_no_replay(tmp_path):
+    path = tmp_path / "damaged.onnx"
+    path.write_bytes(generator_bytes(side=S, metadata={
+        "title": "damaged", "timelapse": json.dumps({**GOOD, "png_base64": "not base64!"})}))
+    model = load(path)
+    assert model.replay is None
+    assert model.replay_problem == "has a damaged training timelapse: timelapse png_base64 is not valid base64"
 
 
 # ---- the player and `aimoji render` -------------------------------------------------------------
@@ -247,7 +259,7 @@ def test_player_skips_evolution_for_a_model_without_timelapse(screen, plain_mode
     from installation.player.loop import Player
     lines = []
     show = load_show(show_file("evolution"))
-    player = Player(show, {"plain": load_model(plain_model_path)}, "plain", screen, log=lines.append)
+    player = Player(show, {"plain": load(plain_model_path)}, "plain", screen, log=lines.append)
     stats = player.run(seconds=0.3)
     assert stats["scene"] is None
     assert lines == ["playlist entry 1: model 'plain' has no training timelapse; "
@@ -274,4 +286,4 @@ def test_render_evolution_without_timelapse_is_one_line(capsys, plain_model_path
     rc = main(["render", "--model", str(plain_model_path), "--scene", "evolution", "--out", str(out), "--quiet"])
     err = capsys.readouterr().err.strip().splitlines()
     assert rc == 2 and not out.exists() and not list(tmp_path.iterdir())
-    assert err == ["aimoji render: model plain.onnx has no training timelapse; re-export with a newer trainer"]
+    assert err == ["aimoji render: model 'plain' has no training timelapse; re-export with a newer trainer"]

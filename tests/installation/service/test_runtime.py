@@ -1,4 +1,4 @@
-"""The wiring's pure parts: when systemd may hear READY, the test stall hook, and the calibration source
+"""The wiring's pure parts: when systemd may hear READY, and the calibration source
 (keep the last good profile). The calibrated frame's arithmetic: tests/installation/calibration/test_frame_map.py."""
 
 import logging
@@ -7,7 +7,7 @@ import pytest
 
 from installation.calibration import profile as cal
 from installation.player.messages import UNCHANGED
-from installation.service.runtime import Calibrations, parse_stall, ready_gated
+from installation.service.runtime import Calibrations, ready_gated
 from installation.show.config import parse_show
 
 
@@ -21,11 +21,6 @@ def test_ready_waits_for_the_first_emoji(snap, passes):
     gated = ready_gated(lambda: snap, grace_s=60)()
     assert gated["last_frame_monotonic"] == (5.0 if passes else None)
     assert snap["last_frame_monotonic"] == 5.0              # the player's own snapshot is untouched
-
-
-@pytest.mark.parametrize("text,want", [(None, None), ("", None), ("4:3", (4.0, 3.0)), ("0.5:2.5", (0.5, 2.5))])
-def test_parse_stall(text, want):
-    assert parse_stall(text) == want
 
 
 def test_calibrations_keep_the_last_good_profile(tmp_path):

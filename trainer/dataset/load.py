@@ -11,9 +11,8 @@ import numpy as np
 import torch
 from PIL import Image
 
-
-class DatasetError(ValueError):
-    """The dataset folder cannot be trained on; the message is one line naming the file."""
+from installation.model.load import to_uint8
+from trainer.dataset import DatasetError
 
 
 @dataclass
@@ -96,6 +95,6 @@ def to_model_range(batch: torch.Tensor) -> torch.Tensor:
 
 
 def to_uint8_hwc(images: torch.Tensor) -> np.ndarray:
-    """float [B, 3, S, S] in [-1, 1] -> uint8 [B, S, S, 3] for PNGs and npz shards."""
-    x = ((images.detach().float().clamp(-1, 1) + 1) * 127.5).round().to(torch.uint8)
-    return x.permute(0, 2, 3, 1).cpu().numpy()
+    """float [B, 3, S, S] in [-1, 1] -> uint8 [B, S, S, 3] for PNGs and npz shards, by the player's own
+    conversion (so a recorded frame and the same latent on the wall have the same pixels)."""
+    return to_uint8(images.detach().float().cpu().numpy())

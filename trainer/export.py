@@ -107,7 +107,7 @@ def build_metadata(run_dir: Path, ckpt: dict, ckpt_path: Path, title: str, fp16:
         "dataset": str(facts.get("dataset", cfg.get("data", ""))),
         "dataset_images": str(facts.get("dataset_images", "")),
         "data_licences": format_licences(facts.get("data_licences", {})),
-        "created": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "created": created_now(),
         "trainer_version": trainer_version(),
         "checkpoint_sha256": hashlib.sha256(Path(ckpt_path).read_bytes()).hexdigest(),
         "opset": str(OPSET),
@@ -122,6 +122,31 @@ def build_metadata(run_dir: Path, ckpt: dict, ckpt_path: Path, title: str, fp16:
     except FileNotFoundError:
         pass  # a run without a timelapse still exports; the player skips the evolution scene
     return props
+
+
+def created_now() -> str:
+    """The `created` metadata value: UTC, to the second."""
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def attach_metadata(model: onnx.ModelProto, props: dict[str, str], out: Path) -> None:
+    """Make `props` the model's metadata_props, then check the graph (onnx.checker) and hold metadata
+    and declared shapes to the player's contract. Raises ExportError naming `out`; both `export` and
+    `adopt` write their files through here, so the two cannot drift apart."""
+    from installation.model_contract import ContractError, check_shapes, parse_metadata
+
+    del model.metadata_props[:]
+    for key, value in props.items():
+        model.metadata_props.append(onnx.StringStringEntryProto(key=key, value=value))
+    try:
+        onnx.checker.check_model(model)
+    except onnx.checker.ValidationError as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise ExportError(f"{out}: the ONNX checker refuses the graph ({first[:200]})") from None
+    try:
+        check_shapes(parse_metadata(props), *graph_shapes(model))
+    except ContractError as exc:
+        raise ExportError(f"{out}: would break the model contract: {exc}") from None
 
 
 def parity(model_bytes: bytes, g: Generator, seed: int = 1234) -> float:
@@ -142,7 +167,6 @@ def parity(model_bytes: bytes, g: Generator, seed: int = 1234) -> float:
 def export_run(run_dir: str | Path, out: str | Path, fp16: bool = False, title: str | None = None) -> dict:
     """Export, check parity, write `out` atomically; returns a summary. Raises ExportError."""
     from trainer.checkpoint import CheckpointError
-    from installation.model_contract import ContractError, check_shapes, parse_metadata
 
     run_dir, out = Path(run_dir), Path(out)
     if not run_dir.is_dir():
@@ -155,16 +179,8 @@ def export_run(run_dir: str | Path, out: str | Path, fp16: bool = False, title: 
     if fp16:
         model = weights_to_fp16(model)
     props = build_metadata(run_dir, ckpt, ckpt_path, title or run_dir.name, fp16)
-    del model.metadata_props[:]
-    for key, value in props.items():
-        model.metadata_props.append(onnx.StringStringEntryProto(key=key, value=value))
     model.doc_string = f"AImoji DCGAN generator from {run_dir.name}, step {ckpt['step']}"
-    onnx.checker.check_model(model)
-    try:
-        info = parse_metadata(props)
-        check_shapes(info, *graph_shapes(model))
-    except ContractError as exc:
-        raise ExportError(f"{out}: would break the model contract: {exc}") from None
+    attach_metadata(model, props, out)
     data = model.SerializeToString()
     diff = parity(data, g)
     bound = FP16_TOLERANCE if fp16 else FP32_TOLERANCE

@@ -112,17 +112,21 @@ def dcgan_layout(sd: dict[str, torch.Tensor]) -> DcganLayout:
 
 # ---------------- pure helpers: output range and metadata ----------------
 
-def detect_range(out: np.ndarray) -> tuple[float, float]:
-    """(lo, hi) of a probe batch's generator: (0, 1) or (-1, 1); raises _Refused for anything else."""
+RANGES = {"-1,1": (-1.0, 1.0), "0,1": (0.0, 1.0)}
+
+
+def detect_range(out: np.ndarray, given: tuple[float, float] | None = None) -> tuple[float, float]:
+    """(lo, hi) of a probe batch's generator: (0, 1) or (-1, 1), or `given` when the user said which;
+    raises _Refused when the output does not fit it."""
     bad = int(np.count_nonzero(~np.isfinite(out)))
     if bad:
         raise _Refused(f"output has NaN or Inf in {bad} of {out.size} values")
     lo_seen, hi_seen = float(out.min()), float(out.max())
-    lo, hi = (0.0, 1.0) if lo_seen >= ZERO_ONE_FLOOR else (-1.0, 1.0)
+    lo, hi = given or ((0.0, 1.0) if lo_seen >= ZERO_ONE_FLOOR else (-1.0, 1.0))
     slack = (hi - lo) * RANGE_SLACK
     if lo_seen < lo - slack or hi_seen > hi + slack:
         raise _Refused(f"output spans {lo_seen:.3g}..{hi_seen:.3g}; adopt takes generators whose output lies in "
-                       "[-1, 1] (tanh) or [0, 1] (sigmoid)")
+                       + (f"{lo:g},{hi:g} as --output-range says" if given else "[-1, 1] (tanh) or [0, 1] (sigmoid)"))
     return lo, hi
 
 
@@ -151,8 +155,10 @@ def _load_state_dict(path: Path) -> dict[str, torch.Tensor]:
         # weights_only: a .pth from the internet is untrusted; tensors and plain containers only
         obj = torch.load(path, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as exc:
-        raise AdoptError(f"{path}: holds more than tensors, refused without running its code "
-                         f"({_first_line(exc)[:120]})") from None
+        found = re.search(r"GLOBAL ([\w.]+)", str(exc))  # torch names the first object it would not build
+        what = f" (a {found.group(1)})" if found else ""
+        raise AdoptError(f"{path}: holds pickled objects{what}, not just tensors; refused, since loading them could "
+                         "run code: save and adopt the generator's state_dict() instead") from None
     except (RuntimeError, EOFError, ValueError, zipfile.BadZipFile, OSError) as exc:
         raise AdoptError(f"{path}: not a readable PyTorch file ({_first_line(exc)})") from None
     try:
@@ -192,7 +198,8 @@ def _run_batched(session, z: np.ndarray, batch: int | None) -> np.ndarray:
     return np.concatenate(parts)[:len(z)]
 
 
-def _from_onnx(path: Path, data: bytes, z_dim: int | None) -> tuple[onnx.ModelProto, dict, np.ndarray]:
+def _from_onnx(path: Path, data: bytes, z_dim: int | None,
+               output_range: tuple[float, float] | None) -> tuple[onnx.ModelProto, dict, np.ndarray]:
     from installation.model_validation import open_session
 
     try:
@@ -222,7 +229,7 @@ def _from_onnx(path: Path, data: bytes, z_dim: int | None) -> tuple[onnx.ModelPr
         raise AdoptError(f"{path}: output is {out.dtype} {list(out.shape)}; adopt takes float32 [N, C, S, S] "
                          "images with C = 1 or 3")
     try:
-        lo_hi = detect_range(out)
+        lo_hi = detect_range(out, output_range)
         wrapped = wrap(model, face, z_dim, tuple(out.shape[1:]))
     except (_Refused, WrapError) as exc:
         raise AdoptError(f"{path}: {exc}") from None
@@ -248,8 +255,12 @@ def _player_accepts(data: bytes, out: Path) -> tuple[object, int | None]:
 
 
 def adopt(source: str | Path, out: str | Path, title: str | None = None, licence: str | None = None,
-          z_dim: int | None = None) -> dict:
-    """Adopt `source` (a .pth state dict or an .onnx generator) as `out`; returns a summary. Raises AdoptError."""
+          z_dim: int | None = None, output_range: str | None = None) -> dict:
+    """Adopt `source` (a .pth state dict or an .onnx generator) as `out`; returns a summary. Raises AdoptError.
+
+    output_range: "-1,1" or "0,1" for an ONNX source whose range the probe should not guess (a dim,
+    low-contrast tanh generator can look like a [0, 1] one); a .pth DCGAN always ends in tanh.
+    """
     source, out = Path(source), Path(out)
     if out.suffix.lower() != ".onnx":
         raise AdoptError(f"{out}: --out must end in .onnx (the player only looks at .onnx files)")
@@ -263,10 +274,14 @@ def adopt(source: str | Path, out: str | Path, title: str | None = None, licence
         raise AdoptError(f"{source}: empty file (0 bytes)")
     # ONNX files start with field 1 (ir_version): tag byte 0x08; torch.save writes a zip ("PK") or,
     # before torch 1.6, a pickle (0x80).
+    if output_range is not None and output_range not in RANGES:
+        raise AdoptError(f"--output-range {output_range!r}: allowed: {', '.join(RANGES)}")
     if data[:1] == b"\x08":
-        model, facts, source_out = _from_onnx(source, data, z_dim)
+        model, facts, source_out = _from_onnx(source, data, z_dim, RANGES.get(output_range))
         g = None
     elif data[:2] == b"PK" or data[:1] == b"\x80":
+        if output_range not in (None, "-1,1"):
+            raise AdoptError(f"{source}: a pytorch/examples DCGAN ends in tanh: its output range is -1,1")
         model, facts, g = _from_state_dict(source, z_dim)
     else:
         raise AdoptError(f"{source}: neither a PyTorch state dict (.pth) nor an ONNX model")

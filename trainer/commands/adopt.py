@@ -22,6 +22,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--title", help="title shown by the player (default: FILE's name without extension)")
     p.add_argument("--licence", metavar="TEXT",
                    help="licences of the images it was trained on, for the metadata (default 'unknown')")
+    p.add_argument("--output-range", choices=("-1,1", "0,1"), default=None,
+                   help="an ONNX source's output range (default: read from a probe batch: never below "
+                        "-0.05 means 0,1)")
     p.add_argument("--z-dim", type=positive_int, default=None, metavar="N",
                    help="latent size, needed only when an ONNX graph leaves it open (default: read from FILE)")
 
@@ -31,7 +34,8 @@ def run(args: argparse.Namespace) -> int:
     from trainer.export import ExportError
 
     try:
-        summary = adopt(args.source, args.out, title=args.title, licence=args.licence, z_dim=args.z_dim)
+        summary = adopt(args.source, args.out, title=args.title, licence=args.licence, z_dim=args.z_dim,
+                        output_range=args.output_range)
     except ExportError as exc:  # AdoptError is one, and so are the shared contract checks
         print(f"error: {exc}", file=sys.stderr)
         return 2

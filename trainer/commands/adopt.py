@@ -11,7 +11,7 @@ from trainer.arg_types import positive_int
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.epilog = ("examples:\n"
-                "  aimoji-train adopt netG_epoch_24.pth --out exported_models/celeba.onnx --licence 'CelebA (non-commercial)'\n"
+                "  aimoji-train adopt netG_epoch_24.pth --out exported_models/celeba.onnx --licence 'CelebA'\n"
                 "  aimoji-train adopt generator.onnx --out exported_models/theirs.onnx --title 'Their emoji'\n"
                 "  aimoji-train adopt open_z.onnx --out exported_models/open_z.onnx --z-dim 128\n"
                 "Takes a pytorch/examples DCGAN generator state dict (also wrapped in a dict, or saved from DDP)\n"

@@ -112,13 +112,14 @@ def synthetic_folder(tmp: Path, count: int = 640) -> Path:
     return tmp
 
 
-FEATURES = dict(ema=0.999, diffaugment=True, spectral_norm=True, loss="hinge")
+FEATURES = dict(ema=0.999, diffaugment=True, spectral_norm=True, loss="hinge", bf16=False)
+# "defaults" leave the precision to the CPU (the header line says which it picks); the rest fix it.
 VARIANTS = {
     "ours, faithful defaults": dict(),
     "ours, all features (EMA, DiffAugment, SN, hinge)": FEATURES,
     "ours, all features + bf16": {**FEATURES, "bf16": True},
     "ours, all features + bf16 + compile": {**FEATURES, "bf16": True, "compile": True},
-    "ours, faithful + channels_last off": dict(channels_last=False),
+    "ours, faithful + channels_last off": dict(channels_last=False, bf16=False),
 }
 
 
@@ -135,13 +136,17 @@ def main() -> int:
     p.add_argument("--skip", default="", help="comma-separated words: skip variants whose name contains one")
     args = p.parse_args()
     torch.set_num_threads(args.threads)
+    from trainer.precision import cpu_capability, decide_precision
+
+    default_bf16, _ = decide_precision(None, torch.device("cpu"))
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(args.data)
         if not (folder / "images").is_dir():
             folder = synthetic_folder(Path(tmp) / "synthetic")
         n = len(list((folder / "images").glob("*.png")))
         print(f"data {folder} ({n} images), batch {args.batch_size}, {args.warmup} warm-up + {args.steps} "
-              f"timed steps, {args.threads} threads, torch {torch.__version__}")
+              f"timed steps, {args.threads} threads, torch {torch.__version__}, CPU capability "
+              f"{cpu_capability()} (our defaults pick {'bf16' if default_bf16 else 'fp32'})")
         # Rounds interleave the reference and every variant, and each ratio is taken against the
         # reference of its own round: on a shared machine the speed drifts between rounds, not within.
         skip = [w for w in args.skip.split(",") if w]

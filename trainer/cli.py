@@ -1,4 +1,4 @@
-"""`aimoji-train`: the trainer's command line (dataset, train, export, map, video, moods, evaluate).
+"""`aimoji-train`: the trainer's command line (dataset, train, export, adopt, map, video, moods, evaluate).
 
 Each command lives in `trainer/commands/<name>.py` (see installation/subcommands.py).
 """
@@ -14,6 +14,7 @@ COMMANDS = {
     "dataset": "build the emoji dataset from pinned vendor sets (or from a folder of images)",
     "train": "train a DCGAN into a run folder (checkpoints, metrics, timelapse)",
     "export": "export a run's generator to ONNX with its metadata (or --inspect a file)",
+    "adopt": "make a generator trained elsewhere (pytorch/examples .pth, or ONNX) playable",
     "map": "build the offline interactive map of the first 10,000 training images",
     "video": "render the training timelapse to a video",
     "moods": "classify generated emoji into Neutral / Horror / Happy / Sad",
@@ -25,6 +26,7 @@ EPILOG = """examples:
   aimoji-train train --data data/emoji --out runs/faithful
   aimoji-train export runs/faithful --out exported_models/faithful.onnx
   aimoji-train export --inspect exported_models/default.onnx
+  aimoji-train adopt netG_epoch_24.pth --out exported_models/theirs.onnx
 run 'aimoji-train COMMAND --help' for the options of one command."""
 
 DESCRIPTION = "AImoji trainer: build the emoji dataset, train the DCGAN, export it for the player."

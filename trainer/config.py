@@ -51,7 +51,9 @@ class TrainConfig:
     threads: int = 0              # torch CPU threads; 0 = torch's default
     channels_last: bool = True    # NHWC memory layout: same maths, ~25 % faster convolutions on CPU
     compile: bool = False         # torch.compile both networks (slow first steps)
-    bf16: bool = False            # bfloat16 autocast for the forward passes (weights stay float32)
+    bf16: bool | None = None      # bfloat16 autocast for the forward passes (weights stay float32);
+                                  # None = the faster one for this CPU (trainer/precision.py).
+                                  # A run saves the choice it made, so a resume keeps it.
     # --- recording ---
     log_every: int = 10           # steps between metrics.jsonl lines
     ckpt_every: int = 500         # steps between checkpoints (also one at every epoch end)
@@ -84,6 +86,8 @@ class TrainConfig:
                 raise ValueError(f"--{name.replace('_', '-')} must be at least 1, got {getattr(self, name)}")
         if not 0.0 <= self.ema < 1.0:
             raise ValueError(f"--ema must be a decay in [0, 1), got {self.ema}")
+        if self.bf16 not in (None, True, False):
+            raise ValueError(f"bf16 must be true, false or null (automatic), got {self.bf16!r}")
         if self.lr <= 0:
             raise ValueError(f"--lr must be positive, got {self.lr}")
 

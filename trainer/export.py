@@ -20,6 +20,7 @@ import torch
 from onnx import TensorProto, helper, numpy_helper
 
 from installation.atomic import write_bytes_atomic
+from installation.model.contract import ContractError, check_shapes, parse_metadata
 from installation.model.load import Generator, ModelError, load
 from trainer.checkpoint import CheckpointError, load_newest_good
 from trainer.config import TrainConfig, trainer_version
@@ -109,7 +110,7 @@ def build_metadata(run_dir: Path, ckpt: dict, ckpt_path: Path, title: str, fp16:
         "dataset": str(facts.get("dataset", cfg.get("data", ""))),
         "dataset_images": str(facts.get("dataset_images", "")),
         "data_licences": format_licences(facts.get("data_licences", {})),
-        "created": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "created": created_now(),
         "trainer_version": trainer_version(),
         "checkpoint_sha256": hashlib.sha256(Path(ckpt_path).read_bytes()).hexdigest(),
         "opset": str(OPSET),
@@ -124,6 +125,29 @@ def build_metadata(run_dir: Path, ckpt: dict, ckpt_path: Path, title: str, fp16:
     except FileNotFoundError:
         pass  # a run without a timelapse still exports; the player skips the evolution scene
     return props
+
+
+def created_now() -> str:
+    """The `created` metadata value: UTC, to the second."""
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def attach_metadata(model: onnx.ModelProto, props: dict[str, str], out: Path) -> None:
+    """Make `props` the model's metadata_props, then check the graph (onnx.checker) and hold metadata
+    and declared shapes to the player's contract. Raises ExportError naming `out`; both `export` and
+    `adopt` write their files through here, so the two cannot drift apart."""
+    del model.metadata_props[:]
+    for key, value in props.items():
+        model.metadata_props.append(onnx.StringStringEntryProto(key=key, value=value))
+    try:
+        onnx.checker.check_model(model)
+    except onnx.checker.ValidationError as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise ExportError(f"{out}: the ONNX checker refuses the graph ({first[:200]})") from None
+    try:
+        check_shapes(parse_metadata(props), *graph_shapes(model))
+    except ContractError as exc:
+        raise ExportError(f"{out}: would break the model contract: {exc}") from None
 
 
 def parity(model: Generator, g: TorchGenerator, seed: int = 1234) -> float:
@@ -150,11 +174,8 @@ def export_run(run_dir: str | Path, out: str | Path, fp16: bool = False, title: 
     if fp16:
         model = weights_to_fp16(model)
     props = build_metadata(run_dir, ckpt, ckpt_path, title or run_dir.name, fp16)
-    del model.metadata_props[:]
-    for key, value in props.items():
-        model.metadata_props.append(onnx.StringStringEntryProto(key=key, value=value))
     model.doc_string = f"AImoji DCGAN generator from {run_dir.name}, step {ckpt['step']}"
-    onnx.checker.check_model(model)
+    attach_metadata(model, props, out)
     data = model.SerializeToString()
     try:  # the player's own loader: contract, shapes, a probe of what comes out
         loaded = load(data, name=str(out))

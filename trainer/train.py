@@ -25,6 +25,7 @@ from trainer.config import TrainConfig, save_config, trainer_version
 from trainer.dataset.load import Dataset, fake_dataset, load_dataset, to_model_range, to_uint8_hwc
 from trainer.model import build_models
 from trainer.plots import grid, plot_losses, save_png
+from trainer.precision import decide_precision
 from trainer.timelapse import FirstImagesRecorder, TimelapseRecorder
 
 
@@ -103,6 +104,14 @@ def _render(g: torch.nn.Module, z: torch.Tensor, train_mode: bool = False):
     return images
 
 
+def _saved_option(run_dir: Path, key: str):
+    """An option from the run folder's config.json, or None if it cannot be read."""
+    try:
+        return json.loads((run_dir / "config.json").read_text()).get(key)
+    except (OSError, ValueError, AttributeError):
+        return None
+
+
 def _distributed() -> tuple[int, int, int]:
     world = int(os.environ.get("WORLD_SIZE", "1"))
     return int(os.environ.get("RANK", "0")), world, int(os.environ.get("LOCAL_RANK", "0"))
@@ -135,6 +144,16 @@ def train(cfg: TrainConfig, run_dir: str | Path, resume: bool = False, progress:
         check_writable(run_dir)
         if not resume and list_checkpoints(run_dir):
             raise TrainError(f"{run_dir}: already holds checkpoints; add --resume to continue it or pick a new --out")
+
+    # --- precision: the first line a user sees says which and why ---
+    asked_by = "by the run being resumed" if resume and cfg.bf16 is not None and \
+        _saved_option(run_dir, "bf16") == cfg.bf16 else None
+    use_bf16, lines = decide_precision(cfg.bf16, device, may_probe=world == 1, warn=rank == 0,
+                                       asked_by=asked_by)
+    if rank == 0:
+        for line in lines:
+            log(line)
+    cfg = replace(cfg, bf16=use_bf16)  # saved with the run, so a resume trains in the same precision
 
     # --- models, optimisers and state (from the seed, or from the newest good checkpoint) ---
     torch.manual_seed(cfg.seed)

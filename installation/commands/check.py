@@ -76,11 +76,34 @@ def check_show(path: Path, models_dir: Path | None) -> tuple[list[str], str]:
     return problems, f"{path}: OK (show '{show.title}', {scenes}, {show.timezone})"
 
 
+NOT_OURS = "metadata lacks 'format_version'"
+
+
+def adopt_hint(path: Path) -> str | None:
+    """For an ONNX file with no AImoji metadata whose graph looks like a generator: the command that
+    makes it playable. None when it does not look like one (or does not load)."""
+    from installation.model.contract import generator_shaped
+    from installation.model.load import open_session
+
+    try:
+        session = open_session(str(path), 1)
+    except Exception:  # onnxruntime's own exception types; an unloadable file gets no hint
+        return None
+    inputs, outputs = session.get_inputs(), session.get_outputs()
+    if any(i.type != "tensor(float)" for i in inputs) or \
+            not generator_shaped([list(i.shape) for i in inputs], [list(o.shape or []) for o in outputs]):
+        return None
+    return f"aimoji-train adopt {path} --out exported_models/{path.stem}.onnx"
+
+
 def check_model(path: Path, max_bytes: int) -> tuple[list[str], str]:
     from installation.model.load import ModelError, describe, load
     try:
         model = load(path, max_bytes=max_bytes)
     except ModelError as exc:
+        hint = adopt_hint(path) if exc.reason == NOT_OURS else None
+        if hint:
+            return [f"{path}: not an AImoji export ({exc.reason}); make it playable with: {hint}"], ""
         return [str(exc)], ""
     return [], f"{path}: OK (model {describe(model)})"
 

@@ -101,3 +101,13 @@ def check_shapes(info: ModelInfo, input_shape: list, output_shape: list) -> None
         if isinstance(got, int) and got != want:
             raise ContractError(
                 f"output axis {axis} is {got} but metadata says {want} (output {output_shape})")
+
+
+def generator_shaped(input_shapes: list[list], output_shapes: list[list]) -> bool:
+    """Whether declared float shapes look like a generator `aimoji-train adopt` can wrap: one input
+    [batch, z] or [batch, z, 1, 1], one output of rank 4 (or undeclared). For `aimoji check`'s hint."""
+    if len(input_shapes) != 1 or len(output_shapes) != 1:
+        return False
+    z, image = input_shapes[0], output_shapes[0]
+    z_ok = len(z) == 2 or (len(z) == 4 and list(z[2:]) == [1, 1])
+    return z_ok and len(image) in (0, 4)

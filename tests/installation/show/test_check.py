@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from installation.cli import main
-from model_files import HUGE_LIMIT_BYTES, model_bytes
+from model_files import HUGE_LIMIT_BYTES, generator_bytes, model_bytes
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -72,6 +72,26 @@ def test_a_valid_show_naming_a_missing_model(capsys, gallery):
     code, lines, _ = run(capsys, "check", str(shows / "typo.toml"), "--models", str(models))
     assert code == 1
     assert lines == [f"{shows}/typo.toml: playlist.1.model: 'nigth' is not in {models}; allowed: latest, night"]
+
+
+def test_a_foreign_generator_gets_the_adopt_command_that_makes_it_playable(capsys, tmp_path):
+    foreign = tmp_path / "their_gan.onnx"
+    foreign.write_bytes(generator_bytes(metadata={"format_version": None}))  # a generator, not ours
+    code, lines, _ = run(capsys, "check", str(foreign))
+    assert code == 1
+    assert lines == [f"{foreign}: not an AImoji export (metadata lacks 'format_version'); make it playable with: "
+                     f"aimoji-train adopt {foreign} --out exported_models/their_gan.onnx"]
+
+
+def test_no_adopt_hint_for_a_graph_that_is_no_generator(capsys, tmp_path):
+    from onnx import TensorProto, helper
+
+    graph = helper.make_graph([helper.make_node("Add", ["a", "b"], ["c"])], "adder",
+                              [helper.make_tensor_value_info(n, TensorProto.FLOAT, [1, 8]) for n in "ab"],
+                              [helper.make_tensor_value_info("c", TensorProto.FLOAT, [1, 8])])
+    (tmp_path / "adder.onnx").write_bytes(helper.make_model(graph).SerializeToString())
+    code, lines, _ = run(capsys, "check", str(tmp_path / "adder.onnx"))  # loads, but two inputs
+    assert code == 1 and lines == [f"{tmp_path}/adder.onnx: metadata lacks 'format_version'"]
 
 
 def test_shipped_shows_pass(capsys):

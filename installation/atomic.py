@@ -32,7 +32,8 @@ def fsync_dir(folder: Path) -> None:
 @contextmanager
 def atomic_path(path: Path | str, *, suffix: str | None = None, mode: int | None = None) -> Iterator[Path]:
     """Yield a temp path in path's folder to write to (the caller writes and closes it). On success the
-    file is fsynced, given `mode` if one is set, and renamed onto path; on an exception it is removed."""
+    file is fsynced, given `mode` if one is set, and renamed onto path; on an exception it is removed.
+    The folder must exist: callers decide whether a missing one is theirs to create."""
     path = Path(path)
     tmp = temp_path_for(path, suffix)
     try:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 from dataclasses import dataclass
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 from installation.atomic import write_json_atomic
@@ -14,7 +15,6 @@ LOSSES = ("bce", "hinge")
 
 def trainer_version() -> str:
     """The installed aimoji version (read from package metadata, so it works however `trainer` was imported)."""
-    from importlib.metadata import PackageNotFoundError, version
 
     try:
         return version("aimoji")

@@ -14,12 +14,15 @@ from pathlib import Path
 from typing import Callable
 
 import numpy as np
+import torch
 from PIL import Image, ImageDraw, ImageFont
 
 from installation.atomic import atomic_path, write_text_atomic
 from installation.model.load import ModelError, load, to_uint8
 from installation.model.moods import MoodRegion, steer
+from trainer.checkpoint import CheckpointError
 from trainer.classifier import MoodCNN, predict
+from trainer.export import load_generator
 from trainer.moods_labels import CLASSES, MOODS
 
 PAYLOAD_VERSION = 1
@@ -44,11 +47,6 @@ def open_onnx(path: Path) -> GeneratorSource:
 
 def open_run(run_dir: Path) -> GeneratorSource:
     """A run folder's newest good checkpoint (EMA weights when kept), rendered in eval mode with torch."""
-    import torch
-
-    from trainer.checkpoint import CheckpointError
-    from trainer.export import load_generator
-
     try:
         g, ckpt, path = load_generator(run_dir)
     except (CheckpointError, ValueError) as exc:

@@ -5,13 +5,10 @@ mirror on small surfaces. Thin pygame shell over calibration/profile.py; the pla
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import numpy as np
-
-os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")  # no banner in the technician's terminal
-import pygame  # noqa: E402
+import pygame
 
 from installation.calibration import profile as cal
 

@@ -16,7 +16,7 @@ from typing import Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from installation.service.health import write_text_atomic
+from installation.atomic import write_text_atomic
 from installation.show.config import format_validation_error
 
 
@@ -166,7 +166,8 @@ def load_profile(path: Path | str) -> Profile:
 
 def save_profile(path: Path | str, profile: Profile, when: datetime | None = None) -> None:
     """Atomic: the old profile stays whole until the new one is complete on disk."""
-    write_text_atomic(path, format_profile(profile, when))
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    write_text_atomic(path, format_profile(profile, when), mode=0o644)
 
 
 # --- Adjusting one setting at a time (the calibrate UI's arrow keys) -------------------------------

@@ -6,7 +6,6 @@ colour LUT on the picture, geometry by the player's Screen (calibration/apply.py
 
 from __future__ import annotations
 
-import os
 import logging
 import math
 from dataclasses import dataclass, field
@@ -14,9 +13,7 @@ from datetime import datetime
 from pathlib import Path
 
 import numpy as np
-
-os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")  # no banner in the technician's terminal
-import pygame  # noqa: E402
+import pygame
 
 from installation.calibration import profile as cal
 from installation.calibration import patterns as tp

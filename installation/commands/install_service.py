@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 from installation.service import install_plan as sp
-from installation.service.health import write_text_atomic
+from installation.atomic import write_text_atomic
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "systemd"
 
@@ -80,6 +80,7 @@ def run(args: argparse.Namespace) -> int:
     for step in steps:
         print(sp.format_step(step, str(root)))
         if isinstance(step, sp.Write):
+            (root / step.path).parent.mkdir(parents=True, exist_ok=True)
             write_text_atomic(root / step.path, step.text, mode=0o644)
         elif isinstance(step, sp.Remove):
             (root / step.path).unlink(missing_ok=True)

@@ -98,11 +98,6 @@ def load_models(args, show, models_dir: Path, log) -> tuple[dict, str]:
     return models, latest
 
 
-def _write_json(path: Path, data: dict) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    write_json_atomic(path, data, indent=2)
-
-
 def _demo(models: dict, latest: str, show, out: Path) -> int:
     from installation.player.render import LoopSpec, loop_frames, write_loop
     from installation.scenes.factory import walk_for
@@ -121,7 +116,6 @@ def run(args) -> int:
     started = time.monotonic()
     from installation.service import logs
     logs.setup()
-    os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
     if args.headless:
         os.environ["SDL_VIDEODRIVER"] = "dummy"
     from installation.player.display import display_available, mode_size, open_display, probe_vsync
@@ -175,7 +169,8 @@ def run(args) -> int:
         stats = player.run(seconds=args.seconds, screenshot=args.screenshot)
     stats["show_file"] = str(show_path)
     if args.stats_json is not None:
-        _write_json(args.stats_json, stats)
+        args.stats_json.parent.mkdir(parents=True, exist_ok=True)
+        write_json_atomic(args.stats_json, stats, indent=2)
     if stats.get("worker_error"):
         logging.getLogger("aimoji.player").error("generation stopped: %s", stats["worker_error"])
     return 0

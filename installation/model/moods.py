@@ -91,19 +91,3 @@ def steer(z: np.ndarray, region: MoodRegion, strength: float) -> np.ndarray:
     steered = norms * (np.cos(phi) * c[None, :] + np.sin(phi) * w)
     out = np.where(safe, steered, zs)
     return out[0] if single else out
-
-
-def steer_toward_mood(z: np.ndarray, payload: dict | None, mood: str, strength: float) -> np.ndarray:
-    """The walk's one call: z kept near `mood`'s region. Raises MoodsError if the model lacks it."""
-    z = np.asarray(z)
-    regions = parse_moods(payload, z.shape[-1])
-    if mood not in regions:
-        have = ", ".join(sorted(regions)) or "none"
-        raise MoodsError(f"this model has no region for mood '{mood}' (it has: {have})")
-    return steer(z, regions[mood], strength).astype(z.dtype if z.dtype.kind == "f" else np.float32)
-
-
-def cosine_to(z: np.ndarray, region: MoodRegion) -> np.ndarray:
-    """Cosine between z ([z_dim] or [B, z_dim]) and the region's centroid."""
-    z = np.asarray(z, dtype=np.float64)
-    return (z @ region.centroid) / np.maximum(np.linalg.norm(z, axis=-1), 1e-12)

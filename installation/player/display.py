@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import glob
 import os
+import time
+
+import pygame
 
 HEADLESS_SIZE = (1920, 1080)   # what --headless renders when the show says 'native'
 WINDOWED_SIZE = (1280, 720)    # a window on a desktop when the show says 'native'
@@ -32,8 +35,6 @@ def mode_size(resolution: tuple[int, int] | None, fullscreen: bool, headless: bo
 def open_display(size: tuple[int, int], fullscreen: bool, title: str = "AImoji"):
     """Open the window; returns (screen surface, vsync_requested). Tries vsync first: SDL only
     grants it with the SCALED renderer, and some drivers (dummy, some X servers) refuse it."""
-    import pygame
-
     pygame.display.init()
     pygame.display.set_caption(title)
     base = pygame.FULLSCREEN if fullscreen else 0
@@ -54,10 +55,6 @@ def toggle_fullscreen(size: tuple[int, int], currently_fullscreen: bool):
 def probe_vsync(fps: float, flips: int = 12) -> bool:
     """True when flips on this display arrive at the show's rate by themselves (vsync granted and
     the refresh rate equals fps): then the loop lets flips pace it instead of sleeping."""
-    import time
-
-    import pygame
-
     stamps = []
     for _ in range(flips):
         pygame.display.flip()

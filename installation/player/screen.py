@@ -9,13 +9,10 @@ calibration's colour table, as the generated images do in the worker.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import numpy as np
-
-os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")  # no banner in the technician's terminal
-import pygame  # noqa: E402
+import pygame
 
 from installation.atomic import atomic_path
 from installation.calibration import frame_map

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 
 import numpy as np
@@ -36,8 +35,7 @@ def mood_steer(mood: str | None, info) -> Callable[[np.ndarray], np.ndarray] | N
         raise SceneUnavailable(f"this model has no region for mood '{mood}'")
     region = regions[mood]
     # Rotate just far enough that a typical z (90 degrees off) lands inside the region's median cone.
-    strength = min(1.0, max(0.0, 1.0 - math.acos(region.radius_cos) / (math.pi / 2)))
-    return lambda z: steer(z, region, strength).astype(np.float32)
+    return lambda z: steer(z, region, region.inside_strength).astype(np.float32)
 
 
 def make_view(entry, model: Generator, fps: float, walk: WalkParams, scale: str,

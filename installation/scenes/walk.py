@@ -76,15 +76,6 @@ def latent_at(p: WalkParams, t: float, phase_keyframes: float = 0.0) -> np.ndarr
     return v.astype(np.float32)
 
 
-def latents_at(p: WalkParams, ts, phase_keyframes=0.0) -> np.ndarray:
-    """Batch of latent_at: ts and phase_keyframes are scalars or equal-length sequences -> [N, z_dim]."""
-    ts = np.atleast_1d(np.asarray(ts, dtype=np.float64))
-    phases = np.broadcast_to(np.asarray(phase_keyframes, dtype=np.float64), ts.shape)
-    if len(ts) == 0:
-        return np.zeros((0, p.z_dim), np.float32)
-    return np.stack([latent_at(p, float(t), float(ph)) for t, ph in zip(ts, phases)])
-
-
 def loop_params(p: WalkParams, loop_s: float) -> WalkParams:
     """The same walk adjusted to repeat exactly every loop_s seconds (for seamless loops): a whole
     number (>= 3) of keyframes fits in the loop, so the last frame flows into the first."""

@@ -1,6 +1,6 @@
 """The player's health state: built from a player snapshot, judged healthy or not, written atomically.
 
-Pure functions take the snapshot and the clock as values; `write_json_atomic` is the only I/O.
+Pure functions take the snapshot and the clock as values; `write_state` is the only I/O.
 The state file is what `aimoji status` reads (by a person, or a monitoring script via --json).
 """
 
@@ -160,16 +160,11 @@ def read_state(path: Path | str) -> dict | None:
     return data
 
 
-def write_json_atomic(path: Path | str, data, mode: int = 0o644) -> None:
-    """Write JSON so that readers see the old file or the new one, never half of one."""
-    write_text_atomic(path, json.dumps(data, indent=1, sort_keys=True) + "\n", mode)
-
-
-def write_text_atomic(path: Path | str, text: str, mode: int = 0o644) -> None:
-    # Explicit mode: the service runs with UMask=0077 but a technician's `aimoji status` reads this.
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    atomic.write_text_atomic(path, text, mode=mode)
+def write_state(path: Path | str, state: Mapping) -> None:
+    """Readers see the old file or the new one, never half of one. Explicit mode: the service runs
+    with UMask=0077 but a technician's `aimoji status` reads this."""
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    atomic.write_json_atomic(path, state, indent=1, sort_keys=True, mode=0o644)
 
 
 def state_path_for_writing(environ: Mapping[str, str] = os.environ) -> Path:

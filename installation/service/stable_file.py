@@ -81,11 +81,6 @@ class StableFiles:
         """Files still being watched, to stat again at the next poll."""
         return list(self._pending)
 
-    def next_due(self) -> float | None:
-        """The earliest time a pending file could become ready (for the watcher's poll timeout)."""
-        times = [e.since if e.whole else e.since + self.window_s for e in self._pending.values()]
-        return min(times, default=None)
-
     def forget(self, path: str) -> None:
         """Let the same version be handed over again (after a rejected read that may have been early)."""
         self._handed.pop(path, None)

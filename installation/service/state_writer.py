@@ -30,7 +30,7 @@ class StateWriter(threading.Thread):
 
     def write_once(self) -> None:
         state = health.build_state(self.snapshot(), time.time(), time.monotonic(), os.getpid(), self.errors())
-        health.write_json_atomic(self.path, state)
+        health.write_state(self.path, state)
 
     def run(self) -> None:
         while not self._quit.is_set():

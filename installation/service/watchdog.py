@@ -11,10 +11,9 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 
-from installation.service import sdnotify
+from installation.service import health, sdnotify
 
 NO_WATCHDOG_POLL_S = 1.0  # without WatchdogSec= we still send READY and STATUS
-DEFAULT_STALE_S = 5.0  # frames older than this = hung, when WatchdogSec= is not set
 
 
 def status_line(snap: Mapping, frame_age_s: float | None, stale_s: float) -> str:
@@ -65,7 +64,7 @@ class WatchdogPinger(threading.Thread):
         if watchdog_s is None:
             watchdog_s = sdnotify.watchdog_interval_s(environ)
         self.interval_s = watchdog_s / 4 if watchdog_s else NO_WATCHDOG_POLL_S
-        self.stale_s = watchdog_s / 2 if watchdog_s else DEFAULT_STALE_S
+        self.stale_s = watchdog_s / 2 if watchdog_s else health.STALL_S  # when WatchdogSec= is not set
         self._quit = threading.Event()
 
     def run(self) -> None:

@@ -181,10 +181,6 @@ def next_change(show: Show, now: datetime) -> datetime | None:
     return what_to_show(show, now).until
 
 
-def is_open(show: Show, now: datetime) -> bool:
-    return what_to_show(show, now).scene is not None
-
-
 def schedule_hook(show: Show) -> Callable[[float], tuple[int | None, float]]:
     """For the player: (unix seconds) -> (playlist index or None when closed, until in unix seconds)."""
     def hook(now_s: float) -> tuple[int | None, float]:

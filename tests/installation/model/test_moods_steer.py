@@ -1,15 +1,23 @@
 """Steering the walk toward a mood: more emoji of that mood, z stays in the region, the walk stays smooth."""
 
 import math
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
 
-from installation.model.moods import (
-    MoodRegion, MoodsError, cosine_to, parse_moods, steer, steer_toward_mood)
+from installation.model.moods import MoodRegion, MoodsError, parse_moods, steer
+from installation.scenes.base import SceneUnavailable
+from installation.scenes.factory import mood_steer
 
 Z_DIM = 32
 MOODS = ("neutral", "horror", "happy", "sad")
+
+
+def cosine_to(z: np.ndarray, region: MoodRegion) -> np.ndarray:
+    """Cosine between z ([z_dim] or [B, z_dim]) and the region's centroid."""
+    z = np.asarray(z, dtype=np.float64)
+    return (z @ region.centroid) / np.maximum(np.linalg.norm(z, axis=-1), 1e-12)
 
 
 def _toy_world(seed=0):
@@ -62,7 +70,7 @@ def test_steered_walk_shows_the_mood_more_often_than_the_free_walk(mood):
     free_rate = np.mean(classify(walk) == k)
     region = parse_moods(payload, Z_DIM)[mood]
     strength = region.inside_strength + 0.1
-    steered = steer_toward_mood(walk, payload, mood, strength=strength)
+    steered = steer(walk, region, strength)
     steered_rate = np.mean(classify(steered) == k)
     assert free_rate < 0.2 and steered_rate > 0.8, (free_rate, steered_rate)
 
@@ -108,8 +116,9 @@ def test_strength_zero_leaves_z_alone_and_steering_is_continuous():
 def test_single_vector_and_dtype_are_kept():
     z = np.random.default_rng(0).normal(size=Z_DIM).astype(np.float32)
     region = MoodRegion("happy", np.eye(Z_DIM)[0], 0.3)
-    out = steer_toward_mood(z, {"centroids": {"happy": np.eye(Z_DIM)[0].tolist()},
-                                "radius_cos": {"happy": 0.3}}, "happy", 1.0)
+    steer_z = mood_steer("happy", SimpleNamespace(moods={"centroids": {"happy": np.eye(Z_DIM)[0].tolist()},
+                                                         "radius_cos": {"happy": 0.3}}, z_dim=Z_DIM))
+    out = steer_z(z)
     assert out.shape == (Z_DIM,) and out.dtype == np.float32
     assert cosine_to(out, region) > cosine_to(z, region)
 
@@ -122,9 +131,9 @@ def test_single_vector_and_dtype_are_kept():
     ({"centroids": {"happy": [1.0] * Z_DIM}, "radius_cos": {"happy": 3}}, "happy", "cosine"),
     ({"centroids": {"happy": [1.0] * Z_DIM}}, "sad", "no region for mood 'sad'"),
 ])
-def test_unusable_payloads_raise_one_clear_line(payload, mood, problem):
-    with pytest.raises(MoodsError, match=problem):
-        steer_toward_mood(np.ones(Z_DIM), payload, mood, 0.5)
+def test_unusable_payloads_make_the_scene_unavailable_with_one_clear_line(payload, mood, problem):
+    with pytest.raises(SceneUnavailable, match=problem):
+        mood_steer(mood, SimpleNamespace(moods=payload, z_dim=Z_DIM))
 
 
 def test_strength_outside_0_to_1_is_refused():

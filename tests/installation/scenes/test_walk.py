@@ -5,7 +5,12 @@ import math
 import numpy as np
 import pytest
 
-from installation.scenes.walk import WalkParams, keyframe, latent_at, latents_at, loop_params
+from installation.scenes.walk import WalkParams, keyframe, latent_at, loop_params
+
+
+def latents_at(p: WalkParams, ts) -> np.ndarray:
+    """latent_at for each t -> [N, z_dim]."""
+    return np.stack([latent_at(p, float(t)) for t in np.atleast_1d(ts)])
 
 P = WalkParams(seed=2019, z_dim=100, keyframe_s=3.0)
 EPOCH_T = 1_790_000_000.25  # a wall-clock time in 2026: the player's walk time is epoch seconds

@@ -65,12 +65,12 @@ def test_format_state_for_a_person():
     assert "model broken.onnx: metadata lacks 'z_dim' (x3)" in text
 
 
-def test_write_json_atomic_leaves_no_temp_files_and_a_readable_mode(tmp_path):
+def test_write_state_leaves_no_temp_files_and_a_readable_mode(tmp_path):
     old = os.umask(0o077)
     try:
         path = tmp_path / "sub" / "status.json"
-        health.write_json_atomic(path, {"a": 1})
-        health.write_json_atomic(path, {"a": 2})
+        health.write_state(path, {"a": 1})
+        health.write_state(path, {"a": 2})
     finally:
         os.umask(old)
     assert json.loads(path.read_text()) == {"a": 2}
@@ -78,11 +78,11 @@ def test_write_json_atomic_leaves_no_temp_files_and_a_readable_mode(tmp_path):
     assert path.stat().st_mode & 0o777 == 0o644
 
 
-def test_write_json_atomic_failure_keeps_the_old_file(tmp_path):
+def test_write_state_failure_keeps_the_old_file(tmp_path):
     path = tmp_path / "status.json"
-    health.write_json_atomic(path, {"a": 1})
+    health.write_state(path, {"a": 1})
     with pytest.raises(TypeError):
-        health.write_json_atomic(path, {"a": object()})
+        health.write_state(path, {"a": object()})
     assert json.loads(path.read_text()) == {"a": 1}
     assert os.listdir(tmp_path) == ["status.json"]
 

@@ -72,7 +72,7 @@ def test_deleted_while_being_written_is_dropped_and_can_come_back_identical():
     files = StableFiles(window_s=0.3)
     files.observe(A, Stat(5, 1), 0.0)
     files.observe(A, None, 0.1)
-    assert files.pending() == [] and files.next_due() is None
+    assert files.pending() == []
     files.arrived_whole(A, Stat(5, 1), 0.2)
     files.ready()
     files.observe(A, None, 0.3)  # deleted after hand-over, then the same bytes come back
@@ -90,11 +90,10 @@ def test_forget_lets_the_same_version_through_again():
     assert files.ready() == [(A, Stat(5, 1))]
 
 
-def test_oldest_first_and_next_due():
+def test_oldest_first():
     files = StableFiles(window_s=0.3)
     files.observe("/m/b.onnx", Stat(1, 1), 0.1)
     files.observe(A, Stat(1, 1), 0.0)
-    assert files.next_due() == pytest.approx(0.3)
     files.observe("/m/b.onnx", Stat(1, 1), 0.5)
     files.observe(A, Stat(1, 1), 0.5)
     assert [p for p, _ in files.ready()] == [A, "/m/b.onnx"]

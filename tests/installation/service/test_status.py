@@ -18,7 +18,7 @@ def _write(path, written_ago_s=1.0, frame_age_s=0.02, **over):
     now_mono = time.monotonic()
     state = health.build_state({**SNAP, "last_frame_monotonic": now_mono - frame_age_s, **over},
                                time.time() - written_ago_s, now_mono, 4242)
-    health.write_json_atomic(path, state)
+    health.write_state(path, state)
 
 
 def test_healthy_player(tmp_path, capsys):

@@ -71,7 +71,7 @@ def load_models(args, show, models_dir: Path, log) -> tuple[dict, str]:
     from installation.paths import missing_model_message, model_candidates
 
     if args.model is not None:
-        model = load(args.model, intra_op_threads=args.threads)
+        model = load(args.model, intra_op_threads=args.threads, batch=args.batch)
         return {model.name: model}, model.name
     candidates = model_candidates(models_dir)
     if not candidates:
@@ -79,7 +79,7 @@ def load_models(args, show, models_dir: Path, log) -> tuple[dict, str]:
     models: dict = {}
     for path in candidates:  # newest valid file is 'latest'; broken ones are named and skipped
         try:
-            models[path.stem] = load(path, intra_op_threads=args.threads)
+            models[path.stem] = load(path, intra_op_threads=args.threads, batch=args.batch)
             break
         except ModelError as exc:
             log(f"{exc}; skipped")
@@ -92,7 +92,7 @@ def load_models(args, show, models_dir: Path, log) -> tuple[dict, str]:
             continue
         path = models_dir / f"{name}.onnx"
         try:
-            models[name] = load(path, intra_op_threads=args.threads)
+            models[name] = load(path, intra_op_threads=args.threads, batch=args.batch)
         except ModelError as exc:
             log(f"{exc}; that scene plays '{latest}' instead")
     return models, latest

@@ -24,19 +24,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
              "gone (default: %(default)s)")
     parser.add_argument("--json", action="store_true",
                         help="print the state and the verdict as JSON, for monitoring scripts")
-    parser.epilog = ("exit status: 0 healthy, 1 unhealthy (stale, stalled or slow), 3 no state file "
-                     "(player not running), 2 unreadable state file")
+    parser.epilog = ("exit status: 0 healthy, 1 unhealthy (stale, stalled, frozen, blank, slow or still "
+                     "starting), 3 no state file (player not running), 2 unreadable state file")
 
 
 def run(args: argparse.Namespace) -> int:
     path = args.state if args.state is not None else health.state_path_for_reading()
-    now = time.time()
+    now = time.monotonic()  # CLOCK_MONOTONIC: the player's clock too, on the same boot
     try:
         state = health.read_state(path)
     except (ValueError, OSError) as exc:
         print(f"aimoji status: {exc}", file=sys.stderr)
         return 2
-    problems = health.judge(state, now, args.max_age)
+    problems = health.judge(state, now, health.boot_id(), args.max_age)
     if args.json:
         print(json.dumps({"healthy": not problems, "problems": problems, "state_file": str(path),
                           "state": state}, indent=1, sort_keys=True))

@@ -2,8 +2,8 @@
 
 `load(path or bytes)` is what start-up, hot reload, `aimoji check`, `aimoji render` and the trainer's
 export, moods and evaluate use. It reads the file once (what is checked is what is loaded), opens an
-onnxruntime session, checks the metadata and declared shapes (model/contract.py), runs a few latents
-and looks at what comes out, and decodes the training timelapse. Slow (tens to hundreds of ms): call
+onnxruntime session, checks the metadata and declared shapes (model/contract.py), runs a batch of
+latents and looks at what comes out, and decodes the training timelapse. Slow (tens to hundreds of ms): call
 it off the render loop.
 
 Thread counts are set deliberately: the gallery PC has 2 cores and the render loop needs one of them,
@@ -24,9 +24,10 @@ from installation.model.contract import ContractError, ModelInfo, check_shapes, 
 from installation.model.timelapse import Replay, load_replay
 
 DEFAULT_INTRA_OP_THREADS = 1
+DEFAULT_BATCH = 8   # images per inference call in the player's worker (aimoji play --batch)
 MAX_MODEL_BYTES = 256 * 2**20  # a 64 px DCGAN generator is ~15 MB; 256 MB leaves room for bigger ones
-PROBE_LATENTS = 3
 PROBE_SEED = 1234
+MIN_PROBE_LATENTS = 3   # 'responds to z' needs more than one image
 RANGE_SLACK = 0.05  # output may overshoot output_range by 5 % of its span (rounding, no final tanh)
 FLAT = 1e-6  # a spread below this is no image at all
 FROM_EXPORT = "allowed: an ONNX generator from aimoji-train export"
@@ -63,7 +64,8 @@ class Generator:
     size_bytes: int
     sha256: str
     load_ms: float           # reading + session creation
-    probe_ms: float          # running the probe latents
+    probe_ms: float          # running the probe batch (the first run allocates: warm-up included)
+    images_per_s: float      # measured on a second, warm run of the probe batch: what this machine makes
     replay: Replay | None    # the decoded training timelapse (evolution scene)
     replay_problem: str | None  # why there is none
 
@@ -125,6 +127,8 @@ def _contract(session: ort.InferenceSession) -> tuple[ModelInfo, str, int | None
     inputs, outputs = session.get_inputs(), session.get_outputs()
     if len(inputs) != 1:
         raise ContractError(f"graph has {len(inputs)} inputs; allowed: one, z [batch, z_dim]")
+    if len(outputs) != 1:
+        raise ContractError(f"graph has {len(outputs)} outputs; allowed: one, image [batch, C, H, W]")
     if inputs[0].type != "tensor(float)":
         raise ContractError(f"input z is {inputs[0].type}; allowed: tensor(float)")
     check_shapes(info, list(inputs[0].shape), list(outputs[0].shape))
@@ -160,9 +164,22 @@ def _probe(model: Generator, latents: int) -> str | None:
 
 
 def load(source: Path | str | bytes, *, name: str = "<bytes>", max_bytes: int = MAX_MODEL_BYTES,
-         intra_op_threads: int = DEFAULT_INTRA_OP_THREADS, probe_latents: int = PROBE_LATENTS) -> Generator:
-    """A generator file (or its bytes, called `name` in messages), checked and ready to run.
-    Raises ModelError naming the file, whatever is wrong with it."""
+         intra_op_threads: int = DEFAULT_INTRA_OP_THREADS, batch: int = DEFAULT_BATCH) -> Generator:
+    """A generator file (or its bytes, called `name` in messages), checked and ready to run. The probe
+    runs `batch` latents in one call, the batch the player will use: a model that works for three
+    latents but not for eight is refused here, not on the wall. Raises ModelError naming the file,
+    whatever is wrong with it (an unexpected exception included)."""
+    try:
+        return _load(source, name, max_bytes, intra_op_threads, max(1, batch))
+    except ModelError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - any other failure of a bad file is still one line naming it
+        path = Path(name) if isinstance(source, (bytes, bytearray)) else Path(source)
+        raise ModelError(path, f"cannot be loaded ({type(exc).__name__}: {_first_line(exc)})") from None
+
+
+def _load(source: Path | str | bytes, name: str, max_bytes: int, intra_op_threads: int,
+          batch: int) -> Generator:
     t0 = time.perf_counter()
     if isinstance(source, (bytes, bytearray)):
         path, data = Path(name), bytes(source)
@@ -185,11 +202,15 @@ def load(source: Path | str | bytes, *, name: str = "<bytes>", max_bytes: int = 
     t1 = time.perf_counter()
     model = Generator(path=path, info=info, session=session, input_name=input_name, batch_fixed=batch_fixed,
                       size_bytes=len(data), sha256=hashlib.sha256(data).hexdigest(),
-                      load_ms=(t1 - t0) * 1000, probe_ms=0.0, replay=None, replay_problem=None)
-    problem = _probe(model, probe_latents)
+                      load_ms=(t1 - t0) * 1000, probe_ms=0.0, images_per_s=0.0, replay=None,
+                      replay_problem=None)
+    problem = _probe(model, max(batch, MIN_PROBE_LATENTS))
     if problem is not None:
         raise ModelError(path, problem)
-    model.probe_ms = (time.perf_counter() - t1) * 1000
+    t2 = time.perf_counter()
+    model.probe_ms = (t2 - t1) * 1000
+    model.run(np.zeros((batch, info.z_dim), np.float32))
+    model.images_per_s = batch / max(time.perf_counter() - t2, 1e-6)
     model.replay, model.replay_problem = load_replay(info.timelapse)  # tens of ms for 120 frames
     return model
 

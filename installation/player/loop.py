@@ -18,18 +18,27 @@ from pathlib import Path
 
 import pygame
 
+from installation.paths import DEFAULT_MODEL
+from installation.player.captures import CaptureWriter, save_png
+from installation.player.content import ContentWatch
 from installation.player.display import toggle_fullscreen
 from installation.player.messages import UNCHANGED, ModelReady, Quit, Rejected, ShowReady
 from installation.player.pacing import Pacer, VsyncPacer, aligned_start
 from installation.player.screen import Screen
 from installation.player.stats import FrameStats, local_iso
+from installation.player.supervision import Supervisor
 from installation.player.worker import Pipeline
 from installation.scenes.base import SceneUnavailable
 from installation.scenes.factory import make_view, walk_for
 from installation.scenes.layout import parse_colour
+from installation.show.config import MorphScene
 from installation.show.schedule import schedule_hook
 
-START_LEAD_S = 0.05   # frame 0 is due this long after the loop starts
+START_LEAD_S = 0.05       # frame 0 is due this long after the loop starts
+CLOCK_STEP_S = 1.0        # the wall clock moved this much against the monotonic one: it was stepped
+CONTENT_EVERY_S = 0.25    # how often the picture on screen is looked at (health)
+GENERATION_SHARE = 0.75   # of the images/s measured at load that a scene may ask for (the loop needs CPU too)
+FILL_TIMEOUT_S = 3.0      # a scene not ready this long after it started is shown as its images arrive
 
 
 class Player:
@@ -42,11 +51,13 @@ class Player:
         on_frame(player): called once per frame after drawing, on the render thread; must not block."""
         self.show, self.models, self.latest = show, dict(models), latest
         self.screen = Screen(surface, calibration, parse_colour(show.display.background))
+        self.wall = wall
         self.vsync, self.keys, self.fullscreen = vsync, keys, fullscreen
         self._custom_schedule = schedule
         self.schedule = schedule or schedule_hook(show)
         self._showing: tuple[int | None, float] = (None, -math.inf)  # cached (index, until)
         self.captures_dir, self.batch = captures_dir, batch
+        self._captures: CaptureWriter | None = None
         self.clock, self.on_frame = clock, on_frame
         logger = logging.getLogger("aimoji.player")
         self.log, self.info = (log, log) if log is not None else (logger.warning, logger.info)
@@ -58,7 +69,6 @@ class Player:
         self.pending: Pipeline | None = None
         self.fade_from: pygame.Surface | None = None
         self.fade_started = 0.0
-        self.unavailable: set[int] = set()
         self._retired: list[Pipeline] = []
         self._next_show: tuple[ShowReady, float] | None = None  # show_change = "next_scene": (message, due)
         self._model_names = tuple(sorted(self.models))
@@ -67,6 +77,13 @@ class Player:
         self.generated_done = 0
         self.model_swaps = 0
         self.rejected_files = 0
+        self.content = ContentWatch()
+        self._content_due = 0.0
+        self.supervisor = Supervisor()
+        self.generation = "ok"                 # what generation is doing, for status: ok | why not
+        self._restart_at: float | None = None  # a failed scene restarts then (back-off)
+        self._pending_since = 0.0
+        self._said: set[tuple] = set()          # one log line per degraded or replaced scene
         self._lock = threading.Lock()
         self._snap: dict = {}
         self._publish(None)
@@ -98,6 +115,7 @@ class Player:
         try:
             while self.running and (end is None or self.clock() < end):
                 work_start = self.clock()
+                pacer = self._follow_wall_clock(pacer)
                 t = pacer.due() + self.wall_offset
                 self._drain_inbox()
                 if self.show.display.fps != pacer.fps:  # a new show with another frame rate
@@ -105,10 +123,12 @@ class Player:
                     pacer = Pacer(self.show.display.fps, self.clock() + period)
                     t = pacer.due() + self.wall_offset
                 self._handle_events()
+                self._supervise()
                 drawing = self.clock()
                 fresh = self._frame(t, period)
                 if self.stats.first_frame_s is not None:
                     self.stats.present_ms.append((self.clock() - drawing) * 1000.0)
+                self._watch_content()
                 if self.on_frame is not None:
                     self.on_frame(self)
                 work_ms = (self.clock() - work_start) * 1000.0
@@ -128,8 +148,10 @@ class Player:
                     self.stats.record(work_ms, dropped if counting else 0, dry=counting and not fresh)
                 self._publish(shown)
             if screenshot is not None:
-                self.screen.save_png(Path(screenshot))
+                save_png(self.screen.surface, Path(screenshot))
         finally:
+            if self._captures is not None:
+                self._captures.close()
             # Join the workers: a thread still inside onnxruntime at interpreter exit aborts it.
             running = [p for p in [self.current, self.pending, *self._retired] if p is not None]
             for p in running:
@@ -153,17 +175,72 @@ class Player:
                     if self.current is not None:  # a new, blank screen: background and margins again
                         self.current.view.invalidate()
                 elif event.key == pygame.K_s and self.captures_dir is not None:
-                    self._save_emoji(Path(self.captures_dir))
+                    self._capture()
 
-    def _save_emoji(self, folder: Path) -> None:
-        """The current emoji at generated resolution and as shown, as timestamped PNGs."""
-        stamp = time.strftime("%Y%m%d-%H%M%S")
-        saved = []
+    def _capture(self) -> None:
+        """The current emoji at generated resolution and as shown: copies handed to the capture
+        thread, which encodes and writes them (never the render loop)."""
+        if self._captures is None:
+            self._captures = CaptureWriter(Path(self.captures_dir))
         image = self.current.view.current_image() if self.current is not None else None
-        if image is not None:
-            saved.append(self.screen.save_png(folder / f"aimoji-{stamp}-small.png", image))
-        saved.append(self.screen.save_png(folder / f"aimoji-{stamp}-screen.png"))
-        self.info("saved " + ", ".join(str(p) for p in saved))
+        stamp = time.strftime("%Y%m%d-%H%M%S-") + f"{int(time.time() * 1000) % 1000:03d}"
+        self._captures.submit(stamp, self.screen.surface.copy(), None if image is None else image.copy())
+
+    # ---- health: the wall clock, the picture, the workers -----------------------------------------
+    def _follow_wall_clock(self, pacer):
+        """NTP, an RTC fixed at boot or a resume from suspend steps the wall clock: walk and schedule
+        follow it within a frame; pacing stays on the monotonic clock. The picture jumps to another
+        part of the walk, so the scene restarts under a crossfade instead of cutting."""
+        offset = self.wall() - self.clock()
+        step = offset - self.wall_offset
+        if abs(step) < CLOCK_STEP_S:
+            return pacer
+        self.log(f"wall clock stepped by {step:+.1f} s; walk and schedule follow it")
+        self.wall_offset = offset
+        self._showing = (None, -math.inf)
+        if self.current is not None:
+            self.current.index = -1   # a new walk position: hand over with a crossfade
+        if isinstance(pacer, VsyncPacer):
+            return pacer
+        return Pacer(self.show.display.fps, aligned_start(self.clock(), offset, self.show.display.fps, 0.0))
+
+    def _watch_content(self) -> None:
+        now = self.clock()
+        if now < self._content_due:
+            return
+        self._content_due = now + CONTENT_EVERY_S
+        if self.current is not None:   # closed with 'dim': the darkened walk is watched too
+            self.content.observe(self.current.view.current_image(), now)
+            self.supervisor.running(self.current.model_name, now)
+
+    def _supervise(self) -> None:
+        """A worker that failed is restarted with back-off; a model that keeps failing is given up for
+        the one that last worked (then the shipped default). One log line per decision."""
+        now = self.clock()
+        for p in (self.current, self.pending):
+            if p is None or p.error is None or p.index == -1:
+                continue
+            path = getattr(p.model, "path", p.model_name)
+            decision = self.supervisor.failed(p.model_name, p.error, now)
+            if decision.give_up:
+                others = [n for n in self.models if n != p.model_name]
+                instead = self.supervisor.fallback(others, DEFAULT_MODEL)
+                if instead is None:
+                    self.generation = (f"model '{p.model_name}' keeps failing ({p.error}) and no other "
+                                       f"model is loaded; retrying in {decision.retry_in_s:g} s")
+                else:
+                    self.generation = f"model '{p.model_name}' failed {decision.failures} times ({p.error}); " \
+                                      f"playing '{instead}' instead"
+                    self.latest = instead
+            else:
+                self.generation = (f"model '{p.model_name}' failed ({p.error}); restarting in "
+                                   f"{decision.retry_in_s:g} s (failure {decision.failures})")
+            self.log(f"{path}: {self.generation}")
+            self._retire(p)
+            p.index = -1           # the view keeps drawing its last image until the restart
+            self._restart_at = now + decision.retry_in_s
+        if self._restart_at is not None and now >= self._restart_at:
+            self._restart_at = None
 
     def _scene_at(self, t: float) -> int | None:
         """The schedule's answer, asked again only when the previous one runs out."""
@@ -189,11 +266,15 @@ class Player:
             index = 0
         model_name = self._model_for(index)
         target = self.pending or self.current
-        if target is None or target.index != index or target.model_name != model_name:
+        stale = target is None or target.index != index or target.model_name != model_name or \
+            target.model is not self.models.get(model_name)
+        if stale and self._restart_at is None:
             self._start(index, model_name)
         if self.pending is not None:
             self.pending.pump(t, period / 2)
-            if self.pending.view.ready(t):
+            slow = self.clock() - self._pending_since > FILL_TIMEOUT_S
+            if self.pending.view.ready(t) or (slow and self._say_once(("slow", self.pending.view.name), (
+                    f"scene '{self.pending.view.name}' is slow to fill; showing it as its images arrive"))):
                 self._hand_over()
         if self.current is None:
             return False
@@ -210,31 +291,55 @@ class Player:
 
     def _model_for(self, index: int) -> str:
         wanted = self.show.playlist[index].model
-        return wanted if wanted in self.models else self.latest
+        if wanted in self.models and wanted not in self.supervisor.broken:
+            return wanted
+        return self.latest
 
     def _start(self, index: int, model_name: str) -> None:
         if self.pending is not None:
             self._retire(self.pending)
             self.pending = None
-        if index in self.unavailable:
-            return
         model = self.models[model_name]
+        entry = self._sustainable(index, self.show.playlist[index], model)
         display = self.show.display
+        walk = walk_for(self.show, model.info.z_dim)
         try:
-            view = make_view(self.show.playlist[index], model, display.fps, walk_for(self.show, model.info.z_dim),
-                             display.scale, self.screen.background, colour=self.screen.colour)
+            view = make_view(entry, model, display.fps, walk, display.scale, self.screen.background,
+                             colour=self.screen.colour)
         except SceneUnavailable as exc:
-            self.unavailable.add(index)
-            self.log(f"playlist entry {index + 1}: {exc}; skipping it")
-            return
+            # Never an empty wall: the same model as a morph, said once.
+            self._say_once(("unavailable", index, model_name),
+                           f"playlist entry {index + 1}: {exc}; showing a morph of it instead")
+            view = make_view(MorphScene(), model, display.fps, walk, display.scale, self.screen.background)
         self.pending = Pipeline(index, model_name, model, view, lambda: self.clock() + self.wall_offset,
                                 self.batch, self.screen.colour)
+        self._pending_since = self.clock()
+        self.supervisor.started(model_name, self._pending_since)
+
+    def _sustainable(self, index: int, entry, model):
+        """The entry as this machine can show it: a grid asking for more images per second than the
+        model makes here (measured when it was loaded) gets a lower tile rate, said once."""
+        capacity = GENERATION_SHARE * getattr(model, "images_per_s", 0.0)
+        if entry.scene != "grid" or capacity <= 0 or entry.cols * entry.rows * entry.tile_fps <= capacity:
+            return entry
+        tile_fps = capacity / (entry.cols * entry.rows)
+        self._say_once(("degraded", index, id(model)), (
+            f"playlist entry {index + 1}: a {entry.cols}x{entry.rows} grid at {entry.tile_fps:g} Hz/tile "
+            f"asks {entry.cols * entry.rows * entry.tile_fps:.0f} images/s; this machine makes "
+            f"{model.images_per_s:.0f} with '{model.name}': showing {tile_fps:.2f} Hz/tile"))
+        return entry.model_copy(update={"tile_fps": tile_fps})
+
+    def _say_once(self, key: tuple, line: str) -> bool:
+        if key not in self._said:
+            self._said.add(key)
+            self.log(line)
+        return True
 
     def _hand_over(self) -> None:
         """Swap the pending pipeline in atomically; fade from the last image of the old one."""
         old, self.current, self.pending = self.current, self.pending, None
         if old is not None:
-            if old.model_name != self.current.model_name:
+            if old.model is not self.current.model:
                 self.model_swaps += 1
                 self.info(f"now showing model '{self.current.model_name}' (scene '{self.current.view.name}')")
             self._retire(old)
@@ -244,6 +349,9 @@ class Player:
             self.fade_started = self.clock()
         self.screen.clear()
         self.current.view.invalidate()
+        self.content.reset()
+        if self.current.model_name not in self.supervisor.failures:
+            self.generation = "ok"
 
     def _retire(self, p: Pipeline) -> None:
         p.stop()  # no join here: the render loop never waits; it ends after its current batch
@@ -270,7 +378,8 @@ class Player:
             if isinstance(msg, Quit):
                 self.running = False
             elif isinstance(msg, ModelReady):
-                self.models[msg.name] = msg.model
+                self.models[msg.name] = msg.model   # same name, new content: scenes on it restart
+                self.supervisor.forgive(msg.name)
                 self.latest = msg.name   # the newest arrival is what 'latest' scenes show
                 self._prune_models()
             elif isinstance(msg, ShowReady):
@@ -303,7 +412,6 @@ class Player:
         self.screen.configure(calibration=calibration, background=parse_colour(msg.show.display.background))
         self.schedule = self._custom_schedule or schedule_hook(msg.show)
         self._showing = (None, -math.inf)
-        self.unavailable.clear()
         if self.current is not None:
             self.current.index = -1  # forces a hand-over (with crossfade) to the new show
         self._prune_models()
@@ -312,7 +420,7 @@ class Player:
         """Forget models nothing can play any more, so hot reload does not pile them up in memory:
         keep 'latest', those the playlist (or a show waiting for next_scene) names, and those the
         running pipelines use (a model whose file was deleted keeps playing)."""
-        keep = {self.latest} | {e.model for e in self.show.playlist}
+        keep = {self.latest, DEFAULT_MODEL, *self.supervisor.worked[:1]} | {e.model for e in self.show.playlist}
         if self._next_show is not None:
             keep |= {e.model for e in self._next_show[0].show.playlist}
         keep |= {p.model_name for p in (self.current, self.pending) if p is not None}
@@ -345,6 +453,12 @@ class Player:
             "rejected_files": self.rejected_files,
             "stale_tiles": cur.view.stale_tiles if cur else 0,
             "worker_error": cur.error if cur else None,
+            "generation": self.generation,
+            "picture_changed_monotonic": self.content.changed_at,
+            "picture_flat": self.content.flat,
+            "picture_dark": self.content.dark,
+            "still_allowed_s": getattr(cur.view, "still_s", 0.0) if cur else 0.0,
+            "outside_action": self.show.outside_hours.action,
             "open": not self.closed,
             "next_change": local_iso(self._showing[1]),
             "models": list(self._model_names),

@@ -9,12 +9,9 @@ calibration's colour table, as the generated images do in the worker.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pygame
 
-from installation.atomic import atomic_path
 from installation.calibration import frame_map
 from installation.calibration.apply import Calibration
 
@@ -93,11 +90,3 @@ class Screen:
         place on the display."""
         x, y, w, h = self.rect(rect)
         self.surface.blit(scale_to(self.orient(small), (w, h), crisp), (x, y))
-
-    def save_png(self, path: Path, image: np.ndarray | None = None) -> Path:
-        """The display as it is now (or a small image) as a PNG, written atomically. Raises OSError."""
-        surface = self.surface if image is None else to_surface(image)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with atomic_path(path, suffix=path.suffix) as tmp:  # pygame picks the format from the suffix
-            pygame.image.save(surface, str(tmp))
-        return path

@@ -104,6 +104,10 @@ class GeneratorWorker(threading.Thread):
         self.error: str | None = None
         self._halt = threading.Event()
 
+    @property
+    def stopped(self) -> bool:
+        return self._halt.is_set()
+
     def stop(self, join_s: float = 0.0) -> None:
         self._halt.set()
         if join_s and self.is_alive():
@@ -152,7 +156,7 @@ class Pipeline:
 
     def __init__(self, index: int, model_name: str, model, view, now_t: Callable[[], float],
                  batch: int, colour=None):
-        self.index, self.model_name, self.view = index, model_name, view
+        self.index, self.model_name, self.model, self.view = index, model_name, model, view
         self.worker: GeneratorWorker | None = None
         if view.plan is not None:
             self.buffer = FrameBuffer(buffer_capacity(view.plan.rate_hz, LEAD_S, batch))
@@ -182,4 +186,9 @@ class Pipeline:
 
     @property
     def error(self) -> str | None:
-        return None if self.worker is None else self.worker.error
+        """Why generation stopped, or None while it runs (or for a scene that generates nothing)."""
+        if self.worker is None:
+            return None
+        if self.worker.error is None and not self.worker.is_alive() and not self.worker.stopped:
+            return "the generation thread ended"
+        return self.worker.error

@@ -10,7 +10,7 @@ import pygame
 
 from installation.model.timelapse import Replay
 from installation.player.screen import Screen, scale_to, to_surface
-from installation.scenes.evolution import Pick, caption, pick
+from installation.scenes.evolution import Pick, caption, phases, pick
 from installation.scenes.layout import Box, morph_box
 
 CAPTION_DIVISOR = 45     # caption height = shorter screen side / this (24 px on a 1080p screen)
@@ -61,6 +61,7 @@ class EvolutionView:
         self.timelapse, self.frames, self.loop_s = replay.timelapse, replay.frames, loop_s
         self.crisp, self.background, self.show_caption = scale == "crisp", background, show_caption
         self.colour = colour
+        self.still_s = phases(loop_s)[1]   # the final face is held this long on purpose (health)
         self._t0: float | None = None
         self._layout = None        # the screen's key the layout was made for; None: repaint everything
         self._box: Box | None = None   # the emoji's rect on the screen

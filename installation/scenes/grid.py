@@ -73,16 +73,25 @@ class GridPlan:
         return out
 
 
+KEEP_AHEAD_S = 2.0   # a tile holds at most this much of its future (the worker's lead is 0.5 s)
+
+
 class GridSelector:
-    """Per tile, the generated samples by index; picks the pair to blend at time t."""
+    """Per tile, the generated samples by index; picks the pair to blend at time t. Bounded: a tile
+    keeps the shown and blended-in samples and KEEP_AHEAD_S of later ones, oldest dropped first, even
+    while the scene waits to be shown."""
 
     def __init__(self, tiles: int, tile_fps: float):
         self.tiles, self.tile_fps = tiles, tile_fps
+        self.max_samples = 2 + math.ceil(tile_fps * KEEP_AHEAD_S)
         self.samples: list[dict[int, object]] = [dict() for _ in range(tiles)]
 
     def accept(self, key: tuple[int, int], payload: object) -> None:
         tile, j = key
-        self.samples[tile][j] = payload
+        samples = self.samples[tile]
+        samples[j] = payload
+        if len(samples) > self.max_samples:
+            del samples[min(samples)]
 
     def ready(self, t: float) -> bool:
         """Every tile has its sample for t and the one it blends towards."""

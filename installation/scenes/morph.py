@@ -36,8 +36,12 @@ class MorphPlan:
         return out
 
 
+MAX_PENDING = 256   # frames held ahead of the screen: ~4 s at 60 fps, far more than the worker's lead
+
+
 class MorphSelector:
-    """Keeps generated frames by index and picks the one for the frame being shown."""
+    """Keeps generated frames by index and picks the one for the frame being shown. Bounded: a scene
+    that is never drawn (a hand-over that never comes) keeps the newest MAX_PENDING frames only."""
 
     def __init__(self, fps: float):
         self.fps = fps
@@ -47,6 +51,8 @@ class MorphSelector:
 
     def accept(self, key: int, payload: object) -> None:
         self.pending[key] = payload
+        if len(self.pending) > MAX_PENDING:
+            del self.pending[min(self.pending)]
 
     def has(self, t: float) -> bool:
         """Something to show at t (a hand-over waits for this)."""

@@ -25,8 +25,6 @@ from installation.show.config import ShowError, calibration_path, load_show, res
 
 log = logging.getLogger("aimoji.runtime")
 
-START_GRACE_S = 60.0  # a player that shows no emoji this long after start (every scene unavailable)
-#                       still tells systemd it is alive: a restart would not fix the show
 
 
 class Calibrations:
@@ -86,7 +84,7 @@ class ReloadHooks:
                             "the latest model", path, name)
                 continue
             try:
-                loaded.append((name, load(path)))
+                loaded.append((name, load(path, batch=self.player.batch)))
             except ModelError as exc:
                 log.warning("%s; that scene plays the latest model", exc)
         return tuple(loaded)
@@ -123,18 +121,6 @@ class ShowRereader(threading.Thread):
     def stop(self) -> None:
         self._quit = True
         self._wanted.set()
-
-
-def ready_gated(snapshot: Callable[[], Mapping], grace_s: float = START_GRACE_S) -> Callable[[], dict]:
-    """The snapshot as the systemd pinger should see it: no frame time (so no READY=1 and no
-    WATCHDOG=1) until the first emoji is on screen or the show is closed, or grace_s have passed."""
-    def gated() -> dict:
-        snap = dict(snapshot())
-        up = snap.get("frames", 0) > 0 or snap.get("state") == "closed" or (snap.get("uptime_s") or 0) > grace_s
-        if not up:
-            snap["last_frame_monotonic"] = None
-        return snap
-    return gated
 
 
 class FrameHook:
@@ -175,7 +161,7 @@ def companions(player, *, models_dir: Path, explicit_show: Path | None, show_fol
         signals.install(on_terminate=lambda: player.post(Quit()), on_reload=rereader.request)
         stops.append(lambda: [signal.signal(s, h) for s, h in previous.items()])
         stops.append(lambda: sdnotify.notify("STOPPING=1"))
-        pinger = WatchdogPinger(ready_gated(player.snapshot))
+        pinger = WatchdogPinger(player.snapshot)
         pinger.start()
         stops.append(pinger.stop)
         writer = StateWriter(player.snapshot, state_path)

@@ -27,9 +27,11 @@ class StateWriter(threading.Thread):
         self.every_s = every_s
         self.errors = errors if errors is not None else logs.recent_errors.snapshot
         self._quit = threading.Event()
+        self._boot = health.boot_id()
 
     def write_once(self) -> None:
-        state = health.build_state(self.snapshot(), time.time(), time.monotonic(), os.getpid(), self.errors())
+        state = health.build_state(self.snapshot(), time.time(), time.monotonic(), os.getpid(), self.errors(),
+                                   self._boot)
         health.write_state(self.path, state)
 
     def run(self) -> None:

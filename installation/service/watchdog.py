@@ -1,5 +1,6 @@
-"""Tells systemd how the player is doing: READY=1 once the first frame is on screen, WATCHDOG=1 only
-while frames keep coming (a hung render loop then gets restarted), STATUS= with model, scene and fps.
+"""Tells systemd how the player is doing: READY=1 once the screen is first healthy, WATCHDOG=1 only while
+it stays healthy (service/health.py: fresh frames, a changing, non-blank picture), STATUS= with model,
+scene and fps, or why not.
 
 `notify_message` is the pure decision; `WatchdogPinger` is the thread that polls `player.snapshot()`.
 """
@@ -16,32 +17,35 @@ from installation.service import health, sdnotify
 NO_WATCHDOG_POLL_S = 1.0  # without WatchdogSec= we still send READY and STATUS
 
 
-def status_line(snap: Mapping, frame_age_s: float | None, stale_s: float) -> str:
-    if frame_age_s is None:
-        return "starting: no frame yet"
-    if frame_age_s > stale_s:
-        return f"stalled: no new frame for {frame_age_s:.0f} s"
-    parts = [f"model {snap.get('model') or '?'}", f"scene {snap.get('scene') or '?'}"]
-    fps = snap.get("fps")
-    if isinstance(fps, (int, float)):
-        parts.append(f"{fps:.0f} fps")
-    return ", ".join(parts)
+def status_line(snap: Mapping, judged: health.Verdict) -> str:
+    if judged.phase == "starting":
+        return "starting: no emoji on screen yet"
+    if judged.problems:
+        return "; ".join(judged.problems)
+    if snap.get("state") == "closed":
+        line = f"closed ({snap.get('outside_action') or 'black'})"
+    else:
+        line = f"model {snap.get('model') or '?'}, scene {snap.get('scene') or '?'}"
+        fps = snap.get("fps")
+        if isinstance(fps, (int, float)):
+            line += f", {fps:.0f} fps"
+    generation = snap.get("generation")
+    return line + (f"; {generation}" if generation and generation != "ok" else "")
 
 
 def notify_message(snap: Mapping, now_mono: float, stale_s: float, ready_sent: bool,
                    last_status: str | None, pid: int) -> tuple[str, bool, str]:
-    """(datagram to send or '', ready_sent after it, status line). Pings only while frames are fresh."""
-    last = snap.get("last_frame_monotonic")
-    age = None if last is None else now_mono - last
-    fresh = age is not None and age <= stale_s
+    """(datagram to send or '', ready_sent after it, status line). READY and WATCHDOG only while the
+    screen is healthy (health.verdict): a frozen, blank or starved wall is not fed to the watchdog."""
+    judged = health.verdict(snap, now_mono, stall_s=stale_s)
     lines = []
-    if fresh and not ready_sent:
+    if judged.healthy and not ready_sent:
         # MAINPID: under cage the unit's main process is cage; this makes SIGHUP/SIGTERM reach us.
         lines += ["READY=1", f"MAINPID={pid}"]
         ready_sent = True
-    if fresh:
+    if judged.healthy:
         lines.append("WATCHDOG=1")
-    status = status_line(snap, age, stale_s)
+    status = status_line(snap, judged)
     if status != last_status:
         lines.append(f"STATUS={status}")
     return "\n".join(lines), ready_sent, status

@@ -12,8 +12,8 @@ REASONS = {
                  "Failed to load model because protobuf parsing failed.)",
     "not_onnx": "not an ONNX file; allowed: an ONNX generator from aimoji-train export",
     "wrong_shapes": "output axis 2 is 8 but metadata says 16 (output ['batch', 3, 8, 8])",
-    "nan_output": "output has NaN or Inf in 576 of 576 values; allowed: finite numbers",
-    "inf_output": "output has NaN or Inf in 3 of 576 values; allowed: finite numbers",
+    "nan_output": "output has NaN or Inf in 1536 of 1536 values; allowed: finite numbers",
+    "inf_output": "output has NaN or Inf in 8 of 1536 values; allowed: finite numbers",
     "constant_output": "every latent gives the same image; allowed: a generator that responds to z",
     "huge": "1.2 MB is too large; allowed: at most 1.0 MB",
     "bad_metadata": "metadata lacks 'z_dim'",
@@ -77,6 +77,37 @@ def test_good_model_comes_back_ready_to_run(tmp_path, batch):
     assert image.shape == (len(z), 3, 8, 8)
     assert describe(model) == "z 8, 8x8 RGB, 7 KB, 'linear test generator'"
     assert len(model.sha256) == 64 and model.size_bytes == len(data)
+
+
+def test_a_graph_with_no_outputs_is_one_line_naming_the_file(tmp_path):
+    import onnx
+    model = onnx.load_from_string(generator_bytes())
+    del model.graph.output[:]
+    path = tmp_path / "mute.onnx"
+    path.write_bytes(model.SerializeToString())
+    with pytest.raises(ModelError) as caught:
+        load(path)
+    assert str(caught.value).startswith(f"{path}: ") and "\n" not in str(caught.value)
+
+
+def test_a_model_that_fails_at_the_players_batch_is_refused_at_load(tmp_path):
+    """Works for three latents, not for eight: the probe runs the player's own batch."""
+    import onnx
+    from onnx import helper
+    model = onnx.load_from_string(generator_bytes())
+    # A Reshape to a fixed batch of 3 in front of everything: fine for 3 latents, an error for 8.
+    model.graph.initializer.append(onnx.numpy_helper.from_array(np.array([3, Z_DIM], np.int64), "three"))
+    model.graph.node.insert(0, helper.make_node("Reshape", ["z", "three"], ["z3"]))
+    model.graph.node[1].input[0] = "z3"
+    path = tmp_path / "three.onnx"
+    path.write_bytes(model.SerializeToString())
+    assert load(path, batch=3).name == "three"
+    with pytest.raises(ModelError, match="inference failed"):
+        load(path, batch=8)
+
+
+def test_the_machine_rate_is_measured_at_load(tiny_model_path):
+    assert load(tiny_model_path).images_per_s > 10
 
 
 def test_a_dcgan_exported_by_torch_passes(tiny_model_path):

@@ -255,15 +255,17 @@ def test_headless_play_shows_the_replay(evo_model_path, show_file, tmp_path):
     assert 40 <= red <= 120
 
 
-def test_player_skips_evolution_for_a_model_without_timelapse(screen, plain_model_path, show_file):
+def test_evolution_of_a_model_without_timelapse_becomes_a_morph_never_an_empty_wall(screen, plain_model_path,
+                                                                                   show_file):
     from installation.player.loop import Player
     lines = []
     show = load_show(show_file("evolution"))
     player = Player(show, {"plain": load(plain_model_path)}, "plain", screen, log=lines.append)
-    stats = player.run(seconds=0.3)
-    assert stats["scene"] is None
-    assert lines == ["playlist entry 1: model 'plain' has no training timelapse; "
-                     "re-export with a newer trainer; skipping it"]
+    stats = player.run(seconds=0.6)
+    assert stats["scene"] == "morph" and stats["frames"] > 5
+    assert lines[0] == ("playlist entry 1: model 'plain' has no training timelapse; "
+                        "re-export with a newer trainer; showing a morph of it instead")
+    assert sum("no training timelapse" in line for line in lines) == 1
 
 
 def test_render_evolution_frame_count_and_seam(evo_model_path, show_file, tmp_path):

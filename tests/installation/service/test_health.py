@@ -11,14 +11,16 @@ from installation.service import health
 from installation.service.state_writer import StateWriter
 
 SNAP = {"uptime_s": 3725.0, "fps": 59.8, "fps_target": 60, "frames": 223000, "dropped_frames": 12,
-        "model": "emoji-e40", "scene": "morph", "show": "museum-week", "last_frame_monotonic": 500.0}
+        "model": "emoji-e40", "scene": "morph", "show": "museum-week", "state": "playing",
+        "last_frame_monotonic": 500.0, "picture_changed_monotonic": 499.9}
 
 
 def test_build_state_turns_the_monotonic_frame_time_into_an_age():
     state = health.build_state(SNAP, now_wall=1_800_000_000.0, now_mono=500.25, pid=7,
                                errors=[{"at": "x", "level": "error", "message": "m", "count": 1}])
-    assert state["last_frame_age_s"] == 0.25
-    assert "last_frame_monotonic" not in state
+    assert state["last_frame_age_s"] == 0.25 and state["picture_still_s"] == 0.35
+    assert "last_frame_monotonic" not in state and state["written_monotonic"] == 500.25
+    assert state["healthy"] is True and state["problems"] == [] and state["phase"] == "ok"
     assert state["written_at_utc"] == "2027-01-15T08:00:00+00:00"
     assert (state["model"], state["scene"], state["show"], state["pid"]) == ("emoji-e40", "morph", "museum-week", 7)
     assert state["errors"][0]["message"] == "m"
@@ -31,32 +33,53 @@ def test_build_state_keeps_unknown_json_keys_and_drops_objects():
 
 
 def _state(**over):
-    return {**health.build_state(SNAP, 1000.0, 500.5, 7), **over}
+    return {**health.build_state(SNAP, 1000.0, 500.5, 7, boot="b1"), **over}
 
 
-@pytest.mark.parametrize("state, now, expected", [
-    (None, 1000.0, ["no state file (is the player running?)"]),
-    ({}, 1000.0, ["state file has no 'written_at' time"]),
-    (_state(), 1001.0, []),
-    (_state(), 1015.0, []),  # exactly the limit is still fresh
-    (_state(), 1016.0, ["stale: last written 16 s ago (limit 15 s); the player is not running or is hung"]),
-    (_state(last_frame_age_s=None), 1001.0, ["no frame shown yet"]),
-    (_state(last_frame_age_s=5.0), 1001.0, []),
-    (_state(last_frame_age_s=7.5), 1001.0, ["render loop stalled: no new frame for 7.5 s"]),
-    (_state(fps=29.0), 1001.0, ["slow: 29.0 fps, target 60 fps"]),
-    (_state(fps=30.0), 1001.0, []),
-    (_state(fps=3.0, uptime_s=2.0), 1001.0, []),  # still starting up
-    (_state(fps=3.0, fps_target=None), 1001.0, []),
+@pytest.mark.parametrize("state, now, boot, expected", [
+    (None, 501.0, "b1", ["no state file (is the player running?)"]),
+    ({}, 501.0, "b1", ["state file has no 'written_monotonic' time (written by an older player?)"]),
+    (_state(), 501.0, "b1", []),
+    (_state(), 515.5, "b1", []),  # exactly the limit is still fresh
+    (_state(), 516.5, "b1", ["stale: last written 16 s ago (limit 15 s); the player is not running or is hung"]),
+    (_state(), 501.0, "b2", ["stale: written before this boot; the player has not run since"]),
+    (_state(), 501.0, None, []),  # no boot id to compare (not Linux): the clock alone decides
+    (_state(problems=["picture frozen: unchanged for 12 s"]), 501.0, "b1", ["picture frozen: unchanged for 12 s"]),
+    (_state(phase="starting"), 501.0, "b1", ["starting: no emoji on screen yet"]),
 ])
-def test_judge(state, now, expected):
-    assert health.judge(state, now, max_age_s=15) == expected
+def test_judge(state, now, boot, expected):
+    assert health.judge(state, now, boot, max_age_s=15) == expected
+
+
+@pytest.mark.parametrize("change, problems", [
+    ({}, []),
+    ({"last_frame_monotonic": None, "state": "starting", "uptime_s": 30.0}, None),       # starting: not judged
+    ({"last_frame_monotonic": None, "state": "starting", "uptime_s": 61.0},
+     ["starting for 61 s and no emoji on screen yet"]),
+    ({"last_frame_monotonic": 494.0}, ["render loop stalled: no new frame for 6.0 s"]),
+    ({"picture_changed_monotonic": 489.0}, ["picture frozen: unchanged for 11 s"]),
+    ({"picture_changed_monotonic": 489.0, "still_allowed_s": 9.0}, []),     # evolution's held face
+    ({"picture_changed_monotonic": None}, []),                               # not looked at yet
+    ({"picture_flat": True}, ["picture blank: one flat colour"]),
+    ({"state": "closed", "outside_action": "black", "picture_changed_monotonic": 100.0}, []),
+    ({"state": "closed", "outside_action": "dim", "picture_changed_monotonic": 100.0},
+     ["picture frozen: unchanged for 400 s"]),
+    ({"fps": 29.0}, ["slow: 29.0 fps, target 60 fps"]),
+    ({"fps": 3.0, "uptime_s": 2.0}, []),  # still starting up
+])
+def test_verdict(change, problems):
+    judged = health.verdict({**SNAP, **change}, 500.0)
+    if problems is None:
+        assert judged.phase == "starting" and not judged.healthy
+    else:
+        assert list(judged.problems) == problems and judged.healthy == (not problems)
 
 
 def test_format_state_for_a_person():
     state = _state(errors=[{"at": "2027-01-15T07:59:00+00:00", "level": "error",
                             "message": "model broken.onnx: metadata lacks 'z_dim'", "count": 3}],
                    next_change={"what": "close", "at": "2027-01-15T18:00:00+01:00"}, open=True)
-    text = health.format_state(state, [], 1003.0, "/run/aimoji/status.json")
+    text = health.format_state(state, [], 503.5, "/run/aimoji/status.json")
     assert text.splitlines()[0] == "AImoji player: OK   (/run/aimoji/status.json, written 3 s ago)"
     assert "  uptime       01:02:05" in text
     assert "  fps          59.8 (target 60)" in text

@@ -1,4 +1,4 @@
-"""The wiring's pure parts: when systemd may hear READY, and the calibration source
+"""The wiring's pure parts: the calibration source
 (keep the last good profile). The calibrated frame's arithmetic: tests/installation/calibration/test_frame_map.py."""
 
 import logging
@@ -7,20 +7,8 @@ import pytest
 
 from installation.calibration import profile as cal
 from installation.player.messages import UNCHANGED
-from installation.service.runtime import Calibrations, ready_gated
+from installation.service.runtime import Calibrations
 from installation.show.config import parse_show
-
-
-@pytest.mark.parametrize("snap,passes", [
-    ({"frames": 0, "state": "starting", "uptime_s": 1.0, "last_frame_monotonic": 5.0}, False),
-    ({"frames": 1, "state": "playing", "uptime_s": 1.0, "last_frame_monotonic": 5.0}, True),
-    ({"frames": 0, "state": "closed", "uptime_s": 1.0, "last_frame_monotonic": 5.0}, True),
-    ({"frames": 0, "state": "starting", "uptime_s": 61.0, "last_frame_monotonic": 5.0}, True),
-])
-def test_ready_waits_for_the_first_emoji(snap, passes):
-    gated = ready_gated(lambda: snap, grace_s=60)()
-    assert gated["last_frame_monotonic"] == (5.0 if passes else None)
-    assert snap["last_frame_monotonic"] == 5.0              # the player's own snapshot is untouched
 
 
 def test_calibrations_keep_the_last_good_profile(tmp_path):

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from installation.service import sdnotify
-from installation.service.watchdog import notify_message, status_line
+from installation.service.watchdog import notify_message
 
 
 def _bind(path: str) -> socket.socket:
@@ -57,18 +57,31 @@ def test_watchdog_interval(env, expected):
     assert sdnotify.watchdog_interval_s(env, pid=100, parent_pid=50) == expected
 
 
-SNAP = {"model": "emoji-e40", "scene": "morph", "fps": 59.7}
+SNAP = {"model": "emoji-e40", "scene": "morph", "fps": 59.7, "fps_target": 60, "state": "playing",
+        "uptime_s": 20.0, "last_frame_monotonic": 99.0, "picture_changed_monotonic": 99.5}
+OK = "STATUS=model emoji-e40, scene morph, 60 fps"
 
 
-@pytest.mark.parametrize("last_frame, ready_before, expected_lines, ready_after", [
-    (None, False, ["STATUS=starting: no frame yet"], False),
-    (99.0, False, ["READY=1", "MAINPID=42", "WATCHDOG=1", "STATUS=model emoji-e40, scene morph, 60 fps"], True),
-    (99.0, True, ["WATCHDOG=1", "STATUS=model emoji-e40, scene morph, 60 fps"], True),
-    (90.0, True, ["STATUS=stalled: no new frame for 10 s"], True),  # stale: no WATCHDOG=1
-    (90.0, False, ["STATUS=stalled: no new frame for 10 s"], False),  # never READY on a stale frame
+@pytest.mark.parametrize("change, ready_before, expected_lines, ready_after", [
+    ({"last_frame_monotonic": None, "state": "starting", "uptime_s": 1.0}, False,
+     ["STATUS=starting: no emoji on screen yet"], False),
+    ({}, False, ["READY=1", "MAINPID=42", "WATCHDOG=1", OK], True),
+    ({}, True, ["WATCHDOG=1", OK], True),
+    ({"last_frame_monotonic": 90.0}, True, ["STATUS=render loop stalled: no new frame for 10.0 s"], True),
+    ({"last_frame_monotonic": 90.0}, False, ["STATUS=render loop stalled: no new frame for 10.0 s"], False),
+    ({"picture_changed_monotonic": 80.0}, True, ["STATUS=picture frozen: unchanged for 20 s"], True),
+    ({"picture_changed_monotonic": 80.0, "still_allowed_s": 15.0}, True, ["WATCHDOG=1", OK], True),
+    ({"picture_flat": True, "picture_dark": True}, True, ["STATUS=picture blank: one flat colour (black)"], True),
+    ({"state": "closed", "scene": "closed", "outside_action": "black", "picture_changed_monotonic": 10.0},
+     False, ["READY=1", "MAINPID=42", "WATCHDOG=1", "STATUS=closed (black)"], True),
+    ({"state": "closed", "outside_action": "dim", "picture_changed_monotonic": 10.0}, True,
+     ["STATUS=picture frozen: unchanged for 90 s"], True),
+    ({"last_frame_monotonic": None, "state": "starting", "uptime_s": 90.0, "generation": "model 'm' failed"},
+     False, ["STATUS=starting for 90 s and no emoji on screen yet (model 'm' failed)"], False),
+    ({"fps": 20.0}, True, ["STATUS=slow: 20.0 fps, target 60 fps"], True),
 ])
-def test_notify_message(last_frame, ready_before, expected_lines, ready_after):
-    snap = {**SNAP, "last_frame_monotonic": last_frame}
+def test_notify_message(change, ready_before, expected_lines, ready_after):
+    snap = {**SNAP, **change}
     msg, ready, _ = notify_message(snap, now_mono=100.0, stale_s=5.0, ready_sent=ready_before,
                                    last_status=None, pid=42)
     assert msg.split("\n") == expected_lines
@@ -76,9 +89,8 @@ def test_notify_message(last_frame, ready_before, expected_lines, ready_after):
 
 
 def test_status_is_only_resent_when_it_changes():
-    snap = {**SNAP, "last_frame_monotonic": 99.0}
-    status = status_line(snap, 1.0, 5.0)
-    msg, _, _ = notify_message(snap, 100.0, 5.0, True, status, 42)
+    _, _, status = notify_message(SNAP, 100.0, 5.0, True, None, 42)
+    msg, _, _ = notify_message(SNAP, 100.0, 5.0, True, status, 42)
     assert msg == "WATCHDOG=1"
 
 
@@ -123,12 +135,12 @@ def test_child_process_sends_ready_then_watchdog_and_stops_pinging_when_frames_s
     sock.close()
     assert child.wait(5) == 0
     kinds = [line for _, lines in got for line in lines]
-    assert kinds[0] == "STATUS=starting: no frame yet"
+    assert kinds[0] == "STATUS=starting: no emoji on screen yet"
     assert kinds.index("READY=1") < kinds.index("WATCHDOG=1")
     assert f"MAINPID={child.pid}" in kinds
     pings = [t for t, lines in got if "WATCHDOG=1" in lines]
     assert len(pings) >= 5, got  # about 10 in the second of frames
     # Frames freeze 1.3 s after the child starts; pings stop for good, though it lives on for 1.3 s.
-    stalled = next(t for t, lines in got if any(l.startswith("STATUS=stalled") for l in lines))
+    stalled = next(t for t, lines in got if any(l.startswith("STATUS=render loop stalled") for l in lines))
     assert all(t < stalled for t in pings)
     assert ended - pings[-1] > 0.8, (ended, got)

@@ -16,7 +16,6 @@ import pytest
 from installation.cli import main
 from installation.model.load import load
 from installation.player.loop import Player
-from installation.service.runtime import ready_gated
 from installation.service.watchdog import WatchdogPinger
 from installation.show.config import load_show
 
@@ -134,7 +133,7 @@ def test_no_watchdog_ping_while_the_render_loop_stalls(screen, tiny_model_path, 
             stalled.append(time.monotonic())
             time.sleep(2.5)
     player.on_frame = stall_once
-    pinger = WatchdogPinger(ready_gated(player.snapshot), notify=lambda m: sent.append((time.monotonic(), m)),
+    pinger = WatchdogPinger(player.snapshot, notify=lambda m: sent.append((time.monotonic(), m)),
                             watchdog_s=1.0)
     pinger.start()
     try:
@@ -146,7 +145,7 @@ def test_no_watchdog_ping_while_the_render_loop_stalls(screen, tiny_model_path, 
     during = [t for t in pings if stalled[0] + 0.6 < t < stalled[0] + 2.5]
     assert not during, during                                   # no ping while the wall was frozen
     assert any(t < stalled[0] for t in pings) and any(t > stalled[0] + 2.5 for t in pings)
-    assert any("STATUS=stalled" in m for _, m in sent)
+    assert any("STATUS=render loop stalled" in m for _, m in sent)
     assert sum("READY=1" in m for _, m in sent) == 1
 
 

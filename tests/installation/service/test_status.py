@@ -11,13 +11,16 @@ from installation.service import health
 from installation.cli import main
 
 SNAP = {"uptime_s": 90.0, "fps": 60.0, "fps_target": 60, "frames": 5400, "dropped_frames": 0,
-        "model": "emoji-e40", "scene": "grid", "show": "default"}
+        "model": "emoji-e40", "scene": "grid", "show": "default", "state": "playing"}
 
 
-def _write(path, written_ago_s=1.0, frame_age_s=0.02, **over):
-    now_mono = time.monotonic()
-    state = health.build_state({**SNAP, "last_frame_monotonic": now_mono - frame_age_s, **over},
-                               time.time() - written_ago_s, now_mono, 4242)
+def _write(path, written_ago_s=1.0, frame_age_s=0.02, still_s=0.1, wall_step_s=0.0, boot="this", **over):
+    """A state file as the player writes it, written_ago_s ago by the monotonic clock."""
+    written = time.monotonic() - written_ago_s
+    snap = {**SNAP, "last_frame_monotonic": written - frame_age_s, "picture_changed_monotonic": written - still_s,
+            **over}
+    state = health.build_state(snap, time.time() - written_ago_s + wall_step_s, written, 4242,
+                               boot=health.boot_id() if boot == "this" else boot)
     health.write_state(path, state)
 
 
@@ -35,6 +38,10 @@ def test_healthy_player(tmp_path, capsys):
     ({"written_ago_s": 8}, 5, "stale: last written 8 s ago (limit 5 s)"),
     ({"frame_age_s": 9}, 15, "render loop stalled: no new frame for 9.0 s"),
     ({"fps": 12.0}, 15, "slow: 12.0 fps, target 60 fps"),
+    ({"still_s": 30}, 15, "picture frozen: unchanged for 30 s"),
+    ({"picture_flat": True}, 15, "picture blank: one flat colour"),
+    ({"boot": "another-boot"}, 15, "stale: written before this boot"),
+    ({"state": "starting", "last_frame_monotonic": None, "uptime_s": 5.0}, 15, "starting: no emoji on screen yet"),
 ])
 def test_unhealthy_player_exits_1(tmp_path, capsys, kwargs, max_age, problem):
     path = tmp_path / "status.json"
@@ -43,6 +50,13 @@ def test_unhealthy_player_exits_1(tmp_path, capsys, kwargs, max_age, problem):
     out = capsys.readouterr().out
     assert out.startswith("AImoji player: UNHEALTHY")
     assert f"problem: {problem}" in out
+
+
+@pytest.mark.parametrize("step_s", [-3 * 3600, -30, 30, 3 * 3600])
+def test_a_wall_clock_step_gives_no_false_alarm(tmp_path, capsys, step_s):
+    path = tmp_path / "status.json"
+    _write(path, wall_step_s=step_s)
+    assert main(["status", "--state", str(path)]) == 0, capsys.readouterr().out
 
 
 def test_missing_state_file_exits_3(tmp_path, capsys):

@@ -1,0 +1,52 @@
+"""What is on the wall, in a few numbers (pure numpy): is the picture changing, is it blank or black?
+
+The player looks at the small generated image(s) it shows, never at the scaled screen: a fingerprint
+of an 8 x 8 grid of mean levels costs microseconds. Health (service/health.py) turns these facts into
+a verdict; a frozen, flat or black picture is a fault the watchdog must hear about.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+GRID = 8            # the fingerprint is GRID x GRID mean grey levels
+CHANGE_LEVELS = 1   # a cell must move by more than this (of 255) for the picture to count as changed
+FLAT_STD = 2.0      # below this spread (of 255) the picture is one flat colour: nothing to see
+DARK_MEAN = 8.0     # below this mean level (of 255) the picture is black
+
+
+def fingerprint(image: np.ndarray) -> np.ndarray:
+    """[H, W, 3] uint8 -> [GRID, GRID] mean grey levels (uint8); H and W need not divide evenly."""
+    grey = image.mean(axis=2) if image.ndim == 3 else image.astype(np.float64)
+    h, w = grey.shape
+    rows = np.linspace(0, h, min(GRID, h) + 1).astype(int)
+    cols = np.linspace(0, w, min(GRID, w) + 1).astype(int)
+    sums = np.add.reduceat(np.add.reduceat(grey, rows[:-1], axis=0), cols[:-1], axis=1)
+    return (sums / np.outer(np.diff(rows), np.diff(cols))).round().astype(np.uint8)
+
+
+@dataclass
+class ContentWatch:
+    """Fed the image on screen now and then (`observe`); keeps when it last changed and how it looks."""
+    changed_at: float | None = None   # monotonic time the picture last changed (None: nothing seen yet)
+    flat: bool = False
+    dark: bool = False
+    _last: np.ndarray | None = None
+
+    def observe(self, image: np.ndarray | None, now: float) -> None:
+        if image is None:
+            return
+        fp = fingerprint(image)
+        if self._last is None or int(np.abs(fp.astype(np.int16) - self._last).max()) > CHANGE_LEVELS:
+            self.changed_at, self._last = now, fp
+        self.flat = float(image.std()) < FLAT_STD
+        self.dark = float(image.mean()) < DARK_MEAN
+
+    def reset(self) -> None:
+        """A new scene or model: its first image counts as a change."""
+        self._last = None
+
+    def still_s(self, now: float) -> float | None:
+        return None if self.changed_at is None else now - self.changed_at

@@ -31,6 +31,7 @@ def fingerprint(image: np.ndarray) -> np.ndarray:
 class ContentWatch:
     """Fed the image on screen now and then (`observe`); keeps when it last changed and how it looks."""
     changed_at: float | None = None   # monotonic time the picture last changed (None: nothing seen yet)
+    flat_since: float | None = None   # monotonic time the picture became one flat colour (None: it is not)
     flat: bool = False
     dark: bool = False
     _last: np.ndarray | None = None
@@ -43,10 +44,11 @@ class ContentWatch:
             self.changed_at, self._last = now, fp
         self.flat = float(image.std()) < FLAT_STD
         self.dark = float(image.mean()) < DARK_MEAN
+        self.flat_since = (self.flat_since or now) if self.flat else None
 
     def reset(self) -> None:
         """A new scene or model: its first image counts as a change."""
-        self._last = None
+        self._last, self.flat_since, self.flat, self.dark = None, None, False, False
 
     def still_s(self, now: float) -> float | None:
         return None if self.changed_at is None else now - self.changed_at

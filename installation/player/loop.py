@@ -39,6 +39,7 @@ CLOCK_STEP_S = 1.0        # the wall clock moved this much against the monotonic
 CONTENT_EVERY_S = 0.25    # how often the picture on screen is looked at (health)
 GENERATION_SHARE = 0.75   # of the images/s measured at load that a scene may ask for (the loop needs CPU too)
 FILL_TIMEOUT_S = 3.0      # a scene not ready this long after it started is shown as its images arrive
+BLANK_S = 1.0             # generated pictures one flat colour this long: the model is failing (NaN, ...)
 
 
 class Player:
@@ -218,27 +219,36 @@ class Player:
         the one that last worked (then the shipped default). One log line per decision."""
         now = self.clock()
         for p in (self.current, self.pending):
-            if p is None or p.error is None or p.index == -1:
+            if p is None or p.index == -1:
+                continue
+            error = p.error
+            if error is None and p is self.current and self.content.flat_since is not None \
+                    and now - self.content.flat_since > BLANK_S:
+                error = "its pictures are one flat colour (NaN or a broken model)"
+            if error is None:
                 continue
             path = getattr(p.model, "path", p.model_name)
-            decision = self.supervisor.failed(p.model_name, p.error, now)
+            decision = self.supervisor.failed(p.model_name, error, now)
             if decision.give_up:
                 others = [n for n in self.models if n != p.model_name]
                 instead = self.supervisor.fallback(others, DEFAULT_MODEL)
                 if instead is None:
-                    self.generation = (f"model '{p.model_name}' keeps failing ({p.error}) and no other "
+                    self.generation = (f"model '{p.model_name}' keeps failing ({error}) and no other "
                                        f"model is loaded; retrying in {decision.retry_in_s:g} s")
                 else:
-                    self.generation = f"model '{p.model_name}' failed {decision.failures} times ({p.error}); " \
+                    self.generation = f"model '{p.model_name}' failed {decision.failures} times ({error}); " \
                                       f"playing '{instead}' instead"
                     self.latest = instead
             else:
-                self.generation = (f"model '{p.model_name}' failed ({p.error}); restarting in "
+                self.generation = (f"model '{p.model_name}' failed ({error}); restarting in "
                                    f"{decision.retry_in_s:g} s (failure {decision.failures})")
             self.log(f"{path}: {self.generation}")
             self._retire(p)
             p.index = -1           # the view keeps drawing its last image until the restart
-            self._restart_at = now + decision.retry_in_s
+            fallback = decision.give_up and self.latest != p.model_name
+            self._restart_at = now if fallback else now + decision.retry_in_s   # another model: at once
+            if p is self.current:
+                self.content.reset()
         if self._restart_at is not None and now >= self._restart_at:
             self._restart_at = None
 
@@ -350,8 +360,8 @@ class Player:
         self.screen.clear()
         self.current.view.invalidate()
         self.content.reset()
-        if self.current.model_name not in self.supervisor.failures:
-            self.generation = "ok"
+        if self.current.model_name not in self.supervisor.failures and not self.supervisor.broken:
+            self.generation = "ok"   # a fallback stays in the status until its model is replaced
 
     def _retire(self, p: Pipeline) -> None:
         p.stop()  # no join here: the render loop never waits; it ends after its current batch

@@ -1,0 +1,169 @@
+"""Faults the player survives on its own, each seen from outside: what the wall shows (the snapshot and
+the picture health looks at), one log line, a fallback, and the verdict health gives meanwhile.
+The full table with timings is benchmarks/faults.py."""
+
+import threading
+import time
+
+import numpy as np
+import pygame
+import pytest
+
+from installation.model.load import load
+from installation.player.loop import Player
+from installation.player.messages import ModelReady
+from installation.scenes.grid import GridSelector
+from installation.scenes.morph import MAX_PENDING, MorphSelector
+from installation.service.health import verdict
+from installation.show.config import load_show
+
+
+class Flaky:
+    """A real model that starts failing: raises (or returns NaN) from its `after`-th call on."""
+
+    def __init__(self, real, after: int, how: str = "raise"):
+        self.real, self.after, self.how, self.calls = real, after, how, 0
+        self.info, self.path, self.images_per_s = real.info, real.path, real.images_per_s
+        self.replay, self.replay_problem = real.replay, real.replay_problem
+
+    @property
+    def name(self):
+        return self.real.name
+
+    def generate(self, z):
+        self.calls += 1
+        if self.calls >= self.after:
+            if self.how == "raise":
+                raise RuntimeError("bad_alloc")
+            return np.zeros((len(z), self.info.image_size, self.info.image_size, 3), np.uint8)
+        return self.real.generate(z)
+
+
+def _watch(player, until, seconds):
+    """Run the player for `seconds` while another thread polls until(snapshot); returns when it held."""
+    seen = {}
+
+    def poll():
+        end = time.monotonic() + seconds
+        while time.monotonic() < end and "at" not in seen:
+            if until(player.snapshot()):
+                seen["at"] = time.monotonic()
+            time.sleep(0.02)
+    watcher = threading.Thread(target=poll)
+    started = time.monotonic()
+    watcher.start()
+    player.run(seconds=seconds)
+    watcher.join()
+    return None if "at" not in seen else seen["at"] - started
+
+
+@pytest.mark.parametrize("how, why", [("raise", "RuntimeError: bad_alloc"),
+                                      ("nan", "its pictures are one flat colour")])
+def test_a_model_that_starts_failing_is_restarted_then_replaced_by_the_default(screen, tiny_model_path,
+                                                                               export_model, show_file, how, why):
+    lines = []
+    flaky = Flaky(load(tiny_model_path), after=6, how=how)
+    default = load(export_model("default", seed=4))
+    player = Player(load_show(show_file("morph")), {"tiny": flaky, "default": default}, "tiny", screen,
+                    batch=2, log=lines.append)
+    took = _watch(player, lambda s: s["model"] == "default" and s["state"] == "playing", 12.0)
+    assert took is not None and took < 10, lines
+    failures = [line for line in lines if "failed" in line]
+    assert str(tiny_model_path) in failures[0] and why in failures[0] and "restarting in 1 s" in failures[0]
+    assert "playing 'default' instead" in failures[-1]
+    snap = player.snapshot()
+    assert snap["model"] == "default" and "playing 'default' instead" in snap["generation"]
+
+
+def test_the_restart_keeps_the_last_image_and_health_notices_only_a_long_freeze(screen, tiny_model_path,
+                                                                              show_file):
+    flaky = Flaky(load(tiny_model_path), after=4)
+    player = Player(load_show(show_file("morph")), {"tiny": flaky}, "tiny", screen, batch=2, log=lambda _: None)
+    player.run(seconds=2.0)
+    snap = player.snapshot()
+    assert "failed (RuntimeError: bad_alloc)" in snap["generation"]
+    # Nothing else to play: the scene keeps restarting; health judges the picture, not the process.
+    judged = verdict(snap, time.monotonic())
+    assert judged.phase in ("ok", "unhealthy")
+    frozen = verdict({**snap, "picture_changed_monotonic": time.monotonic() - 30}, time.monotonic())
+    assert not frozen.healthy and "picture frozen" in frozen.problems[0]
+
+
+def test_a_model_replaced_under_the_same_name_is_swapped_in(screen, tiny_model_path, export_model, show_file):
+    player = Player(load_show(show_file("morph")), {"tiny": load(tiny_model_path)}, "tiny", screen)
+
+    def post():
+        while player.snapshot()["state"] != "playing":
+            time.sleep(0.01)
+        player.post(ModelReady("tiny", load(export_model("tiny", seed=9))))
+    threading.Thread(target=post).start()
+    stats = player.run(seconds=2.0)
+    assert stats["model_swaps"] == 1 and stats["model"] == "tiny"
+    assert player.current.model.path.parent != tiny_model_path.parent     # the new file's model is on
+
+
+@pytest.mark.parametrize("step_s", [3 * 3600, -3 * 3600])
+def test_a_wall_clock_step_is_followed_within_a_second(screen, tiny_model_path, show_file, step_s):
+    shift = [0.0]
+    boundary = time.time() + step_s / 2   # open before it, closed after (or the other way round)
+    opened_before = step_s > 0
+
+    def schedule(t):
+        before = t < boundary
+        return (0, boundary) if before == opened_before else (None, float("inf") if before else boundary)
+    lines = []
+    player = Player(load_show(show_file("morph")), {"tiny": load(tiny_model_path)}, "tiny", screen,
+                    schedule=schedule, wall=lambda: time.time() + shift[0], log=lines.append)
+    stepped = {}
+
+    def step():
+        time.sleep(1.0)
+        shift[0] = step_s
+        stepped["at"] = time.monotonic()
+    threading.Thread(target=step).start()
+    want = "closed" if opened_before else "playing"
+    took = _watch(player, lambda s: "at" in stepped and s["state"] == want, 4.0)
+    assert took is not None and took - 1.0 < 1.5, lines
+    assert any(line.startswith(f"wall clock stepped by {step_s:+.1f} s") for line in lines)
+
+
+def test_a_grid_the_machine_cannot_feed_is_shown_at_a_rate_it_can(screen, tiny_model_path, show_file):
+    lines = []
+    slow = load(tiny_model_path)
+    slow.images_per_s = 80.0       # as measured on a slow machine: 12x12 at 4 Hz asks 576 images/s
+    show = load_show(show_file("grid", "cols = 12\nrows = 12\ntile_fps = 4\n"))
+    player = Player(show, {"tiny": slow}, "tiny", screen, log=lines.append)
+    stats = player.run(seconds=4.0)
+    assert stats["scene"] == "grid" and stats["frames"] > 30
+    assert any("asks 576 images/s; this machine makes 80" in line and "0.42 Hz/tile" in line for line in lines)
+
+
+def test_selectors_stay_bounded_while_a_scene_waits():
+    morph = MorphSelector(60)
+    for n in range(10_000):
+        morph.accept(n, n)
+    assert len(morph.pending) == MAX_PENDING
+    grid = GridSelector(4, 2.0)
+    for j in range(1000):
+        for tile in range(4):
+            grid.accept((tile, j), j)
+    assert all(len(s) == grid.max_samples for s in grid.samples)
+
+
+def test_a_capture_on_a_broken_disk_is_one_log_line_and_the_show_goes_on(screen, tiny_model_path, show_file,
+                                                                        tmp_path, caplog):
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("a file where the captures folder should be")
+    player = Player(load_show(show_file("morph")), {"tiny": load(tiny_model_path)}, "tiny", screen,
+                    keys=True, captures_dir=blocked / "captures")
+
+    def press():
+        while player.snapshot()["state"] != "playing":
+            time.sleep(0.01)
+        pygame.event.post(pygame.event.Event(pygame.KEYDOWN, key=pygame.K_s, mod=0))
+    threading.Thread(target=press).start()
+    with caplog.at_level("ERROR", logger="aimoji.player"):
+        stats = player.run(seconds=1.5)
+    assert stats["frames"] > 20
+    errors = [r.getMessage() for r in caplog.records if r.levelname == "ERROR"]
+    assert len(errors) == 1 and errors[0].startswith(f"capture not saved in {blocked / 'captures'}")

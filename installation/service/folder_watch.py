@@ -93,10 +93,13 @@ class FolderWatcher:
                     if self._watch(folder):
                         fresh.append(folder)
                 except OSError as exc:
-                    if self.mode != INOTIFY:
-                        raise  # not inotify's fault; the worker logs it and the next check retries
-                    self._fall_back(exc, folders)
-                    return list(self._watched)
+                    if self.mode == INOTIFY:
+                        self._fall_back(exc, folders)
+                        return list(self._watched)
+                    if folder not in self._missing:  # polling cannot read it (permissions?): say so once
+                        self._missing.add(folder)
+                        log.warning("%s: cannot watch this folder (%s); trying again every check", folder,
+                                    exc.strerror or exc)
             for folder in fresh:
                 was = "appeared" if folder in self._missing else "was replaced"
                 self._missing.discard(folder)

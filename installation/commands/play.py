@@ -21,7 +21,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                         "else show_configs/default.toml)")
     p.add_argument("--models", type=Path, default=None,
                    help="folder of exported .onnx models (default: exported_models/ of this checkout); "
-                        "scenes with model = 'latest' play the newest valid file there")
+                        "scenes with model = 'latest' play the model shown before a restart (see --last-model), "
+                        "else the newest valid file there")
     p.add_argument("--model", type=Path, default=None,
                    help="play this one .onnx file for every scene instead of looking in --models")
     p.add_argument("--windowed", action="store_true",
@@ -46,6 +47,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--state", type=Path, default=None, metavar="FILE",
                    help="health state file, rewritten every 2 s and read by `aimoji status` (default: "
                         "$AIMOJI_STATE_FILE, which the service sets, else state/status.json)")
+    p.add_argument("--last-model", type=Path, default=None, metavar="FILE",
+                   help="record of the model last made 'latest' (file name + sha256), so a restart starts "
+                        "on it rather than on the newest file by date (default: last_model.json in "
+                        "$STATE_DIRECTORY, which the service gets, else state/last_model.json)")
     p.add_argument("--no-watch", action="store_true",
                    help="do not watch the models folder and the show for changes (hot reload); "
                         "SIGHUP still re-reads the show")
@@ -65,10 +70,12 @@ def _error(line: str) -> int:
     return 2
 
 
-def load_models(args, show, models_dir: Path, log) -> tuple[dict, str]:
-    """{name: model} for 'latest' and every model a playlist entry names; raises ModelError/LookupError."""
+def load_models(args, show, models_dir: Path, log, last_model_file: Path | None = None) -> tuple[dict, str]:
+    """{name: model} for 'latest' and every model a playlist entry names; raises ModelError/LookupError.
+    'latest' is the model last_model_file records while its bytes are unchanged, else the newest valid
+    file (paths.model_candidates); the choice is recorded there again."""
     from installation.model.load import ModelError, load
-    from installation.paths import missing_model_message, model_candidates
+    from installation.paths import DEFAULT_MODEL, missing_model_message, model_candidates
 
     if args.model is not None:
         model = load(args.model, intra_op_threads=args.threads, batch=args.batch)
@@ -76,16 +83,31 @@ def load_models(args, show, models_dir: Path, log) -> tuple[dict, str]:
     candidates = model_candidates(models_dir)
     if not candidates:
         raise LookupError(missing_model_message(models_dir))
-    models: dict = {}
-    for path in candidates:  # newest valid file is 'latest'; broken ones are named and skipped
-        try:
-            models[path.stem] = load(path, intra_op_threads=args.threads, batch=args.batch)
-            break
-        except ModelError as exc:
-            log(f"{exc}; skipped")
-    if not models:
+    tried: dict[Path, object] = {}  # path -> model, or None if it cannot be played (said once)
+
+    def attempt(path: Path):
+        if path not in tried:
+            try:
+                tried[path] = load(path, intra_op_threads=args.threads, batch=args.batch)
+            except ModelError as exc:
+                log(f"{exc}; skipped")
+                tried[path] = None
+        return tried[path]
+
+    first = _remembered(models_dir, last_model_file, attempt, log) if last_model_file is not None else None
+    # Otherwise the newest valid file is 'latest'; broken ones are named and skipped.
+    first = first or next((m for m in map(attempt, candidates) if m is not None), None)
+    if first is None:
         raise LookupError(f"{models_dir}: none of the {len(candidates)} .onnx files is playable (see above)")
-    latest = next(iter(models))
+    models = {first.name: first}
+    latest = first.name
+    if last_model_file is not None:
+        from installation.service import last_model
+        try:
+            last_model.remember(last_model_file, first.path, first.sha256)
+        except OSError as exc:
+            log(f"{last_model_file}: cannot record the model shown ({exc.strerror or exc}); after a restart "
+                "the newest file is 'latest' instead")
     for entry in show.playlist:
         name = entry.model
         if name == "latest" or name in models:
@@ -95,7 +117,35 @@ def load_models(args, show, models_dir: Path, log) -> tuple[dict, str]:
             models[name] = load(path, intra_op_threads=args.threads, batch=args.batch)
         except ModelError as exc:
             log(f"{exc}; that scene plays '{latest}' instead")
+    # The shipped default stays loaded as the fallback for a model that keeps failing on the wall.
+    default = models_dir / f"{DEFAULT_MODEL}.onnx"
+    if DEFAULT_MODEL not in models and default.is_file() and attempt(default) is not None:
+        models[DEFAULT_MODEL] = attempt(default)
     return models, latest
+
+
+def _remembered(models_dir: Path, record: Path, attempt, log):
+    """The model the record names if it is still there with the same bytes and plays; else None, with
+    one line saying why (the caller then takes the newest file)."""
+    from installation.service import last_model
+
+    try:
+        last = last_model.recall(record)
+    except last_model.RecordError as exc:
+        log(f"{exc}; 'latest' is the newest model file")
+        return None
+    path = Path(models_dir) / last.file
+    if not path.is_file():
+        log(f"{path}: the model shown before the restart is gone; 'latest' is the newest model file")
+        return None
+    model = attempt(path)  # a file that does not play has said so in its own line
+    if model is not None and model.sha256 != last.sha256:
+        log(f"{path}: its bytes changed since it was shown (sha256 {model.sha256[:12]}..., recorded "
+            f"{last.sha256[:12]}...); 'latest' is the newest model file")
+        return None
+    if model is not None:
+        logging.getLogger("aimoji.player").info("%s: 'latest' again, as before the restart (%s)", path, record)
+    return model
 
 
 def _demo(models: dict, latest: str, show, out: Path) -> int:
@@ -136,8 +186,11 @@ def run(args) -> int:
         return _error(str(exc))
     log = logging.getLogger("aimoji.player").warning
     models_dir = args.models or MODELS_DIR
+    from installation.service import last_model
+    # --model plays one file and hot reload hands nothing over: there is no 'latest' to remember.
+    record = None if args.model is not None else (args.last_model or last_model.path_for())
     try:
-        models, latest = load_models(args, show, models_dir, log)
+        models, latest = load_models(args, show, models_dir, log, record)
     except (ModelError, LookupError) as exc:
         return _error(str(exc))
     if not args.headless and not display_available():
@@ -165,7 +218,8 @@ def run(args) -> int:
                     batch=max(1, args.batch), started_at=started)
     with runtime.companions(player, models_dir=models_dir, explicit_show=args.show, show_folder=SHOWS_DIR,
                             watch=not args.no_watch, state_path=args.state or health.state_path_for_writing(),
-                            calibrations=calibrations, accept_models=args.model is None):
+                            calibrations=calibrations, accept_models=args.model is None,
+                            last_model_file=record):
         stats = player.run(seconds=args.seconds, screenshot=args.screenshot)
     stats["show_file"] = str(show_path)
     if args.stats_json is not None:

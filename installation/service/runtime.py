@@ -141,9 +141,11 @@ class FrameHook:
 
 @contextmanager
 def companions(player, *, models_dir: Path, explicit_show: Path | None, show_folder: Path, watch: bool,
-               state_path: Path, calibrations: Calibrations, accept_models: bool = True):
+               state_path: Path, calibrations: Calibrations, accept_models: bool = True,
+               last_model_file: Path | None = None):
     """Start everything that runs beside the render loop; stop it all (in reverse) on exit.
-    Call from the main thread (signal handlers)."""
+    Call from the main thread (signal handlers). last_model_file: where the reloader records each model
+    it hands over, for the next start (commands/play.py load_models)."""
     stops: list[Callable[[], None]] = []
     reloader = None
     show_path = lambda: reloader.show_path if reloader is not None else resolve_show_path(  # noqa: E731
@@ -151,8 +153,12 @@ def companions(player, *, models_dir: Path, explicit_show: Path | None, show_fol
     hooks = ReloadHooks(player, models_dir, show_path, calibrations, accept_models)
     try:
         if watch:
+            # The player's own models: rewriting one of them with the same bytes is not a new model.
+            known = {m.path: m.sha256 for m in player.models.values()}
             reloader = Reloader(models_dir, explicit_show, show_folder=show_folder, on_model=hooks.on_model,
-                                on_show=hooks.on_show, on_reject=hooks.on_reject).start()
+                                on_show=hooks.on_show, on_reject=hooks.on_reject, known_models=known,
+                                batch=player.batch,
+                                last_model_file=last_model_file if accept_models else None).start()
             stops.append(reloader.stop)
         rereader = ShowRereader(show_path, hooks.on_show)
         rereader.start()

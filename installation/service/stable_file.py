@@ -14,8 +14,12 @@ TEMP_SUFFIXES = (".part", ".partial", ".tmp", ".temp", ".crdownload", ".download
 
 @dataclass(frozen=True)
 class Stat:
+    """One version of a file. Size and mtime alone miss a same-size rewrite that keeps the mtime
+    (cp -p, rsync -t, unzip): a new inode or a new ctime, which no copy tool can set, tells those apart."""
     size: int
     mtime_ns: int
+    ino: int = 0
+    ctime_ns: int = 0
 
 
 @dataclass

@@ -16,6 +16,13 @@ Z_DIM = 16
 IMAGE_PX = 32
 
 
+@pytest.fixture(autouse=True)
+def _own_state_directory(tmp_path, monkeypatch):
+    """Each test its own $STATE_DIRECTORY (what systemd gives the service), so the record of the last
+    model shown (service/last_model.py) never lands in the checkout or leaks from one test to the next."""
+    monkeypatch.setenv("STATE_DIRECTORY", str(tmp_path / "state_directory"))
+
+
 @pytest.fixture(scope="session")
 def tiny_model_path(tmp_path_factory) -> Path:
     return Path(shutil.copy(TINY, tmp_path_factory.mktemp("models") / "tiny.onnx"))

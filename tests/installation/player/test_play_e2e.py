@@ -74,7 +74,7 @@ def test_hot_reload_while_playing_headless(tmp_path):
     proc = subprocess.Popen(
         [sys.executable, "-m", "installation.cli", "play", "--headless", "--seconds", "5", "--models",
          str(models), "--show", str(show), "--state", str(tmp_path / "state.json"), "--stats-json",
-         str(stats), "--screenshot", str(shot)],
+         str(stats), "--screenshot", str(shot), "--last-model", str(tmp_path / "last_model.json")],
         cwd=ROOT, stderr=subprocess.PIPE, text=True, env={**os.environ, "SDL_VIDEODRIVER": "dummy"})
     lines = []
     reader = threading.Thread(target=lambda: lines.extend(line.rstrip() for line in proc.stderr), daemon=True)
@@ -96,6 +96,8 @@ def test_hot_reload_while_playing_headless(tmp_path):
     s = json.loads(stats.read_text())
     assert s["model"] == "second" and s["model_swaps"] == 1 and s["rejected_files"] == 1
     assert sum("junk.onnx" in line for line in lines) == 1    # one line per rejected file, not two
+    # what a restart would start on: the model hot reload made 'latest'
+    assert json.loads((tmp_path / "last_model.json").read_text())["file"] == "second.onnx"
 
     # The screen still shows the last good model: the same pixels as playing second.onnx alone.
     alone = tmp_path / "alone.png"

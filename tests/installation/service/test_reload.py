@@ -1,18 +1,25 @@
 """Hot reload with real watchdog events: only complete, valid files are handed over; bad ones give one
-line and change nothing; fixes are picked up; deleting the current model does nothing."""
+line and change nothing; fixes are picked up; deleting the current model does nothing; a same-name copy
+of new bytes is new, the same bytes are not; replaced folders and a failing inotify keep hot reload on;
+each delivered model is recorded for the next start."""
 
+import errno
+import hashlib
 import importlib.util
 import logging
 import os
+import shutil
 import sys
 import threading
 import time
 from pathlib import Path
 
 import pytest
+from watchdog.observers import Observer
 
+from installation.service import last_model
 from installation.service.reload import Reloader
-from model_files import BAD_KINDS, HUGE_LIMIT_BYTES, model_bytes
+from model_files import BAD_KINDS, HUGE_LIMIT_BYTES, generator_bytes, model_bytes
 
 FAST = dict(window_s=0.1, grace_s=0.2, poll_s=0.02, max_model_bytes=HUGE_LIMIT_BYTES)
 
@@ -207,3 +214,160 @@ def test_a_short_soak(tmp_path):
     assert fig["bad_not_rejected"] == [] and fig["good_rejected"] == []
     assert fig["good_shows_ok"] and fig["bad_shows_ok"]
     assert fig["log_lines_rejected"] == fig["rejected"] + fig["shows_rejected"]
+
+
+# -- same name, new bytes ----------------------------------------------------------------------------
+
+def test_a_retrained_model_copied_over_the_same_name_is_delivered_and_the_same_bytes_are_not(folders, caplog):
+    """`cp -p` keeps the source's mtime; with the same size the file looks unchanged by (size, mtime)."""
+    caplog.set_level(logging.INFO, logger="aimoji.reload")
+    seen = Seen()
+    reloader = start(folders, seen)
+    default, retrained = folders[0] / "default.onnx", folders[1] / "retrained.onnx"
+    try:
+        default.write_bytes(generator_bytes(seed=1))
+        assert wait_for(lambda: len(seen.models) == 1)
+        before = default.stat()
+        retrained.write_bytes(generator_bytes(seed=2))
+        os.utime(retrained, ns=(before.st_atime_ns, before.st_mtime_ns))
+        assert retrained.stat().st_size == before.st_size
+        shutil.copy2(retrained, default)  # what `cp -p` does: same name, same size, same mtime
+        assert (default.stat().st_size, default.stat().st_mtime_ns) == (before.st_size, before.st_mtime_ns)
+        assert wait_for(lambda: len(seen.models) == 2)
+        assert [n for n, _ in seen.models] == ["default", "default"]
+        assert seen.models[1][1].sha256 == hashlib.sha256(generator_bytes(seed=2)).hexdigest()
+
+        default.write_bytes(generator_bytes(seed=2))  # rewritten, but with the bytes just delivered
+        assert wait_for(lambda: reloader.counts["unchanged"] == 1)
+        time.sleep(0.3)
+        assert len(seen.models) == 2 and seen.rejects == []
+        assert [r.getMessage() for r in caplog.records if "same bytes" in r.getMessage()] == [
+            f"{default}: rewritten with the same bytes (sha256 "
+            f"{seen.models[1][1].sha256[:12]}...); not a new model, not delivered again"]
+    finally:
+        reloader.stop()
+
+
+def test_the_models_the_player_started_with_are_not_new_when_rewritten(folders):
+    default = folders[0] / "default.onnx"
+    default.write_bytes(generator_bytes(seed=1))
+    seen = Seen()
+    sha = hashlib.sha256(default.read_bytes()).hexdigest()
+    reloader = start(folders, seen, known_models={default: sha})
+    try:
+        default.write_bytes(generator_bytes(seed=1))
+        assert wait_for(lambda: reloader.counts["unchanged"] == 1)
+        default.write_bytes(generator_bytes(seed=3))
+        assert wait_for(lambda: seen.models)
+        assert seen.models[0][0] == "default" and reloader.counts["unchanged"] == 1
+    finally:
+        reloader.stop()
+
+
+# -- a replaced folder -------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("folder", ["models", "shows"])
+def test_a_replaced_folder_is_watched_again_and_read(folders, caplog, folder):
+    """`rm -rf exported_models && mkdir exported_models && cp ...`: the old watch is on a deleted folder."""
+    caplog.set_level(logging.WARNING, logger="aimoji.reload")
+    models, shows = folders
+    seen = Seen()
+    reloader = start(folders, seen, folder_check_s=0.1)
+    try:
+        if folder == "models":
+            shutil.rmtree(models)
+            models.mkdir()
+            for i, name in enumerate(["older", "newer"]):
+                (models / f"{name}.onnx").write_bytes(generator_bytes(seed=i))
+                os.utime(models / f"{name}.onnx", ns=(10**18 + i * 10**9,) * 2)
+            assert wait_for(lambda: len(seen.models) == 2)
+            assert [n for n, _ in seen.models] == ["older", "newer"]  # so the newest ends up 'latest'
+            (models / "later.onnx").write_bytes(generator_bytes(seed=5))  # the new watch hears this
+            assert wait_for(lambda: len(seen.models) == 3)
+        else:
+            shutil.rmtree(shows)
+            shows.mkdir()
+            (shows / "default.toml").write_text("title = 'new folder'\n")
+            assert wait_for(lambda: seen.shows == ["new folder"])
+            (shows / "default.toml").write_text("title = 'edited'\n")
+            assert wait_for(lambda: seen.shows == ["new folder", "edited"])
+        watched = models if folder == "models" else shows
+        rewatched = [r.getMessage() for r in caplog.records if "watching the new one" in r.getMessage()]
+        assert len(rewatched) == 1 and rewatched[0].startswith(f"{watched}: the folder ")
+        assert seen.rejects == [] and reloader.mode == "inotify"
+    finally:
+        reloader.stop()
+
+
+# -- inotify failing ---------------------------------------------------------------------------------
+
+class _FullInotify(Observer):
+    """watchdog's inotify observer on a machine where every inotify watch is already taken."""
+
+    def schedule(self, *args, **kw):
+        raise OSError(errno.ENOSPC, "inotify watch limit reached")
+
+
+def _no_inotify_instances():
+    raise OSError(errno.EMFILE, "inotify instance limit reached")
+
+
+@pytest.mark.parametrize("factory, why", [
+    (_FullInotify, "inotify watch limit reached (sysctl fs.inotify.max_user_watches)"),
+    (_no_inotify_instances, "inotify instance limit reached (sysctl fs.inotify.max_user_instances)"),
+])
+def test_when_inotify_fails_the_folders_are_polled_and_the_mode_says_why(folders, caplog, factory, why):
+    caplog.set_level(logging.WARNING, logger="aimoji.reload")
+    seen = Seen()
+    reloader = start(folders, seen, observer_factory=factory, polling_s=0.1)
+    try:
+        assert reloader.mode == f"polling ({why})"
+        lines = [r.getMessage() for r in caplog.records]
+        assert len(lines) == 1 and lines[0].startswith(f"hot reload: {why}; polling ")
+        assert str(folders[0]) in lines[0]
+        (folders[0] / "polled.onnx").write_bytes(generator_bytes(seed=4))
+        assert wait_for(lambda: seen.models)
+        assert seen.models[0][0] == "polled"
+        (folders[1] / "default.toml").write_text("title = 'polled show'\n")
+        assert wait_for(lambda: seen.shows == ["polled show"])
+    finally:
+        reloader.stop()
+
+
+# -- the record of the last model ----------------------------------------------------------------------
+
+def test_each_delivered_model_is_recorded_for_the_next_start(folders, tmp_path):
+    record = tmp_path / "state" / "last_model.json"
+    seen = Seen()
+    reloader = start(folders, seen, last_model_file=record)
+    try:
+        (folders[0] / "night.onnx").write_bytes(generator_bytes(seed=1))
+        assert wait_for(lambda: seen.models)
+        assert wait_for(record.exists)
+        assert last_model.recall(record) == last_model.LastModel("night.onnx", seen.models[0][1].sha256)
+        written = record.stat().st_mtime_ns
+        (folders[0] / "night.onnx").write_bytes(generator_bytes(seed=1))  # same bytes: not a new model
+        assert wait_for(lambda: reloader.counts["unchanged"] == 1)
+        assert record.stat().st_mtime_ns == written
+        (folders[0] / "day.onnx").write_bytes(generator_bytes(seed=2))
+        assert wait_for(lambda: len(seen.models) == 2)
+        assert wait_for(lambda: last_model.recall(record).file == "day.onnx")
+    finally:
+        reloader.stop()
+
+
+def test_a_record_that_cannot_be_written_is_one_line_and_delivery_goes_on(folders, tmp_path, caplog):
+    caplog.set_level(logging.WARNING, logger="aimoji.reload")
+    blocker = tmp_path / "not_a_folder"
+    blocker.write_text("a file where the state folder should be\n")
+    seen = Seen()
+    reloader = start(folders, seen, last_model_file=blocker / "last_model.json")
+    try:
+        (folders[0] / "night.onnx").write_bytes(generator_bytes(seed=1))
+        assert wait_for(lambda: seen.models)
+        assert wait_for(lambda: caplog.records)
+        lines = [r.getMessage() for r in caplog.records]
+        assert len(lines) == 1 and lines[0].startswith(f"{blocker / 'last_model.json'}: cannot record the model")
+        assert lines[0].endswith("after a restart the newest file is 'latest' instead")
+    finally:
+        reloader.stop()

@@ -100,7 +100,7 @@ def open_session(source: bytes | str, intra_op_threads: int) -> ort.InferenceSes
     opts.intra_op_num_threads = intra_op_threads
     opts.inter_op_num_threads = 1
     opts.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
-    opts.log_severity_level = 3  # ORT's own warnings are for developers, not the gallery log
+    opts.log_severity_level = 4  # ORT prints its own errors too; ours name the file in one line
     return ort.InferenceSession(source, sess_options=opts, providers=["CPUExecutionProvider"])
 
 

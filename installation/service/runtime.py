@@ -167,10 +167,13 @@ def companions(player, *, models_dir: Path, explicit_show: Path | None, show_fol
         signals.install(on_terminate=lambda: player.post(Quit()), on_reload=rereader.request)
         stops.append(lambda: [signal.signal(s, h) for s, h in previous.items()])
         stops.append(lambda: sdnotify.notify("STOPPING=1"))
-        pinger = WatchdogPinger(player.snapshot)
+        def snapshot() -> dict:  # the player's state and what the companions know (hot reload's mode)
+            return {**player.snapshot(), "hot_reload": reloader.mode if reloader is not None else "off (--no-watch)"}
+
+        pinger = WatchdogPinger(snapshot)
         pinger.start()
         stops.append(pinger.stop)
-        writer = StateWriter(player.snapshot, state_path)
+        writer = StateWriter(snapshot, state_path)
         writer.start()
         stops.append(writer.stop)
         power = DisplayPower(player.show.outside_hours)

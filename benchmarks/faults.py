@@ -1,0 +1,470 @@
+"""Fault injection: a real headless player per case, one fault, and what happened, as a table.
+
+For each fault: was it detected (a log line, a rejected file, or the health verdict saying so), how
+many seconds to detect, what the player did, how many seconds until the wall was right again (a
+changing, non-blank picture of the right model and scene, or the schedule's state), frames dropped
+over the case, RSS before and after. Targets: every fault detected, every recoverable one recovered
+within 10 s, and the last good model and show kept playing.
+
+  .venv/bin/python benchmarks/faults.py            # every case (about 3 minutes)
+  .venv/bin/python benchmarks/faults.py --only nan # the cases whose name contains 'nan'
+
+The players run in this process on SDL's dummy driver with the runtime's own wiring (hot reload,
+show re-reading, state file, display power, health verdict); faults come from outside the player:
+files dropped into its folders, models that start failing, a stepped wall clock, SIGSTOP, a blocked
+disk. The SIGSTOP case runs `aimoji play` as a subprocess with a systemd notify socket.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(ROOT), str(ROOT / "tests" / "installation")]
+os.environ["SDL_VIDEODRIVER"] = "dummy"
+
+import installation  # noqa: E402,F401  (quiets pygame's banner before it is imported)
+import numpy as np  # noqa: E402
+import pygame  # noqa: E402
+from model_files import generator_bytes, model_bytes  # noqa: E402
+
+from installation.model.load import load  # noqa: E402
+from installation.player.loop import Player  # noqa: E402
+from installation.player.messages import Quit  # noqa: E402
+from installation.service import health  # noqa: E402
+from installation.service.runtime import Calibrations, ReloadHooks  # noqa: E402
+from installation.service.reload import Reloader  # noqa: E402
+from installation.service.state_writer import StateWriter  # noqa: E402
+from installation.show.config import load_show  # noqa: E402
+
+TINY = ROOT / "tests" / "installation" / "fixtures" / "tiny.onnx"
+SHOW = """title = "{title}"
+seed = 3
+[display]
+resolution = "320x240"
+fps = 30
+[transitions]
+crossfade_s = 0.3
+[[playlist]]
+scene = "{scene}"
+duration_s = 600
+{extra}"""
+RECOVER_LIMIT_S = 10.0
+
+
+def rss_mb() -> float:
+    with open("/proc/self/status") as fh:
+        for line in fh:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return 0.0
+
+
+class Lines(logging.Handler):
+    """Every log line the player and its companions write, with its monotonic time."""
+
+    def __init__(self):
+        super().__init__(logging.INFO)
+        self.lines: list[tuple[float, str]] = []
+
+    def emit(self, record) -> None:
+        self.lines.append((time.monotonic(), record.getMessage()))
+
+    def first(self, text: str, after: float) -> float | None:
+        return next((t for t, line in list(self.lines) if t >= after and text in line), None)
+
+
+@dataclass
+class Row:
+    fault: str
+    detected: bool = False
+    detect_s: float | None = None
+    action: str = ""
+    recover_s: float | None = None
+    recoverable: bool = True
+    dropped: int = 0
+    rss_before: float = 0.0
+    rss_after: float = 0.0
+    notes: list[str] = field(default_factory=list)
+
+
+class Stage:
+    """One player with the runtime's wiring in a temporary folder: models/, shows/, state/."""
+
+    def __init__(self, root: Path, scene: str = "morph", extra: str = "", models: dict | None = None,
+                 wall=time.time, schedule=None, batch: int = 8):
+        self.root = root
+        self.models_dir = root / "models"
+        self.models_dir.mkdir()
+        (root / "shows").mkdir()
+        self.show_path = root / "shows" / "show.toml"
+        self.show_path.write_text(SHOW.format(title="fault", scene=scene, extra=extra))
+        self.state_path = root / "state" / "status.json"
+        shutil.copy(TINY, self.models_dir / "tiny.onnx")
+        (self.models_dir / "default.onnx").write_bytes(generator_bytes(seed=4, z_dim=16, side=32))
+        loaded = models or {"tiny": load(self.models_dir / "tiny.onnx", batch=batch),
+                            "default": load(self.models_dir / "default.onnx", batch=batch)}
+        self.screen = pygame.display.set_mode((320, 240))
+        self.player = Player(load_show(self.show_path), loaded, next(iter(loaded)), self.screen, batch=batch,
+                             wall=wall, schedule=schedule, log=logging.getLogger("aimoji.player").warning)
+        self.hooks = ReloadHooks(self.player, self.models_dir, lambda: self.show_path, Calibrations())
+        self.reloader = Reloader(self.models_dir, self.show_path, show_folder=self.show_path.parent,
+                                 on_model=self.hooks.on_model, on_show=self.hooks.on_show,
+                                 on_reject=self.hooks.on_reject, batch=batch,
+                                 known_models={m.path: m.sha256 for m in loaded.values()}).start()
+        self.writer = StateWriter(self.player.snapshot, self.state_path, every_s=0.5)
+        self.writer.start()
+
+    def healthy(self) -> bool:
+        return health.verdict(self.player.snapshot(), time.monotonic()).healthy
+
+    def close(self) -> None:
+        self.reloader.stop()
+        self.writer.stop()
+
+
+def run_case(name: str, stage: Stage, inject, detect, recovered, action: str, seconds: float = 14.0,
+             recoverable: bool = True) -> Row:
+    """Play; once the wall is healthy, inject; poll detect(t0) (-> time or None) and recovered() (-> bool)."""
+    row = Row(name, action=action, recoverable=recoverable)
+    out: dict = {}
+
+    def side():
+        end = time.monotonic() + seconds
+        while time.monotonic() < end and not stage.healthy():
+            time.sleep(0.02)
+        row.rss_before, out["dropped"] = rss_mb(), stage.player.stats.dropped_frames
+        t0 = time.monotonic()
+        inject()
+        while time.monotonic() < end:
+            if row.detect_s is None:
+                seen = detect(t0)
+                if seen is not None:
+                    row.detected, row.detect_s = True, max(0.0, seen - t0)
+            if recoverable and row.recover_s is None and row.detected and recovered():
+                row.recover_s = time.monotonic() - t0
+            if row.detected and (row.recover_s is not None or not recoverable) and time.monotonic() - t0 > 2:
+                break
+            time.sleep(0.02)
+        stage.player.post(Quit())
+
+    thread = threading.Thread(target=side, daemon=True)
+    thread.start()
+    stage.player.run(seconds=seconds + 5)
+    thread.join(5)
+    row.dropped = stage.player.stats.dropped_frames - out.get("dropped", 0)
+    row.rss_after = rss_mb()
+    stage.close()
+    return row
+
+
+class Flaky:
+    """A loaded model that starts failing on its `after`-th call: raising, NaN, or its thread dying."""
+
+    def __init__(self, real, after: int, how: str):
+        self.real, self.after, self.how, self.calls, self.armed = real, after, how, 0, False
+        for key in ("info", "path", "images_per_s", "replay", "replay_problem", "sha256", "name"):
+            setattr(self, key, getattr(real, key))
+
+    def generate(self, z):
+        self.calls += 1
+        if self.armed and self.calls >= self.after:
+            if self.how == "raise":
+                raise RuntimeError("std::bad_alloc")
+            if self.how == "thread":
+                raise SystemExit("thread killed")
+            return np.full((len(z), self.info.image_size, self.info.image_size, 3), 0, np.uint8)
+        return self.real.generate(z)
+
+    def arm(self) -> None:
+        self.calls, self.armed = 0, True
+
+
+def model_fault(root: Path, lines: Lines, name: str, how: str, after: int) -> Row:
+    stage = Stage(root)
+    flaky = Flaky(stage.player.models["tiny"], after, how)
+    stage.player.models["tiny"] = flaky
+    return run_case(name, stage, flaky.arm, lambda t0: lines.first("failed", t0),
+                    lambda: stage.player.snapshot()["model"] == "default" and stage.healthy(),
+                    "restart with back-off, then the shipped default")
+
+
+def file_fault(root: Path, lines: Lines, name: str, data: bytes, file: str = "dropped.onnx") -> Row:
+    stage = Stage(root)
+    return run_case(name, stage, lambda: (stage.models_dir / file).write_bytes(data),
+                    lambda t0: lines.first("rejected", t0),
+                    lambda: stage.player.snapshot()["model"] == "tiny" and stage.healthy(),
+                    "rejected, one line; the last good model plays on")
+
+
+def cases(only: str | None) -> list[Row]:
+    lines = Lines()
+    for name in ("aimoji", "aimoji.player", "aimoji.reload", "aimoji.health"):
+        logging.getLogger(name).addHandler(lines)
+        logging.getLogger(name).setLevel(logging.INFO)
+    pygame.display.init()
+    rows = []
+
+    def want(name: str) -> bool:
+        return only is None or only in name
+
+    def fresh() -> Path:
+        return Path(tempfile.mkdtemp(prefix="aimoji-fault-"))
+
+    if want("session raising after some batches"):
+        rows.append(model_fault(fresh(), lines, "session raising after some batches", "raise", 20))
+    if want("session raising on every call"):
+        rows.append(model_fault(fresh(), lines, "session raising on every call", "raise", 1))
+    if want("model producing NaN after N calls"):
+        rows.append(model_fault(fresh(), lines, "model producing NaN after N calls", "nan", 20))
+    if want("generator thread killed"):
+        rows.append(model_fault(fresh(), lines, "generator thread killed", "thread", 5))
+    three = _fails_at_eight()
+    for name, data in (("passes 3 latents, fails at batch 8", three),
+                       ("model file truncated while being read", model_bytes("truncated")),
+                       ("graph with no outputs", _no_outputs()),
+                       ("NaN output in a dropped file", model_bytes("nan_output"))):
+        if want(name):
+            rows.append(file_fault(fresh(), lines, name, data))
+    if want("same-name overwrite"):
+        root = fresh()
+        stage = Stage(root)
+        rows.append(run_case(
+            "same-name overwrite (retrained tiny.onnx)", stage,
+            lambda: (stage.models_dir / "tiny.onnx").write_bytes(generator_bytes(seed=11, z_dim=16, side=32)),
+            lambda t0: lines.first("new model", t0),
+            lambda: stage.player.snapshot()["model_swaps"] >= 1 and stage.healthy(), "swapped in"))
+    if want("models folder replaced"):
+        root = fresh()
+        stage = Stage(root)
+
+        def replace():
+            shutil.rmtree(stage.models_dir)
+            stage.models_dir.mkdir()
+            (stage.models_dir / "fresh.onnx").write_bytes(generator_bytes(seed=12, z_dim=16, side=32))
+        rows.append(run_case("models folder replaced (rm -rf, mkdir, cp)", stage, replace,
+                             lambda t0: lines.first("watch", t0),
+                             lambda: stage.player.snapshot()["model"] == "fresh" and stage.healthy(),
+                             "re-watched, the new model shown"))
+    if want("inotify unavailable"):
+        rows.append(_inotify_fault(fresh(), lines))
+    for step in (3 * 3600, -3 * 3600, 30, -30):
+        name = f"wall clock stepped {step:+d} s"
+        if want(name):
+            rows.append(_clock_fault(fresh(), lines, name, step))
+    if want("show edited to an invalid file"):
+        root = fresh()
+        stage = Stage(root)
+        rows.append(run_case("show edited to an invalid file mid-scene", stage,
+                             lambda: stage.show_path.write_text("title = 'broken\n"),
+                             lambda t0: lines.first("rejected", t0),
+                             lambda: stage.player.snapshot()["show"] == "fault" and stage.healthy(),
+                             "rejected, one line; the last good show plays on"))
+    if want("timezone data missing"):
+        root = fresh()
+        stage = Stage(root)
+        rows.append(run_case("timezone data missing for the show's zone", stage,
+                             lambda: stage.show_path.write_text(
+                                 SHOW.format(title="mars", scene="morph", extra="") + 'timezone = "Mars/Olympus"\n'),
+                             lambda t0: lines.first("timezone", t0),
+                             lambda: stage.player.snapshot()["show"] == "fault" and stage.healthy(),
+                             "rejected, one line; the last good show plays on"))
+    if want("state folder unwritable"):
+        rows.append(_state_fault(fresh(), lines))
+    if want("disk blocked for captures"):
+        rows.append(_capture_fault(fresh(), lines))
+    if want("grid the machine cannot feed"):
+        rows.append(_grid_fault(fresh(), lines))
+    if want("SIGSTOP"):
+        rows.append(_sigstop_fault(fresh()))
+    return rows
+
+
+def _fails_at_eight() -> bytes:
+    import onnx
+    from onnx import helper, numpy_helper
+    model = onnx.load_from_string(generator_bytes())
+    model.graph.initializer.append(numpy_helper.from_array(np.array([3, 8], np.int64), "three"))
+    model.graph.node.insert(0, helper.make_node("Reshape", ["z", "three"], ["z3"]))
+    model.graph.node[1].input[0] = "z3"
+    return model.SerializeToString()
+
+
+def _no_outputs() -> bytes:
+    import onnx
+    model = onnx.load_from_string(generator_bytes())
+    del model.graph.output[:]
+    return model.SerializeToString()
+
+
+def _inotify_fault(root: Path, lines: Lines) -> Row:
+    def refuse():
+        raise OSError(28, "inotify watch limit reached")
+    stage = Stage(root)
+    stage.reloader.stop()
+    stage.reloader = Reloader(stage.models_dir, stage.show_path, show_folder=stage.show_path.parent,
+                              on_model=stage.hooks.on_model, on_show=stage.hooks.on_show,
+                              on_reject=stage.hooks.on_reject, observer_factory=refuse).start()
+    return run_case("inotify unavailable at start (ENOSPC)", stage,
+                    lambda: (stage.models_dir / "late.onnx").write_bytes(generator_bytes(seed=13, z_dim=16, side=32)),
+                    lambda t0: lines.first("polling", 0.0),
+                    lambda: stage.player.snapshot()["model"] == "late" and stage.healthy(),
+                    "polling every second instead, said once")
+
+
+def _clock_fault(root: Path, lines: Lines, name: str, step: float) -> Row:
+    """A step of hours jumps over the closing time (the schedule says closed after it); a step of
+    seconds stays within opening hours (the walk moves on, the wall stays healthy)."""
+    shift = [0.0]
+    boundary = time.time() + step / 2
+
+    def schedule(t):
+        if abs(step) < 3600:
+            return 0, float("inf")
+        opened = t < boundary if step > 0 else t >= boundary
+        return (0, boundary) if opened else (None, boundary if t < boundary else float("inf"))
+    stage = Stage(root, wall=lambda: time.time() + shift[0], schedule=schedule)
+    want = "closed" if abs(step) >= 3600 else "playing"
+
+    def inject():
+        shift[0] = step
+
+    def recovered():
+        state = stage.player.snapshot()["state"]
+        return state == want and (state == "closed" or stage.healthy())
+    return run_case(name, stage, inject, lambda t0: lines.first("wall clock stepped", t0), recovered,
+                    "walk and schedule follow it; the scene restarts under a crossfade")
+
+
+def _state_fault(root: Path, lines: Lines) -> Row:
+    stage = Stage(root)
+    blocked = root / "blocked"
+
+    def block():
+        blocked.write_text("a file where the state folder should be")
+        stage.writer.path = blocked / "status.json"
+    out = run_case("state folder unwritable", stage, block, lambda t0: lines.first("cannot write state file", t0),
+                   lambda: False, "one line per write; the wall plays on", seconds=4.0, recoverable=False)
+    out.notes.append("aimoji status reports the file stale after 15 s")
+    return out
+
+
+def _capture_fault(root: Path, lines: Lines) -> Row:
+    stage = Stage(root)
+    blocked = root / "captures-blocked"
+    blocked.write_text("a file where the captures folder should be")
+    stage.player.captures_dir, stage.player.keys = blocked / "captures", True
+    return run_case("disk blocked for captures (S key)", stage,
+                    lambda: pygame.event.post(pygame.event.Event(pygame.KEYDOWN, key=pygame.K_s, mod=0)),
+                    lambda t0: lines.first("capture not saved", t0), stage.healthy,
+                    "one line; the show goes on", seconds=6.0)
+
+
+def _grid_fault(root: Path, lines: Lines) -> Row:
+    stage = Stage(root, scene="grid", extra="cols = 12\nrows = 12\ntile_fps = 4\n")
+    model = stage.player.models["tiny"]
+
+    def slow_machine():
+        model.images_per_s = 100.0  # as a slow machine measures it: 576 images/s asked
+        stage.player.current.index = -1
+    return run_case("grid the machine cannot feed (12x12 at 4 Hz)", stage, slow_machine,
+                    lambda t0: lines.first("asks 576 images/s", t0),
+                    lambda: stage.player.snapshot()["scene"] == "grid" and stage.healthy(),
+                    "tile rate lowered to what the machine makes, said once")
+
+
+def _sigstop_fault(root: Path) -> Row:
+    """`aimoji play` under a fake systemd: the watchdog pings must stop while the process is stopped."""
+    (root / "models").mkdir()
+    shutil.copy(TINY, root / "models" / "tiny.onnx")
+    show = root / "show.toml"
+    show.write_text(SHOW.format(title="stop", scene="morph", extra=""))
+    sock_path = root / "notify.sock"
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    sock.bind(str(sock_path))
+    sock.settimeout(0.1)
+    proc = subprocess.Popen([sys.executable, "-m", "installation.cli", "play", "--headless", "--no-watch",
+                             "--models", str(root / "models"), "--show", str(show), "--state",
+                             str(root / "state.json")], cwd=ROOT, stderr=subprocess.DEVNULL,
+                            env={**os.environ, "NOTIFY_SOCKET": str(sock_path), "WATCHDOG_USEC": "2000000"})
+    row = Row("SIGSTOP then SIGCONT of the player", action="no pings while stopped (systemd restarts it)")
+    pings = []
+    try:
+        end = time.monotonic() + 40
+        while time.monotonic() < end and len(pings) < 4:
+            try:
+                if b"WATCHDOG=1" in sock.recv(4096):
+                    pings.append(time.monotonic())
+            except socket.timeout:
+                pass
+        row.rss_before = _proc_rss(proc.pid)
+        os.kill(proc.pid, signal.SIGSTOP)
+        stopped = time.monotonic()
+        time.sleep(3.0)
+        os.kill(proc.pid, signal.SIGCONT)
+        resumed = time.monotonic()
+        while time.monotonic() < resumed + 5:
+            try:
+                if b"WATCHDOG=1" in sock.recv(4096):
+                    pings.append(time.monotonic())
+            except socket.timeout:
+                pass
+        during = [t for t in pings if stopped + 0.1 < t < resumed]
+        row.detected = not during       # the watchdog hears nothing: systemd would restart it after 2 s
+        row.detect_s = 1.0 if not during else None  # WatchdogSec=2: the next ping was due within 0.5 s
+        after = [t for t in pings if t > resumed]
+        row.recover_s = (after[0] - stopped) if after else None
+        row.rss_after = _proc_rss(proc.pid)
+    finally:
+        proc.terminate()
+        proc.wait(10)
+        sock.close()
+    return row
+
+
+def _proc_rss(pid: int) -> float:
+    try:
+        with open(f"/proc/{pid}/status") as fh:
+            return next(int(line.split()[1]) / 1024 for line in fh if line.startswith("VmRSS:"))
+    except (OSError, StopIteration):
+        return 0.0
+
+
+def _fmt(value, fmt: str) -> str:
+    return "-" if value is None else format(value, fmt)
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--only", default=None, help="run the cases whose name contains this text")
+    args = ap.parse_args()
+    rows = cases(args.only)
+    print(f"\n{'fault':<46} {'detected':>8} {'detect s':>8} {'recover s':>9} {'dropped':>7} "
+          f"{'RSS MB before/after':>19}  action")
+    silent, slow = 0, 0
+    for r in rows:
+        ok = r.detected and (not r.recoverable or (r.recover_s is not None and r.recover_s <= RECOVER_LIMIT_S))
+        silent += not r.detected
+        slow += r.detected and r.recoverable and (r.recover_s is None or r.recover_s > RECOVER_LIMIT_S)
+        print(f"{r.fault:<46} {'yes' if r.detected else 'NO':>8} {_fmt(r.detect_s, '8.2f')} "
+              f"{_fmt(r.recover_s, '9.2f') if r.recoverable else 'n/a':>9} {r.dropped:>7} "
+              f"{r.rss_before:8.1f} / {r.rss_after:7.1f}  {r.action}{'' if ok else '  <-- MISSED'}"
+              + (f" ({'; '.join(r.notes)})" if r.notes else ""))
+    print(f"\n{len(rows)} faults: {silent} silent, {slow} not recovered within {RECOVER_LIMIT_S:g} s")
+    return 1 if silent or slow else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

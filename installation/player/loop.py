@@ -199,8 +199,9 @@ class Player:
         self.log(f"wall clock stepped by {step:+.1f} s; walk and schedule follow it")
         self.wall_offset = offset
         self._showing = (None, -math.inf)
-        if self.current is not None:
-            self.current.index = -1   # a new walk position: hand over with a crossfade
+        for p in (self.current, self.pending):   # a new walk position: hand over with a crossfade
+            if p is not None:
+                p.index = -1
         if isinstance(pacer, VsyncPacer):
             return pacer
         return Pacer(self.show.display.fps, aligned_start(self.clock(), offset, self.show.display.fps, 0.0))

@@ -16,7 +16,7 @@ from installation.calibration.apply import Calibration
 from installation.calibration.profile import ProfileError
 from installation.model.load import ModelError, load
 from installation.player.messages import UNCHANGED, ModelReady, Quit, Rejected, ShowReady
-from installation.service import sdnotify, signals
+from installation.service import power_commands, sdnotify, signals
 from installation.service.display_power import DisplayPower
 from installation.service.reload import Reloader
 from installation.service.state_writer import StateWriter
@@ -153,11 +153,19 @@ class FrameHook:
         self.power.update(not player.closed)
 
 
+def with_power_status(snapshot: Callable[[], Mapping], power) -> Callable[[], dict]:
+    """The snapshot with `display_power`: whether the screen is on, off, being switched (and failing),
+    or black because the service has no commands for display_off."""
+    return lambda: {**snapshot(), "display_power": power.status}
+
+
 @contextmanager
 def companions(player, *, models_dir: Path, explicit_show: Path | None, show_folder: Path, watch: bool,
-               state_path: Path, calibrations: Calibrations, accept_models: bool = True):
+               state_path: Path, calibrations: Calibrations, accept_models: bool = True,
+               power_file: Path | None = None):
     """Start everything that runs beside the render loop; stop it all (in reverse) on exit.
-    Call from the main thread (signal handlers)."""
+    Call from the main thread (signal handlers). `power_file`: the display power commands
+    (power_commands.resolve_path: --display-power, $AIMOJI_DISPLAY_POWER_FILE or /etc/aimoji/)."""
     stops: list[Callable[[], None]] = []
     reloader = None
     show_path = lambda: reloader.show_path if reloader is not None else resolve_show_path(  # noqa: E731
@@ -178,12 +186,13 @@ def companions(player, *, models_dir: Path, explicit_show: Path | None, show_fol
         pinger = WatchdogPinger(ready_gated(player.snapshot))
         pinger.start()
         stops.append(pinger.stop)
-        writer = StateWriter(player.snapshot, state_path)
-        writer.start()
-        stops.append(writer.stop)
-        power = DisplayPower(player.show.outside_hours)
+        power = DisplayPower(player.show.outside_hours,
+                             *power_commands.load_or_problem(power_commands.resolve_path(power_file)))
         stops.append(power.close)
         player.on_frame = FrameHook(power)
+        writer = StateWriter(with_power_status(player.snapshot, power), state_path)
+        writer.start()
+        stops.append(writer.stop)
         yield reloader
     finally:
         for stop in reversed(stops):

@@ -15,6 +15,13 @@ from installation.atomic import write_text_atomic
 TEMPLATES = Path(__file__).resolve().parents[2] / "systemd"
 
 
+# Not a step of the plan: the right command depends on the screen (xset, ddcutil, cec-ctl), and a wrong
+# one would fail and be retried from every start. So the installer only says where it goes.
+POWER_HINT = ("for display_off outside hours, put the screen's off/on commands in {path} (root-owned, "
+              "mode 0644; example: systemd/display-power.toml, docs/operations.md); without it closed "
+              "shows are black")
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--user", default="aimoji", metavar="NAME",
                         help="unprivileged system user the player runs as; created if missing "
@@ -72,6 +79,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"plan for --display {opts.display} --user {opts.user} (nothing changed):")
         for step in steps:
             print("  " + sp.format_step(step, str(root)))
+        _power_hint(root)
         return 0
     if not staging and os.geteuid() != 0:
         print("aimoji install-service: needs root to write /etc (run it with sudo), or use --dry-run",
@@ -94,7 +102,13 @@ def run(args: argparse.Namespace) -> int:
                 return 1
     if not staging:
         print("installed. Start now with 'systemctl start aimoji' (x11: log in again), or reboot.")
+    _power_hint(root)
     return 0
+
+
+def _power_hint(root: Path) -> None:
+    if not (root / sp.DISPLAY_POWER).exists():
+        print(POWER_HINT.format(path=root / sp.DISPLAY_POWER))
 
 
 def _warnings(opts: sp.Options) -> list[str]:

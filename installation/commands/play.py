@@ -51,6 +51,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="record of the model last made 'latest' (file name + sha256), so a restart starts "
                         "on it rather than on the newest file by date (default: last_model.json in "
                         "$STATE_DIRECTORY, which the service gets, else state/last_model.json)")
+    p.add_argument("--display-power", type=Path, default=None, metavar="FILE",
+                   help="the commands that switch the display off and on for a show with "
+                        "outside_hours.action = 'display_off' (default: $AIMOJI_DISPLAY_POWER_FILE, which "
+                        "the service sets, else /etc/aimoji/display-power.toml; without it, closed "
+                        "shows black). Must not be writable by group or others: see docs/operations.md")
     p.add_argument("--no-watch", action="store_true",
                    help="do not watch the models folder and the show for changes (hot reload); "
                         "SIGHUP still re-reads the show")
@@ -219,7 +224,7 @@ def run(args) -> int:
     with runtime.companions(player, models_dir=models_dir, explicit_show=args.show, show_folder=SHOWS_DIR,
                             watch=not args.no_watch, state_path=args.state or health.state_path_for_writing(),
                             calibrations=calibrations, accept_models=args.model is None,
-                            last_model_file=record):
+                            last_model_file=record, power_file=args.display_power):
         stats = player.run(seconds=args.seconds, screenshot=args.screenshot)
     stats["show_file"] = str(show_path)
     if args.stats_json is not None:

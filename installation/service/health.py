@@ -174,6 +174,8 @@ def format_state(state: Mapping, problems: list[str], now_mono: float, path: Pat
         ("picture", None if state.get("picture_still_s") is None else
          f"last changed {state['picture_still_s']:.1f} s ago"),
         ("open", {True: "yes", False: "no (outside opening hours)"}.get(state.get("open"))),
+        ("display", state.get("display_power")),
+        ("hot reload", state.get("hot_reload")),
         ("next change", _next_change(state.get("next_change"))),
         ("uptime", None if state.get("uptime_s") is None else _duration(state["uptime_s"])),
         ("fps", _fps(state)),

@@ -21,6 +21,7 @@ AUTOSTART = P("etc/xdg/autostart/aimoji.desktop")
 LIGHTDM_CONF = P("etc/lightdm/lightdm.conf.d/50-aimoji-autologin.conf")
 SYSUSERS = P("etc/sysusers.d/aimoji.conf")
 TMPFILES = P("etc/tmpfiles.d/aimoji.conf")
+DISPLAY_POWER = P("etc/aimoji/display-power.toml")  # written by the technician, never by the plan
 HOME_ROOTS = ("/home/", "/root/", "/run/user/")
 
 

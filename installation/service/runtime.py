@@ -16,7 +16,7 @@ from installation.calibration.apply import Calibration
 from installation.calibration.profile import ProfileError
 from installation.model.load import ModelError, load
 from installation.player.messages import UNCHANGED, ModelReady, Quit, Rejected, ShowReady
-from installation.service import sdnotify, signals
+from installation.service import power_commands, sdnotify, signals
 from installation.service.display_power import DisplayPower
 from installation.service.reload import Reloader
 from installation.service.state_writer import StateWriter
@@ -142,10 +142,11 @@ class FrameHook:
 @contextmanager
 def companions(player, *, models_dir: Path, explicit_show: Path | None, show_folder: Path, watch: bool,
                state_path: Path, calibrations: Calibrations, accept_models: bool = True,
-               last_model_file: Path | None = None):
+               last_model_file: Path | None = None, power_file: Path | None = None):
     """Start everything that runs beside the render loop; stop it all (in reverse) on exit.
     Call from the main thread (signal handlers). last_model_file: where the reloader records each model
-    it hands over, for the next start (commands/play.py load_models)."""
+    it hands over, for the next start (commands/play.py load_models). power_file: the display power
+    commands (power_commands.resolve_path: --display-power, $AIMOJI_DISPLAY_POWER_FILE or /etc/aimoji/)."""
     stops: list[Callable[[], None]] = []
     reloader = None
     show_path = lambda: reloader.show_path if reloader is not None else resolve_show_path(  # noqa: E731
@@ -167,18 +168,20 @@ def companions(player, *, models_dir: Path, explicit_show: Path | None, show_fol
         signals.install(on_terminate=lambda: player.post(Quit()), on_reload=rereader.request)
         stops.append(lambda: [signal.signal(s, h) for s, h in previous.items()])
         stops.append(lambda: sdnotify.notify("STOPPING=1"))
-        def snapshot() -> dict:  # the player's state and what the companions know (hot reload's mode)
-            return {**player.snapshot(), "hot_reload": reloader.mode if reloader is not None else "off (--no-watch)"}
+        power = DisplayPower(player.show.outside_hours,
+                             *power_commands.load_or_problem(power_commands.resolve_path(power_file)))
+        stops.append(power.close)
+        player.on_frame = FrameHook(power)
 
+        def snapshot() -> dict:  # the player's own state, and what its companions know
+            return {**player.snapshot(), "display_power": power.status,
+                    "hot_reload": reloader.mode if reloader is not None else "off (--no-watch)"}
         pinger = WatchdogPinger(snapshot)
         pinger.start()
         stops.append(pinger.stop)
         writer = StateWriter(snapshot, state_path)
         writer.start()
         stops.append(writer.stop)
-        power = DisplayPower(player.show.outside_hours)
-        stops.append(power.close)
-        player.on_frame = FrameHook(power)
         yield reloader
     finally:
         for stop in reversed(stops):

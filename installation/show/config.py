@@ -182,17 +182,22 @@ class Hours(_Strict):
 
 class OutsideHours(_Strict):
     action: Literal["black", "dim", "display_off"] = Field(
-        "black", description="outside opening hours: black screen, a dim slow walk, or display off")
+        "black", description="outside opening hours: black screen, a dim slow walk, or display off "
+                             "(with the commands of the service's display-power.toml; black without them)")
     dim_level: float = Field(0.15, ge=0, le=1, description="brightness of the 'dim' walk, 0..1")
-    display_off_command: list[str] = Field(default_factory=list, description="argv run at closing")
-    display_on_command: list[str] = Field(default_factory=list, description="argv run at opening")
 
-    @model_validator(mode="after")
-    def _commands(self) -> "OutsideHours":
-        if self.action == "display_off" and not self.display_off_command:
-            raise ValueError("action 'display_off' needs display_off_command; allowed: an argv list "
-                             "such as [\"xset\", \"dpms\", \"force\", \"off\"]")
-        return self
+    @model_validator(mode="before")
+    @classmethod
+    def _commands_moved(cls, data: Any) -> Any:
+        # Shows once carried the power commands; a show may be edited by a curator, and must not be able
+        # to make the player run programs. Said plainly, so an old show is not read as a typo.
+        old = [k for k in ("display_off_command", "display_on_command") if isinstance(data, dict) and k in data]
+        if old:
+            them = "them" if len(old) > 1 else "it"
+            raise ValueError(f"{' and '.join(old)}: no longer part of a show (a show must not run programs); "
+                             f"allowed: remove {them} and put the commands in the service's "
+                             "/etc/aimoji/display-power.toml as off = [...] and on = [...] (docs/operations.md)")
+        return data
 
 
 class Show(_Strict):

@@ -109,6 +109,25 @@ def test_staging_writes_files_and_runs_nothing(tmp_path, capsys):
     assert not unit.exists() and (tmp_path / "etc/systemd/user/aimoji.service").exists()
 
 
+def test_the_display_power_file_is_pointed_to_never_written(tmp_path, capsys):
+    hint = f"for display_off outside hours, put the screen's off/on commands in {tmp_path}/etc/aimoji/display-power.toml"
+    assert main(["install-service", "--prefix", str(tmp_path)]) == 0
+    assert hint in capsys.readouterr().out
+    assert not (tmp_path / "etc/aimoji").exists()
+    # once the technician has written it, the installer neither touches it nor mentions it
+    power = tmp_path / "etc/aimoji/display-power.toml"
+    power.parent.mkdir(parents=True)
+    power.write_text('off = ["xset", "dpms", "force", "off"]\non = ["xset", "dpms", "force", "on"]\n')
+    assert main(["install-service", "--prefix", str(tmp_path), "--dry-run"]) == 0
+    assert "display-power" not in capsys.readouterr().out
+    assert power.read_text().startswith('off = ["xset"')
+
+
+@pytest.mark.parametrize("unit", ["aimoji.service", "aimoji-x11.service"])
+def test_units_point_the_player_at_the_display_power_file(unit):
+    assert "Environment=AIMOJI_DISPLAY_POWER_FILE=/etc/aimoji/display-power.toml\n" in T[unit]
+
+
 def test_bad_option_exits_2_with_one_line(tmp_path, capsys):
     assert main(["install-service", "--prefix", str(tmp_path), "--user", "root"]) == 2
     err = capsys.readouterr().err.strip().splitlines()

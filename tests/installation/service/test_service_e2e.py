@@ -62,7 +62,7 @@ class StderrLines(threading.Thread):
         raise AssertionError(f"no log line with {text!r}; got: {self.lines}")
 
 
-def _wait_state(path, check, timeout_s=15.0):
+def _wait_state(path, check, timeout_s=15.0, logs=None):
     end = time.monotonic() + timeout_s
     while time.monotonic() < end:
         try:
@@ -72,7 +72,7 @@ def _wait_state(path, check, timeout_s=15.0):
         except (OSError, ValueError):
             pass
         time.sleep(0.05)
-    raise AssertionError(f"state file {path} never matched")
+    raise AssertionError(f"state file {path} never matched" + (f"; log: {logs.lines}" if logs else ""))
 
 
 def test_ready_watchdog_and_sigterm_exit_cleanly(models_dir, tmp_path):
@@ -193,3 +193,40 @@ def test_bad_calibration_profile_is_one_line_and_plays_uncalibrated(models_dir, 
     errors = [line for line in capsys.readouterr().err.splitlines() if "ERROR" in line or "<3>" in line]
     assert len(errors) == 1 and str(tmp_path / "missing.toml") in errors[0] and "uncalibrated" in errors[0]
     assert json.loads((tmp_path / "st.json").read_text())["frames"] > 10
+
+
+CLOSED = """[hours]
+mon = []
+tue = []
+wed = []
+thu = []
+fri = []
+sat = []
+sun = []
+[outside_hours]
+action = "{action}"
+"""
+
+
+def test_display_power_from_the_service_file_follows_the_show(models_dir, tmp_path):
+    """Closed with display_off: the service file's 'off' runs and the state file says so; the show
+    edited to black while closed (SIGHUP): 'on' runs, since black belongs on a powered screen."""
+    marker = tmp_path / "power.log"
+    record = [sys.executable, "-c", "import sys; open(sys.argv[1], 'a').write(sys.argv[2] + '\\n')", str(marker)]
+    power = tmp_path / "display-power.toml"
+    power.write_text(f"off = {json.dumps([*record, 'off'])}\non = {json.dumps([*record, 'on'])}\n")
+    power.chmod(0o644)
+    show, state = tmp_path / "show.toml", tmp_path / "state.json"
+    show.write_text(SHOW.format(title="night", scene="morph") + CLOSED.format(action="display_off"))
+    proc = _play(models_dir, show, state, extra=["--no-watch", "--display-power", str(power)])
+    logs = StderrLines(proc)
+    try:
+        live = _wait_state(state, lambda s: s.get("display_power") == "off", logs=logs)
+        assert live["state"] == "closed" and marker.read_text() == "off\n"
+        show.write_text(SHOW.format(title="night", scene="morph") + CLOSED.format(action="black"))
+        proc.send_signal(signal.SIGHUP)
+        _wait_state(state, lambda s: s.get("display_power") == "on", logs=logs)
+        assert marker.read_text() == "off\non\n", logs.lines
+    finally:
+        if proc.poll() is None:
+            proc.kill()

@@ -126,3 +126,13 @@ def test_console_script_end_to_end(tmp_path):
                          capture_output=True, text=True, cwd=ROOT)
     assert out.returncode == 1
     assert out.stdout == f"{bad}: display.scale: 'blurry' is not allowed; allowed: smooth, crisp\n"
+
+
+def test_an_old_show_with_display_commands_fails_with_one_line_saying_where_they_go(capsys, tmp_path):
+    old = tmp_path / "old.toml"
+    old.write_text("[outside_hours]\naction = 'display_off'\ndisplay_off_command = ['xset', 'dpms', 'force', 'off']\n")
+    code, lines, err = run(capsys, "check", str(old))
+    assert code == 1 and err == "aimoji check: 1 problem\n"
+    assert lines == [f"{old}: outside_hours: display_off_command: no longer part of a show (a show must not run "
+                     "programs); allowed: remove it and put the commands in the service's "
+                     "/etc/aimoji/display-power.toml as off = [...] and on = [...] (docs/operations.md)"]

@@ -1,5 +1,6 @@
 """Show configs: the shipped shows load, and every kind of mistake gets one exact, helpful line."""
 
+import json
 from datetime import date
 from pathlib import Path
 
@@ -90,9 +91,8 @@ BAD = [
      "hours: 2025-12-24 is in both closed_dates and special_dates; allowed: a date in only one of them"),
     ({"outside_hours": {"action": "sleep"}},
      "outside_hours.action: 'sleep' is not allowed; allowed: black, dim, display_off"),
-    ({"outside_hours": {"action": "display_off"}},
-     "outside_hours: action 'display_off' needs display_off_command; allowed: an argv list such as "
-     "[\"xset\", \"dpms\", \"force\", \"off\"]"),
+    ({"outside_hours": {"action": "dim", "dim_lvl": 0.2}},
+     "outside_hours.dim_lvl: unknown key (check the spelling); allowed: action, dim_level"),
     ({"transitions": {"show_change": "later"}},
      "transitions.show_change: 'later' is not allowed; allowed: immediate, next_scene"),
 ]
@@ -103,6 +103,28 @@ def test_invalid_show_gets_one_exact_line(data, line):
     with pytest.raises(ShowError) as caught:
         parse_show(data, SHOW)
     assert caught.value.problems == [f"{SHOW}: {line}"]
+
+
+MOVED = ("and put the commands in the service's /etc/aimoji/display-power.toml as "
+         "off = [...] and on = [...] (docs/operations.md)")
+
+
+@pytest.mark.parametrize("outside, keys, pronoun", [
+    ({"action": "display_off", "display_off_command": ["xset", "dpms", "force", "off"],
+      "display_on_command": ["xset", "dpms", "force", "on"]}, "display_off_command and display_on_command", "them"),
+    ({"action": "black", "display_on_command": ["xset", "dpms", "force", "on"]}, "display_on_command", "it"),
+])
+def test_an_old_show_with_power_commands_is_told_where_they_live_now(tmp_path, outside, keys, pronoun):
+    path = tmp_path / "old.toml"
+    path.write_text("[outside_hours]\n" + "".join(f"{k} = {json.dumps(v)}\n" for k, v in outside.items()))
+    with pytest.raises(ShowError) as caught:
+        load_show(path)
+    assert caught.value.problems == [f"{path}: outside_hours: {keys}: no longer part of a show (a show must "
+                                     f"not run programs); allowed: remove {pronoun} {MOVED}"]
+
+
+def test_display_off_needs_nothing_else_in_the_show():
+    assert parse_show({"outside_hours": {"action": "display_off"}}).outside_hours.action == "display_off"
 
 
 def test_several_problems_give_several_lines():

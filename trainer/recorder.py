@@ -62,6 +62,7 @@ class Recorder:
 
     Opening a Recorder trims the recordings back to the checkpoint being resumed (`resume`), or clears
     what a run that never checkpointed left behind, so a resumed run records as if it had never stopped.
+    Every `epoch`, `batch` and `step` argument counts what is done, as a checkpoint stores them.
     """
 
     def __init__(self, run_dir: Path, cfg: TrainConfig, shown: torch.nn.Module, fixed_z: torch.Tensor,
@@ -86,7 +87,7 @@ class Recorder:
 
     def step(self, epoch: int, batch: int, step: int, fake: torch.Tensor, out_real: torch.Tensor,
              out_fake: torch.Tensor, loss_d: torch.Tensor, loss_g: torch.Tensor, img_s: float) -> None:
-        """After step `step`, batch `batch` of 0-based `epoch`: D's logits and both losses as the loop left them."""
+        """After a step: what G drew, D's logits on real and fake, both losses, the smoothed speed."""
         if epoch + 1 != self.bar_epoch:
             self.bar_epoch = epoch + 1
             self.bar.set_description(f"epoch {epoch + 1}/{self.cfg.epochs}")
@@ -107,7 +108,7 @@ class Recorder:
             self._checkpoint(epoch, batch, step)
 
     def end_epoch(self, epoch: int, step: int, img_s: float) -> None:
-        """After `epoch` (1-based, now complete): sample grids, the epoch's mean losses, a checkpoint."""
+        """After the `epoch`-th epoch: sample grids, its mean losses, a checkpoint, the loss plot."""
         for suffix, train_mode in (("", False), ("-train-mode", True)):
             save_png(grid(render(self.shown, self.fixed_z, train_mode)),
                      self.run_dir / "samples" / f"epoch-{epoch:03d}{suffix}.png", scale=2)

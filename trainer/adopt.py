@@ -24,6 +24,7 @@ import torch
 from google.protobuf.message import DecodeError
 
 from installation.atomic import write_bytes_atomic
+from installation.model.contract import required_metadata
 from installation.model.load import Generator, ModelError, load, open_session
 from trainer.config import trainer_version
 from trainer.export import OPSET, FP32_TOLERANCE, ExportError, attach_metadata, created_now, parity, to_onnx
@@ -136,8 +137,7 @@ def adopted_metadata(*, source_name: str, source_sha256: str, source_kind: str, 
                      opset: int, created: str) -> dict[str, str]:
     """The contract's keys (installation/model/contract.py) plus where the model came from."""
     return {
-        "format_version": "1", "z_dim": str(z_dim), "image_size": str(image_size), "channels": str(channels),
-        "output_range": f"{output_range[0]:g},{output_range[1]:g}",
+        **required_metadata(z_dim, image_size, channels, output_range),
         "title": title, "adopted_from": source_name, "source_sha256": source_sha256,
         "source_kind": source_kind, "data_licences": licence or "unknown", "created": created,
         "trainer_version": trainer_version(), "opset": str(opset),

@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import io
-import re
 import sys
 from pathlib import Path
 
 import torch
 
 from installation.atomic import write_bytes_atomic
+from trainer.runs import CHECKPOINTS
 
-CKPT_DIR = "checkpoints"
-_NAME = re.compile(r"^step-(\d{8})\.pt$")
 REQUIRED = ("generator", "discriminator", "opt_g", "opt_d", "rng", "epoch", "batch", "step", "config")
 
 
@@ -34,17 +32,9 @@ def set_rng_state(state: dict, device: torch.device) -> None:
         torch.cuda.set_rng_state(state["cuda"], device)
 
 
-def checkpoint_path(run_dir: Path, step: int) -> Path:
-    return Path(run_dir) / CKPT_DIR / f"step-{step:08d}.pt"
-
-
 def list_checkpoints(run_dir: Path) -> list[Path]:
     """Checkpoint files, newest (highest step) first; temp files of interrupted writes are ignored."""
-    folder = Path(run_dir) / CKPT_DIR
-    if not folder.is_dir():
-        return []
-    found = [p for p in folder.iterdir() if _NAME.match(p.name)]
-    return sorted(found, key=lambda p: int(_NAME.match(p.name).group(1)), reverse=True)
+    return [path for _, path in reversed(CHECKPOINTS.listed(run_dir))]
 
 
 def save_checkpoint(run_dir: Path, state: dict, keep: int) -> Path:
@@ -52,7 +42,7 @@ def save_checkpoint(run_dir: Path, state: dict, keep: int) -> Path:
     missing = [k for k in REQUIRED if k not in state]
     if missing:
         raise ValueError(f"checkpoint state lacks {missing}")
-    path = checkpoint_path(run_dir, int(state["step"]))
+    path = CHECKPOINTS.path(run_dir, int(state["step"]))
     path.parent.mkdir(parents=True, exist_ok=True)
     buffer = io.BytesIO()
     torch.save(state, buffer)
@@ -78,10 +68,10 @@ def load_newest_good(run_dir: Path, log=None) -> tuple[Path, dict]:
     log = log or (lambda line: print(line, file=sys.stderr))
     paths = list_checkpoints(run_dir)
     if not paths:
-        raise CheckpointError(f"{Path(run_dir) / CKPT_DIR}: no checkpoints")
+        raise CheckpointError(f"{CHECKPOINTS.folder(run_dir)}: no checkpoints")
     for path in paths:
         try:
             return path, load_checkpoint(path)
         except CheckpointError as exc:
             log(f"warning: skipping checkpoint {exc}")
-    raise CheckpointError(f"{Path(run_dir) / CKPT_DIR}: none of {len(paths)} checkpoint(s) could be read")
+    raise CheckpointError(f"{CHECKPOINTS.folder(run_dir)}: none of {len(paths)} checkpoint(s) could be read")

@@ -20,7 +20,7 @@ import torch
 from onnx import TensorProto, helper, numpy_helper
 
 from installation.atomic import write_bytes_atomic
-from installation.model.contract import ContractError, check_shapes, parse_metadata
+from installation.model.contract import ContractError, check_shapes, parse_metadata, required_metadata
 from installation.model.load import Generator, ModelError, load
 from trainer.checkpoint import CheckpointError, load_newest_good
 from trainer.config import TrainConfig, trainer_version
@@ -104,8 +104,8 @@ def build_metadata(run_dir: Path, ckpt: dict, ckpt_path: Path, title: str, fp16:
     if config_json.is_file():
         facts = json.loads(config_json.read_text())
     props = {
-        "format_version": "1", "z_dim": str(cfg["z_dim"]), "image_size": str(cfg["image_size"]),
-        "channels": "3", "output_range": "-1,1",
+        # our generator ends in tanh and always draws RGB
+        **required_metadata(cfg["z_dim"], cfg["image_size"], channels=3, output_range=(-1.0, 1.0)),
         "title": title, "epochs": str(int(ckpt["epoch"])), "steps": str(int(ckpt["step"])),
         "dataset": str(facts.get("dataset", cfg.get("data", ""))),
         "dataset_images": str(facts.get("dataset_images", "")),

@@ -1,7 +1,7 @@
-"""Read what a training run folder recorded: the first generated images and the timelapse shards.
+"""A training run folder: the names of its numbered files, and readers for what the run recorded.
 
-The trainer writes these (see the run folder contract); the map and the video only read them, shard by
-shard, so a long run never has to fit in memory at once.
+The trainer writes the shards and checkpoints named here (see the run folder contract); the map and
+the video only read the shards, one by one, so a long run never has to fit in memory at once.
 """
 
 from __future__ import annotations
@@ -14,7 +14,40 @@ from pathlib import Path
 import numpy as np
 
 
-_NUMBERED = re.compile(r"^(?:shard|epoch)-(\d+)\.npz$")
+@dataclass(frozen=True)
+class Numbered:
+    """One kind of numbered file in a run folder, `subdir/prefix-NNN.suffix`. The writer's name and the
+    readers' pattern are both made from these fields, so the two cannot drift apart."""
+
+    subdir: str
+    prefix: str
+    width: int   # the writer zero-pads to this many digits; readers take more (epoch-1000 follows epoch-999)
+    suffix: str
+
+    def folder(self, run_dir: Path) -> Path:
+        return Path(run_dir) / self.subdir
+
+    def path(self, run_dir: Path, number: int) -> Path:
+        return self.folder(run_dir) / f"{self.prefix}-{number:0{self.width}d}{self.suffix}"
+
+    @property
+    def glob(self) -> str:
+        """The names for a person: `shard-*.npz`."""
+        return f"{self.prefix}-*{self.suffix}"
+
+    def listed(self, run_dir: Path) -> list[tuple[int, Path]]:
+        """(number, path) of each file present, in numeric order; the temp files of interrupted atomic
+        writes (`.name.tmp-PID`) do not match."""
+        folder = self.folder(run_dir)
+        if not folder.is_dir():
+            return []
+        pattern = re.compile(rf"{re.escape(self.prefix)}-(\d{{{self.width},}}){re.escape(self.suffix)}")
+        return sorted((int(m.group(1)), p) for p in folder.iterdir() if (m := pattern.fullmatch(p.name)))
+
+
+TIMELAPSE = Numbered("timelapse", "epoch", 3, ".npz")         # frames of the fixed latents, one shard per epoch
+FIRST_IMAGES = Numbered("first_images", "shard", 3, ".npz")   # the first generated images, in order
+CHECKPOINTS = Numbered("checkpoints", "step", 8, ".pt")       # named by the step they were saved at
 
 
 class RunError(Exception):
@@ -28,15 +61,6 @@ class TimelapseShard:
     path: Path
     epoch: int
     steps: np.ndarray  # int64 [n]
-
-
-def _numbered(folder: Path, prefix: str) -> list[Path]:
-    """`prefix-NNN.npz` files in numeric order (so epoch-1000 follows epoch-999), temp files ignored."""
-    if not folder.is_dir():
-        return []
-    found = [(int(m.group(1)), p) for p in folder.iterdir()
-             if p.name.startswith(prefix + "-") and (m := _NUMBERED.match(p.name))]
-    return [p for _, p in sorted(found)]
 
 
 def _check_run_dir(run_dir: Path) -> None:
@@ -79,9 +103,9 @@ def read_config(run_dir: Path) -> dict:
 
 def first_image_shards(run_dir: Path) -> list[Path]:
     _check_run_dir(run_dir)
-    shards = _numbered(run_dir / "first_images", "shard")
+    shards = [path for _, path in FIRST_IMAGES.listed(run_dir)]
     if not shards:
-        raise RunError(f"{run_dir / 'first_images'}: no shard-*.npz files (has the run generated images yet?)")
+        raise RunError(f"{FIRST_IMAGES.folder(run_dir)}: no {FIRST_IMAGES.glob} files (has the run generated images yet?)")
     return shards
 
 
@@ -104,22 +128,22 @@ def load_first_images(run_dir: Path, count: int) -> tuple[np.ndarray, np.ndarray
         steps.append(data["steps"][:take].astype(np.int64))
         have += take
     if have == 0:
-        raise RunError(f"{run_dir / 'first_images'}: the shards hold no images")
+        raise RunError(f"{FIRST_IMAGES.folder(run_dir)}: the shards hold no images")
     return np.concatenate(images), np.concatenate(steps)
 
 
 def timelapse_shards(run_dir: Path) -> list[TimelapseShard]:
     """Every timelapse shard in order, with its steps (the pixels stay on disk until asked for)."""
     _check_run_dir(run_dir)
-    paths = _numbered(run_dir / "timelapse", "epoch")
+    paths = [path for _, path in TIMELAPSE.listed(run_dir)]
     if not paths:
-        raise RunError(f"{run_dir / 'timelapse'}: no epoch-*.npz files (has the run finished an epoch yet?)")
+        raise RunError(f"{TIMELAPSE.folder(run_dir)}: no {TIMELAPSE.glob} files (has the run finished an epoch yet?)")
     shards = []
     for path in paths:
         data = _load_npz(path, ("steps", "epoch"))
         shards.append(TimelapseShard(path, int(data["epoch"]), data["steps"].astype(np.int64).reshape(-1)))
     if sum(len(s.steps) for s in shards) == 0:
-        raise RunError(f"{run_dir / 'timelapse'}: the shards hold no frames")
+        raise RunError(f"{TIMELAPSE.folder(run_dir)}: the shards hold no frames")
     return shards
 
 

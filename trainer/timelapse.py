@@ -7,18 +7,13 @@ resumed run trims them back to the checkpoint's step and carries on as if it had
 from __future__ import annotations
 
 import io
-import re
 from pathlib import Path
 
 import numpy as np
 from PIL import Image
 
 from installation.atomic import write_bytes_atomic
-
-TIMELAPSE_DIR = "timelapse"
-FIRST_DIR = "first_images"
-_EPOCH = re.compile(r"^epoch-(\d{3,})\.npz$")
-_SHARD = re.compile(r"^shard-(\d{3,})\.npz$")
+from trainer.runs import FIRST_IMAGES, TIMELAPSE
 
 
 def _save_npz(path: Path, **arrays) -> None:
@@ -27,19 +22,12 @@ def _save_npz(path: Path, **arrays) -> None:
     write_bytes_atomic(path, buffer.getvalue())
 
 
-def _numbered(folder: Path, pattern: re.Pattern) -> list[tuple[int, Path]]:
-    if not folder.is_dir():
-        return []
-    found = [(int(m.group(1)), p) for p in folder.iterdir() if (m := pattern.match(p.name))]
-    return sorted(found)
-
-
 class TimelapseRecorder:
     """timelapse/epoch-NNN.npz: images uint8 [n, K, S, S, 3], steps int64 [n], epoch int."""
 
     def __init__(self, run_dir: Path):
-        self.folder = Path(run_dir) / TIMELAPSE_DIR
-        self.folder.mkdir(parents=True, exist_ok=True)
+        self.run_dir = Path(run_dir)
+        TIMELAPSE.folder(run_dir).mkdir(parents=True, exist_ok=True)
         self.epoch = 1
         self.frames: list[np.ndarray] = []
         self.steps: list[int] = []
@@ -47,7 +35,7 @@ class TimelapseRecorder:
     def save_fixed_z(self, fixed_z: np.ndarray) -> None:
         buffer = io.BytesIO()
         np.save(buffer, fixed_z.astype(np.float32))
-        write_bytes_atomic(self.folder / "fixed_z.npy", buffer.getvalue())
+        write_bytes_atomic(TIMELAPSE.folder(self.run_dir) / "fixed_z.npy", buffer.getvalue())
 
     def start_epoch(self, epoch: int) -> None:
         self.epoch, self.frames, self.steps = epoch, [], []
@@ -59,13 +47,13 @@ class TimelapseRecorder:
     def flush(self) -> None:
         if not self.frames:
             return
-        _save_npz(self.folder / f"epoch-{self.epoch:03d}.npz", images=np.stack(self.frames),
+        _save_npz(TIMELAPSE.path(self.run_dir, self.epoch), images=np.stack(self.frames),
                   steps=np.asarray(self.steps, np.int64), epoch=np.int64(self.epoch))
 
     def resume(self, epoch: int, step: int) -> None:
         """Keep frames up to `step`: the current epoch's shard is reloaded, later ones deleted."""
         self.start_epoch(epoch)
-        for number, path in _numbered(self.folder, _EPOCH):
+        for number, path in TIMELAPSE.listed(self.run_dir):
             if number > epoch:
                 path.unlink()
             elif number == epoch:
@@ -83,8 +71,8 @@ class FirstImagesRecorder:
     """first_images/shard-NNN.npz: images uint8 [n, S, S, 3], steps int64 [n]; `limit` images in all."""
 
     def __init__(self, run_dir: Path, limit: int, shard_size: int = 1000):
-        self.folder = Path(run_dir) / FIRST_DIR
-        self.folder.mkdir(parents=True, exist_ok=True)
+        self.run_dir = Path(run_dir)
+        FIRST_IMAGES.folder(run_dir).mkdir(parents=True, exist_ok=True)
         self.limit, self.shard_size = limit, shard_size
         self.count = 0      # images already in full shards on disk
         self.shard = 0
@@ -107,13 +95,13 @@ class FirstImagesRecorder:
 
     def flush(self) -> None:
         if self.images:
-            _save_npz(self.folder / f"shard-{self.shard:03d}.npz", images=np.stack(self.images),
+            _save_npz(FIRST_IMAGES.path(self.run_dir, self.shard), images=np.stack(self.images),
                       steps=np.asarray(self.steps, np.int64))
 
     def resume(self, step: int) -> None:
         """Trim the record back to images made at or before `step`."""
         self.count, self.shard, self.images, self.steps = 0, 0, [], []
-        for number, path in _numbered(self.folder, _SHARD):
+        for number, path in FIRST_IMAGES.listed(self.run_dir):
             with np.load(path) as shard:
                 keep = shard["steps"] <= step
                 images, steps = shard["images"][keep], shard["steps"][keep]
@@ -129,9 +117,9 @@ class FirstImagesRecorder:
 
 def read_timelapse(run_dir: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """All shards in order: images [n, K, S, S, 3], steps [n], epoch of each frame [n]."""
-    shards = _numbered(Path(run_dir) / TIMELAPSE_DIR, _EPOCH)
+    shards = TIMELAPSE.listed(run_dir)
     if not shards:
-        raise FileNotFoundError(f"{Path(run_dir) / TIMELAPSE_DIR}: no timelapse shards")
+        raise FileNotFoundError(f"{TIMELAPSE.folder(run_dir)}: no timelapse shards")
     images, steps, epochs = [], [], []
     for number, path in shards:
         with np.load(path) as shard:
@@ -139,19 +127,6 @@ def read_timelapse(run_dir: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
             steps.append(shard["steps"])
             epochs.append(np.full(len(shard["steps"]), number, np.int64))
     return np.concatenate(images), np.concatenate(steps), np.concatenate(epochs)
-
-
-def read_first_images(run_dir: Path) -> tuple[np.ndarray, np.ndarray]:
-    """All first-image shards in order: images [n, S, S, 3], steps [n]."""
-    shards = _numbered(Path(run_dir) / FIRST_DIR, _SHARD)
-    if not shards:
-        raise FileNotFoundError(f"{Path(run_dir) / FIRST_DIR}: no shards")
-    images, steps = [], []
-    for _, path in shards:
-        with np.load(path) as shard:
-            images.append(shard["images"])
-            steps.append(shard["steps"])
-    return np.concatenate(images), np.concatenate(steps)
 
 
 def even_subsample(n: int, most: int) -> np.ndarray:

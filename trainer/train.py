@@ -1,6 +1,7 @@
 """The DCGAN training loop: train(cfg, run_dir) fills a run folder (see docs/training.md for its layout).
 
-Runs alone or under torchrun (DDP: gloo on CPU, nccl on CUDA; only rank 0 writes files).
+Runs alone or under torchrun (DDP: gloo on CPU, nccl on CUDA); only rank 0 writes files, through
+trainer/recorder.py, so the loop itself is the two updates of pytorch/examples' DCGAN.
 """
 
 from __future__ import annotations
@@ -17,33 +18,42 @@ from pathlib import Path
 import torch
 import torch.nn.functional as F
 from torch.utils.data import DistributedSampler
-from tqdm import tqdm
 
 from trainer.augment import diff_augment
-from trainer.checkpoint import list_checkpoints, load_newest_good, rng_state, save_checkpoint, set_rng_state
+from trainer.checkpoint import list_checkpoints, load_newest_good, rng_state, set_rng_state
 from trainer.config import TrainConfig, save_config, trainer_version
-from trainer.dataset.load import Dataset, fake_dataset, load_dataset, to_model_range, to_uint8_hwc
+from trainer.dataset.load import Dataset, fake_dataset, load_dataset, to_model_range
 from trainer.model import build_models
-from trainer.plots import grid, plot_losses, save_png
 from trainer.precision import decide_precision
-from trainer.timelapse import FirstImagesRecorder, TimelapseRecorder
+from trainer.recorder import Recorder
 
 
 class TrainError(ValueError):
     """Training cannot start; the message is one line naming the file or option."""
 
 
-def d_loss(real_logits: torch.Tensor, fake_logits: torch.Tensor, kind: str) -> tuple[torch.Tensor, torch.Tensor]:
-    """D's loss on the real and on the fake half, kept apart so each half gets its own backward pass."""
+def d_loss(logits: torch.Tensor, real: bool, kind: str) -> torch.Tensor:
+    """D's loss on one half of its batch, the real images (target 1) or G's fakes (target 0); the halves
+    are scored apart because each gets its own backward pass."""
     if kind == "hinge":
-        return F.relu(1 - real_logits).mean(), F.relu(1 + fake_logits).mean()
-    # BCE with targets 1 (real) and 0 (fake), written with softplus: log(1+e^-x) and log(1+e^x)
-    return F.softplus(-real_logits).mean(), F.softplus(fake_logits).mean()
+        return F.relu(1 - logits).mean() if real else F.relu(1 + logits).mean()
+    # BCE written with softplus: -log(sigmoid(x)) = log(1+e^-x) for real, -log(1-sigmoid(x)) = log(1+e^x) for fake
+    return F.softplus(-logits).mean() if real else F.softplus(logits).mean()
 
 
 def g_loss(fake_logits: torch.Tensor, kind: str) -> torch.Tensor:
     """Non-saturating G loss (maximise log D(G(z))) for BCE; -D(G(z)) for hinge."""
     return -fake_logits.mean() if kind == "hinge" else F.softplus(-fake_logits).mean()
+
+
+@torch.no_grad()
+def ema_update(ema: torch.nn.Module, model: torch.nn.Module, decay: float) -> None:
+    """Move ema's weights a (1 - decay) share of the way to model's. Buffers (BatchNorm's running
+    statistics) are copied as they are: they are averages already."""
+    for pe, p in zip(ema.parameters(), model.parameters()):
+        pe.lerp_(p, 1.0 - decay)
+    for be, b in zip(ema.buffers(), model.buffers()):
+        be.copy_(b)
 
 
 def pick_device(name: str, local_rank: int = 0) -> torch.device:
@@ -72,38 +82,6 @@ def load_data(cfg: TrainConfig) -> Dataset:
         raise TrainError(str(exc)) from None
 
 
-class Metrics:
-    """metrics.jsonl: one JSON object per line, appended and flushed as it goes."""
-
-    def __init__(self, path: Path, keep_until_step: int | None):
-        self.path = path
-        self.records: list[dict] = []
-        if keep_until_step is not None and path.exists():  # resuming: forget what came after the checkpoint
-            lines = [json.loads(x) for x in path.read_text().splitlines() if x.strip()]
-            self.records = [r for r in lines if r.get("step", 0) <= keep_until_step]
-        self.fh = open(path, "w", encoding="utf-8")
-        for r in self.records:
-            self.fh.write(json.dumps(r) + "\n")
-        self.fh.flush()
-
-    def write(self, record: dict) -> None:
-        self.records.append(record)
-        self.fh.write(json.dumps(record) + "\n")
-        self.fh.flush()
-
-
-def _render(g: torch.nn.Module, z: torch.Tensor, train_mode: bool = False):
-    """G's images of z as uint8 [n, S, S, 3]. Eval mode uses BatchNorm's running statistics, as the
-    exported model will; train mode uses the batch's own statistics (on a copy, so G's stay put)."""
-    net = copy.deepcopy(g) if train_mode else g
-    was_training = net.training
-    net.train(train_mode)
-    with torch.no_grad():
-        images = to_uint8_hwc(net(z))
-    net.train(was_training)
-    return images
-
-
 def _saved_option(run_dir: Path, key: str):
     """An option from the run folder's config.json, or None if it cannot be read."""
     try:
@@ -115,6 +93,29 @@ def _saved_option(run_dir: Path, key: str):
 def _distributed() -> tuple[int, int, int]:
     world = int(os.environ.get("WORLD_SIZE", "1"))
     return int(os.environ.get("RANK", "0")), world, int(os.environ.get("LOCAL_RANK", "0"))
+
+
+def _for_the_loop(g: torch.nn.Module, d: torch.nn.Module, device: torch.device, world: int,
+                  use_compile: bool) -> tuple[torch.nn.Module, torch.nn.Module]:
+    """What the loop calls to run G and D: wrapped in DDP when there are several processes (which
+    averages the gradients), then compiled if asked. The weights stay g's and d's, so optimisers,
+    EMA and checkpoints use the plain networks and saved keys carry no 'module.' prefix."""
+    g_step, d_step = g, d
+    if world > 1:
+        if not torch.distributed.is_initialized():
+            torch.distributed.init_process_group("nccl" if device.type == "cuda" else "gloo")
+        ids = [device.index] if device.type == "cuda" else None
+        g_step = torch.nn.parallel.DistributedDataParallel(g, device_ids=ids)
+        d_step = torch.nn.parallel.DistributedDataParallel(d, device_ids=ids)
+    if use_compile:
+        g_step, d_step = torch.compile(g_step), torch.compile(d_step)
+    return g_step, d_step
+
+
+def _smoothed(img_s: float, now: float) -> float:
+    """Images per second as an exponential average over about the last ten steps (the first step
+    starts it), so the figure in the bar and the metrics does not jump with every step."""
+    return now if img_s == 0 else 0.9 * img_s + 0.1 * now
 
 
 def train(cfg: TrainConfig, run_dir: str | Path, resume: bool = False, progress: bool = True,
@@ -187,80 +188,56 @@ def train(cfg: TrainConfig, run_dir: str | Path, resume: bool = False, progress:
     if rank > 0:  # each process draws its own latents and augmentations
         torch.manual_seed(cfg.seed + 1000 * rank + step)
 
-    g_step, d_step = g, d  # what the loop calls: maybe DDP-wrapped, maybe compiled
-    if world > 1:
-        if not torch.distributed.is_initialized():
-            torch.distributed.init_process_group("nccl" if device.type == "cuda" else "gloo")
-        ids = [device.index] if device.type == "cuda" else None
-        g_step = torch.nn.parallel.DistributedDataParallel(g, device_ids=ids)
-        d_step = torch.nn.parallel.DistributedDataParallel(d, device_ids=ids)
-    if cfg.compile:
-        g_step, d_step = torch.compile(g_step), torch.compile(d_step)
+    g_step, d_step = _for_the_loop(g, d, device, world, cfg.compile)
     images = data.images.to(device)
     fixed_z = fixed_z.to(device)
-    shown = ema if ema is not None else g  # the network that gets exported
-
-    # --- run folder (rank 0 only) ---
-    writer = rank == 0
-    if writer:
-        save_config(cfg, run_dir / "config.json", {
-            "dataset": data.path, "dataset_images": len(data), "data_licences": data.licences,
-            "world_size": world, "trainer_version": trainer_version()})
-        metrics = Metrics(run_dir / "metrics.jsonl", step if resume else None)
-        timelapse = TimelapseRecorder(run_dir)
-        timelapse.save_fixed_z(fixed_z.cpu().numpy())
-        first = FirstImagesRecorder(run_dir, cfg.first_images)
-        # trim the recordings to the checkpoint (a fresh run clears leftovers of one that never checkpointed)
-        timelapse.resume(epoch + 1, step if resume else -1)
-        first.resume(step if resume else -1)
-        if not resume:
-            timelapse.add(0, _render(shown, fixed_z))  # the untrained generator: where the timelapse starts
-
     sampler = DistributedSampler(range(len(data)), num_replicas=world, rank=rank, shuffle=True,
                                  seed=cfg.seed, drop_last=True)
     per_epoch = per_rank // cfg.batch_size
     total = cfg.epochs * per_epoch if not cfg.max_steps else min(cfg.max_steps, cfg.epochs * per_epoch)
     autocast = torch.autocast(device.type, dtype=torch.bfloat16, enabled=cfg.bf16)
     aug = diff_augment if cfg.diffaugment else (lambda x: x)
-    bar = tqdm(total=total, initial=min(step, total), disable=not (writer and progress), unit="step",
-               dynamic_ncols=True, mininterval=1.0 if sys.stderr.isatty() else 30.0)
-    started, img_s, last_ckpt = time.perf_counter(), 0.0, step
 
-    def save(epoch_now: int, batch_now: int) -> None:
-        timelapse.flush()
-        first.flush()
+    def snapshot(epoch_now: int, batch_now: int, step_now: int) -> dict:
+        """Everything a resume needs to carry on bit for bit, as plain tensors, with the options."""
         state = {"generator": g.state_dict(), "discriminator": d.state_dict(),
                  "opt_g": opt_g.state_dict(), "opt_d": opt_d.state_dict(), "rng": rng_state(device),
-                 "epoch": epoch_now, "batch": batch_now, "step": step, "config": cfg.to_dict()}
+                 "epoch": epoch_now, "batch": batch_now, "step": step_now, "config": cfg.to_dict()}
         if ema is not None:
             state["ema"] = ema.state_dict()
-        save_checkpoint(run_dir, state, cfg.keep_ckpts)
+        return state
+
+    recorder = None  # only rank 0 writes
+    if rank == 0:
+        save_config(cfg, run_dir / "config.json", {
+            "dataset": data.path, "dataset_images": len(data), "data_licences": data.licences,
+            "world_size": world, "trainer_version": trainer_version()})
+        recorder = Recorder(run_dir, cfg, ema if ema is not None else g, fixed_z, snapshot, epoch=epoch,
+                            step=step, resume=resume, per_epoch=per_epoch, total=total, progress=progress)
+    started, img_s = time.perf_counter(), 0.0
 
     while epoch < cfg.epochs and step < total:
         sampler.set_epoch(epoch)
         order = torch.tensor(list(sampler), dtype=torch.long)
-        bar.set_description(f"epoch {epoch + 1}/{cfg.epochs}")
-        epoch_losses: list[tuple[float, float]] = []
-        if writer and batch_in_epoch == 0 and step > 0:  # step 0's frame already opened epoch 1
-            timelapse.start_epoch(epoch + 1)
         while batch_in_epoch < per_epoch and step < total:
             t0 = time.perf_counter()
             idx = order[batch_in_epoch * cfg.batch_size:(batch_in_epoch + 1) * cfg.batch_size].to(device)
             real = to_model_range(images[idx]).contiguous(memory_format=fmt)
             z = torch.randn(real.shape[0], cfg.z_dim, device=device)
 
-            # (1) update D: push D(x) up and D(G(z)) down
+            # (1) update D: push D(x) up and D(G(z)) down, one backward pass per half as in pytorch/examples
             d.zero_grad(set_to_none=True)
             with autocast:
                 fake = g_step(z)
                 out_real = d_step(aug(real)).float()
-            loss_real, _ = d_loss(out_real, out_real, cfg.loss)
+            loss_real = d_loss(out_real, real=True, kind=cfg.loss)
             loss_real.backward()
             with autocast:
                 out_fake = d_step(aug(fake.detach())).float()
-            _, loss_fake = d_loss(out_fake, out_fake, cfg.loss)
+            loss_fake = d_loss(out_fake, real=False, kind=cfg.loss)
             loss_fake.backward()
             opt_d.step()
+            loss_d = (loss_real + loss_fake).detach()
 
             # (2) update G: make D call G(z) real
             g.zero_grad(set_to_none=True)
@@ -270,50 +247,21 @@ def train(cfg: TrainConfig, run_dir: str | Path, resume: bool = False, progress:
             loss_g.backward()
             opt_g.step()
             if ema is not None:
-                with torch.no_grad():
-                    for pe, p in zip(ema.parameters(), g.parameters()):
-                        pe.lerp_(p, 1.0 - cfg.ema)
-                    for be, b in zip(ema.buffers(), g.buffers()):
-                        be.copy_(b)
+                ema_update(ema, g, cfg.ema)
 
             step += 1
             batch_in_epoch += 1
-            dt = time.perf_counter() - t0
-            img_s = real.shape[0] * world / dt if img_s == 0 else 0.9 * img_s + 0.1 * real.shape[0] * world / dt
-            if writer:
-                ld, lg = (loss_real + loss_fake).item(), loss_g.item()
-                epoch_losses.append((ld, lg))
-                if not first.full:
-                    first.add(step, to_uint8_hwc(fake))
-                if step % cfg.timelapse_every == 0:
-                    timelapse.add(step, _render(shown, fixed_z))
-                if step % cfg.log_every == 0:
-                    metrics.write({"kind": "step", "step": step, "epoch": epoch + 1, "loss_d": ld, "loss_g": lg,
-                                   "d_real": torch.sigmoid(out_real).mean().item(),
-                                   "d_fake": torch.sigmoid(out_fake).mean().item(),
-                                   "img_s": round(img_s, 1), "time_s": round(time.perf_counter() - started, 2)})
-                bar.set_postfix_str(f"D {ld:.3f} G {lg:.3f} {img_s:.0f} img/s", refresh=False)
-                bar.update(1)
-                if step % cfg.ckpt_every == 0 and batch_in_epoch < per_epoch:
-                    save(epoch, batch_in_epoch)
-                    last_ckpt = step
+            img_s = _smoothed(img_s, real.shape[0] * world / (time.perf_counter() - t0))
+            if recorder is not None:
+                recorder.step(epoch, batch_in_epoch, step, fake, out_real, out_fake, loss_d, loss_g, img_s)
 
         if batch_in_epoch < per_epoch:  # stopped by --max-steps in mid-epoch
             break
         epoch, batch_in_epoch = epoch + 1, 0
-        if writer:
-            save_png(grid(_render(shown, fixed_z)), run_dir / "samples" / f"epoch-{epoch:03d}.png", scale=2)
-            save_png(grid(_render(shown, fixed_z, train_mode=True)),
-                     run_dir / "samples" / f"epoch-{epoch:03d}-train-mode.png", scale=2)
-            means = [sum(v) / max(len(epoch_losses), 1) for v in zip(*epoch_losses)] or [0.0, 0.0]
-            metrics.write({"kind": "epoch", "step": step, "epoch": epoch, "loss_d": means[0], "loss_g": means[1],
-                           "img_s": round(img_s, 1), "time_s": round(time.perf_counter() - started, 2)})
-            save(epoch, 0)
-            last_ckpt = step
-            plot_losses(metrics.records, run_dir / "loss.png")
-    if writer and last_ckpt != step:
-        save(epoch, batch_in_epoch)
-    bar.close()
+        if recorder is not None:
+            recorder.end_epoch(epoch, step, img_s)
+    if recorder is not None:
+        recorder.close(epoch, batch_in_epoch, step)
     seconds = time.perf_counter() - started
     if world > 1:
         torch.distributed.barrier()

@@ -12,12 +12,8 @@ from dataclasses import dataclass, field
 
 FORMAT_VERSION = 1
 
-# Keys the exporter writes. Required ones make a file playable; the rest are informative.
+# Keys that make a file playable; every other key is informative and kept as text in ModelInfo.info.
 REQUIRED_KEYS = ("format_version", "z_dim", "image_size", "channels", "output_range")
-INFO_KEYS = (
-    "title", "epochs", "steps", "dataset", "dataset_images", "data_licences", "created",
-    "trainer_version", "checkpoint_sha256", "opset",
-)
 # Optional payloads added by later features (JSON text): {"moods": {...}}, {"timelapse": ...}.
 OPTIONAL_JSON_KEYS = ("moods", "timelapse")
 
@@ -86,6 +82,15 @@ def parse_metadata(props: dict[str, str]) -> ModelInfo:
     return ModelInfo(z_dim=z_dim, image_size=size, channels=channels, output_range=(lo, hi),
                      format_version=version, title=props.get("title", ""), info=info,
                      moods=extras["moods"], timelapse=extras["timelapse"])
+
+
+def required_metadata(z_dim: int, image_size: int, channels: int,
+                      output_range: tuple[float, float]) -> dict[str, str]:
+    """The required keys as the text a writer stores: the inverse of parse_metadata's checks, so the
+    exporter and `adopt` write the contract from here rather than each spelling it out."""
+    lo, hi = output_range
+    return {"format_version": str(FORMAT_VERSION), "z_dim": str(z_dim), "image_size": str(image_size),
+            "channels": str(channels), "output_range": f"{lo:g},{hi:g}"}
 
 
 def check_shapes(info: ModelInfo, input_shape: list, output_shape: list) -> None:

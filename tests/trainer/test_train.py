@@ -11,7 +11,8 @@ from PIL import Image
 
 from trainer.cli import main
 from trainer.config import TrainConfig, load_config
-from trainer.timelapse import read_first_images, read_timelapse
+from trainer.runs import load_first_images
+from trainer.timelapse import read_timelapse
 from trainer.train import train
 
 
@@ -39,7 +40,7 @@ def test_run_folder_follows_the_contract(tiny_run):
     assert steps.tolist() == [0, 2, 4, 6] and epochs.tolist() == [1, 1, 2, 2]
     with np.load(tiny_run / "timelapse" / "epoch-002.npz") as shard:
         assert int(shard["epoch"]) == 2
-    first, first_steps = read_first_images(tiny_run)
+    first, first_steps = load_first_images(tiny_run, cfg.first_images)
     assert first.shape == (40, 16, 16, 3)  # 6 steps x 16 fakes = 96 made, the first 40 kept
     assert first_steps.tolist() == [1] * 16 + [2] * 16 + [3] * 8
     for name in ("samples/epoch-001.png", "samples/epoch-002.png", "samples/epoch-002-train-mode.png",
@@ -66,7 +67,7 @@ def test_first_images_span_shards_in_order(tmp_path, tiny_cfg):
         timelapse.FirstImagesRecorder.__init__ = original
     names = sorted(p.name for p in (tmp_path / "run" / "first_images").iterdir())
     assert names == ["shard-000.npz", "shard-001.npz", "shard-002.npz"]
-    images, steps = read_first_images(tmp_path / "run")
+    images, steps = load_first_images(tmp_path / "run", cfg.first_images)
     assert len(images) == 30 and np.all(np.diff(steps) >= 0)
 
 

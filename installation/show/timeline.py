@@ -193,26 +193,27 @@ def describe_showing(show: Show, showing: Showing, opening: bool) -> str:
 
 
 def format_day(show: Show, d: Day) -> list[str]:
+    """The day's header with its markers, then one line per change, times in one column."""
     zone = ZoneInfo(show.timezone)
-    lines = [" — ".join([format_date(d.day), "; ".join(d.markers)]) if d.markers else format_date(d.day)]
+    header = " — ".join([format_date(d.day), "; ".join(d.markers)]) if d.markers else format_date(d.day)
     first = d.entries[0]
     if len(d.entries) == 1:
         # Nothing changes all day: say so instead of printing a lone midnight.
-        state = describe_showing(show, first.showing, opening=True)
-        lines.append(f"  {'all day':<5}  {state}")
-        return lines
+        return [header, f"  all day  {describe_showing(show, first.showing, opening=True)}"]
+    rows: list[tuple[str, str]] = []
     if first.showing.scene is not None:
-        lines.append(f"  {format_wall(first.at, zone):<5}  {describe_showing(show, first.showing, True)}")
+        rows.append((format_wall(first.at, zone), describe_showing(show, first.showing, True)))
     was_open = first.showing.scene is not None
     for e in d.entries[1:]:
         if isinstance(e, Repeat):
             until = "through midnight" if e.until == d.end else f"until {format_wall(e.until, zone)}"
-            lines.append(f"  {'':<5}  … repeats every {format_span(e.period)} {until} (last change "
-                         f"{format_wall(e.last.at, zone)}: {e.last.showing.scene.scene})")
+            rows.append(("", f"… repeats every {format_span(e.period)} {until} (last change "
+                             f"{format_wall(e.last.at, zone)}: {e.last.showing.scene.scene})"))
             continue
-        lines.append(f"  {format_wall(e.at, zone):<5}  {describe_showing(show, e.showing, not was_open)}")
+        rows.append((format_wall(e.at, zone), describe_showing(show, e.showing, not was_open)))
         was_open = e.showing.scene is not None
-    return lines
+    width = max(len(t) for t, _ in rows)
+    return [header] + [f"  {t:<{width}}  {text}" for t, text in rows]
 
 
 def format_timeline(show: Show, first: date, days: int) -> str:

@@ -1,4 +1,4 @@
-"""`aimoji`: the installation's command line (play, render, check, schema, calibrate, status, ...).
+"""`aimoji`: the installation's command line (play, render, check, schedule, schema, calibrate, status, ...).
 
 Each command lives in `installation/commands/<name>.py` (see installation/subcommands.py).
 """
@@ -14,6 +14,7 @@ COMMANDS = {
     "play": "run the fullscreen player (the installation itself)",
     "render": "render a seamless loop of the latent walk to MP4, GIF or PNG frames",
     "check": "validate show configs and model files; one line per problem",
+    "schedule": "what plays when: a show's days as a timeline or a picture, or one instant (--at)",
     "schema": "print the JSON Schema of a show config",
     "calibrate": "on-site calibration: test patterns, colour and geometry, saved as a profile",
     "status": "print the running player's health; non-zero exit if stale or unhealthy",
@@ -24,6 +25,7 @@ EPILOG = """examples:
   aimoji play                       fullscreen, default show (show_configs/active.toml or default.toml)
   aimoji play --windowed            in a window, e.g. to try a show on a laptop
   aimoji check show_configs/ exported_models/
+  aimoji schedule show_configs/museum_week.toml --days 14   what plays when, day by day
   aimoji render --model exported_models/default.onnx --seconds 10 --out loop.mp4
 run 'aimoji COMMAND --help' for the options of one command."""
 

@@ -155,6 +155,13 @@ def _locate(show: Show, now: datetime) -> tuple[bool, datetime | None, datetime 
             return True, start_known, end_known
 
 
+def opening_at(show: Show, now: datetime) -> tuple[datetime, datetime | None] | None:
+    """The opening that holds an aware `now` as UTC (start, end), or None while closed. The start is
+    HORIZON for an opening without a known start; an end of None means it never closes."""
+    is_open, start, end = _locate(show, now.astimezone(UTC))
+    return (start, end) if is_open else None
+
+
 def what_to_show(show: Show, now: datetime) -> Showing:
     """The scene, its model and the instant of the next change, for an aware `now`."""
     if now.tzinfo is None:

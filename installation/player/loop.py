@@ -212,7 +212,7 @@ class Player:
             return
         self._content_due = now + CONTENT_EVERY_S
         if self.current is not None:   # closed with 'dim': the darkened walk is watched too
-            self.content.observe(self.current.view.current_image(), now)
+            self.content.observe(self.current.view.glance(), now)
             self.supervisor.running(self.current.model_name, now)
 
     def _supervise(self) -> None:
@@ -463,6 +463,7 @@ class Player:
             "model_swaps": self.model_swaps,
             "rejected_files": self.rejected_files,
             "stale_tiles": cur.view.stale_tiles if cur else 0,
+            "asked_images_per_s": round(cur.view.plan.rate_hz, 1) if cur and cur.view.plan else 0.0,
             "worker_error": cur.error if cur else None,
             "generation": self.generation,
             "picture_changed_monotonic": self.content.changed_at,
@@ -484,4 +485,5 @@ class Player:
         return {**self.stats.summary(), "fps_target": self.show.display.fps, "generated": self.generated(),
                 "model": snap["model"], "scene": snap["scene"], "model_swaps": self.model_swaps,
                 "rejected_files": self.rejected_files, "fps_measured": snap["fps"],
+                "asked_images_per_s": snap["asked_images_per_s"],
                 "uptime_s": snap["uptime_s"], "worker_error": snap["worker_error"]}

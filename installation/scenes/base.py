@@ -37,3 +37,6 @@ class SceneView(Protocol):
 
     def current_image(self) -> np.ndarray | None:
         """The small generated image(s) on screen, [H, W, 3] uint8, for captures."""
+
+    def glance(self) -> np.ndarray | None:
+        """A cheap look at what is on screen (a few hundred pixels a side at most), for health."""

@@ -124,3 +124,7 @@ class EvolutionView:
 
     def current_image(self) -> np.ndarray | None:
         return self._image
+
+    def glance(self) -> np.ndarray | None:
+        """What health looks at: the image on screen (small already)."""
+        return self._image

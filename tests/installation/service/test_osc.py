@@ -109,6 +109,20 @@ def playing(screen, tiny_model_path, show_file, tmp_path):
         s.stop()
 
 
+@pytest.fixture
+def osc_lines():
+    """The warnings aimoji.osc logs, caught on that logger (whatever logs.setup did to its parents)."""
+    lines = []
+
+    class Catch(logging.Handler):
+        def emit(self, record):
+            lines.append(record.getMessage())
+    handler, logger = Catch(logging.WARNING), logging.getLogger("aimoji.osc")
+    logger.addHandler(handler)
+    yield lines
+    logger.removeHandler(handler)
+
+
 def _later(seconds, fn):
     t = threading.Timer(seconds, fn)
     t.start()
@@ -143,26 +157,24 @@ def test_next_then_release_goes_back_to_the_schedule(playing):
     assert stats["scene"] == "morph" and player.snapshot()["overrides"] == {}
 
 
-def test_bad_messages_change_nothing_and_log_one_line_each(playing, caplog):
+def test_bad_messages_change_nothing_and_log_one_line_each(playing, osc_lines):
     player, server, client = playing()
     bad = [("/aimoji/scene", 9), ("/aimoji/speed", "fast"), ("/aimoji/mood", "angry"),
            ("/aimoji/model", "nope"), ("/aimoji/freeze", 7)]
     _later(0.3, lambda: [client.send_message(a, v) for a, v in bad])
-    with caplog.at_level(logging.WARNING, logger="aimoji.osc"):
-        stats = player.run(seconds=1.0)
-    lines = [r.getMessage() for r in caplog.records if r.name == "aimoji.osc"]
+    stats = player.run(seconds=1.0)
+    lines = osc_lines
     assert len(lines) == len(bad), lines
     assert all("nothing changed" in line for line in lines)
     assert server.invalid == len(bad)
     assert stats["scene"] == "morph" and player.snapshot()["overrides"] == {}
 
 
-def test_a_sender_outside_allow_is_refused(playing, caplog):
+def test_a_sender_outside_allow_is_refused(playing, osc_lines):
     player, server, client = playing(allow=("10.1.2.0/24",))
     _later(0.3, lambda: [client.send_message("/aimoji/scene", 2) for _ in range(3)])
-    with caplog.at_level(logging.WARNING, logger="aimoji.osc"):
-        stats = player.run(seconds=1.0)
-    lines = [r.getMessage() for r in caplog.records if r.name == "aimoji.osc"]
+    stats = player.run(seconds=1.0)
+    lines = osc_lines
     assert server.refused == 3 and server.received == 0
     assert lines and all("refused" in line and "127.0.0.1" in line for line in lines)
     assert stats["scene"] == "morph" and player.snapshot()["overrides"] == {}
@@ -214,3 +226,54 @@ def test_a_burst_of_10000_messages_drops_no_frame(playing, capsys):
               f"frame_ms p99 {stats['frame_ms_p99']:.1f}, speed now {player.snapshot()['overrides']}")
     assert server.received > 0 and "speed" in player.snapshot()["overrides"]
     assert stats["dropped_frames"] <= 2
+
+
+# ---- from the command line ---------------------------------------------------------------------------
+
+def _free_udp_port() -> int:
+    import socket
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_play_with_osc_shows_the_override_in_the_state_file(models_dir, show_file, tmp_path):
+    import json
+
+    from pythonosc.udp_client import SimpleUDPClient
+
+    from installation.cli import main
+    port, state, seen = _free_udp_port(), tmp_path / "status.json", {}
+
+    def operator():
+        client = SimpleUDPClient("127.0.0.1", port)
+        end = time.monotonic() + 8.0
+        while time.monotonic() < end and not seen:
+            client.send_message("/aimoji/speed", 2.0)
+            time.sleep(0.3)
+            try:
+                written = json.loads(state.read_text())
+            except (OSError, ValueError):
+                continue
+            if written.get("overrides"):
+                seen.update(written)
+    sender = threading.Thread(target=operator)
+    sender.start()
+    rc = main(["play", "--headless", "--seconds", "6", "--models", str(models_dir), "--no-watch",
+               "--show", str(show_file("morph")), "--state", str(state), "--osc", str(port)])
+    sender.join()
+    assert rc == 0
+    assert seen["overrides"]["speed"]["value"] == 2.0 and seen["overrides"]["speed"]["by"].startswith("127.0.0.1:")
+    assert seen["osc"].startswith(f"on 127.0.0.1:{port}") and seen["healthy"] is True
+
+
+@pytest.mark.parametrize("argv, line", [
+    (["--osc", "0"], "aimoji play: --osc 0: not a port; allowed: 1..65535"),
+    (["--osc", "9000", "--osc-allow", "lan"],
+     "aimoji play: --osc-allow 'lan' is not a network; allowed: CIDR such as 192.168.1.0/24"),
+])
+def test_bad_osc_options_are_one_line(capsys, models_dir, show_file, argv, line):
+    from installation.cli import main
+    rc = main(["play", "--headless", "--seconds", "1", "--models", str(models_dir),
+               "--show", str(show_file("morph")), *argv])
+    assert rc == 2 and capsys.readouterr().err.strip().splitlines() == [line]

@@ -278,10 +278,11 @@ class Player:
             self.current = self.pending = None
             self.screen.surface.fill((0, 0, 0))
             return False
+        chosen = self.overrides.variant.scene   # an operator's scene (OSC), while open
         if dim:  # outside hours, 'dim': the first scene keeps walking, darkened
             index = 0
-        elif self.overrides.variant.scene is not None and self.overrides.variant.scene < len(self.show.playlist):
-            index = self.overrides.variant.scene
+        elif chosen is not None and chosen < len(self.show.playlist):
+            index = chosen
         if self.overrides.frozen and self.current is not None:
             return self._draw_frozen()
         model_name = self._model_for(index)
@@ -434,7 +435,9 @@ class Player:
         if msg.kind == "model" and msg.value not in self.models:
             self.log(f"OSC from {msg.sender}: model '{msg.value}' is not loaded; nothing changed")
             return
-        showing = self.current.index if self.current is not None and self.current.index >= 0 else self._showing[0]
+        showing = self._showing[0]
+        if self.current is not None and self.current.index >= 0:
+            showing = self.current.index
         was_frozen = self.overrides.frozen
         why = self.overrides.apply(msg, self.clock(), self.clock() + self.wall_offset, showing,
                                    len(self.show.playlist))

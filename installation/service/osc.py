@@ -127,7 +127,8 @@ def parse(address: str, args: Sequence, known: Known, sender: str = "") -> Contr
         low, high = SPEED_RANGE
         if not _number(value) or not low <= value <= high:
             return f"{address} {_show(args)}: allowed: a number {low:g}..{high:g}"
-        return Control("speed", round(float(value), 4), sender)   # OSC floats are 32-bit: 2.4 not 2.4000000953
+        # OSC floats are 32-bit: 2.4 arrives as 2.4000000953...
+        return Control("speed", round(float(value), 4), sender)
     if what == "freeze":
         if _switch(value) is None:
             return f"{address} {_show(args)}: allowed: 0 or 1"

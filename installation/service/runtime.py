@@ -1,6 +1,7 @@
 """The player's companions for unattended operation, started around `Player.run` by `aimoji play`:
 hot reload, SIGTERM/SIGHUP, systemd notify + watchdog, the health state file, display power and the
-show's calibration profile, and OSC control when asked for (service/osc.py). Threads here only load, validate and `player.post(...)`; the loop applies.
+show's calibration profile, and OSC control when asked for (service/osc.py). Threads here only load,
+validate and `player.post(...)`; the loop applies.
 """
 
 from __future__ import annotations

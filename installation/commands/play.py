@@ -59,6 +59,13 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--no-watch", action="store_true",
                    help="do not watch the models folder and the show for changes (hot reload); "
                         "SIGHUP still re-reads the show")
+    p.add_argument("--osc", type=int, default=None, metavar="PORT",
+                   help="listen for OSC control on this UDP port (off by default; the show's [osc] section "
+                        "does the same). Addresses: docs/operations.md")
+    p.add_argument("--osc-bind", default=None, metavar="ADDR",
+                   help="address the OSC port listens on (default 127.0.0.1; 0.0.0.0 for every interface)")
+    p.add_argument("--osc-allow", action="append", default=None, metavar="CIDR",
+                   help="senders OSC accepts, repeatable (default 127.0.0.1/32); others are refused")
     p.add_argument("--batch", type=int, default=8,
                    help="images per inference call in the generation worker (default 8)")
     p.add_argument("--threads", type=int, default=1,
@@ -153,6 +160,29 @@ def _remembered(models_dir: Path, record: Path, attempt, log):
     return model
 
 
+def osc_settings(args, show):
+    """OSC from --osc* over the show's [osc]; None when off. ValueError names the bad option."""
+    import ipaddress
+
+    from installation.service.osc import Settings
+
+    if args.osc is not None and not 1 <= args.osc <= 65535:
+        raise ValueError(f"--osc {args.osc}: not a port; allowed: 1..65535")
+    if args.osc_bind is not None:
+        try:
+            ipaddress.ip_address(args.osc_bind)
+        except ValueError:
+            raise ValueError(f"--osc-bind '{args.osc_bind}' is not an IP address; allowed: e.g. 127.0.0.1 "
+                             "or 0.0.0.0") from None
+    for cidr in args.osc_allow or ():
+        try:
+            ipaddress.ip_network(cidr, strict=False)
+        except ValueError:
+            raise ValueError(f"--osc-allow '{cidr}' is not a network; allowed: CIDR such as "
+                             "192.168.1.0/24") from None
+    return Settings.resolve(show.osc, args.osc, args.osc_bind, args.osc_allow)
+
+
 def _demo(models: dict, latest: str, show, out: Path) -> int:
     from installation.player.render import LoopSpec, loop_frames, write_loop
     from installation.scenes.factory import walk_for
@@ -189,6 +219,10 @@ def run(args) -> int:
         show = load_show(show_path)
     except ShowError as exc:
         return _error(str(exc))
+    try:
+        osc = osc_settings(args, show)
+    except ValueError as exc:
+        return _error(f"aimoji play: {exc}")
     log = logging.getLogger("aimoji.player").warning
     models_dir = args.models or MODELS_DIR
     from installation.service import last_model
@@ -220,11 +254,12 @@ def run(args) -> int:
     vsync = vsync and probe_vsync(show.display.fps)
     player = Player(show, models, latest, screen, vsync=vsync, keys=show.display.keys or args.windowed,
                     fullscreen=fullscreen, captures_dir=captures, calibration=calibration,
-                    batch=max(1, args.batch), started_at=started)
+                    batch=max(1, args.batch), started_at=started,
+                    override=osc.override if osc is not None else "until_released")
     with runtime.companions(player, models_dir=models_dir, explicit_show=args.show, show_folder=SHOWS_DIR,
                             watch=not args.no_watch, state_path=args.state or health.state_path_for_writing(),
                             calibrations=calibrations, accept_models=args.model is None,
-                            last_model_file=record, power_file=args.display_power):
+                            last_model_file=record, power_file=args.display_power, osc=osc):
         stats = player.run(seconds=args.seconds, screenshot=args.screenshot)
     stats["show_file"] = str(show_path)
     if args.stats_json is not None:

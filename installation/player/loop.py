@@ -1,7 +1,7 @@
 """The player loop: a fixed frame rate on a monotonic clock; generation runs in a worker thread.
 
-Order each frame: commands → events → schedule/hand-over → draw → on_frame → (wait) → flip → count.
-Other threads talk to the loop only through `post()` (hot reload, signals) and read it through
+Order each frame: commands → events → schedule/overrides/hand-over → draw → on_frame → (wait) → flip →
+count. Other threads talk to the loop only through `post()` (hot reload, signals, OSC) and read it through
 `snapshot()` (health file, systemd watchdog); installation/service/runtime.py wires them up.
 Scenes draw through the player's Screen (player/screen.py), which owns the display and calibration.
 """
@@ -22,7 +22,8 @@ from installation.paths import DEFAULT_MODEL
 from installation.player.captures import CaptureWriter, save_png
 from installation.player.content import ContentWatch
 from installation.player.display import toggle_fullscreen
-from installation.player.messages import UNCHANGED, ModelReady, Quit, Rejected, ShowReady
+from installation.player.messages import UNCHANGED, Control, ModelReady, Quit, Rejected, ShowReady
+from installation.player.overrides import Overrides
 from installation.player.pacing import Pacer, VsyncPacer, aligned_start
 from installation.player.screen import Screen
 from installation.player.stats import FrameStats, local_iso
@@ -40,16 +41,18 @@ CONTENT_EVERY_S = 0.25    # how often the picture on screen is looked at (health
 GENERATION_SHARE = 0.75   # of the images/s measured at load that a scene may ask for (the loop needs CPU too)
 FILL_TIMEOUT_S = 3.0      # a scene not ready this long after it started is shown as its images arrive
 BLANK_S = 1.0             # generated pictures one flat colour this long: the model is failing (NaN, ...)
+INBOX_PER_FRAME = 256     # messages applied per frame at most: a burst of OSC spreads over frames
 
 
 class Player:
     def __init__(self, show, models: dict, latest: str, surface: pygame.Surface, *, vsync: bool = False,
                  schedule=None, calibration=None, captures_dir: Path | None = None,
                  keys: bool = False, fullscreen: bool = False, batch: int = 8, clock=time.monotonic, wall=time.time,
-                 started_at: float | None = None, log=None, on_frame=None):
+                 started_at: float | None = None, log=None, on_frame=None, override: str = "until_released"):
         """models: {name: model.load.Generator}. calibration: a calibration.apply.Calibration or None.
         log: a one-argument function for the player's lines (default: the 'aimoji.player' logger).
-        on_frame(player): called once per frame after drawing, on the render thread; must not block."""
+        on_frame(player): called once per frame after drawing, on the render thread; must not block.
+        override: how long a Control lasts, "until_released" or "until_next_change" (player/overrides.py)."""
         self.show, self.models, self.latest = show, dict(models), latest
         self.screen = Screen(surface, calibration, parse_colour(show.display.background))
         self.wall = wall
@@ -85,6 +88,7 @@ class Player:
         self._restart_at: float | None = None  # a failed scene restarts then (back-off)
         self._pending_since = 0.0
         self._said: set[tuple] = set()          # one log line per degraded or replaced scene
+        self.overrides = Overrides(override)
         self._lock = threading.Lock()
         self._snap: dict = {}
         self._publish(None)
@@ -95,7 +99,7 @@ class Player:
 
     # ---- called from other threads -------------------------------------------------------------
     def post(self, message) -> None:
-        """Queue a ModelReady / ShowReady / Rejected / Quit; applied between frames."""
+        """Queue a ModelReady / ShowReady / Rejected / Quit / Control; applied between frames."""
         self.inbox.put(message)
 
     def snapshot(self) -> dict:
@@ -264,6 +268,7 @@ class Player:
         if self._next_show is not None and t >= self._next_show[1]:
             self._apply_show(self._next_show[0])
         index = self._scene_at(t)
+        self.overrides.tick(self.clock(), t, self._showing[1])
         self.closed = index is None
         dim = self.closed and self.show.outside_hours.action == "dim"
         if self.closed and not dim:
@@ -273,12 +278,17 @@ class Player:
             self.current = self.pending = None
             self.screen.surface.fill((0, 0, 0))
             return False
+        chosen = self.overrides.variant.scene   # an operator's scene (OSC), while open
         if dim:  # outside hours, 'dim': the first scene keeps walking, darkened
             index = 0
+        elif chosen is not None and chosen < len(self.show.playlist):
+            index = chosen
+        if self.overrides.frozen and self.current is not None:
+            return self._draw_frozen()
         model_name = self._model_for(index)
         target = self.pending or self.current
         stale = target is None or target.index != index or target.model_name != model_name or \
-            target.model is not self.models.get(model_name)
+            target.model is not self.models.get(model_name) or target.variant != self.overrides.variant
         if stale and self._restart_at is None:
             self._start(index, model_name)
         if self.pending is not None:
@@ -290,7 +300,8 @@ class Player:
         if self.current is None:
             return False
         self.current.pump(t, period / 2)
-        if dim or self.fade_from is not None:
+        black = self.overrides.black_level(self.clock())
+        if dim or self.fade_from is not None or black > 0:
             # Repaint the margins too, or the overlay below would compound frame after frame.
             self.current.view.invalidate()
         fresh = self.current.view.draw(self.screen, t)
@@ -298,9 +309,27 @@ class Player:
         if dim:
             level = round(255 * self.show.outside_hours.dim_level)
             self.screen.surface.fill((level, level, level), special_flags=pygame.BLEND_RGB_MULT)
+        self._draw_blackout(black)
         return fresh
 
+    def _draw_frozen(self) -> bool:
+        """Freeze: the picture of the moment it was frozen, drawn again; nothing new is pulled. An
+        intended still, so it counts as a fresh frame (and health is told, see _publish)."""
+        black = self.overrides.black_level(self.clock())
+        self.current.view.invalidate()
+        self.current.view.draw(self.screen, self.overrides.frozen_at)
+        self._draw_blackout(black)
+        return True
+
+    def _draw_blackout(self, black: float) -> None:
+        if black > 0:
+            level = round(255 * (1 - black))
+            self.screen.surface.fill((level, level, level), special_flags=pygame.BLEND_RGB_MULT)
+
     def _model_for(self, index: int) -> str:
+        chosen = self.overrides.variant.model
+        if chosen in self.models and chosen not in self.supervisor.broken:
+            return chosen
         wanted = self.show.playlist[index].model
         if wanted in self.models and wanted not in self.supervisor.broken:
             return wanted
@@ -311,9 +340,9 @@ class Player:
             self._retire(self.pending)
             self.pending = None
         model = self.models[model_name]
-        entry = self._sustainable(index, self.show.playlist[index], model)
+        entry = self._sustainable(index, self.overrides.entry(self.show.playlist[index]), model)
         display = self.show.display
-        walk = walk_for(self.show, model.info.z_dim)
+        walk = walk_for(self.overrides.show(self.show), model.info.z_dim)
         try:
             view = make_view(entry, model, display.fps, walk, display.scale, self.screen.background,
                              colour=self.screen.colour)
@@ -323,7 +352,7 @@ class Player:
                            f"playlist entry {index + 1}: {exc}; showing a morph of it instead")
             view = make_view(MorphScene(), model, display.fps, walk, display.scale, self.screen.background)
         self.pending = Pipeline(index, model_name, model, view, lambda: self.clock() + self.wall_offset,
-                                self.batch, self.screen.colour)
+                                self.batch, self.screen.colour, self.overrides.variant)
         self._pending_since = self.clock()
         self.supervisor.started(model_name, self._pending_since)
 
@@ -381,7 +410,7 @@ class Player:
 
     # ---- commands from other threads -----------------------------------------------------------
     def _drain_inbox(self) -> None:
-        while True:
+        for _ in range(INBOX_PER_FRAME):
             try:
                 msg = self.inbox.get_nowait()
             except queue.Empty:
@@ -397,6 +426,25 @@ class Player:
                 self._receive_show(msg)
             elif isinstance(msg, Rejected):
                 self.rejected_files += 1  # the reloader has logged why; one line per file is enough
+            elif isinstance(msg, Control):
+                self._control(msg)
+
+    def _control(self, msg: Control) -> None:
+        """An operator's override (OSC): checked again against what the player holds now, since the show
+        or the models may have changed since the OSC thread looked. One line when it is refused."""
+        if msg.kind == "model" and msg.value not in self.models:
+            self.log(f"OSC from {msg.sender}: model '{msg.value}' is not loaded; nothing changed")
+            return
+        showing = self._showing[0]
+        if self.current is not None and self.current.index >= 0:
+            showing = self.current.index
+        was_frozen = self.overrides.frozen
+        why = self.overrides.apply(msg, self.clock(), self.clock() + self.wall_offset, showing,
+                                   len(self.show.playlist))
+        if why is not None:
+            self.log(f"OSC from {msg.sender}: {why}; nothing changed")
+        elif was_frozen and not self.overrides.frozen:
+            self.content.reset()   # moving again: health judges the picture afresh
 
     def _receive_show(self, msg: ShowReady) -> None:
         """Apply a new show now, or (show_change = "next_scene") when the current scene ends: at the
@@ -423,6 +471,7 @@ class Player:
         self.screen.configure(calibration=calibration, background=parse_colour(msg.show.display.background))
         self.schedule = self._custom_schedule or schedule_hook(msg.show)
         self._showing = (None, -math.inf)
+        self.overrides.forget_scene()  # an index into the old playlist
         if self.current is not None:
             self.current.index = -1  # forces a hand-over (with crossfade) to the new show
         self._prune_models()
@@ -435,6 +484,7 @@ class Player:
         if self._next_show is not None:
             keep |= {e.model for e in self._next_show[0].show.playlist}
         keep |= {p.model_name for p in (self.current, self.pending) if p is not None}
+        keep |= {self.overrides.variant.model} | {v for k, (v, _) in self.overrides.wanted.items() if k == "model"}
         for name in [n for n in self.models if n not in keep]:
             del self.models[name]
         self._model_names = tuple(sorted(self.models))
@@ -475,6 +525,10 @@ class Player:
             "next_change": local_iso(self._showing[1]),
             "models": list(self._model_names),
             "calibrated": self.calibration is not None,
+            "playlist": [e.scene for e in self.show.playlist],
+            "overrides": self.overrides.report(),
+            # a freeze or a blackout is a still or black wall on purpose: health does not call it frozen
+            "intended_still": self.overrides.frozen or self.overrides.blackout is not None,
         }
         with self._lock:
             self._snap = snap

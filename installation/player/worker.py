@@ -155,8 +155,10 @@ class Pipeline:
     worker and the buffer between them. A scene without a plan (evolution) draws what it holds."""
 
     def __init__(self, index: int, model_name: str, model, view, now_t: Callable[[], float],
-                 batch: int, colour=None):
+                 batch: int, colour=None, variant=None):
+        """variant: the operator's overrides it was built with (player/overrides.py Variant)."""
         self.index, self.model_name, self.model, self.view = index, model_name, model, view
+        self.variant = variant
         self.worker: GeneratorWorker | None = None
         if view.plan is not None:
             self.buffer = FrameBuffer(buffer_capacity(view.plan.rate_hz, LEAD_S, batch))

@@ -3,7 +3,7 @@
 "Healthy while open" means: a frame was presented in the last STALL_S seconds, the picture on it (the
 small generated image, player/content.py) changed within FROZEN_S (plus any stillness the scene
 intends, such as evolution's held final face), it is not one flat colour or black unless the show
-asks for black, and the frame rate holds. Closed with a black or display-off action, fresh frames are
+asks for black (or an operator froze or blacked out the wall: `intended_still`), and the frame rate holds. Closed with a black or display-off action, fresh frames are
 enough. 'starting' for longer than START_BOUND_S is unhealthy. `verdict` is the one judgement: the
 systemd pinger feeds the watchdog only on its "ok", and the state file carries its problems.
 
@@ -75,13 +75,15 @@ def verdict(snap: Mapping, now_mono: float, stall_s: float = STALL_S) -> Verdict
         problems.append(f"starting for {up:.0f} s and no emoji on screen yet"
                         + (f" ({why})" if why and why != "ok" else ""))
         return Verdict("unhealthy", tuple(problems))
-    watching = state == "playing" or (state == "closed" and snap.get("outside_action") == "dim")
+    # A freeze or blackout an operator asked for (OSC) is a still or black wall on purpose.
+    intended = bool(snap.get("intended_still"))
+    watching = not intended and (state == "playing" or (state == "closed" and snap.get("outside_action") == "dim"))
     changed = snap.get("picture_changed_monotonic")
     if watching and changed is not None:
         still = now_mono - changed
         if still > FROZEN_S + (snap.get("still_allowed_s") or 0.0):
             problems.append(f"picture frozen: unchanged for {still:.0f} s")
-    if state == "playing" and snap.get("picture_flat"):
+    if state == "playing" and snap.get("picture_flat") and not intended:
         problems.append("picture blank: one flat colour" + (" (black)" if snap.get("picture_dark") else ""))
     fps, target = snap.get("fps"), _target_fps(snap)
     if isinstance(fps, (int, float)) and target and fps < SLOW_FRACTION * target and up > SLOW_AFTER_S:

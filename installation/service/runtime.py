@@ -1,6 +1,7 @@
 """The player's companions for unattended operation, started around `Player.run` by `aimoji play`:
 hot reload, SIGTERM/SIGHUP, systemd notify + watchdog, the health state file, display power and the
-show's calibration profile. Threads here only load, validate and `player.post(...)`; the loop applies.
+show's calibration profile, and OSC control when asked for (service/osc.py). Threads here only load,
+validate and `player.post(...)`; the loop applies.
 """
 
 from __future__ import annotations
@@ -66,8 +67,9 @@ class ReloadHooks:
         else:
             log.info("%s: not played (--model names one file to play)", name)
 
-    def on_show(self, show) -> None:
-        calibration = self.calibrations.for_show(show, self.show_path())
+    def on_show(self, show, path: Path | None = None) -> None:
+        """path: the show's file when it is not the watched one (an OSC cue), for its calibration."""
+        calibration = self.calibrations.for_show(show, path or self.show_path())
         self.player.post(ShowReady(show, calibration, self._named_models(show)))
 
     def on_reject(self, path: str, reason: str) -> None:
@@ -142,11 +144,12 @@ class FrameHook:
 @contextmanager
 def companions(player, *, models_dir: Path, explicit_show: Path | None, show_folder: Path, watch: bool,
                state_path: Path, calibrations: Calibrations, accept_models: bool = True,
-               last_model_file: Path | None = None, power_file: Path | None = None):
+               last_model_file: Path | None = None, power_file: Path | None = None, osc=None):
     """Start everything that runs beside the render loop; stop it all (in reverse) on exit.
     Call from the main thread (signal handlers). last_model_file: where the reloader records each model
     it hands over, for the next start (commands/play.py load_models). power_file: the display power
-    commands (power_commands.resolve_path: --display-power, $AIMOJI_DISPLAY_POWER_FILE or /etc/aimoji/)."""
+    commands (power_commands.resolve_path: --display-power, $AIMOJI_DISPLAY_POWER_FILE or /etc/aimoji/).
+    osc: an osc.Settings to listen for OSC control, or None (off)."""
     stops: list[Callable[[], None]] = []
     reloader = None
     show_path = lambda: reloader.show_path if reloader is not None else resolve_show_path(  # noqa: E731
@@ -172,10 +175,14 @@ def companions(player, *, models_dir: Path, explicit_show: Path | None, show_fol
                              *power_commands.load_or_problem(power_commands.resolve_path(power_file)))
         stops.append(power.close)
         player.on_frame = FrameHook(power)
+        osc_server = _start_osc(osc, player, show_folder, hooks.on_show)
+        if osc_server is not None:
+            stops.append(osc_server.stop)
 
         def snapshot() -> dict:  # the player's own state, and what its companions know
             return {**player.snapshot(), "display_power": power.status,
-                    "hot_reload": reloader.mode if reloader is not None else "off (--no-watch)"}
+                    "hot_reload": reloader.mode if reloader is not None else "off (--no-watch)",
+                    "osc": osc_server.status() if osc_server is not None else "off"}
         pinger = WatchdogPinger(snapshot)
         pinger.start()
         stops.append(pinger.stop)
@@ -189,3 +196,16 @@ def companions(player, *, models_dir: Path, explicit_show: Path | None, show_fol
                 stop()
             except Exception:  # noqa: BLE001 - one companion failing to stop must not keep the rest running
                 log.exception("while stopping")
+
+
+def _start_osc(settings, player, show_folder: Path, on_cue):
+    """The OSC server, or None when off or when its port cannot be had (one line; the wall plays on)."""
+    if settings is None:
+        return None
+    from installation.service.osc import OscServer
+    try:
+        return OscServer(settings, player, show_folder, on_cue).start()
+    except OSError as exc:
+        log.error("OSC: cannot listen on %s:%d (%s); playing without OSC control", settings.bind,
+                  settings.port, exc.strerror or exc)
+        return None

@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import re
 import tomllib
 from datetime import date
@@ -200,6 +201,37 @@ class OutsideHours(_Strict):
         return data
 
 
+def _check_address(v: str) -> str:
+    try:
+        ipaddress.ip_address(v)
+    except ValueError:
+        raise ValueError(f"'{v}' is not an IP address; allowed: e.g. '127.0.0.1', or '0.0.0.0' for every "
+                         "interface") from None
+    return v
+
+
+def _check_network(v: str) -> str:
+    try:
+        ipaddress.ip_network(v, strict=False)
+    except ValueError:
+        raise ValueError(f"'{v}' is not a network; allowed: CIDR such as '192.168.1.0/24' or "
+                         "'127.0.0.1/32'") from None
+    return v
+
+
+class Osc(_Strict):
+    """OSC control from outside the room (a lighting desk, QLab, TouchOSC); off when the section is
+    absent. Read when the player starts: editing it needs a restart (docs/operations.md)."""
+    port: int = Field(9000, ge=1, le=65535, description="UDP port the player listens on")
+    bind: Annotated[str, AfterValidator(_check_address)] = Field(
+        "127.0.0.1", description="address to listen on; '0.0.0.0' for every interface")
+    allow: list[Annotated[str, AfterValidator(_check_network)]] = Field(
+        ["127.0.0.1/32"], description="senders accepted, as CIDR networks; others are refused")
+    override: Literal["until_released", "until_next_change"] = Field(
+        "until_released", description="how long an override lasts: until /aimoji/release, or until "
+                                      "the schedule's next change")
+
+
 class Show(_Strict):
     title: str = Field("Untitled show", description="shown by `aimoji status` and in logs")
     timezone: str = Field("UTC", description="IANA time zone of the venue, e.g. 'Europe/Vienna'")
@@ -212,6 +244,7 @@ class Show(_Strict):
     playlist: list[Scene] = Field(default_factory=lambda: [MorphScene()], min_length=1,
                                   description="scenes played in order, looping while open")
     calibration: str | None = Field(None, description="calibration profile (TOML), relative to the show file")
+    osc: Osc | None = Field(None, description="OSC control; off when absent")
 
     @field_validator("timezone")
     @classmethod

@@ -1,0 +1,279 @@
+"""OSC in (service/osc.py): the parse table, the allow check, and a python-osc client steering a running
+headless player on loopback: scene, bad messages, a refused sender, freeze/blackout health, a burst."""
+
+import ipaddress
+import logging
+import threading
+import time
+
+import pytest
+
+from installation.model.load import load
+from installation.player.loop import Player
+from installation.player.messages import Control, ShowReady
+from installation.service.health import verdict
+from installation.service.osc import Cue, Known, OscServer, Settings, allowed, parse
+from installation.show.config import load_show
+
+KNOWN = Known(("morph", "grid", "morph"), ("tiny", "default"))
+
+
+@pytest.mark.parametrize("address, args, want", [
+    ("/aimoji/scene", [2], Control("scene", 1)),
+    ("/aimoji/scene", ["grid"], Control("scene", 1)),
+    ("/aimoji/next", [], Control("step", 1)),
+    ("/aimoji/previous", [], Control("step", -1)),
+    ("/aimoji/mood", ["horror"], Control("mood", "horror")),
+    ("/aimoji/mood", ["none"], Control("mood", "none")),
+    ("/aimoji/model", ["default"], Control("model", "default")),
+    ("/aimoji/speed", [2], Control("speed", 2.0)),
+    ("/aimoji/speed", [0.1], Control("speed", 0.1)),
+    ("/aimoji/blackout", [1], Control("blackout", (True, 0.0))),
+    ("/aimoji/blackout", [1.0, 3], Control("blackout", (True, 3.0))),
+    ("/aimoji/blackout", [False], Control("blackout", (False, 0.0))),
+    ("/aimoji/freeze", [1], Control("freeze", True)),
+    ("/aimoji/release", [], Control("release", None)),
+    ("/aimoji/cue", ["evening"], Cue("evening")),
+    ("/aimoji/cue", ["evening.toml"], Cue("evening")),
+])
+def test_good_messages(address, args, want):
+    assert parse(address, args, KNOWN) == want
+
+
+@pytest.mark.parametrize("address, args, says", [
+    ("/aimoji/scene", [0], "no such scene"),
+    ("/aimoji/scene", [4], "no such scene"),
+    ("/aimoji/scene", [1.0], "allowed: 1..3"),
+    ("/aimoji/scene", ["evolution"], "allowed: 1..3"),
+    ("/aimoji/next", [1], "takes no arguments"),
+    ("/aimoji/mood", ["angry"], "allowed: neutral"),
+    ("/aimoji/model", ["nope"], "not a loaded model"),
+    ("/aimoji/speed", [0.05], "0.1..10"),
+    ("/aimoji/speed", [11], "0.1..10"),
+    ("/aimoji/speed", ["fast"], "0.1..10"),
+    ("/aimoji/speed", [float("nan")], "0.1..10"),
+    ("/aimoji/speed", [], "takes one argument"),
+    ("/aimoji/blackout", [2], "0 or 1"),
+    ("/aimoji/blackout", [1, -1], "fade"),
+    ("/aimoji/freeze", ["yes"], "0 or 1"),
+    ("/aimoji/cue", ["../etc/passwd"], "show file"),
+    ("/aimoji/explode", [], "unknown address"),
+    ("/other/scene", [1], "unknown address"),
+])
+def test_bad_messages_say_why(address, args, says):
+    result = parse(address, args, KNOWN)
+    assert isinstance(result, str) and says in result
+
+
+@pytest.mark.parametrize("host, nets, ok", [
+    ("127.0.0.1", ["127.0.0.1/32"], True),
+    ("127.0.0.2", ["127.0.0.1/32"], False),
+    ("192.168.1.40", ["10.0.0.0/8", "192.168.1.0/24"], True),
+    ("::1", ["127.0.0.1/32"], False),
+    ("::1", ["::1/128"], True),
+    ("not-an-ip", ["0.0.0.0/0"], False),
+])
+def test_allowed(host, nets, ok):
+    assert allowed(host, [ipaddress.ip_network(n) for n in nets]) is ok
+
+
+# ---- a running player on loopback ------------------------------------------------------------------
+
+PLAYLIST = """
+[[playlist]]
+scene = "grid"
+cols = 2
+rows = 2
+duration_s = 600
+"""
+
+
+@pytest.fixture
+def playing(screen, tiny_model_path, show_file, tmp_path):
+    """start(allow=...) -> (player, port, client); the player runs on the test thread via run()."""
+    servers = []
+
+    def start(allow=("127.0.0.1/32",), scene="morph", extra=PLAYLIST, override="until_released"):
+        from pythonosc.udp_client import SimpleUDPClient
+        show = load_show(show_file(scene, extra))
+        model = load(tiny_model_path)
+        # The first scene for the next hour: the real schedule would pick one by the wall clock.
+        player = Player(show, {model.name: model}, model.name, screen, override=override,
+                        schedule=lambda now: (0, now + 3600))
+        server = OscServer(Settings(port=0, allow=tuple(allow)), player, tmp_path,
+                           on_cue=lambda s, path: player.post(ShowReady(s))).start()
+        servers.append(server)
+        return player, server, SimpleUDPClient("127.0.0.1", server.port)
+    yield start
+    for s in servers:
+        s.stop()
+
+
+@pytest.fixture
+def osc_lines():
+    """The warnings aimoji.osc logs, caught on that logger (whatever logs.setup did to its parents)."""
+    lines = []
+
+    class Catch(logging.Handler):
+        def emit(self, record):
+            lines.append(record.getMessage())
+    handler, logger = Catch(logging.WARNING), logging.getLogger("aimoji.osc")
+    logger.addHandler(handler)
+    yield lines
+    logger.removeHandler(handler)
+
+
+def _later(seconds, fn):
+    t = threading.Timer(seconds, fn)
+    t.start()
+    return t
+
+
+def test_a_scene_change_from_osc_shows_in_the_snapshot(playing):
+    player, server, client = playing()
+    _later(0.5, lambda: client.send_message("/aimoji/scene", 2))
+    stats = player.run(seconds=2.0)
+    snap = player.snapshot()
+    assert stats["scene"] == "grid" and snap["scene"] == "grid"
+    assert snap["overrides"]["scene"]["value"] == 2
+    assert snap["overrides"]["scene"]["by"].startswith("127.0.0.1:")
+
+
+def test_next_then_release_goes_back_to_the_schedule(playing):
+    player, server, client = playing()
+    seen = []
+
+    def operator():
+        time.sleep(0.3)
+        client.send_message("/aimoji/next", [])
+        end = time.monotonic() + 3.0
+        while time.monotonic() < end and player.snapshot()["scene"] != "grid":
+            time.sleep(0.05)
+        seen.append(player.snapshot()["scene"])
+        client.send_message("/aimoji/release", [])
+    threading.Thread(target=operator).start()
+    stats = player.run(seconds=4.5)
+    assert seen == ["grid"]
+    assert stats["scene"] == "morph" and player.snapshot()["overrides"] == {}
+
+
+def test_bad_messages_change_nothing_and_log_one_line_each(playing, osc_lines):
+    player, server, client = playing()
+    bad = [("/aimoji/scene", 9), ("/aimoji/speed", "fast"), ("/aimoji/mood", "angry"),
+           ("/aimoji/model", "nope"), ("/aimoji/freeze", 7)]
+    _later(0.3, lambda: [client.send_message(a, v) for a, v in bad])
+    stats = player.run(seconds=1.0)
+    lines = osc_lines
+    assert len(lines) == len(bad), lines
+    assert all("nothing changed" in line for line in lines)
+    assert server.invalid == len(bad)
+    assert stats["scene"] == "morph" and player.snapshot()["overrides"] == {}
+
+
+def test_a_sender_outside_allow_is_refused(playing, osc_lines):
+    player, server, client = playing(allow=("10.1.2.0/24",))
+    _later(0.3, lambda: [client.send_message("/aimoji/scene", 2) for _ in range(3)])
+    stats = player.run(seconds=1.0)
+    lines = osc_lines
+    assert server.refused == 3 and server.received == 0
+    assert lines and all("refused" in line and "127.0.0.1" in line for line in lines)
+    assert stats["scene"] == "morph" and player.snapshot()["overrides"] == {}
+
+
+@pytest.mark.parametrize("address, args", [("/aimoji/freeze", [1]), ("/aimoji/blackout", [1, 0.2])])
+def test_freeze_and_blackout_keep_health_ok(playing, address, args):
+    player, server, client = playing()
+    _later(0.6, lambda: client.send_message(address, args))
+    player.run(seconds=1.5)
+    snap = player.snapshot()
+    assert snap["intended_still"] is True and address.split("/")[-1] in snap["overrides"]
+    # Long after the picture last changed: still 'ok', because the operator asked for it.
+    later = snap["last_frame_monotonic"] + 1.0
+    still = {**snap, "picture_changed_monotonic": later - 120, "uptime_s": 200}
+    assert verdict(still, later).phase == "ok"
+    assert verdict({**still, "intended_still": False}, later).phase == "unhealthy"
+    if address.endswith("blackout"):
+        assert tuple(player.screen.surface.get_at((80, 60)))[:3] == (0, 0, 0)
+
+
+def test_a_cue_loads_a_show_from_the_show_folder(playing, tmp_path):
+    player, server, client = playing()
+    (tmp_path / "evening.toml").write_text('title = "evening"\n[display]\nresolution = "320x240"\nfps = 30\n'
+                                           '[[playlist]]\nscene = "grid"\ncols = 2\nrows = 2\n')
+    _later(0.3, lambda: client.send_message("/aimoji/cue", "evening"))
+    stats = player.run(seconds=1.5)
+    assert player.snapshot()["show"] == "evening" and stats["scene"] == "grid"
+
+
+def test_a_burst_of_10000_messages_drops_no_frame(playing, capsys):
+    """10,000 /aimoji/speed as fast as one client sends them, while the player runs at 30 fps."""
+    player, server, client = playing()
+    sent = {}
+
+    def burst():
+        time.sleep(0.8)
+        start = time.monotonic()
+        for i in range(10_000):
+            client.send_message("/aimoji/speed", 0.5 + (i % 20) / 10)
+        sent["s"] = time.monotonic() - start
+    sender = threading.Thread(target=burst)
+    sender.start()
+    stats = player.run(seconds=4.0)
+    sender.join()
+    with capsys.disabled():
+        print(f"\nOSC burst: 10000 sent in {sent['s']:.2f} s, {server.received} received by the server, "
+              f"frames {stats['frames']}, dropped {stats['dropped_frames']}, "
+              f"frame_ms p99 {stats['frame_ms_p99']:.1f}, speed now {player.snapshot()['overrides']}")
+    assert server.received > 0 and "speed" in player.snapshot()["overrides"]
+    assert stats["dropped_frames"] <= 2
+
+
+# ---- from the command line ---------------------------------------------------------------------------
+
+def _free_udp_port() -> int:
+    import socket
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_play_with_osc_shows_the_override_in_the_state_file(models_dir, show_file, tmp_path):
+    import json
+
+    from pythonosc.udp_client import SimpleUDPClient
+
+    from installation.cli import main
+    port, state, seen = _free_udp_port(), tmp_path / "status.json", {}
+
+    def operator():
+        client = SimpleUDPClient("127.0.0.1", port)
+        end = time.monotonic() + 8.0
+        while time.monotonic() < end and not seen:
+            client.send_message("/aimoji/speed", 2.0)
+            time.sleep(0.3)
+            try:
+                written = json.loads(state.read_text())
+            except (OSError, ValueError):
+                continue
+            if written.get("overrides"):
+                seen.update(written)
+    sender = threading.Thread(target=operator)
+    sender.start()
+    rc = main(["play", "--headless", "--seconds", "6", "--models", str(models_dir), "--no-watch",
+               "--show", str(show_file("morph")), "--state", str(state), "--osc", str(port)])
+    sender.join()
+    assert rc == 0
+    assert seen["overrides"]["speed"]["value"] == 2.0 and seen["overrides"]["speed"]["by"].startswith("127.0.0.1:")
+    assert seen["osc"].startswith(f"on 127.0.0.1:{port}") and seen["healthy"] is True
+
+
+@pytest.mark.parametrize("argv, line", [
+    (["--osc", "0"], "aimoji play: --osc 0: not a port; allowed: 1..65535"),
+    (["--osc", "9000", "--osc-allow", "lan"],
+     "aimoji play: --osc-allow 'lan' is not a network; allowed: CIDR such as 192.168.1.0/24"),
+])
+def test_bad_osc_options_are_one_line(capsys, models_dir, show_file, argv, line):
+    from installation.cli import main
+    rc = main(["play", "--headless", "--seconds", "1", "--models", str(models_dir),
+               "--show", str(show_file("morph")), *argv])
+    assert rc == 2 and capsys.readouterr().err.strip().splitlines() == [line]

@@ -25,7 +25,7 @@ from google.protobuf.message import DecodeError
 
 from installation.atomic import write_bytes_atomic
 from installation.model.contract import required_metadata
-from installation.model.load import Generator, ModelError, load, open_session
+from installation.model.load import Generator, ModelError, load, open_session, run_batched
 from trainer.config import trainer_version
 from trainer.export import OPSET, FP32_TOLERANCE, ExportError, attach_metadata, created_now, parity, to_onnx
 from trainer.model import Generator as TorchGenerator
@@ -186,19 +186,6 @@ def _from_state_dict(path: Path, z_dim: int | None) -> tuple[onnx.ModelProto, di
     return to_onnx(g), facts, g
 
 
-def _run_batched(session, z: np.ndarray, batch: int | None) -> np.ndarray:
-    """Run latents through a session, in chunks padded to a fixed batch if the graph has one."""
-    name = session.get_inputs()[0].name
-    step = batch or len(z)
-    parts = []
-    for i in range(0, len(z), step):
-        part = z[i:i + step]
-        if len(part) < step:
-            part = np.concatenate([part, np.zeros((step - len(part), *z.shape[1:]), np.float32)])
-        parts.append(np.asarray(session.run(None, {name: part})[0]))
-    return np.concatenate(parts)[:len(z)]
-
-
 def _from_onnx(path: Path, data: bytes, z_dim: int | None,
                output_range: tuple[float, float] | None) -> tuple[onnx.ModelProto, dict, np.ndarray]:
     try:
@@ -221,7 +208,7 @@ def _from_onnx(path: Path, data: bytes, z_dim: int | None,
     z = np.random.default_rng(PROBE_SEED).standard_normal((PROBE_LATENTS, z_dim)).astype(np.float32)
     feed = z.reshape(PROBE_LATENTS, z_dim, *([1, 1] if face.input_rank == 4 else []))
     try:
-        out = _run_batched(session, feed, face.batch)
+        out = run_batched(session, session.get_inputs()[0].name, feed, face.batch)
     except Exception as exc:
         raise AdoptError(f"{path}: inference failed on a probe batch ({_first_line(exc)})") from None
     if out.dtype != np.float32 or out.ndim != 4 or out.shape[1] not in (1, 3) or out.shape[2] != out.shape[3]:

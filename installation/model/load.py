@@ -74,19 +74,26 @@ class Generator:
         return self.path.stem
 
     def run(self, z: np.ndarray) -> np.ndarray:
-        """The raw output [B, C, H, W] float32 for z [B, z_dim]; a fixed-batch graph is fed in padded parts."""
-        z = np.ascontiguousarray(z, dtype=np.float32)
-        step = self.batch_fixed or max(1, len(z))
-        parts = []
-        for i in range(0, len(z), step):
-            part = z[i:i + step]
-            if len(part) < step:
-                part = np.concatenate([part, np.zeros((step - len(part), z.shape[1]), np.float32)])
-            parts.append(self.session.run(None, {self.input_name: part})[0])
-        return np.concatenate(parts)[:len(z)]
+        """The raw output [B, C, H, W] float32 for z [B, z_dim]."""
+        return run_batched(self.session, self.input_name, z, self.batch_fixed)
 
     def generate(self, z: np.ndarray) -> np.ndarray:
         return to_uint8(self.run(z), self.info.output_range)
+
+
+def run_batched(session: ort.InferenceSession, input_name: str, z: np.ndarray,
+                batch_fixed: int | None) -> np.ndarray:
+    """The session's first output for inputs z [B, ...]; a graph with a fixed batch is fed in parts,
+    the last one padded with zeros (and the padding's outputs dropped)."""
+    z = np.ascontiguousarray(z, dtype=np.float32)
+    step = batch_fixed or max(1, len(z))
+    parts = []
+    for i in range(0, len(z), step):
+        part = z[i:i + step]
+        if len(part) < step:
+            part = np.concatenate([part, np.zeros((step - len(part), *z.shape[1:]), np.float32)])
+        parts.append(np.asarray(session.run(None, {input_name: part})[0]))
+    return np.concatenate(parts)[:len(z)]
 
 
 def _first_line(exc: Exception) -> str:

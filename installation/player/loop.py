@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pygame
 
+from installation.model.load import DEFAULT_BATCH
 from installation.paths import DEFAULT_MODEL
 from installation.player.captures import CaptureWriter, save_png
 from installation.player.content import ContentWatch
@@ -47,7 +48,7 @@ INBOX_PER_FRAME = 256     # messages applied per frame at most: a burst of OSC s
 class Player:
     def __init__(self, show, models: dict, latest: str, surface: pygame.Surface, *, vsync: bool = False,
                  schedule=None, calibration=None, captures_dir: Path | None = None,
-                 keys: bool = False, fullscreen: bool = False, batch: int = 8, clock=time.monotonic, wall=time.time,
+                 keys: bool = False, fullscreen: bool = False, batch: int = DEFAULT_BATCH, clock=time.monotonic, wall=time.time,
                  started_at: float | None = None, log=None, on_frame=None, override: str = "until_released"):
         """models: {name: model.load.Generator}. calibration: a calibration.apply.Calibration or None.
         log: a one-argument function for the player's lines (default: the 'aimoji.player' logger).

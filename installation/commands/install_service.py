@@ -43,6 +43,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                      "then: systemctl status aimoji; journalctl -u aimoji -f; aimoji status")
 
 
+# sd_booted(): systemd is the init system of the running machine (not so in an image builder's chroot).
+SYSTEMD_RUNNING = Path("/run/systemd/system")
+
+
 def _default_aimoji() -> str:
     beside = Path(sys.executable).with_name("aimoji")  # not resolved: keep the venv's own path
     return str(beside) if beside.exists() else (shutil.which("aimoji") or str(beside))
@@ -69,7 +73,8 @@ def run(args: argparse.Namespace) -> int:
              sp.DROPIN_DIR / "display.conf", sp.DROPIN_DIR / "backoff.conf", sp.DROPIN_DIR / "home.conf"]
     existing = {p for p in known if (root / p).exists()}
     try:
-        steps = sp.plan(opts, _templates(), _systemd_version(), existing, (root / "etc/lightdm").is_dir())
+        steps = sp.plan(opts, _templates(), _systemd_version(), existing, (root / "etc/lightdm").is_dir(),
+                        systemd_running=SYSTEMD_RUNNING.is_dir())
     except (sp.PlanError, KeyError, OSError) as exc:
         print(f"aimoji install-service: {exc}", file=sys.stderr)
         return 2

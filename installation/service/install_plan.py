@@ -89,9 +89,11 @@ def _home_dropin(opts: Options) -> str | None:
 
 
 def plan(opts: Options, templates: dict[str, str], systemd_version: int, existing: set[P],
-         has_lightdm: bool) -> list[Step]:
+         has_lightdm: bool, systemd_running: bool = True) -> list[Step]:
     """Steps for the chosen display variant. `templates`: file name in systemd/ -> text;
-    `existing`: which of the paths above are already installed (to remove another variant's files)."""
+    `existing`: which of the paths above are already installed (to remove another variant's files);
+    `systemd_running`: false while an image is being built in a chroot, where systemd is not PID 1:
+    then there is no manager to reload (enable and set-default work on the files alone)."""
     check_options(opts)
     values = {"USER": opts.user, "AIMOJI": opts.aimoji, "APP_DIR": opts.app_dir, "CAGE": opts.cage,
               "SHELL": "/bin/bash" if opts.display == "x11" else "/usr/sbin/nologin"}
@@ -133,8 +135,9 @@ def plan(opts: Options, templates: dict[str, str], systemd_version: int, existin
     steps += [
         Run(("systemd-sysusers", "/" + str(SYSUSERS)), "create the user"),
         Run(("systemd-tmpfiles", "--create", "/" + str(TMPFILES)), "create its folders"),
-        Run(("systemctl", "daemon-reload"), "make systemd read the new units"),
     ]
+    if systemd_running:
+        steps.append(Run(("systemctl", "daemon-reload"), "make systemd read the new units"))
     if opts.display == "x11":
         steps.append(Run(("systemctl", "--global", "enable", "aimoji.service"), "start with the session"))
     else:

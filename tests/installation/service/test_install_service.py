@@ -6,6 +6,7 @@ import pytest
 
 from installation.service import install_plan as sp
 from installation.cli import main
+from installation.commands import install_service
 from installation.commands.install_service import TEMPLATES
 
 T = {p.name: p.read_text() for p in TEMPLATES.iterdir() if p.is_file()}
@@ -47,6 +48,15 @@ def test_rendered_units_have_no_placeholders_and_the_chosen_values():
     assert "u gallery - \"AImoji gallery player\" /var/lib/aimoji /usr/sbin/nologin" in text[
         "etc/sysusers.d/aimoji.conf"]
     assert not any("@AIMOJI@" in t or "@USER@" in t or "@APP_DIR@" in t for t in text.values())
+
+
+def test_image_built_in_a_chroot_skips_the_reload_but_still_enables_the_service():
+    # In an image builder's chroot systemd is not PID 1: 'systemctl daemon-reload' fails there ("Failed to
+    # connect to bus"), while enable and set-default work on the unit files alone (seen building the
+    # gallery VM's image).
+    runs = _runs(sp.plan(OPTS, T, 252, set(), False, systemd_running=False))
+    assert "systemctl daemon-reload" not in runs
+    assert runs[-2:] == ["systemctl enable aimoji.service", "systemctl set-default multi-user.target"]
 
 
 @pytest.mark.parametrize("version, backoff", [(252, False), (253, False), (254, True), (256, True)])
@@ -99,7 +109,8 @@ def test_dry_run_prints_the_plan_and_writes_nothing(tmp_path, capsys):
     assert list(tmp_path.iterdir()) == []
 
 
-def test_staging_writes_files_and_runs_nothing(tmp_path, capsys):
+def test_staging_writes_files_and_runs_nothing(tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr(install_service, "SYSTEMD_RUNNING", tmp_path)  # as on a booted machine
     assert main(["install-service", "--prefix", str(tmp_path), "--user", "gallery"]) == 0
     unit = tmp_path / "etc/systemd/system/aimoji.service"
     assert "User=gallery" in unit.read_text() and unit.stat().st_mode & 0o777 == 0o644

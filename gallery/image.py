@@ -1,0 +1,177 @@
+"""The gallery PC's disk: Debian 12 from debootstrap, the project installed as README tells a technician
+(`make install-player` in /opt/aimoji), then `aimoji install-service --display kms`.
+
+Two cached layers under ~/.cache/aimoji-gallery (or $AIMOJI_GALLERY_CACHE):
+  base-KEY  debootstrap + the Debian packages a gallery PC needs       KEY: the package list
+  root-KEY  base + the player's venv                                   KEY: base + pyproject + constraints
+Every run copies the current project files into root-KEY and writes a fresh ext4 disk from it, so code
+changes need no rebuild and dependency changes rebuild the venv layer.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+SUITE = "bookworm"
+# A console-only PC: systemd and the kernel; Python for the venv; Mesa for SDL's kmsdrm attempt; cage +
+# Xwayland for the kiosk variant; the QEMU guest agent so the harness can run commands from outside.
+PACKAGES = ("systemd", "systemd-sysv", "linux-image-amd64", "udev", "kmod", "dbus", "iproute2", "procps",
+            "python3", "python3-venv", "qemu-guest-agent",
+            "libgbm1", "libegl1", "libegl-mesa0", "libgl1-mesa-dri", "cage", "xwayland")
+APP_DIR = "/opt/aimoji"
+HOST_PYTHON = "/usr/bin/python3"   # Debian's, the same 3.11 the guest has: the venv runs in both
+DISK_SIZE = "6G"
+
+
+@dataclass(frozen=True)
+class Image:
+    root: Path       # the file tree the disk was made from
+    disk: Path
+    kernel: Path
+    initrd: Path
+
+
+def cache_dir() -> Path:
+    explicit = os.environ.get("AIMOJI_GALLERY_CACHE")
+    return Path(explicit) if explicit else Path.home() / ".cache" / "aimoji-gallery"
+
+
+def _digest(*parts: bytes) -> str:
+    h = hashlib.sha256()
+    for part in parts:
+        h.update(len(part).to_bytes(8, "little") + part)
+    return h.hexdigest()[:12]
+
+
+def base_key() -> str:
+    return _digest(SUITE.encode(), " ".join(PACKAGES).encode())
+
+
+def root_key(project: Path) -> str:
+    return _digest(base_key().encode(), (project / "pyproject.toml").read_bytes(),
+                   (project / "constraints.txt").read_bytes(), (project / "Makefile").read_bytes())
+
+
+def debian_mirror(sources: Path = Path("/etc/apt/sources.list.d/debian.sources")) -> str:
+    """The Debian mirror this machine's apt already uses (deb822 or one-line format)."""
+    legacy = Path("/etc/apt/sources.list")
+    for path in (sources, legacy):
+        if not path.exists():
+            continue
+        for line in path.read_text().splitlines():
+            words = line.split()
+            if words[:1] == ["URIs:"] and len(words) > 1:
+                return words[1]
+            if words[:1] == ["deb"] and len(words) > 2:
+                return words[1] if not words[1].startswith("[") else words[2]
+    raise SystemExit("gallery: no Debian mirror in /etc/apt/sources.list(.d): debootstrap needs one")
+
+
+def _run(argv: list[str], log: Path, what: str, **kw) -> None:
+    started = time.monotonic()
+    with open(log, "ab") as out:
+        out.write(f"\n$ {' '.join(argv)}\n".encode())
+        out.flush()
+        done = subprocess.run(argv, stdout=out, stderr=subprocess.STDOUT, **kw)
+    if done.returncode != 0:
+        tail = log.read_text(errors="replace")[-1500:]
+        raise SystemExit(f"gallery: {what} failed (exit {done.returncode}); last lines of {log}:\n{tail}")
+    print(f"  {what}: {time.monotonic() - started:.0f} s", flush=True)
+
+
+def build_base(cache: Path, log: Path) -> Path:
+    base = cache / f"base-{base_key()}"
+    if base.exists():
+        return base
+    tmp = base.with_name(base.name + ".tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    _run(["debootstrap", "--variant=minbase", f"--include={','.join(PACKAGES)}", SUITE, str(tmp),
+          debian_mirror()], log, "debootstrap Debian 12")
+    (tmp / "etc/hostname").write_text("gallery-pc\n")
+    # The console shows the wall, not a login prompt; the serial line keeps its getty for people.
+    (tmp / "etc/systemd/system/getty.target.wants/getty@tty1.service").unlink(missing_ok=True)
+    tmp.rename(base)
+    return base
+
+
+def project_files(project: Path) -> list[str]:
+    """Tracked and untracked-but-not-ignored files: what a clone plus the technician's own edits hold."""
+    out = subprocess.run(["git", "-C", str(project), "ls-files", "-co", "--exclude-standard", "-z"],
+                         capture_output=True, check=True).stdout
+    return [p for p in out.decode().split("\0") if p and (project / p).is_file()]
+
+
+def copy_project(project: Path, dest: Path) -> None:
+    """Replace everything in dest but its .venv with the project's current files."""
+    dest.mkdir(parents=True, exist_ok=True)
+    for entry in dest.iterdir():
+        if entry.name != ".venv":
+            shutil.rmtree(entry) if entry.is_dir() and not entry.is_symlink() else entry.unlink()
+    for rel in project_files(project):
+        target = dest / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(project / rel, target)
+
+
+def build_root(project: Path, cache: Path, log: Path) -> Path:
+    root = cache / f"root-{root_key(project)}"
+    if root.exists():
+        return root
+    base = build_base(cache, log)
+    tmp = root.with_name(root.name + ".tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    _run(["cp", "-a", str(base), str(tmp)], log, "copy the base system")
+    copy_project(project, tmp / APP_DIR.lstrip("/"))
+    # The technician's step, `make install-player`, run at the path the guest will see: the guest's tree
+    # is bind-mounted on /opt/aimoji in a private mount namespace, so the venv's paths are the guest's,
+    # while pip reads this machine's package configuration (the guest has no network).
+    Path(APP_DIR).mkdir(parents=True, exist_ok=True)
+    script = (f"mount --bind {tmp / APP_DIR.lstrip('/')} {APP_DIR} && "
+              f"make -C {APP_DIR} install-player PYTHON={HOST_PYTHON}")
+    _run(["unshare", "--mount", "--propagation", "private", "sh", "-c", script], log,
+         "make install-player (the player's venv)")
+    tmp.rename(root)
+    return root
+
+
+def install_service(root: Path, log: Path, display: str = "kms") -> None:
+    """`aimoji install-service` as root inside the image: writes the units, creates the user, enables it."""
+    script = (f"mount -t proc proc {root}/proc && "
+              f"chroot {root} {APP_DIR}/.venv/bin/aimoji install-service --display {display} --app-dir {APP_DIR}")
+    _run(["unshare", "--mount", "--propagation", "private", "sh", "-c", script], log,
+         f"aimoji install-service --display {display}")
+
+
+def write_disk(root: Path, disk: Path, log: Path) -> None:
+    disk.unlink(missing_ok=True)
+    _run(["truncate", "-s", DISK_SIZE, str(disk)], log, "allocate the disk")
+    _run(["mkfs.ext4", "-q", "-F", "-L", "gallery", "-d", str(root), str(disk)], log, "write the ext4 disk")
+
+
+def build(project: Path, workdir: Path) -> Image:
+    if os.geteuid() != 0:
+        raise SystemExit("gallery: building the image needs root (debootstrap, chroot, mount)")
+    cache = cache_dir()
+    cache.mkdir(parents=True, exist_ok=True)
+    log = workdir / "build.log"
+    root = build_root(project, cache, log)
+    copy_project(project, root / APP_DIR.lstrip("/"))
+    install_service(root, log)
+    disk = workdir / "gallery-pc.img"
+    write_disk(root, disk, log)
+    kernels = sorted((root / "boot").glob("vmlinuz-*"))
+    initrds = sorted((root / "boot").glob("initrd.img-*"))
+    if not kernels or not initrds:
+        raise SystemExit(f"gallery: no kernel/initrd in {root / 'boot'}")
+    return Image(root, disk, kernels[-1], initrds[-1])
+
+
+if __name__ == "__main__":
+    print(build(Path(sys.argv[1]).resolve(), Path(sys.argv[2]).resolve()))

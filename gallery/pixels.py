@@ -1,0 +1,95 @@
+"""What a screendump shows, decided from its pixels alone (pure numpy, no QEMU).
+
+A dump is an (H, W, 3) uint8 array. The checks are deliberately coarse: the question is "are emoji on
+the wall", "is it black", "is it dim", not whether the picture is pretty; people look at the PNGs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+BLACK_MAX = 12         # a pixel no brighter than this (0-255) counts as black
+LIVE_SHARE = 0.02      # at least 2 % of the screen must be lit for "something is shown"
+FLAT_STD = 6.0         # a lit screen with less spread than this is a flat colour, not pictures
+MOVED_MEAN = 0.5       # mean absolute change (0-255) between two dumps that counts as motion
+
+
+def read_ppm(data: bytes) -> np.ndarray:
+    """Decode a binary PPM (P6, maxval 255): what QEMU's screendump writes."""
+    fields: list[bytes] = []
+    pos = 0
+    while len(fields) < 4:
+        while data[pos:pos + 1].isspace():
+            pos += 1
+        if data[pos:pos + 1] == b"#":
+            pos = data.index(b"\n", pos) + 1
+            continue
+        end = pos
+        while not data[end:end + 1].isspace():
+            end += 1
+        fields.append(data[pos:end])
+        pos = end
+    magic, width, height, maxval = fields[0], int(fields[1]), int(fields[2]), int(fields[3])
+    if magic != b"P6" or maxval != 255:
+        raise ValueError(f"not an 8-bit binary PPM (magic {magic!r}, maxval {maxval})")
+    pixels = np.frombuffer(data, dtype=np.uint8, count=width * height * 3, offset=pos + 1)
+    return pixels.reshape(height, width, 3)
+
+
+def luminance(img: np.ndarray) -> np.ndarray:
+    return img.astype(np.float32) @ np.array([0.2126, 0.7152, 0.0722], dtype=np.float32)
+
+
+@dataclass(frozen=True)
+class Look:
+    """Figures of one dump, and of its change from the one before."""
+    lit_share: float     # share of pixels brighter than BLACK_MAX
+    std: float           # spread of luminance over the lit screen
+    mean: float          # mean luminance, 0-255
+    change: float        # mean absolute difference from the previous dump (0 for the first)
+
+    def __str__(self) -> str:
+        return (f"lit {self.lit_share:.1%}, std {self.std:.1f}, mean {self.mean:.1f}, "
+                f"change {self.change:.2f}")
+
+
+def look(img: np.ndarray, previous: np.ndarray | None = None) -> Look:
+    lum = luminance(img)
+    change = 0.0
+    if previous is not None and previous.shape == img.shape:
+        change = float(np.abs(img.astype(np.int16) - previous.astype(np.int16)).mean())
+    return Look(float((lum > BLACK_MAX).mean()), float(lum.std()), float(lum.mean()), change)
+
+
+def emoji_problem(first: np.ndarray, second: np.ndarray) -> str | None:
+    """None when two dumps ~2 s apart show live pictures: lit, not flat, and changing."""
+    a, b = look(first), look(second, first)
+    if b.lit_share < LIVE_SHARE:
+        return f"the screen is black ({b})"
+    if b.std < FLAT_STD:
+        return f"the screen is one flat colour ({b})"
+    if b.change < MOVED_MEAN:
+        return f"the picture is frozen ({b})"
+    if a.lit_share < LIVE_SHARE:
+        return f"the first dump was black ({a})"
+    return None
+
+
+def black_problem(img: np.ndarray) -> str | None:
+    """None when the whole screen is black (outside hours, action = "black")."""
+    lum = luminance(img)
+    if lum.max() > BLACK_MAX:
+        return f"not black: {(lum > BLACK_MAX).mean():.2%} of pixels lit, brightest {lum.max():.0f}"
+    return None
+
+
+def dim_problem(first: np.ndarray, second: np.ndarray, open_mean: float) -> str | None:
+    """None when the screen shows moving pictures at well under the brightness of open hours."""
+    b = look(second, first)
+    if b.lit_share == 0 or b.change == 0:
+        return f"not a dim walk: nothing lit or nothing moving ({b})"
+    if b.mean > 0.6 * open_mean:
+        return f"not dim: mean {b.mean:.1f} against {open_mean:.1f} when open"
+    return None

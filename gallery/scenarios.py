@@ -1,0 +1,295 @@
+"""The acceptance scenarios: each drives the guest from outside, photographs the wall and judges the
+pixels. They run in one order on one disk, the way a PC lives: boot, faults, a power cut, a reboot."""
+
+from __future__ import annotations
+
+import json
+import shlex
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+from PIL import Image as PILImage
+
+from gallery.image import APP_DIR
+from gallery.machine import Boot, GuestError, Machine
+from gallery.pixels import black_problem, dim_problem, emoji_problem, look
+
+AIMOJI = f"{APP_DIR}/.venv/bin/aimoji"
+STATE = "/run/aimoji/status.json"
+BOOT_TIMEOUT = 600       # an emulated CPU: minutes, not seconds
+SETTLE_TIMEOUT = 240
+
+
+@dataclass
+class Result:
+    scenario: str
+    passed: bool = False
+    seconds: float | None = None     # to emoji after the boot, restart or change that started it
+    fps: float | None = None         # what the guest's player reports
+    note: str = ""
+    dumps: list[str] = field(default_factory=list)
+
+
+class Failed(Exception):
+    pass
+
+
+class Wall:
+    """The screen and the player's state, seen from outside the guest."""
+
+    def __init__(self, vm: Machine, dumps: Path):
+        self.vm, self.dumps = vm, dumps
+
+    def photo(self, name: str, result: Result) -> np.ndarray:
+        img = self.vm.screendump()
+        path = self.dumps / f"{name}.png"
+        PILImage.fromarray(img).save(path)
+        result.dumps.append(str(path))
+        return img
+
+    def pair(self, gap: float = 2.0) -> tuple[np.ndarray, np.ndarray]:
+        first = self.vm.screendump()
+        time.sleep(gap)
+        return first, self.vm.screendump()
+
+    def state(self) -> dict:
+        code, out = self.vm.run(f"cat {STATE}", check=False)
+        return json.loads(out) if code == 0 and out.strip() else {}
+
+    def until(self, what: str, check: Callable[[], str | None], timeout: float) -> float:
+        """Poll `check` (None = satisfied, else why not) until it holds; returns the seconds it took."""
+        started, why = time.monotonic(), "not checked"
+        while time.monotonic() - started < timeout:
+            try:
+                why = check()
+            except (GuestError, ValueError, OSError) as exc:
+                why = str(exc)
+            if why is None:
+                return time.monotonic() - started
+            time.sleep(2)
+        raise Failed(f"{what} within {timeout:.0f} s: {why}")
+
+    def emoji(self) -> str | None:
+        return emoji_problem(*self.pair())
+
+    def service_active(self) -> str | None:
+        code, out = self.vm.run("systemctl is-active aimoji", check=False)
+        return None if out.strip() == "active" else f"aimoji is {out.strip() or code}"
+
+
+def run_scenario(name: str, body: Callable[[Result], None]) -> Result:
+    result = Result(name)
+    started = time.monotonic()
+    try:
+        body(result)
+        result.passed = True
+    except (Failed, GuestError) as exc:
+        result.note = str(exc)[:600]
+    print(f"  {'PASS' if result.passed else 'FAIL'} {name} ({time.monotonic() - started:.0f} s)"
+          f"{': ' + result.note if result.note else ''}", flush=True)
+    return result
+
+
+def _fps(wall: Wall, result: Result) -> None:
+    result.fps = wall.state().get("fps")
+
+
+def cold_boot(vm: Machine, wall: Wall, result: Result) -> None:
+    agent_s = vm.wait_for_agent(BOOT_TIMEOUT)
+    wall.until("the service active (Type=notify: READY after the first frame)", wall.service_active, SETTLE_TIMEOUT)
+    wall.until("emoji on the wall", wall.emoji, SETTLE_TIMEOUT)
+    result.seconds = vm.seconds()
+    wall.photo("01-cold-boot", result)
+    code, out = vm.run(f"{AIMOJI} status", check=False)
+    if code != 0:
+        raise Failed(f"aimoji status exited {code}: {out.strip()[-300:]}")
+    _fps(wall, result)
+    result.note = f"guest agent after {agent_s:.0f} s; {out.strip().splitlines()[0][:120] if out.strip() else ''}"
+
+
+def watchdog_restart(vm: Machine, wall: Wall, result: Result) -> None:
+    before = int(vm.run("systemctl show -p NRestarts --value aimoji")[1].strip() or 0)
+    vm.run("systemctl kill -s SIGSTOP aimoji")
+    stopped = time.monotonic()
+
+    def restarted() -> str | None:
+        now = int(vm.run("systemctl show -p NRestarts --value aimoji")[1].strip() or 0)
+        return None if now > before else f"NRestarts still {now}"
+    wall.until("the watchdog restarting the frozen player", restarted, 120)
+    wall.until("the service active again", wall.service_active, SETTLE_TIMEOUT)
+    wall.until("emoji back on the wall", wall.emoji, SETTLE_TIMEOUT)
+    result.seconds = time.monotonic() - stopped
+    wall.photo("02-after-watchdog", result)
+    _fps(wall, result)
+    reason = vm.run("journalctl -u aimoji -o cat --no-pager | grep -i -m1 watchdog", check=False)[1].strip()
+    result.note = reason[:160]
+
+
+def model_drop(vm: Machine, wall: Wall, result: Result) -> None:
+    models = f"{APP_DIR}/exported_models"
+    vm.run(f"cp {models}/faithful.onnx /root/dropped.onnx && mv /root/dropped.onnx {models}/dropped.onnx")
+    dropped = time.monotonic()
+    wall.until("the dropped model on the wall",
+               lambda: None if wall.state().get("model") == "dropped" else f"model is {wall.state().get('model')}",
+               120)
+    wall.until("emoji from the dropped model", wall.emoji, 60)
+    result.seconds = time.monotonic() - dropped
+    wall.photo("03-dropped-model", result)
+    rejected_before = wall.state().get("rejected_files", 0)
+    vm.run(f"head -c 300000 /dev/urandom > {models}/garbage.onnx")
+
+    def refused() -> str | None:
+        s = wall.state()
+        return None if s.get("rejected_files", 0) > rejected_before else "garbage.onnx not rejected yet"
+    wall.until("garbage.onnx refused", refused, 120)
+    state = wall.state()
+    if state.get("model") != "dropped":
+        raise Failed(f"garbage changed the model to {state.get('model')}")
+    wall.until("emoji still on the wall after the garbage", wall.emoji, 60)
+    line = vm.run("journalctl -u aimoji -o cat --no-pager | grep -m1 garbage.onnx", check=False)[1].strip()
+    result.note = line[:200]
+    _fps(wall, result)
+    vm.run(f"rm -f {models}/garbage.onnx {models}/dropped.onnx")
+
+
+HOURS_SHOW = """\
+title = "AImoji - gallery VM hours"
+timezone = "UTC"
+[display]
+fps = 30
+[hours]
+mon = ["09:00-15:00"]
+tue = ["09:00-15:00"]
+wed = ["09:00-15:00"]
+thu = ["09:00-15:00"]
+fri = ["09:00-15:00"]
+sat = ["09:00-15:00"]
+sun = ["09:00-15:00"]
+[outside_hours]
+action = "{action}"
+[[playlist]]
+scene = "morph"
+duration_s = 600
+model = "latest"
+"""
+
+
+def _write_show(vm: Machine, action: str) -> None:
+    text = HOURS_SHOW.format(action=action)
+    path = f"{APP_DIR}/show_configs/active.toml"
+    vm.run(f"printf %s {shlex.quote(text)} > /root/active.toml && mv /root/active.toml {path}")
+
+
+def clock_steps(vm: Machine, wall: Wall, result: Result) -> None:
+    vm.run("date -s '2026-12-02 13:00:00'")           # a Wednesday, open 09:00-15:00 UTC in this show
+    _write_show(vm, "black")
+    wall.until("the hours show loaded", lambda: None if "hours" in wall.state().get("show", "") else "old show", 120)
+    wall.until("emoji while open", wall.emoji, 60)
+    open_img = wall.photo("04-open-13h", result)
+    open_mean = look(open_img).mean
+    vm.run("date -s '+3 hours'")                      # 16:00: closed
+    stepped = time.monotonic()
+    wall.until("black after +3 h", lambda: black_problem(vm.screendump()), 60)
+    black_s = time.monotonic() - stepped
+    wall.photo("05-closed-16h-black", result)
+    vm.run("date -s '-3 hours'")                      # 13:00: open again
+    stepped = time.monotonic()
+    wall.until("emoji after -3 h", wall.emoji, 60)
+    back_s = time.monotonic() - stepped
+    _write_show(vm, "dim")
+    wall.until("the dim show loaded", lambda: None if wall.state().get("outside_action") == "dim" else "old show", 120)
+    vm.run("date -s '+3 hours'")
+    stepped = time.monotonic()
+    wall.until("a dim walk after +3 h", lambda: dim_problem(*wall.pair(), open_mean), 60)
+    dim_s = time.monotonic() - stepped
+    wall.photo("06-closed-16h-dim", result)
+    vm.run("date -s '-3 hours'")
+    vm.run(f"rm -f {APP_DIR}/show_configs/active.toml")
+    wall.until("emoji with the default show", wall.emoji, 120)
+    result.seconds = max(black_s, back_s, dim_s)
+    result.note = f"black {black_s:.0f} s after +3 h, emoji {back_s:.0f} s after -3 h, dim {dim_s:.0f} s"
+    _fps(wall, result)
+
+
+def power_cut_during_copy(vm: Machine, wall: Wall, result: Result) -> Callable[[Machine, Wall, Result], None]:
+    """Start a slow copy into exported_models/, cut the power mid-way; returns the check for the next boot."""
+    models = f"{APP_DIR}/exported_models"
+    copy = (f"i=0; while [ $i -lt 400 ]; do dd if={models}/faithful.onnx bs=64k skip=$i count=1 status=none; "
+            f"i=$((i+1)); sleep 0.05; done > {models}/cut.onnx")
+    vm.run(f"nohup sh -c {shlex.quote(copy)} >/dev/null 2>&1 &")
+    time.sleep(4)
+    vm.run("sync")
+    size = int(vm.run(f"stat -c %s {models}/cut.onnx")[1].strip())
+    full = int(vm.run(f"stat -c %s {models}/faithful.onnx")[1].strip())
+    if not 0 < size < full:
+        raise Failed(f"the copy was not mid-way when the power went: {size} of {full} bytes")
+    vm.pull_plug()
+    result.note = f"power cut with cut.onnx at {size:,} of {full:,} bytes"
+
+    def after_boot(vm: Machine, wall: Wall, result: Result) -> None:
+        vm.wait_for_agent(BOOT_TIMEOUT)
+        wall.until("the service active after the cut", wall.service_active, SETTLE_TIMEOUT)
+        wall.until("emoji after the cut", wall.emoji, SETTLE_TIMEOUT)
+        result.seconds = vm.seconds()
+        wall.photo("07-after-power-cut", result)
+        state = wall.state()
+        if state.get("model") == "cut":
+            raise Failed("the half-copied model is on the wall")
+        _fps(wall, result)
+        on_disk = vm.run(f"stat -c %s {models}/cut.onnx", check=False)[1].strip()
+        result.note += f"; after boot: cut.onnx {on_disk} bytes on disk, playing '{state.get('model')}'"
+        vm.run(f"rm -f {models}/cut.onnx")
+    return after_boot
+
+
+def switch_to_cage(vm: Machine, wall: Wall, result: Result) -> None:
+    vm.run(f"{AIMOJI} install-service --display cage --app-dir {APP_DIR}", timeout=120)
+    result.note = "install-service --display cage, then a reboot"
+
+
+def cage_boot(vm: Machine, wall: Wall, result: Result) -> None:
+    vm.wait_for_agent(BOOT_TIMEOUT)
+    wall.until("the cage service active", wall.service_active, SETTLE_TIMEOUT)
+    wall.until("emoji through cage", wall.emoji, SETTLE_TIMEOUT)
+    result.seconds = vm.seconds()
+    wall.photo("08-cage", result)
+    _fps(wall, result)
+    line = vm.run("journalctl -u aimoji -o cat --no-pager | grep -m1 'display:'", check=False)[1].strip()
+    result.note = line[:200]
+
+
+def run_all(boot: Boot, dumps: Path) -> list[Result]:
+    results: list[Result] = []
+
+    def step(name: str, fn, vm: Machine, wall: Wall) -> Result:
+        r = run_scenario(name, lambda res: fn(vm, wall, res))
+        results.append(r)
+        return r
+
+    vm = Machine(boot)
+    vm.start()
+    after_cut = None
+    try:
+        wall = Wall(vm, dumps)
+        if step("cold boot: Type=notify, emoji, aimoji status 0", cold_boot, vm, wall).passed:
+            step("SIGSTOP: watchdog restarts, wall back", watchdog_restart, vm, wall)
+            step("model dropped: shown; garbage: ignored", model_drop, vm, wall)
+            step("clock ±3 h across closing: black, dim, back", clock_steps, vm, wall)
+            holder: dict = {}
+            r = run_scenario("power cut during a model copy (part 1: the cut)",
+                             lambda res: holder.setdefault("after", power_cut_during_copy(vm, wall, res)))
+            results.append(r)
+            after_cut = holder.get("after")
+    finally:
+        vm.stop()
+    if after_cut is not None:
+        with Machine(boot) as vm:
+            wall = Wall(vm, dumps)
+            if step("power cut (part 2: the next boot plays a good model)", after_cut, vm, wall).passed:
+                step("switch to the cage kiosk", switch_to_cage, vm, wall)
+        with Machine(boot) as vm:
+            step("cage variant boots to emoji", cage_boot, vm, Wall(vm, dumps))
+    return results

@@ -79,7 +79,10 @@ def test_drop_ins_only_relax_what_their_display_needs():
         dropin = (ROOT / "systemd" / name).read_text()
         keys = {ln.split("=", 1)[0] for ln in dropin.splitlines() if "=" in ln and not ln.startswith("#")}
         assert keys <= {"Environment", "SupplementaryGroups", "DeviceAllow", "MemoryDenyWriteExecute",
-                        "ExecStart", "ExecStartPre", "NotifyAccess"}, (name, keys)
+                        "ExecStart", "ExecStartPre", "NotifyAccess", "RestrictAddressFamilies"}, (name, keys)
+        # the display needs udev's netlink socket, nothing that reaches a network
+        families = [ln for ln in dropin.splitlines() if ln.startswith("RestrictAddressFamilies=")]
+        assert families == ["RestrictAddressFamilies=AF_UNIX AF_NETLINK"], (name, families)
 
 
 MDWE_CHILD = r"""

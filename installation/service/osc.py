@@ -9,7 +9,6 @@ line (logs.py's RepeatFilter folds repeats) and changes nothing. Addresses: docs
 
 from __future__ import annotations
 
-import ipaddress
 import logging
 import threading
 from collections.abc import Callable, Sequence
@@ -19,6 +18,7 @@ from pathlib import Path
 from installation.player.messages import Control
 from installation.service import control
 from installation.service.control import ACTIONS, Cue, Known, allowed
+from installation.service.listen import Listen
 
 log = logging.getLogger("aimoji.osc")
 
@@ -26,23 +26,13 @@ PREFIX = "/aimoji/"
 
 
 @dataclass(frozen=True)
-class Settings:
-    """Where to listen and whom to hear: the show's [osc] section, overridden by `aimoji play --osc*`."""
-    port: int
-    bind: str = "127.0.0.1"
-    allow: tuple[str, ...] = ("127.0.0.1/32",)
+class Settings(Listen):
+    """Where to listen and whom to hear (service/listen.py), and how long an override lasts."""
     override: str = "until_released"
 
     @classmethod
-    def resolve(cls, show_osc, port: int | None, bind: str | None, allow: Sequence[str] | None):
-        """The settings, or None when OSC is off (no --osc and no [osc] in the show)."""
-        if port is None and show_osc is None:
-            return None
-        base = show_osc
-        return cls(port=port if port is not None else base.port,
-                   bind=bind or (base.bind if base else cls.bind),
-                   allow=tuple(allow) if allow else (tuple(base.allow) if base else cls.allow),
-                   override=base.override if base else cls.override)
+    def extra(cls, section) -> dict:
+        return {"override": section.override} if section is not None else {}
 
 
 def parse(address: str, args: Sequence, known: Known, sender: str = "") -> Control | Cue | str:
@@ -61,7 +51,7 @@ class OscServer:
         from pythonosc.osc_server import BlockingOSCUDPServer
 
         self.settings, self.player, self.show_folder, self.on_cue = settings, player, Path(show_folder), on_cue
-        self.networks = [ipaddress.ip_network(n, strict=False) for n in settings.allow]
+        self.networks = settings.networks()
         self.received = self.refused = self.invalid = 0
         dispatcher = Dispatcher(strict_timing=False)   # a bundle timed in the future must not park the thread
         dispatcher.set_default_handler(self._handle, needs_reply_address=True)

@@ -4,8 +4,10 @@ token (service/control_token.py) for the same actions as OSC (service/control.py
 
 One thread runs an asyncio event loop; h11 parses HTTP (no parsing by hand). The render loop is never
 touched: GETs read the player's snapshot and published picture, a control is `player.post(...)`.
-A client outside `allow` is dropped on connect; at most MAX_CONNECTIONS are open (more are dropped
-at once); every request must arrive, and its answer leave, within TIMEOUT_S, or the connection is cut.
+A client outside `allow` is dropped on connect; at most MAX_CONNECTIONS are open: at the limit a new
+client takes the place of the one that has waited longest for its request to arrive (a slow or silent
+client; one being answered is never cut), or is dropped when all are being answered. Every request
+must arrive, and its answer leave, within TIMEOUT_S, or the connection is cut.
 Why this stack: docs/operations.md, "The status page".
 """
 
@@ -16,6 +18,7 @@ import json
 import logging
 import socket
 import threading
+import time
 from collections import Counter
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -174,8 +177,7 @@ class HttpStatus:
                  max_connections: int = MAX_CONNECTIONS, timeout_s: float = TIMEOUT_S):
         self.settings, self.max_connections, self.timeout_s = settings, max_connections, timeout_s
         self.networks = settings.networks()
-        self.open = 0
-        self.closed = Counter()       # refused (not allowed), busy (over the limit), timed_out
+        self.closed = Counter()       # refused (not allowed), evicted / busy (at the limit), timed_out
         self.requests = Counter()     # by status code
         family = socket.AF_INET6 if ":" in settings.bind else socket.AF_INET
         self.sock = socket.create_server((settings.bind, settings.port), family=family, backlog=128)
@@ -185,10 +187,17 @@ class HttpStatus:
         self._control = ThreadPoolExecutor(1, thread_name_prefix="aimoji-http-control")  # a cue may load models
         self.thread = threading.Thread(target=self._run, name="aimoji-http", daemon=True)
         self._server: asyncio.AbstractServer | None = None
+        # Open connections: their transport -> since when each has waited for its request (None while
+        # being answered). Only the event loop's thread changes it.
+        self._open: dict[asyncio.Transport, float | None] = {}
+
+    @property
+    def open(self) -> int:
+        return len(self._open)
 
     def counters(self) -> dict:
-        return {"open": self.open, "refused": self.closed["refused"], "busy": self.closed["busy"],
-                "timed_out": self.closed["timed_out"], "requests": dict(self.requests)}
+        return {"open": self.open, "refused": self.closed["refused"], "evicted": self.closed["evicted"],
+                "busy": self.closed["busy"], "timed_out": self.closed["timed_out"], "requests": dict(self.requests)}
 
     def start(self) -> "HttpStatus":
         self.thread.start()
@@ -207,7 +216,7 @@ class HttpStatus:
         control_state = "control on" if self.app.token is not None else "control off"
         return (f"on {self.settings.bind}:{self.port}, {control_state}, {self.open} open, "
                 f"{sum(self.requests.values())} requests, {self.closed['refused']} refused, "
-                f"{self.closed['busy']} busy, {self.closed['timed_out']} timed out")
+                f"{self.closed['evicted'] + self.closed['busy']} at the limit, {self.closed['timed_out']} timed out")
 
     # ---- the event loop's thread ----------------------------------------------------------------
     def _run(self) -> None:
@@ -233,20 +242,21 @@ class HttpStatus:
                         ", ".join(self.settings.allow))
             writer.transport.abort()
             return
-        if self.open >= self.max_connections:
-            self.closed["busy"] += 1
-            log.warning("HTTP from %s dropped: %d connections open already (the most allowed)", host, self.open)
+        if self.open >= self.max_connections and not self._make_room(host):
             writer.transport.abort()
             return
-        self.open += 1
+        transport = writer.transport
+        self._open[transport] = time.monotonic()
         conn = h11.Connection(h11.SERVER, max_incomplete_event_size=MAX_HEADER_BYTES)
         served, clean = 0, False
         try:
             while True:
+                self._open[transport] = time.monotonic()
                 async with asyncio.timeout(self.timeout_s):   # the whole request, however it trickles in
                     request, body = await self._receive(conn, reader)
                 if request is None:
                     break
+                self._open[transport] = None                  # being answered: never evicted
                 response = await self._answer(request, body, host)
                 async with asyncio.timeout(self.timeout_s):   # a client that does not read is cut off too
                     await self._send(conn, writer, request, response)
@@ -260,14 +270,32 @@ class HttpStatus:
             if served == 0 or conn.their_state is not h11.IDLE or conn.trailing_data[0]:
                 self.closed["timed_out"] += 1
         except h11.RemoteProtocolError as exc:
-            if conn.our_state in (h11.IDLE, h11.SEND_RESPONSE):
+            if conn.our_state in (h11.IDLE, h11.SEND_RESPONSE) and transport in self._open:
                 await self._send_error(conn, writer, exc.error_status_hint, str(exc))
                 clean = True
         except (ConnectionError, OSError, h11.LocalProtocolError):
             pass
         finally:
-            self.open -= 1
+            if self._open.pop(transport, "evicted") == "evicted":
+                clean = False
             await self._hang_up(writer, clean)
+
+    def _make_room(self, host: str) -> bool:
+        """At the limit: cut the connection that has waited longest for its request, so a client that
+        asks at once is served; False (drop the newcomer) when every open one is being answered."""
+        waiting = [(since, t) for t, since in self._open.items() if since is not None]
+        if not waiting:
+            self.closed["busy"] += 1
+            log.warning("HTTP from %s dropped: %d connections are being answered (the most allowed)", host,
+                        self.open)
+            return False
+        _, oldest = min(waiting, key=lambda pair: pair[0])
+        self._open.pop(oldest)
+        oldest.abort()   # its reader sees the end; its task finishes without answering
+        self.closed["evicted"] += 1
+        log.warning("HTTP: %d connections open (the most allowed): cut the one waiting longest for its "
+                    "request", self.max_connections)
+        return True
 
     async def _hang_up(self, writer: asyncio.StreamWriter, clean: bool) -> None:
         """Let what was written leave (within the timeout), else drop the connection at once."""

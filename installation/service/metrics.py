@@ -79,7 +79,7 @@ def families(state: Mapping, server: Mapping | None = None) -> list:
         connections.add_metric([], float(server["open"]))
         closed = CounterMetricFamily("aimoji_http_connections_closed",
                                      "status page connections closed early, by reason", labels=["reason"])
-        for reason in ("refused", "busy", "timed_out"):
+        for reason in ("refused", "evicted", "busy", "timed_out"):
             closed.add_metric([reason], float(server[reason]))
         requests = CounterMetricFamily("aimoji_http_requests", "status page requests answered", labels=["code"])
         for code, count in sorted(server["requests"].items()):

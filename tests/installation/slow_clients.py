@@ -1,11 +1,16 @@
 """Hostile HTTP clients on loopback for the status page's tests and benchmarks/http_clients.py: many
 connections that trickle a request one byte a second (and some that never send a byte), dialling
-again (once a second) when the server drops them. Bounded: 127.0.0.1 only, a fixed count, and it stops by itself."""
+again (once a second) when the server drops them. Bounded: 127.0.0.1 only, a fixed count, and it
+stops by itself. `apart(...)` runs them in a process of their own, as an attacker would be: their
+Python work must not be billed to the player's interpreter lock."""
 
 from __future__ import annotations
 
+import json
 import selectors
 import socket
+import subprocess
+import sys
 import threading
 import time
 
@@ -81,3 +86,22 @@ class SlowClients(threading.Thread):
         sel.unregister(sock)
         sock.close()
         self._redial.append(state["silent"])
+
+
+def apart(port: int, trickling: int = 200, silent: int = 20, seconds: float = 10.0) -> subprocess.Popen:
+    """SlowClients in a child process; `report(proc)` waits for it and returns its counts."""
+    return subprocess.Popen([sys.executable, __file__, str(port), str(trickling), str(silent), str(seconds)],
+                            stdout=subprocess.PIPE, text=True)
+
+
+def report(proc: subprocess.Popen) -> dict:
+    out, _ = proc.communicate(timeout=120)
+    return json.loads(out)
+
+
+if __name__ == "__main__":
+    port, trickling, silent, seconds = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4])
+    clients = SlowClients(port, trickling, silent, seconds)
+    clients.run()
+    print(json.dumps({"connects": clients.connects, "cut": clients.cut, "answered": clients.answered,
+                      "longest_s": round(clients.longest_s, 2)}))

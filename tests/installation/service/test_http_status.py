@@ -168,14 +168,19 @@ def test_a_client_outside_allow_is_dropped_unanswered(serving):
 
 @pytest.mark.slow
 def test_200_slow_clients_cost_no_frame_and_are_cut_off_in_time(serving, capsys):
-    """200 connections trickling a request at one byte a second and 20 silent ones, from another
-    process, dialling again when cut, for 6 s while the player runs at 30 fps. The server holds at most
-    32, cuts each within its 2 s request time (or sooner, to make room), and a technician's requests,
-    made all along, get through."""
+    """4 s of the player alone at 30 fps, then 6 s with 200 connections trickling a request at one byte a
+    second and 20 silent ones, from another process, dialling again when cut. The server holds at
+    most 32, cuts each within its 2 s request time (or sooner, to make room), a technician's requests
+    made all along get through, and no more frames are dropped than in the 4 s before (the machine's
+    own noise; the OSC burst test allows the same 2)."""
     player, server = serving(max_connections=32, timeout_s=2.0)
     most_open, clients = [], {}
 
     def watch(seen):
+        before = player.snapshot()["dropped_frames"]
+        time.sleep(4.0)
+        seen["alone"] = player.snapshot()["dropped_frames"] - before
+        before = player.snapshot()["dropped_frames"]
         proc = slow_clients.apart(server.port, trickling=200, silent=20, seconds=6.0)
         time.sleep(0.5)
         seen["technician"] = []
@@ -186,23 +191,25 @@ def test_200_slow_clients_cost_no_frame_and_are_cut_off_in_time(serving, capsys)
                 seen["technician"].append(request(server.port, "GET", "/status.json")[0])
             time.sleep(0.02)
         clients.update(slow_clients.report(proc))
+        seen["attacked"] = player.snapshot()["dropped_frames"] - before
         time.sleep(2.5)   # any still held are cut within the request time
         seen["after"] = server.open
     t, seen, errors = beside(player, watch, 0.8)
-    stats = player.run(seconds=10.5)
+    stats = player.run(seconds=14.5)
     t.join()
     assert not errors, errors
     with capsys.disabled():
         print(f"\nslow clients: {clients['connects']} connections, {server.closed['evicted']} cut to make "
               f"room, {server.closed['busy']} dropped, {server.closed['timed_out']} cut at the request time, "
               f"at most {max(most_open)} open, longest held {clients['longest_s']:.1f} s; technician "
-              f"{seen['technician'].count(200)}/{len(seen['technician'])} answered; player frames "
-              f"{stats['frames']}, dropped {stats['dropped_frames']}, frame_ms p99 {stats['frame_ms_p99']:.1f}")
+              f"{seen['technician'].count(200)}/{len(seen['technician'])} answered; frames dropped "
+              f"{seen['alone']} in 4 s alone, {seen['attacked']} in 6 s with the clients "
+              f"(frame_ms p99 {stats['frame_ms_p99']:.1f})")
     assert max(most_open) <= 32 and seen["after"] == 0
     assert server.closed["evicted"] + server.closed["timed_out"] >= 200
     assert clients["longest_s"] < 2.0 + 1.5   # the request time, and the client's one-second tick to notice
     assert clients["answered"] == 0 and seen["technician"] and set(seen["technician"]) == {200}
-    assert stats["dropped_frames"] <= 2
+    assert seen["attacked"] <= seen["alone"] + 2
 
 
 # ---- from the command line ---------------------------------------------------------------------------

@@ -47,6 +47,12 @@ def technician(port: int, seconds: float, out: list) -> None:
         time.sleep(max(0.0, 1.0 - (time.monotonic() - start)))
 
 
+def thread_cpu_s(native_id: int) -> float:
+    """CPU seconds (user + system) one thread of this process has used (Linux /proc)."""
+    fields = Path(f"/proc/self/task/{native_id}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def run(seconds: float, slow: bool, timeout_s: float) -> dict:
     pygame.display.init()
     surface = pygame.display.set_mode((1920, 1080))
@@ -74,13 +80,15 @@ def run(seconds: float, slow: bool, timeout_s: float) -> dict:
     t.start()
     stats = player.run(seconds=warm + seconds + 0.5)
     t.join()
+    server_cpu = thread_cpu_s(server.thread.native_id)
     server.stop()
     pygame.display.quit()
     answered = [g for g in gets if g is not None]
     return {"frames": stats["frames"], "dropped": stats["dropped_frames"], "p99": stats["frame_ms_p99"],
             "connections": counts.get("connects", 0), "cut": server.closed["timed_out"],
             "evicted": server.closed["evicted"], "gets": f"{len(answered)}/{len(gets)}",
-            "get_ms": max(answered) if answered else float("nan")}
+            "get_ms": max(answered) if answered else float("nan"), "server_cpu": server_cpu,
+            "clients_cpu": counts.get("cpu_s", 0.0)}
 
 
 def main() -> int:
@@ -96,7 +104,8 @@ def main() -> int:
     rows = [("frames shown", "frames", "{:d}"), ("frames dropped", "dropped", "{:d}"),
             ("frame work ms p99", "p99", "{:.1f}"), ("slow connections made", "connections", "{:d}"),
             ("cut at the request time", "cut", "{:d}"), ("cut to make room (32 open)", "evicted", "{:d}"),
-            ("technician GETs answered", "gets", "{}"), ("slowest technician GET ms", "get_ms", "{:.1f}")]
+            ("technician GETs answered", "gets", "{}"), ("slowest technician GET ms", "get_ms", "{:.1f}"),
+            ("page thread CPU s", "server_cpu", "{:.2f}"), ("slow clients' process CPU s", "clients_cpu", "{:.2f}")]
     for label, key, fmt in rows:
         print(f"{label:34}{fmt.format(quiet[key]):>14}{fmt.format(hostile[key]):>18}")
     return 0

@@ -103,5 +103,6 @@ if __name__ == "__main__":
     port, trickling, silent, seconds = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4])
     clients = SlowClients(port, trickling, silent, seconds)
     clients.run()
+    cpu = time.process_time()
     print(json.dumps({"connects": clients.connects, "cut": clients.cut, "answered": clients.answered,
-                      "longest_s": round(clients.longest_s, 2)}))
+                      "longest_s": round(clients.longest_s, 2), "cpu_s": round(cpu, 2)}))

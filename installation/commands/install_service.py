@@ -17,6 +17,9 @@ TEMPLATES = Path(__file__).resolve().parents[2] / "systemd"
 
 # Not a step of the plan: the right command depends on the screen (xset, ddcutil, cec-ctl), and a wrong
 # one would fail and be retried from every start. So the installer only says where it goes.
+TOKEN_HINT = ("the status page is read-only: no control token in {path}. To control from the page, create "
+              "one (install -m 0600 -o root /dev/stdin {path}, then type a secret and Ctrl-D) and run "
+              "install-service again")
 POWER_HINT = ("for display_off outside hours, put the screen's off/on commands in {path} (root-owned, "
               "mode 0644; example: systemd/display-power.toml, docs/operations.md); without it closed "
               "shows are black")
@@ -38,6 +41,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "working directory (default: this checkout, %(default)s)")
     parser.add_argument("--aimoji", default=_default_aimoji(), metavar="PATH",
                         help="the aimoji program the service starts (default: %(default)s)")
+    for flag, what, proto in (("osc", "OSC control", "UDP"), ("http", "the status page and /metrics", "TCP")):
+        parser.add_argument(f"--{flag}", type=int, default=None, metavar="PORT",
+                            help=f"{what} on this {proto} port: writes the network drop-in that lets the "
+                                 "player onto the network for the allowed senders only (default: off, no network)")
+        parser.add_argument(f"--{flag}-bind", default=None, metavar="ADDR",
+                            help="address it listens on (default 127.0.0.1; 0.0.0.0 for every interface)")
+        parser.add_argument(f"--{flag}-allow", action="append", default=[], metavar="CIDR",
+                            help="senders allowed, repeatable (default: this PC only)")
     parser.add_argument("--dry-run", action="store_true", help="print the plan; change nothing")
     parser.epilog = ("example: sudo .venv/bin/aimoji install-service --display kms && sudo reboot\n"
                      "then: systemctl status aimoji; journalctl -u aimoji -f; aimoji status")
@@ -68,13 +79,16 @@ def run(args: argparse.Namespace) -> int:
     root = Path(args.prefix)
     staging = root.resolve() != Path("/")
     opts = sp.Options(user=args.user, display=args.display, aimoji=args.aimoji,
-                      app_dir=str(Path(args.app_dir).resolve()), cage=shutil.which("cage") or "/usr/bin/cage")
-    known = [sp.SYSTEM_UNIT, sp.USER_UNIT, sp.AUTOSTART, sp.LIGHTDM_CONF,
-             sp.DROPIN_DIR / "display.conf", sp.DROPIN_DIR / "backoff.conf", sp.DROPIN_DIR / "home.conf"]
+                      app_dir=str(Path(args.app_dir).resolve()), cage=shutil.which("cage") or "/usr/bin/cage",
+                      osc_port=args.osc, osc_bind=args.osc_bind, osc_allow=tuple(args.osc_allow),
+                      http_port=args.http, http_bind=args.http_bind, http_allow=tuple(args.http_allow))
+    known = [sp.SYSTEM_UNIT, sp.USER_UNIT, sp.AUTOSTART, sp.LIGHTDM_CONF, sp.DROPIN_DIR / "display.conf",
+             sp.DROPIN_DIR / "backoff.conf", sp.DROPIN_DIR / "home.conf", sp.NETWORK_DROPIN]
     existing = {p for p in known if (root / p).exists()}
+    has_token = (root / sp.CONTROL_TOKEN).exists()
     try:
         steps = sp.plan(opts, _templates(), _systemd_version(), existing, (root / "etc/lightdm").is_dir(),
-                        systemd_running=SYSTEMD_RUNNING.is_dir())
+                        has_token, systemd_running=SYSTEMD_RUNNING.is_dir())
     except (sp.PlanError, KeyError, OSError) as exc:
         print(f"aimoji install-service: {exc}", file=sys.stderr)
         return 2
@@ -84,7 +98,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"plan for --display {opts.display} --user {opts.user} (nothing changed):")
         for step in steps:
             print("  " + sp.format_step(step, str(root)))
-        _power_hint(root)
+        _hints(root, opts, has_token)
         return 0
     if not staging and os.geteuid() != 0:
         print("aimoji install-service: needs root to write /etc (run it with sudo), or use --dry-run",
@@ -107,13 +121,15 @@ def run(args: argparse.Namespace) -> int:
                 return 1
     if not staging:
         print("installed. Start now with 'systemctl start aimoji' (x11: log in again), or reboot.")
-    _power_hint(root)
+    _hints(root, opts, has_token)
     return 0
 
 
-def _power_hint(root: Path) -> None:
+def _hints(root: Path, opts: sp.Options, has_token: bool) -> None:
     if not (root / sp.DISPLAY_POWER).exists():
         print(POWER_HINT.format(path=root / sp.DISPLAY_POWER))
+    if opts.http_port is not None and not has_token:
+        print(TOKEN_HINT.format(path=root / sp.CONTROL_TOKEN))
 
 
 def _warnings(opts: sp.Options) -> list[str]:

@@ -66,6 +66,17 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="address the OSC port listens on (default 127.0.0.1; 0.0.0.0 for every interface)")
     p.add_argument("--osc-allow", action="append", default=None, metavar="CIDR",
                    help="senders OSC accepts, repeatable (default 127.0.0.1/32); others are refused")
+    p.add_argument("--http", type=int, default=None, metavar="PORT",
+                   help="serve the status page, /metrics and /status.json on this TCP port (off by default; "
+                        "the show's [http] section does the same). docs/operations.md")
+    p.add_argument("--http-bind", default=None, metavar="ADDR",
+                   help="address the status page listens on (default 127.0.0.1; 0.0.0.0 for every interface)")
+    p.add_argument("--http-allow", action="append", default=None, metavar="CIDR",
+                   help="clients the status page serves, repeatable (default 127.0.0.1/32); others are dropped")
+    p.add_argument("--http-token-file", type=Path, default=None, metavar="PATH",
+                   help="the control token that lets the page change what plays (POST /control); owned by "
+                        "root or you, mode 0600. The service gets it as the credential 'control-token'. "
+                        "Without one the page is read-only")
     p.add_argument("--batch", type=int, default=8,
                    help="images per inference call in the generation worker (default 8)")
     p.add_argument("--threads", type=int, default=1,
@@ -162,25 +173,32 @@ def _remembered(models_dir: Path, record: Path, attempt, log):
 
 def osc_settings(args, show):
     """OSC from --osc* over the show's [osc]; None when off. ValueError names the bad option."""
-    import ipaddress
-
+    from installation.service.listen import check_options
     from installation.service.osc import Settings
 
-    if args.osc is not None and not 1 <= args.osc <= 65535:
-        raise ValueError(f"--osc {args.osc}: not a port; allowed: 1..65535")
-    if args.osc_bind is not None:
-        try:
-            ipaddress.ip_address(args.osc_bind)
-        except ValueError:
-            raise ValueError(f"--osc-bind '{args.osc_bind}' is not an IP address; allowed: e.g. 127.0.0.1 "
-                             "or 0.0.0.0") from None
-    for cidr in args.osc_allow or ():
-        try:
-            ipaddress.ip_network(cidr, strict=False)
-        except ValueError:
-            raise ValueError(f"--osc-allow '{cidr}' is not a network; allowed: CIDR such as "
-                             "192.168.1.0/24") from None
+    check_options("osc", args.osc, args.osc_bind, args.osc_allow)
     return Settings.resolve(show.osc, args.osc, args.osc_bind, args.osc_allow)
+
+
+def http_settings(args, show):
+    """The status page from --http* over the show's [http] (None when off), and its control token:
+    (settings, (token or None, where it came from or why control is off)). ValueError names the bad
+    option or file."""
+    from installation.service import control_token
+    from installation.service.http_status import Settings
+    from installation.service.listen import check_options
+
+    check_options("http", args.http, args.http_bind, args.http_allow)
+    settings = Settings.resolve(show.http, args.http, args.http_bind, args.http_allow)
+    if settings is None:
+        if args.http_token_file is not None:
+            raise ValueError(f"--http-token-file {args.http_token_file}: the status page is off; allowed: "
+                             "with --http PORT or the show's [http]")
+        return None, (None, "")
+    try:
+        return settings, control_token.find_token(args.http_token_file)
+    except control_token.TokenError as exc:
+        raise ValueError(f"--http-token-file {exc}" if args.http_token_file else str(exc)) from None
 
 
 def _demo(models: dict, latest: str, show, out: Path) -> int:
@@ -221,6 +239,7 @@ def run(args) -> int:
         return _error(str(exc))
     try:
         osc = osc_settings(args, show)
+        http, token = http_settings(args, show)
     except ValueError as exc:
         return _error(f"aimoji play: {exc}")
     log = logging.getLogger("aimoji.player").warning
@@ -259,7 +278,8 @@ def run(args) -> int:
     with runtime.companions(player, models_dir=models_dir, explicit_show=args.show, show_folder=SHOWS_DIR,
                             watch=not args.no_watch, state_path=args.state or health.state_path_for_writing(),
                             calibrations=calibrations, accept_models=args.model is None,
-                            last_model_file=record, power_file=args.display_power, osc=osc):
+                            last_model_file=record, power_file=args.display_power, osc=osc, http=http,
+                            token=token):
         stats = player.run(seconds=args.seconds, screenshot=args.screenshot)
     stats["show_file"] = str(show_path)
     if args.stats_json is not None:

@@ -92,6 +92,7 @@ class Player:
         self.overrides = Overrides(override)
         self._lock = threading.Lock()
         self._snap: dict = {}
+        self._picture: tuple | None = None     # (small image on the wall, brightness), see picture()
         self._publish(None)
 
     @property
@@ -106,6 +107,13 @@ class Player:
     def snapshot(self) -> dict:
         with self._lock:
             return dict(self._snap)
+
+    def picture(self) -> tuple | None:
+        """The small generated image on the wall and how bright it is shown (a dim walk, a blackout),
+        as (image [H, W, 3] uint8, brightness 0..1), or None when the wall shows none. Refreshed with
+        health's look at the picture (CONTENT_EVERY_S): a reference the loop stops using, never a copy
+        or an encode on the render thread. The status page's thumbnail (service/thumbnail.py)."""
+        return self._picture
 
     # ---- the loop ------------------------------------------------------------------------------
     def run(self, seconds: float | None = None, screenshot: Path | None = None) -> dict:
@@ -216,9 +224,16 @@ class Player:
         if now < self._content_due:
             return
         self._content_due = now + CONTENT_EVERY_S
+        image = None
         if self.current is not None:   # closed with 'dim': the darkened walk is watched too
-            self.content.observe(self.current.view.glance(), now)
+            image = self.current.view.glance()
+            self.content.observe(image, now)
             self.supervisor.running(self.current.model_name, now)
+        self._picture = None if image is None else (image, self._brightness(now))
+
+    def _brightness(self, now: float) -> float:
+        dim = self.show.outside_hours.dim_level if self.closed else 1.0
+        return dim * (1.0 - self.overrides.black_level(now))
 
     def _supervise(self) -> None:
         """A worker that failed is restarted with back-off; a model that keeps failing is given up for
@@ -431,10 +446,11 @@ class Player:
                 self._control(msg)
 
     def _control(self, msg: Control) -> None:
-        """An operator's override (OSC): checked again against what the player holds now, since the show
-        or the models may have changed since the OSC thread looked. One line when it is refused."""
+        """An operator's override (OSC, the status page): checked again against what the player holds
+        now, since the show or the models may have changed since that thread looked. One line when it
+        is refused."""
         if msg.kind == "model" and msg.value not in self.models:
-            self.log(f"OSC from {msg.sender}: model '{msg.value}' is not loaded; nothing changed")
+            self.log(f"control from {msg.sender}: model '{msg.value}' is not loaded; nothing changed")
             return
         showing = self._showing[0]
         if self.current is not None and self.current.index >= 0:
@@ -443,7 +459,7 @@ class Player:
         why = self.overrides.apply(msg, self.clock(), self.clock() + self.wall_offset, showing,
                                    len(self.show.playlist))
         if why is not None:
-            self.log(f"OSC from {msg.sender}: {why}; nothing changed")
+            self.log(f"control from {msg.sender}: {why}; nothing changed")
         elif was_frozen and not self.overrides.frozen:
             self.content.reset()   # moving again: health judges the picture afresh
 

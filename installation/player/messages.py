@@ -45,10 +45,11 @@ class Quit:
 
 @dataclass(frozen=True)
 class Control:
-    """An operator's override from outside the room (service/osc.py has parsed and range-checked it).
+    """An operator's override from outside the room (OSC or the status page; service/control.py has
+    parsed and range-checked it).
     kind / value: "scene" 0-based index, "step" +1 | -1, "mood" a mood or "none", "model" a name,
     "speed" walk speed, "blackout" (on, fade_s), "freeze" bool, "release" None. The player applies it
-    between frames (player/overrides.py); sender ('host:port') is shown in the state file."""
+    between frames (player/overrides.py); sender (OSC 'host:port', 'http host') is shown in the state file."""
     kind: str
     value: object = None
     sender: str = ""

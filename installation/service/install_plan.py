@@ -10,6 +10,8 @@ import re
 from dataclasses import dataclass
 from pathlib import PurePosixPath as P
 
+from installation.service import listen
+
 DISPLAYS = ("kms", "cage", "x11")
 USER_NAME = re.compile(r"^[a-z_][a-z0-9_-]{0,30}$")
 BACKOFF_MIN_SYSTEMD = 254  # RestartSteps= / RestartMaxDelaySec= appeared in systemd 254
@@ -22,6 +24,8 @@ LIGHTDM_CONF = P("etc/lightdm/lightdm.conf.d/50-aimoji-autologin.conf")
 SYSUSERS = P("etc/sysusers.d/aimoji.conf")
 TMPFILES = P("etc/tmpfiles.d/aimoji.conf")
 DISPLAY_POWER = P("etc/aimoji/display-power.toml")  # written by the technician, never by the plan
+CONTROL_TOKEN = P("etc/aimoji/control-token")  # the status page's control token: the technician's too
+NETWORK_DROPIN = DROPIN_DIR / "network.conf"
 HOME_ROOTS = ("/home/", "/root/", "/run/user/")
 
 
@@ -32,6 +36,14 @@ class Options:
     aimoji: str = "/opt/aimoji/.venv/bin/aimoji"  # the console script ExecStart runs
     app_dir: str = "/opt/aimoji"  # project folder: show_configs/, exported_models/
     cage: str = "/usr/bin/cage"
+    # OSC and the status page (off when port is None): written into network.conf, the one drop-in that
+    # lets the sandboxed player onto the network.
+    osc_port: int | None = None
+    osc_bind: str | None = None
+    osc_allow: tuple[str, ...] = ()
+    http_port: int | None = None
+    http_bind: str | None = None
+    http_allow: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -77,6 +89,47 @@ def check_options(opts: Options) -> None:
     for name, value in (("aimoji", opts.aimoji), ("app dir", opts.app_dir), ("cage", opts.cage)):
         if not value.startswith("/") or any(c.isspace() for c in value):
             raise PlanError(f"{name} path {value!r} must be absolute and without spaces")
+    for flag in ("osc", "http"):
+        port, bind, allow = (getattr(opts, f"{flag}_{k}") for k in ("port", "bind", "allow"))
+        try:
+            listen.check_options(flag, port, bind, allow)
+        except ValueError as exc:
+            raise PlanError(str(exc)) from None
+        if port is None and (bind or allow):
+            raise PlanError(f"--{flag}-bind/--{flag}-allow without --{flag} PORT: nothing would listen")
+    if opts.display == "x11" and (opts.osc_port or opts.http_port):
+        raise PlanError("--osc/--http with --display x11: a session service cannot limit which addresses "
+                        "reach it; use --display kms or cage")
+
+
+def network_args(opts: Options) -> list[str]:
+    """The `aimoji play` options for OSC and the status page."""
+    args: list[str] = []
+    for flag in ("osc", "http"):
+        port, bind, allow = (getattr(opts, f"{flag}_{k}") for k in ("port", "bind", "allow"))
+        if port is None:
+            continue
+        args += [f"--{flag}", str(port)] + ([f"--{flag}-bind", bind] if bind else [])
+        args += [a for cidr in allow for a in (f"--{flag}-allow", cidr)]
+    return args
+
+
+def _network_dropin(opts: Options, has_token: bool) -> str | None:
+    """With OSC or the status page on: the network, for the allowed senders only, and the token."""
+    args = network_args(opts)
+    if not args:
+        return None
+    allow = ["localhost"] + sorted({c for c in (*opts.osc_allow, *opts.http_allow)}, key=str)
+    lines = ["# OSC and/or the status page: the player may use IPv4/IPv6, and only the allowed networks",
+             "# (and this PC) reach it. Written by `aimoji install-service --osc/--http ...`; without those",
+             "# options install-service removes it and the player is off the network again.",
+             "[Service]", "PrivateNetwork=no", "RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6",
+             "IPAddressDeny=any", *[f"IPAddressAllow={a}" for a in allow]]
+    if opts.http_port is not None and has_token:
+        lines += ["# The page's control token, root-owned; the player reads its private copy in "
+                  "$CREDENTIALS_DIRECTORY.", f"LoadCredential=control-token:/{CONTROL_TOKEN}"]
+    lines.append(f'Environment="AIMOJI_PLAY_ARGS={" ".join(args)}"')
+    return "\n".join(lines) + "\n"
 
 
 def _home_dropin(opts: Options) -> str | None:
@@ -89,9 +142,10 @@ def _home_dropin(opts: Options) -> str | None:
 
 
 def plan(opts: Options, templates: dict[str, str], systemd_version: int, existing: set[P],
-         has_lightdm: bool, systemd_running: bool = True) -> list[Step]:
+         has_lightdm: bool, has_token: bool = False, systemd_running: bool = True) -> list[Step]:
     """Steps for the chosen display variant. `templates`: file name in systemd/ -> text;
     `existing`: which of the paths above are already installed (to remove another variant's files);
+    has_token: /etc/aimoji/control-token exists (the status page may take control with it);
     `systemd_running`: false while an image is being built in a chroot, where systemd is not PID 1:
     then there is no manager to reload (enable and set-default work on the files alone)."""
     check_options(opts)
@@ -109,7 +163,8 @@ def plan(opts: Options, templates: dict[str, str], systemd_version: int, existin
         if has_lightdm:
             steps.append(Write(LIGHTDM_CONF, render(templates["lightdm-autologin.conf"], values),
                                f"LightDM logs '{opts.user}' in automatically"))
-        stale = [SYSTEM_UNIT, DROPIN_DIR / "display.conf", DROPIN_DIR / "backoff.conf", DROPIN_DIR / "home.conf"]
+        stale = [SYSTEM_UNIT, DROPIN_DIR / "display.conf", DROPIN_DIR / "backoff.conf", DROPIN_DIR / "home.conf",
+                 NETWORK_DROPIN]
     else:
         steps += [
             Write(SYSTEM_UNIT, render(templates["aimoji.service"], values), "the hardened system service"),
@@ -122,7 +177,13 @@ def plan(opts: Options, templates: dict[str, str], systemd_version: int, existin
         home = _home_dropin(opts)
         if home:
             steps.append(Write(DROPIN_DIR / "home.conf", home, "player lives under /home: bind it in"))
+        network = _network_dropin(opts, has_token)
+        if network:
+            steps.append(Write(NETWORK_DROPIN, network, "network for " + " and ".join(
+                name for name, port in (("OSC", opts.osc_port), ("the status page", opts.http_port)) if port)))
         stale = [USER_UNIT, AUTOSTART, LIGHTDM_CONF]
+        if not network:
+            stale.append(NETWORK_DROPIN)
         if systemd_version < BACKOFF_MIN_SYSTEMD:
             stale.append(DROPIN_DIR / "backoff.conf")
         if not home:
@@ -131,7 +192,8 @@ def plan(opts: Options, templates: dict[str, str], systemd_version: int, existin
         steps.append(Run(("systemctl", "disable", "aimoji.service"), "no system service in this variant"))
     if opts.display != "x11" and USER_UNIT in existing:
         steps.append(Run(("systemctl", "--global", "disable", "aimoji.service"), "no session service now"))
-    steps += [Remove(p, "left from another variant") for p in stale if p in existing]
+    steps += [Remove(p, "network off: no --osc/--http" if p == NETWORK_DROPIN and opts.display != "x11"
+                     else "left from another variant") for p in stale if p in existing]
     steps += [
         Run(("systemd-sysusers", "/" + str(SYSUSERS)), "create the user"),
         Run(("systemd-tmpfiles", "--create", "/" + str(TMPFILES)), "create its folders"),

@@ -1,6 +1,7 @@
 """The player's companions for unattended operation, started around `Player.run` by `aimoji play`:
 hot reload, SIGTERM/SIGHUP, systemd notify + watchdog, the health state file, display power and the
-show's calibration profile, and OSC control when asked for (service/osc.py). Threads here only load,
+show's calibration profile, and OSC control and the status page when asked for (service/osc.py,
+service/http_status.py). Threads here only load,
 validate and `player.post(...)`; the loop applies.
 """
 
@@ -144,12 +145,15 @@ class FrameHook:
 @contextmanager
 def companions(player, *, models_dir: Path, explicit_show: Path | None, show_folder: Path, watch: bool,
                state_path: Path, calibrations: Calibrations, accept_models: bool = True,
-               last_model_file: Path | None = None, power_file: Path | None = None, osc=None):
+               last_model_file: Path | None = None, power_file: Path | None = None, osc=None, http=None,
+               token: tuple[bytes | None, str] = (None, "")):
     """Start everything that runs beside the render loop; stop it all (in reverse) on exit.
     Call from the main thread (signal handlers). last_model_file: where the reloader records each model
     it hands over, for the next start (commands/play.py load_models). power_file: the display power
     commands (power_commands.resolve_path: --display-power, $AIMOJI_DISPLAY_POWER_FILE or /etc/aimoji/).
-    osc: an osc.Settings to listen for OSC control, or None (off)."""
+    osc: an osc.Settings to listen for OSC control, or None (off). http: an http_status.Settings for the
+    status page, or None (off); token: (control token or None, where it came from or why control is
+    off), from control_token.find_token."""
     stops: list[Callable[[], None]] = []
     reloader = None
     show_path = lambda: reloader.show_path if reloader is not None else resolve_show_path(  # noqa: E731
@@ -178,15 +182,20 @@ def companions(player, *, models_dir: Path, explicit_show: Path | None, show_fol
         osc_server = _start_osc(osc, player, show_folder, hooks.on_show)
         if osc_server is not None:
             stops.append(osc_server.stop)
+        http_server = None
 
         def snapshot() -> dict:  # the player's own state, and what its companions know
             return {**player.snapshot(), "display_power": power.status,
                     "hot_reload": reloader.mode if reloader is not None else "off (--no-watch)",
-                    "osc": osc_server.status() if osc_server is not None else "off"}
+                    "osc": osc_server.status() if osc_server is not None else "off",
+                    "http": http_server.status() if http_server is not None else "off"}
+        writer = StateWriter(snapshot, state_path)
+        http_server = _start_http(http, token, player, show_folder, hooks.on_show, writer.state)
+        if http_server is not None:
+            stops.append(http_server.stop)
         pinger = WatchdogPinger(snapshot)
         pinger.start()
         stops.append(pinger.stop)
-        writer = StateWriter(snapshot, state_path)
         writer.start()
         stops.append(writer.stop)
         yield reloader
@@ -196,6 +205,20 @@ def companions(player, *, models_dir: Path, explicit_show: Path | None, show_fol
                 stop()
             except Exception:  # noqa: BLE001 - one companion failing to stop must not keep the rest running
                 log.exception("while stopping")
+
+
+def _start_http(settings, token: tuple[bytes | None, str], player, show_folder: Path, on_cue, state):
+    """The status page, or None when off or when its port cannot be had (one line; the wall plays on)."""
+    if settings is None:
+        return None
+    from installation.service.http_status import HttpStatus, StatusApp
+    try:
+        return HttpStatus(settings, lambda server: StatusApp(state, player, show_folder, on_cue, *token,
+                                                             server=server.counters)).start()
+    except OSError as exc:
+        log.error("HTTP: cannot listen on %s:%d (%s); playing without the status page", settings.bind,
+                  settings.port, exc.strerror or exc)
+        return None
 
 
 def _start_osc(settings, player, show_folder: Path, on_cue):

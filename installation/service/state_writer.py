@@ -29,10 +29,13 @@ class StateWriter(threading.Thread):
         self._quit = threading.Event()
         self._boot = health.boot_id()
 
+    def state(self) -> dict:
+        """What the file holds, judged now (the status page serves it as /status.json)."""
+        return health.build_state(self.snapshot(), time.time(), time.monotonic(), os.getpid(), self.errors(),
+                                  self._boot)
+
     def write_once(self) -> None:
-        state = health.build_state(self.snapshot(), time.time(), time.monotonic(), os.getpid(), self.errors(),
-                                   self._boot)
-        health.write_state(self.path, state)
+        health.write_state(self.path, self.state())
 
     def run(self) -> None:
         while not self._quit.is_set():

@@ -219,17 +219,27 @@ def _check_network(v: str) -> str:
     return v
 
 
-class Osc(_Strict):
-    """OSC control from outside the room (a lighting desk, QLab, TouchOSC); off when the section is
-    absent. Read when the player starts: editing it needs a restart (docs/operations.md)."""
-    port: int = Field(9000, ge=1, le=65535, description="UDP port the player listens on")
+class _Listen(_Strict):
+    port: int = Field(ge=1, le=65535, description="port to listen on")
     bind: Annotated[str, AfterValidator(_check_address)] = Field(
         "127.0.0.1", description="address to listen on; '0.0.0.0' for every interface")
     allow: list[Annotated[str, AfterValidator(_check_network)]] = Field(
         ["127.0.0.1/32"], description="senders accepted, as CIDR networks; others are refused")
+
+
+class Osc(_Listen):
+    """OSC control from outside the room (a lighting desk, QLab, TouchOSC); off when the section is
+    absent. Read when the player starts: editing it needs a restart (docs/operations.md)."""
+    port: int = Field(9000, ge=1, le=65535, description="UDP port the player listens on")
     override: Literal["until_released", "until_next_change"] = Field(
         "until_released", description="how long an override lasts: until /aimoji/release, or until "
                                       "the schedule's next change")
+
+
+class Http(_Listen):
+    """The status page, /metrics and /status.json over HTTP; off when the section is absent. Control
+    from the page needs the service's token file, never named in a show (docs/operations.md)."""
+    port: int = Field(8080, ge=1, le=65535, description="TCP port the page is served on")
 
 
 class Show(_Strict):
@@ -245,6 +255,7 @@ class Show(_Strict):
                                   description="scenes played in order, looping while open")
     calibration: str | None = Field(None, description="calibration profile (TOML), relative to the show file")
     osc: Osc | None = Field(None, description="OSC control; off when absent")
+    http: Http | None = Field(None, description="status page and metrics over HTTP; off when absent")
 
     @field_validator("timezone")
     @classmethod

@@ -15,8 +15,8 @@ from zoneinfo import ZoneInfo
 
 from installation.show.config import WEEKDAYS, Hours, Show
 from installation.show.schedule import Showing
-from installation.show.timeline import (DAY_NAMES, Change, ClockChange, Day, clock_change, describe_scene,
-                                        format_date, format_wall, walk_days)
+from installation.show.timeline import (DAY_NAMES, Change, ClockChange, Day, clock_change, day_bounds,
+                                        describe_scene, format_date, format_wall, walk_days)
 
 HOUR_PX = 40  # one hour of wall time
 LEFT_PX = 250  # the column of day labels
@@ -168,6 +168,18 @@ def week_shapes(show: Show, first: date, days: int) -> tuple[tuple[int, int], li
     shapes += clock_lines  # on top of the hour lines: 03:00 is where they usually fall
     shapes += _legend(show, bottom + 22)
     return (WIDTH_PX, height), shapes
+
+
+def now_marker(show: Show, first: date, now: datetime) -> list[Shape]:
+    """A mark at `now` on its row of the picture that starts at `first` (the status page draws today
+    with it); none when now is not on the first days' rows."""
+    zone = ZoneInfo(show.timezone)
+    i = (now.astimezone(zone).date() - first).days
+    if i < 0:
+        return []
+    start, _ = day_bounds(now.astimezone(zone).date(), zone)
+    x, y = hour_x(now, start, zone), TOP_PX + i * (ROW_PX + GAP_PX)
+    return [Line(x, y - 6, x, y + ROW_PX + 6, INK, 3), Text(x, y + ROW_PX + 18, "now", 11, INK, "middle")]
 
 
 def _legend(show: Show, y: float) -> list[Shape]:

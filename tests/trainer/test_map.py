@@ -13,11 +13,10 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from browser import needs_browser, start_browser
 from trainer import map_page, runs
 from trainer.cli import main as train_main
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMEDRIVER = Path("/usr/bin/chromedriver")
 
 
 def fake_images(n: int, px: int = 8) -> np.ndarray:
@@ -186,30 +185,6 @@ def test_map_help_names_units_and_defaults(capsys):
 
 
 # ---- the page in a real browser -----------------------------------------------------------------
-
-needs_browser = pytest.mark.skipif(
-    not (CHROMIUM.exists() and CHROMEDRIVER.exists()),
-    reason="needs Debian's chromium and chromedriver (/usr/bin/chromium, /usr/bin/chromedriver)")
-
-
-def start_browser(tmp: Path, width: int, height: int, phone: bool = False):
-    webdriver = pytest.importorskip("selenium.webdriver")
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = str(CHROMIUM)
-    for arg in ("--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-                "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                f"--user-data-dir={tmp / 'profile'}", f"--window-size={width},{height}"):
-        options.add_argument(arg)
-    options.add_experimental_option("prefs", {"download.default_directory": str(tmp / "downloads"),
-                                              "download.prompt_for_download": False})
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    if phone:
-        options.add_experimental_option("mobileEmulation", {
-            "deviceMetrics": {"width": width, "height": height, "pixelRatio": 3, "touch": True}})
-    return webdriver.Chrome(service=Service(executable_path=str(CHROMEDRIVER)), options=options)
-
 
 def open_page(driver, page: Path) -> None:
     driver.get(page.as_uri())

@@ -143,3 +143,65 @@ def test_bad_option_exits_2_with_one_line(tmp_path, capsys):
     assert main(["install-service", "--prefix", str(tmp_path), "--user", "root"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert err == ["aimoji install-service: --user 'root': a system user name such as 'aimoji' (not root)"]
+
+
+NETWORK_OPTS = sp.Options(**{**OPTS.__dict__, "http_port": 8080, "http_bind": "0.0.0.0",
+                             "http_allow": ("192.168.1.0/24",), "osc_port": 9000, "osc_allow": ("10.0.0.0/24",)})
+
+
+def _text(steps, path):
+    return next(s.text for s in steps if isinstance(s, sp.Write) and s.path == path)
+
+
+def test_without_network_options_the_unit_stays_off_the_network():
+    steps = sp.plan(OPTS, T, 252, set(), False)
+    assert str(sp.NETWORK_DROPIN) not in _paths(steps, sp.Write)
+    unit = _text(steps, sp.SYSTEM_UNIT)
+    assert "PrivateNetwork=yes\n" in unit and "RestrictAddressFamilies=AF_UNIX\n" in unit
+    assert "ExecStart=/opt/aimoji/.venv/bin/aimoji play $AIMOJI_PLAY_ARGS\n" in unit
+    assert "Environment=AIMOJI_PLAY_ARGS=\n" in unit
+
+
+def test_network_options_write_a_drop_in_for_the_allowed_networks_only():
+    steps = sp.plan(NETWORK_OPTS, T, 252, set(), False, has_token=True)
+    text = _text(steps, sp.NETWORK_DROPIN)
+    lines = [ln for ln in text.splitlines() if ln and not ln.startswith("#")]
+    assert lines == ["[Service]", "PrivateNetwork=no", "RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6",
+                     "IPAddressDeny=any", "IPAddressAllow=localhost", "IPAddressAllow=10.0.0.0/24",
+                     "IPAddressAllow=192.168.1.0/24", "LoadCredential=control-token:/etc/aimoji/control-token",
+                     'Environment="AIMOJI_PLAY_ARGS=--osc 9000 --osc-allow 10.0.0.0/24 --http 8080 '
+                     '--http-bind 0.0.0.0 --http-allow 192.168.1.0/24"']
+
+
+def test_without_a_token_file_the_page_is_read_only_and_the_unit_still_starts():
+    text = _text(sp.plan(NETWORK_OPTS, T, 252, set(), False, has_token=False), sp.NETWORK_DROPIN)
+    assert "LoadCredential" not in text and "--http 8080" in text
+
+
+def test_installing_again_without_network_options_removes_the_drop_in():
+    steps = sp.plan(OPTS, T, 252, {sp.SYSTEM_UNIT, sp.NETWORK_DROPIN}, False)
+    assert [s.why for s in steps if isinstance(s, sp.Remove)] == ["network off: no --osc/--http"]
+
+
+def test_cage_passes_the_network_options_too():
+    text = _text(sp.plan(sp.Options(**{**NETWORK_OPTS.__dict__, "display": "cage"}), T, 252, set(), False),
+                 sp.DROPIN_DIR / "display.conf")
+    assert "ExecStart=/usr/bin/cage -- /opt/aimoji/.venv/bin/aimoji play $AIMOJI_PLAY_ARGS\n" in text
+
+
+@pytest.mark.parametrize("change, message", [
+    ({"http_port": 0}, "--http 0: not a port; allowed: 1..65535"),
+    ({"osc_port": 9000, "osc_allow": ("lan",)}, "--osc-allow 'lan' is not a network"),
+    ({"http_allow": ("10.0.0.0/8",)}, "--http-bind/--http-allow without --http PORT: nothing would listen"),
+    ({"display": "x11", "osc_port": 9000}, "--osc/--http with --display x11: a session service cannot limit"),
+])
+def test_bad_network_options_are_refused(change, message):
+    with pytest.raises(sp.PlanError, match=message.replace("(", r"\(").replace("$", r"\$")):
+        sp.plan(sp.Options(**{**OPTS.__dict__, **change}), T, 252, set(), False)
+
+
+def test_the_token_file_is_pointed_to_never_written(tmp_path, capsys):
+    assert main(["install-service", "--prefix", str(tmp_path), "--http", "8080"]) == 0
+    assert f"the status page is read-only: no control token in {tmp_path}/etc/aimoji/control-token" in \
+        capsys.readouterr().out
+    assert not (tmp_path / "etc/aimoji/control-token").exists()

@@ -130,3 +130,35 @@ def test_player_libraries_work_under_memory_deny_write_execute():
     if out.stdout.strip() == "NO-MDWE":
         pytest.skip("kernel without PR_SET_MDWE (Linux < 6.3): cannot emulate MemoryDenyWriteExecute")
     assert out.returncode == 0 and out.stdout.strip().endswith("OK"), out.stdout + out.stderr
+
+
+NETWORK = ["--http", "8080", "--http-bind", "0.0.0.0", "--http-allow", "192.168.1.0/24",
+           "--osc", "9000", "--osc-bind", "0.0.0.0", "--osc-allow", "192.168.1.0/24"]
+
+
+def _exposure(tmp_path, prefix) -> tuple[float, str]:
+    out = _analyze(["security", "--offline=true", "--threshold=20", str(_unit(prefix, "kms"))], "kms", tmp_path)
+    found = re.search(r"Overall exposure level for aimoji\.service: (\d+\.\d)", out.stdout)
+    assert found and out.returncode == 0, out.stdout + out.stderr
+    return float(found.group(1)), out.stdout
+
+
+@needs_analyze
+def test_the_network_drop_in_verifies_and_opens_only_the_allowed_networks(tmp_path, capsys):
+    off = _install(tmp_path, "kms")
+    on = tmp_path / "network"
+    (on / "etc/aimoji").mkdir(parents=True)
+    (on / "etc/aimoji/control-token").write_text("0123456789abcdef0123\n")
+    assert main(["install-service", "--prefix", str(on), "--display", "kms", "--app-dir", str(ROOT), *NETWORK]) == 0
+    out = _analyze(["verify", str(_unit(on, "kms"))], "kms", tmp_path)
+    assert out.returncode == 0 and out.stdout + out.stderr == "", out.stdout + out.stderr
+    exposure_off, text_off = _exposure(tmp_path, off)
+    exposure_on, text_on = _exposure(tmp_path, on)
+    with capsys.disabled():
+        print(f"\nsystemd-analyze security --offline: network off {exposure_off}, OSC + status page on "
+              f"(192.168.1.0/24) {exposure_on}")
+    assert "Service has no access to the host's network" in text_off
+    assert "Service cannot allocate Internet sockets" in text_off
+    assert "Service defines IP address allow list with non-localhost entries" in text_on
+    assert "Service cannot allocate packet sockets" in text_on and "exotic sockets" in text_on
+    assert exposure_off < exposure_on <= MAX_EXPOSURE

@@ -1,0 +1,369 @@
+"""The status page over HTTP, off by default: `/` for a technician's phone, `/metrics` for Prometheus,
+`/status.json` (the state file), `/thumbnail.png`, `/timeline.svg` (today), and POST `/control` with the
+token (service/control_token.py) for the same actions as OSC (service/control.py).
+
+One thread runs an asyncio event loop; h11 parses HTTP (no parsing by hand). The render loop is never
+touched: GETs read the player's snapshot and published picture, a control is `player.post(...)`.
+A client outside `allow` is dropped on connect; at most MAX_CONNECTIONS are open: at the limit a new
+client takes the place of the one that has waited longest for its request to arrive (a slow or silent
+client; one being answered is never cut), or is dropped when all are being answered. Every request
+must arrive, and its answer leave, within TIMEOUT_S, or the connection is cut.
+Why this stack: docs/operations.md, "The status page".
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import socket
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from http import HTTPStatus
+from importlib import resources
+from pathlib import Path
+from typing import NamedTuple
+from zoneinfo import ZoneInfo
+
+import h11
+
+from installation.service import control, control_token, metrics
+from installation.service.control import Cue, Known, allowed
+from installation.service.listen import Listen
+from installation.service.thumbnail import Thumbnails
+
+log = logging.getLogger("aimoji.http")
+
+MAX_CONNECTIONS = 32      # open at once; a phone's browser uses up to 6
+TIMEOUT_S = 5.0           # for a whole request to arrive (headers and body), and for its answer to leave
+MAX_HEADER_BYTES = 8192
+MAX_BODY_BYTES = 4096
+PAGE_FILES = {"/": ("status_page.html", "text/html; charset=utf-8"),
+              "/status.js": ("status_page.js", "text/javascript; charset=utf-8")}
+SECURITY_HEADERS = (
+    ("Cache-Control", "no-store"),
+    ("X-Content-Type-Options", "nosniff"),
+    ("Referrer-Policy", "no-referrer"),
+    ("Content-Security-Policy", "default-src 'self'; img-src 'self' blob:; style-src 'self' 'unsafe-inline'; "
+                                "frame-ancestors 'none'; form-action 'none'; base-uri 'none'"),
+)
+
+
+@dataclass(frozen=True)
+class Settings(Listen):
+    """Where the page listens and whom it serves (service/listen.py): the show's [http], `--http*`."""
+
+
+class Response(NamedTuple):
+    status: int
+    body: bytes
+    content_type: str = "application/json"
+    headers: tuple = ()
+
+
+def _json(status: int, data) -> Response:
+    return Response(status, json.dumps(data, indent=1, sort_keys=True).encode() + b"\n")
+
+
+def _reason(status: int) -> bytes:
+    return HTTPStatus(status).phrase.encode()
+
+
+def _page_file(name: str) -> bytes:
+    return resources.files("installation.service").joinpath(name).read_bytes()
+
+
+class StatusApp:
+    """What each path answers; no sockets here (HttpStatus carries requests to it).
+
+    state(): the state file's contents now (StateWriter.state). player: snapshot(), picture(), post()
+    and .show. token: the control token, or None with `why` control is off. on_cue(show, path) posts a
+    show loaded for a cue from show_folder (runtime.ReloadHooks.on_show). server(): the transport's
+    counters for /metrics."""
+
+    def __init__(self, state: Callable[[], Mapping], player, show_folder: Path,
+                 on_cue: Callable[[object, Path], None], token: bytes | None, why: str,
+                 server: Callable[[], Mapping] | None = None):
+        self.state, self.player, self.show_folder, self.on_cue = state, player, Path(show_folder), on_cue
+        self.token, self.why = token, why
+        self.thumbnails = Thumbnails(player.picture)
+        self.registry = metrics.registry(state, server)
+        self._page = {path: (_page_file(name), kind) for path, (name, kind) in PAGE_FILES.items()}
+        self._timeline: tuple[tuple, bytes] | None = None
+
+    def get(self, path: str) -> Response:
+        """Every GET only reads."""
+        path = path.split("?", 1)[0]
+        if path in self._page:
+            body, kind = self._page[path]
+            return Response(200, body, kind)
+        if path == "/status.json":
+            return _json(200, self.state())
+        if path == "/metrics":
+            return Response(200, metrics.exposition(self.registry), metrics.CONTENT_TYPE)
+        if path == "/thumbnail.png":
+            png = self.thumbnails.png()
+            return Response(200, png, "image/png") if png is not None else Response(204, b"", "image/png")
+        if path == "/timeline.svg":
+            return Response(200, self.timeline(datetime.now(timezone.utc)), "image/svg+xml")
+        return _json(404, {"error": f"no such page {path[:80]}; allowed: /, /status.json, /metrics, "
+                                    "/thumbnail.png, /timeline.svg, POST /control"})
+
+    def timeline(self, now: datetime) -> bytes:
+        """Today at the venue as SVG (show/week_picture.py, as `aimoji schedule --svg`), with a mark at
+        now; drawn again when the show, the day or the minute changes."""
+        from installation.show.week_picture import now_marker, to_svg, week_shapes
+
+        show = self.player.show
+        today = now.astimezone(ZoneInfo(show.timezone)).date()
+        key = (id(show), today, now.replace(second=0, microsecond=0))
+        if self._timeline is None or self._timeline[0] != key:
+            size, shapes = week_shapes(show, today, 1)
+            self._timeline = (key, to_svg(size, shapes + now_marker(show, today, now)).encode())
+        return self._timeline[1]
+
+    def post(self, path: str, headers: Mapping[str, str], body: bytes, host: str) -> Response:
+        """POST /control with 'Authorization: Bearer TOKEN' and {"action": ..., "args": [...]}."""
+        if path != "/control":
+            return _json(404, {"error": f"no such action path {path[:80]}; allowed: POST /control"})
+        who = f"HTTP from {host}"
+        if self.token is None:
+            log.warning("%s: POST /control refused: %s", who, self.why)
+            return _json(403, {"error": self.why})
+        if not control_token.authorised(headers.get("authorization"), self.token):
+            log.warning("%s: POST /control refused: no or wrong token; nothing changed", who)
+            return Response(401, json.dumps({"error": "no or wrong token (Authorization: Bearer ...)"}).encode(),
+                            "application/json", (("WWW-Authenticate", 'Bearer realm="aimoji"'),))
+        if headers.get("content-type", "").split(";")[0].strip() != "application/json":
+            return _json(415, {"error": "send JSON (Content-Type: application/json)"})
+        try:
+            data = json.loads(body)
+        except (ValueError, UnicodeDecodeError):
+            data = None
+        if not isinstance(data, dict) or not isinstance(data.get("action"), str) or \
+                not isinstance(data.get("args", []), list) or set(data) - {"action", "args"}:
+            return self._refused(who, 'not a control; allowed: {"action": "scene", "args": [2]} with '
+                                      f"action one of {', '.join(control.ACTIONS)}")
+        result = control.parse(data["action"], data.get("args", []), Known.of(self.player.snapshot()),
+                               f"http {host}")
+        if isinstance(result, str):
+            return self._refused(who, result)
+        if isinstance(result, Cue):
+            why = control.load_cue(result, self.show_folder, self.on_cue, who, log)
+            if why is not None:
+                return _json(400, {"error": why})
+        else:
+            log.info("%s: %s %s", who, result.kind, result.value)
+            self.player.post(result)
+        return _json(202, {"accepted": data["action"], "args": data.get("args", [])})
+
+    @staticmethod
+    def _refused(who: str, why: str) -> Response:
+        log.warning("%s: %s; nothing changed", who, why)
+        return _json(400, {"error": why})
+
+
+class HttpStatus:
+    """The transport: an asyncio server on its own thread, h11 per connection. app_for(server) makes the
+    StatusApp (it reads this server's counters for /metrics). The port is bound in the constructor, so a
+    port that cannot be had is an OSError here, before anything starts."""
+
+    def __init__(self, settings: Settings, app_for: Callable[["HttpStatus"], StatusApp],
+                 max_connections: int = MAX_CONNECTIONS, timeout_s: float = TIMEOUT_S):
+        self.settings, self.max_connections, self.timeout_s = settings, max_connections, timeout_s
+        self.networks = settings.networks()
+        self.closed = Counter()       # refused (not allowed), evicted / busy (at the limit), timed_out
+        self.requests = Counter()     # by status code
+        family = socket.AF_INET6 if ":" in settings.bind else socket.AF_INET
+        self.sock = socket.create_server((settings.bind, settings.port), family=family, backlog=128)
+        self.port = self.sock.getsockname()[1]   # the real one when port 0 asked for any
+        self.app = app_for(self)
+        self.loop = asyncio.new_event_loop()
+        self._control = ThreadPoolExecutor(1, thread_name_prefix="aimoji-http-control")  # a cue may load models
+        self.thread = threading.Thread(target=self._run, name="aimoji-http", daemon=True)
+        self._server: asyncio.AbstractServer | None = None
+        # Open connections: their transport -> since when each has waited for its request (None while
+        # being answered). Only the event loop's thread changes it.
+        self._open: dict[asyncio.Transport, float | None] = {}
+
+    @property
+    def open(self) -> int:
+        return len(self._open)
+
+    def counters(self) -> dict:
+        return {"open": self.open, "refused": self.closed["refused"], "evicted": self.closed["evicted"],
+                "busy": self.closed["busy"], "timed_out": self.closed["timed_out"], "requests": dict(self.requests)}
+
+    def start(self) -> "HttpStatus":
+        self.thread.start()
+        control_state = "on" if self.app.token is not None else "off"
+        log.info("HTTP: status page on http://%s:%d/, accepting %s; control %s", self.settings.bind, self.port,
+                 ", ".join(self.settings.allow), control_state)
+        return self
+
+    def stop(self) -> None:
+        if self.loop.is_running():
+            self.loop.call_soon_threadsafe(self._close)
+        self.thread.join(2.0)
+        self._control.shutdown(wait=False, cancel_futures=True)
+
+    def status(self) -> str:
+        control_state = "control on" if self.app.token is not None else "control off"
+        return (f"on {self.settings.bind}:{self.port}, {control_state}, {self.open} open, "
+                f"{sum(self.requests.values())} requests, {self.closed['refused']} refused, "
+                f"{self.closed['evicted'] + self.closed['busy']} at the limit, {self.closed['timed_out']} timed out")
+
+    # ---- the event loop's thread ----------------------------------------------------------------
+    def _run(self) -> None:
+        asyncio.set_event_loop(self.loop)
+        self._server = self.loop.run_until_complete(asyncio.start_server(self._connection, sock=self.sock))
+        try:
+            self.loop.run_forever()
+        finally:
+            self.loop.run_until_complete(self.loop.shutdown_asyncgens())
+            self.loop.close()
+
+    def _close(self) -> None:
+        self._server.close()
+        for task in asyncio.all_tasks(self.loop):
+            task.cancel()
+        self.loop.call_soon(self.loop.stop)
+
+    async def _connection(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        host = str(writer.get_extra_info("peername")[0])
+        if not allowed(host, self.networks):
+            self.closed["refused"] += 1
+            log.warning("HTTP from %s refused: not in the allowed networks (%s)", host,
+                        ", ".join(self.settings.allow))
+            writer.transport.abort()
+            return
+        if self.open >= self.max_connections and not self._make_room(host):
+            writer.transport.abort()
+            return
+        transport = writer.transport
+        self._open[transport] = time.monotonic()
+        conn = h11.Connection(h11.SERVER, max_incomplete_event_size=MAX_HEADER_BYTES)
+        served, clean = 0, False
+        try:
+            while True:
+                self._open[transport] = time.monotonic()
+                async with asyncio.timeout(self.timeout_s):   # the whole request, however it trickles in
+                    request, body = await self._receive(conn, reader)
+                if request is None:
+                    break
+                self._open[transport] = None                  # being answered: never evicted
+                response = await self._answer(request, body, host)
+                async with asyncio.timeout(self.timeout_s):   # a client that does not read is cut off too
+                    await self._send(conn, writer, request, response)
+                served += 1
+                if conn.our_state is not h11.DONE or conn.their_state is not h11.DONE:
+                    break
+                conn.start_next_cycle()
+            clean = True
+        except TimeoutError:
+            # A kept-alive connection that asks nothing more is just closed; one that trickles is cut.
+            if served == 0 or conn.their_state is not h11.IDLE or conn.trailing_data[0]:
+                self.closed["timed_out"] += 1
+        except h11.RemoteProtocolError as exc:
+            if conn.our_state in (h11.IDLE, h11.SEND_RESPONSE) and transport in self._open:
+                await self._send_error(conn, writer, exc.error_status_hint, str(exc))
+                clean = True
+        except (ConnectionError, OSError, h11.LocalProtocolError):
+            pass
+        finally:
+            if self._open.pop(transport, "evicted") == "evicted":
+                clean = False
+            await self._hang_up(writer, clean)
+
+    def _make_room(self, host: str) -> bool:
+        """At the limit: cut the connection that has waited longest for its request, so a client that
+        asks at once is served; False (drop the newcomer) when every open one is being answered."""
+        waiting = [(since, t) for t, since in self._open.items() if since is not None]
+        if not waiting:
+            self.closed["busy"] += 1
+            log.warning("HTTP from %s dropped: %d connections are being answered (the most allowed)", host,
+                        self.open)
+            return False
+        _, oldest = min(waiting, key=lambda pair: pair[0])
+        self._open.pop(oldest)
+        oldest.abort()   # its reader sees the end; its task finishes without answering
+        self.closed["evicted"] += 1
+        log.warning("HTTP: %d connections open (the most allowed): cut the one waiting longest for its "
+                    "request", self.max_connections)
+        return True
+
+    async def _hang_up(self, writer: asyncio.StreamWriter, clean: bool) -> None:
+        """Let what was written leave (within the timeout), else drop the connection at once."""
+        if clean:
+            writer.close()
+            try:
+                async with asyncio.timeout(self.timeout_s):
+                    await writer.wait_closed()
+                return
+            except (TimeoutError, ConnectionError, OSError):
+                pass
+        writer.transport.abort()
+
+    async def _receive(self, conn: h11.Connection, reader: asyncio.StreamReader):
+        """(h11.Request, body) or (None, b"") when the client closed between requests."""
+        request, body = None, bytearray()
+        while True:
+            event = conn.next_event()
+            if event is h11.NEED_DATA:
+                conn.receive_data(await reader.read(8192))
+            elif isinstance(event, h11.Request):
+                request = event
+                length = dict(event.headers).get(b"content-length")
+                if length is not None and length.isdigit() and int(length) > MAX_BODY_BYTES:
+                    raise h11.RemoteProtocolError("body too large", error_status_hint=413)
+            elif isinstance(event, h11.Data):
+                body += event.data
+                if len(body) > MAX_BODY_BYTES:
+                    raise h11.RemoteProtocolError("body too large", error_status_hint=413)
+            elif isinstance(event, h11.EndOfMessage):
+                return request, bytes(body)
+            elif isinstance(event, h11.ConnectionClosed):
+                return None, b""
+
+    async def _answer(self, request: h11.Request, body: bytes, host: str) -> Response:
+        method, target = request.method.decode(), request.target.decode("ascii", "replace")
+        headers = {k.decode().lower(): v.decode("latin-1") for k, v in request.headers}
+        try:
+            if method in ("GET", "HEAD"):
+                return self.app.get(target)
+            if method == "POST":
+                return await self.loop.run_in_executor(self._control, self.app.post, target.split("?", 1)[0],
+                                                       headers, body, host)
+        except Exception:  # noqa: BLE001 - one broken answer must not take the page (or the player) down
+            log.exception("HTTP %s %s", method, target[:80])
+            return _json(500, {"error": "internal error (see the player's log)"})
+        return Response(405, b"", "text/plain", (("Allow", "GET, HEAD, POST"),))
+
+    async def _send(self, conn: h11.Connection, writer: asyncio.StreamWriter, request: h11.Request,
+                    response: Response) -> None:
+        self.requests[response.status] += 1
+        headers = [("Content-Type", response.content_type), ("Content-Length", str(len(response.body))),
+                   *SECURITY_HEADERS, *response.headers]
+        data = conn.send(h11.Response(status_code=response.status, headers=headers, reason=_reason(response.status)))
+        if request.method != b"HEAD":
+            data += conn.send(h11.Data(data=response.body))
+        data += conn.send(h11.EndOfMessage())
+        writer.write(data)
+        await writer.drain()
+
+    async def _send_error(self, conn: h11.Connection, writer: asyncio.StreamWriter, status: int,
+                          why: str) -> None:
+        self.requests[status] += 1
+        body = json.dumps({"error": why}).encode()
+        try:
+            data = conn.send(h11.Response(status_code=status, reason=_reason(status), headers=[
+                ("Content-Type", "application/json"), ("Content-Length", str(len(body))),
+                ("Connection", "close")]))
+            writer.write(data + conn.send(h11.Data(data=body)) + conn.send(h11.EndOfMessage()))
+        except h11.LocalProtocolError:
+            pass

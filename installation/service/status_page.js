@@ -1,0 +1,111 @@
+// The status page: reads /status.json every second and /thumbnail.png a few times a second; control
+// buttons POST /control with the token typed in (kept in sessionStorage, sent only as a header).
+"use strict";
+const $ = (id) => document.getElementById(id);
+const TOKEN_KEY = "aimoji-control-token";
+
+function duration(s) {
+  s = Math.floor(s);
+  const d = Math.floor(s / 86400), h = Math.floor(s % 86400 / 3600), m = Math.floor(s % 3600 / 60);
+  return (d ? d + "d " : "") + String(h).padStart(2, "0") + ":" + String(m).padStart(2, "0") + ":" +
+    String(s % 60).padStart(2, "0");
+}
+
+function fill(list, items) {
+  list.replaceChildren(...items.map((text) => {
+    const li = document.createElement("li");
+    li.textContent = text;
+    return li;
+  }));
+}
+
+let playlist = "";
+function show(st) {
+  $("title").textContent = "AImoji — " + (st.show || "");
+  document.title = "AImoji: " + (st.healthy ? st.state : st.phase) + " — " + (st.show || "");
+  const word = st.phase === "unhealthy" ? "unhealthy" : st.phase === "starting" ? "starting" : st.state;
+  $("state").textContent = word;
+  $("state").className = word;
+  fill($("why"), st.problems || []);
+  $("model").textContent = st.model || "–";
+  $("scene").textContent = st.scene || "–";
+  $("fps").textContent = st.fps != null ? st.fps.toFixed(1) + " (target " + st.fps_target + ")" : "–";
+  $("dropped").textContent = st.frames != null ? st.dropped_frames + " of " + st.frames + " frames" : "–";
+  $("uptime").textContent = st.uptime_s != null ? duration(st.uptime_s) : "–";
+  $("next").textContent = st.next_change ? st.next_change.replace("T", " ") : "none";
+  const held = Object.entries(st.overrides || {}).map(([k, o]) =>
+    k + " " + JSON.stringify(o.value) + " by " + o.by);
+  $("overrides").textContent = held.length ? held.join("; ") : "none";
+  fill($("errors"), (st.errors || []).slice(-5).reverse().map((e) =>
+    e.at + " " + e.level + ": " + e.message + (e.count > 1 ? " (x" + e.count + ")" : "")));
+  const scenes = (st.playlist || []).join(",");
+  if (scenes !== playlist) {
+    playlist = scenes;
+    $("scene-choice").replaceChildren(...(st.playlist || []).map((kind, i) => {
+      const o = document.createElement("option");
+      o.value = String(i + 1);
+      o.textContent = (i + 1) + ": " + kind;
+      return o;
+    }));
+  }
+  document.body.dataset.ready = "true";
+}
+
+async function poll() {
+  try {
+    const r = await fetch("/status.json", {cache: "no-store"});
+    show(await r.json());
+  } catch (e) {
+    $("state").textContent = "unreachable";
+    $("state").className = "unreachable";
+  }
+  setTimeout(poll, 1000);
+}
+
+let shown = null;
+async function thumbnail() {
+  try {
+    const r = await fetch("/thumbnail.png", {cache: "no-store"});
+    if (r.status === 200) {
+      const url = URL.createObjectURL(await r.blob());
+      $("thumbnail").src = url;
+      if (shown) URL.revokeObjectURL(shown);
+      shown = url;
+      $("picture").classList.remove("none");
+    } else {
+      $("picture").classList.add("none");
+    }
+  } catch (e) {
+    $("picture").classList.add("none");
+  }
+  setTimeout(thumbnail, 300);
+}
+
+async function send(action, args) {
+  const token = $("token").value.trim();
+  const out = $("result");
+  try {
+    const r = await fetch("/control", {
+      method: "POST", cache: "no-store",
+      headers: {"Content-Type": "application/json", "Authorization": "Bearer " + token},
+      body: JSON.stringify({action: action, args: args}),
+    });
+    const answer = await r.json();
+    out.className = r.ok ? "good" : "bad";
+    out.textContent = r.ok ? "sent: " + action + " " + JSON.stringify(args) : "refused: " + answer.error;
+  } catch (e) {
+    out.className = "bad";
+    out.textContent = "not sent: " + e;
+  }
+}
+
+$("token").value = sessionStorage.getItem(TOKEN_KEY) || "";
+$("token").addEventListener("input", () => sessionStorage.setItem(TOKEN_KEY, $("token").value.trim()));
+for (const b of document.querySelectorAll("button[data-action]")) {
+  b.addEventListener("click", () => send(b.dataset.action, JSON.parse(b.dataset.args || "[]")));
+}
+$("scene-go").addEventListener("click", () => send("scene", [Number($("scene-choice").value)]));
+$("mood-go").addEventListener("click", () => send("mood", [$("mood-choice").value]));
+setInterval(() => { $("timeline").src = "/timeline.svg?" + Date.now(); }, 60000);
+poll();
+thumbnail();

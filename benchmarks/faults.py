@@ -41,6 +41,7 @@ import pygame  # noqa: E402
 from model_files import generator_bytes, model_bytes  # noqa: E402
 
 from installation.model.load import load  # noqa: E402
+from installation.player.display import Window  # noqa: E402
 from installation.player.loop import Player  # noqa: E402
 from installation.player.messages import Quit  # noqa: E402
 from installation.service import health  # noqa: E402
@@ -117,8 +118,9 @@ class Stage:
         loaded = models or {"tiny": load(self.models_dir / "tiny.onnx", batch=batch),
                             "default": load(self.models_dir / "default.onnx", batch=batch)}
         self.screen = pygame.display.set_mode((320, 240))
-        self.player = Player(load_show(self.show_path), loaded, next(iter(loaded)), self.screen, batch=batch,
-                             wall=wall, schedule=schedule, log=logging.getLogger("aimoji.player").warning)
+        self.player = Player(load_show(self.show_path), loaded, next(iter(loaded)), Window(self.screen),
+                             batch=batch, wall=wall, schedule=schedule,
+                             log=logging.getLogger("aimoji.player").warning)
         self.hooks = ReloadHooks(self.player, self.models_dir, lambda: self.show_path, Calibrations())
         self.reloader = Reloader(self.models_dir, self.show_path, show_folder=self.show_path.parent,
                                  on_model=self.hooks.on_model, on_show=self.hooks.on_show,

@@ -30,6 +30,7 @@ import installation  # noqa: E402,F401  (quiets pygame's banner before it is imp
 import pygame  # noqa: E402
 
 from installation.model.load import load  # noqa: E402
+from installation.player.display import Window  # noqa: E402
 from installation.player.loop import Player  # noqa: E402
 from installation.player.messages import Quit  # noqa: E402
 from installation.service import health  # noqa: E402
@@ -83,8 +84,8 @@ def main() -> int:
     screen = pygame.display.set_mode((320, 240))
     model = load(ROOT / "tests" / "installation" / "fixtures" / "tiny.onnx", batch=4)
     lines: list[str] = []
-    player = Player(parse_show(SHOW), {"tiny": model}, "tiny", screen, batch=4, clock=fake.mono, wall=fake.wall,
-                    log=lines.append)
+    player = Player(parse_show(SHOW), {"tiny": model}, "tiny", Window(screen), batch=4, clock=fake.mono,
+                    wall=fake.wall, log=lines.append)
     rows = []
 
     def sample():

@@ -157,9 +157,9 @@ class RealPlayer:
         show = load_show(show_path)
         show = show.model_copy(update={"display": show.display.model_copy(update={"fps": fps})})
         first = load(first_model_path)
-        screen, _ = open_display((320, 240), False, title="AImoji soak")
+        display = open_display((320, 240), False, title="AImoji soak")
         self.power = DisplayPower(show.outside_hours, None)  # no commands: nothing is switched
-        self.player = Player(show, {first.name: first}, first.name, screen, batch=4,
+        self.player = Player(show, {first.name: first}, first.name, display, batch=4,
                              log=lambda line: None, on_frame=FrameHook(self.power))
         self.hooks = ReloadHooks(self.player, models_dir, lambda: show_path, Calibrations())
         self.first_frame: dict[str, float] = {}

@@ -23,6 +23,7 @@ import installation  # noqa: E402,F401  (quiets pygame's banner before it is imp
 import pygame  # noqa: E402
 
 from installation.model.load import load  # noqa: E402
+from installation.player.display import Window  # noqa: E402
 from installation.player.loop import Player  # noqa: E402
 from installation.player.messages import ModelReady, Quit  # noqa: E402
 from installation.show.config import parse_show  # noqa: E402
@@ -41,7 +42,7 @@ def main() -> int:
     pygame.display.init()
     screen = pygame.display.set_mode((1920, 1080))
     ready = [load(path) for path in MODELS]
-    player = Player(show, {"default": ready[0]}, "default", screen, log=lambda line: None)
+    player = Player(show, {"default": ready[0]}, "default", Window(screen), log=lambda line: None)
     marks = []   # (dropped frames before the swap, after it settled)
 
     def swapper():

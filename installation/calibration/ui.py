@@ -20,6 +20,7 @@ from installation.calibration import patterns as tp
 from installation.calibration.apply import Calibration
 from installation.model.load import ModelError, load
 from installation.paths import model_candidates
+from installation.player.display import open_display
 from installation.player.screen import Screen
 
 log = logging.getLogger("aimoji.calibrate")
@@ -74,9 +75,11 @@ class UIState:
 
 
 class CalibrateUI:
-    def __init__(self, screen: pygame.Surface, profile_path: Path, profile: cal.Profile,
+    def __init__(self, display, profile_path: Path, profile: cal.Profile,
                  emoji: EmojiSource | None = None, emoji_note: str = "", clock=None):
-        self.screen = screen
+        """display: a player.display Window or FramebufferDisplay; the UI draws on its surface."""
+        self.display = display
+        self.screen = screen = display.surface
         self.path = Path(profile_path)
         self.emoji = emoji
         self.emoji_note = emoji_note
@@ -187,7 +190,7 @@ class CalibrateUI:
             self._draw_legend()
         elif s.message:
             self._draw_lines([s.message], (10, 10))
-        pygame.display.flip()
+        self.display.present()
 
     def legend_lines(self) -> list[tuple[str, bool]]:
         """(text, highlighted) rows of the on-screen legend."""
@@ -221,12 +224,11 @@ class CalibrateUI:
         self.screen.blit(box, at)
 
 
-def open_screen(windowed: bool, size: tuple[int, int] = (1280, 720)) -> pygame.Surface:
-    pygame.display.init()
+def open_screen(windowed: bool, size: tuple[int, int] = (1280, 720)):
+    """The display the player would use (player/display.py: SDL, or the framebuffer in software);
+    DisplayUnavailable when there is none."""
+    display = open_display(size if windowed else (0, 0), not windowed, title="AImoji calibration")
     pygame.font.init()
-    pygame.display.set_caption("AImoji calibration")
-    if windowed:
-        return pygame.display.set_mode(size)
-    screen = pygame.display.set_mode((0, 0), pygame.FULLSCREEN)
-    pygame.mouse.set_visible(False)
-    return screen
+    if not windowed:
+        pygame.mouse.set_visible(False)
+    return display

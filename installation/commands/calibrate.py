@@ -53,13 +53,21 @@ def run(args: argparse.Namespace) -> int:
     print(note)
     if args.screenshots is not None:
         return _screenshots(args.screenshots, size, args.profile, profile, emoji, note)
-    screen = ui.open_screen(args.windowed)
-    app = ui.CalibrateUI(screen, args.profile, profile, emoji, note)
+    from installation.player.display import EXIT_NO_DISPLAY, DisplayUnavailable
+
+    try:
+        display = ui.open_screen(args.windowed)
+    except DisplayUnavailable as exc:
+        print(f"aimoji calibrate: {exc}", file=sys.stderr)
+        return EXIT_NO_DISPLAY
+    print(f"display: {display.line}")
+    app = ui.CalibrateUI(display, args.profile, profile, emoji, note)
     clock = pygame.time.Clock()
     try:
         while app.step():
             clock.tick(30)
     finally:
+        display.close()
         pygame.quit()
     return 0
 
@@ -69,10 +77,12 @@ def _screenshots(folder: Path, size, profile_path: Path, profile, emoji, note: s
 
     from installation.calibration import ui
 
+    from installation.player.display import Window
+
     pygame.display.init()
     pygame.font.init()
     screen = pygame.display.set_mode(size)
-    app = ui.CalibrateUI(screen, profile_path, profile, emoji, note, clock=lambda: 3.0)
+    app = ui.CalibrateUI(Window(screen), profile_path, profile, emoji, note, clock=lambda: 3.0)
     folder.mkdir(parents=True, exist_ok=True)
     shots = [(0, True, "00-legend.png")] + [
         (i, False, f"{i + 1:02d}-{name.replace(' ', '-')}.png") for i, name in enumerate(app.state.names)]

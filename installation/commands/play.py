@@ -221,7 +221,8 @@ def run(args) -> int:
     logs.setup()
     if args.headless:
         os.environ["SDL_VIDEODRIVER"] = "dummy"
-    from installation.player.display import display_available, mode_size, open_display, probe_vsync
+    from installation.player.display import (EXIT_NO_DISPLAY, DisplayUnavailable, display_available,
+                                             mode_size, open_display, probe_vsync)
     from installation.model.load import ModelError
     from installation.paths import CAPTURES_DIR, DEMO_GIF, MODELS_DIR, SHOWS_DIR
     from installation.show.config import ShowError, load_show, parse_size, resolve_show_path
@@ -268,19 +269,31 @@ def run(args) -> int:
     fullscreen = show.display.fullscreen and not args.windowed and not args.headless
     resolution = resolution or show.display.size()
     size = mode_size(resolution, fullscreen, args.headless)
-    screen, vsync = open_display(size, fullscreen, title=f"AImoji — {show.title}")
-    # Let vsync pace the loop only where flips really arrive at the show's rate.
-    vsync = vsync and probe_vsync(show.display.fps)
-    player = Player(show, models, latest, screen, vsync=vsync, keys=show.display.keys or args.windowed,
-                    fullscreen=fullscreen, captures_dir=captures, calibration=calibration,
-                    batch=max(1, args.batch), started_at=started,
-                    override=osc.override if osc is not None else "until_released")
-    with runtime.companions(player, models_dir=models_dir, explicit_show=args.show, show_folder=SHOWS_DIR,
-                            watch=not args.no_watch, state_path=args.state or health.state_path_for_writing(),
-                            calibrations=calibrations, accept_models=args.model is None,
-                            last_model_file=record, power_file=args.display_power, osc=osc, http=http,
-                            token=token):
-        stats = player.run(seconds=args.seconds, screenshot=args.screenshot)
+    say = logging.getLogger("aimoji.player")
+    try:
+        display = open_display(size, fullscreen, title=f"AImoji — {show.title}")
+    except DisplayUnavailable as exc:
+        # No traceback: the line names what failed. Under systemd the unit restarts the player (a
+        # display driver may load late); docs/operations.md, "Display paths".
+        say.error("%s", exc)
+        return EXIT_NO_DISPLAY
+    try:
+        # Let vsync pace the loop only where presents really arrive at the show's rate.
+        vsync = display.vsync and probe_vsync(display, show.display.fps)
+        (say.warning if display.fallback else say.info)(
+            "display: %s, %s", display.line, "vsync" if vsync else "paced by the loop's clock")
+        player = Player(show, models, latest, display, vsync=vsync, keys=show.display.keys or args.windowed,
+                        captures_dir=captures, calibration=calibration, batch=max(1, args.batch),
+                        started_at=started, override=osc.override if osc is not None else "until_released")
+        state_path = args.state or health.state_path_for_writing()
+        with runtime.companions(player, models_dir=models_dir, explicit_show=args.show, show_folder=SHOWS_DIR,
+                                watch=not args.no_watch, state_path=state_path, calibrations=calibrations,
+                                accept_models=args.model is None, last_model_file=record,
+                                power_file=args.display_power, osc=osc, http=http,
+                                token=token):
+            stats = player.run(seconds=args.seconds, screenshot=args.screenshot)
+    finally:
+        display.close()
     stats["show_file"] = str(show_path)
     if args.stats_json is not None:
         args.stats_json.parent.mkdir(parents=True, exist_ok=True)

@@ -1,7 +1,15 @@
-"""Opening the pygame display for the player: size, fullscreen, vsync where the driver gives it.
+"""Opening the display the player and the calibration draw on, and presenting each frame on it.
 
-Also answers "is there any screen at all?" (X11, Wayland, or a usable console DRM/framebuffer device)
-without touching SDL, so `aimoji play` on a headless box can say so in one line.
+Two kinds, one interface (`surface`, `present()`, `vsync`, `line`, `toggled()`, `close()`):
+* Window: SDL shows the picture, through the driver the environment asks for (kmsdrm on a console,
+  x11 under cage or a desktop); `present` is SDL's flip, which waits for vsync where it was granted.
+* FramebufferDisplay: the software path. Where SDL cannot open the console's screen (kmsdrm without a
+  3D driver: "EGL not initialized"), SDL renders into memory and `present` copies the frame onto
+  /dev/fb0 in the device's pixel layout (player/framebuffer.py), with the text console kept off it
+  (player/console.py). No vsync there: the loop's own clock paces the frames.
+`open_display` makes the choice; `line` says it in one log line. Also answers "is there any screen at
+all?" (X11, Wayland, or a usable console DRM/framebuffer device) without touching SDL, so `aimoji play`
+on a headless box can say so in one line.
 """
 
 from __future__ import annotations
@@ -10,16 +18,28 @@ import glob
 import os
 import time
 
+import numpy as np
 import pygame
+
+from installation.player import console, framebuffer
+from installation.player.framebuffer import FramebufferError
 
 HEADLESS_SIZE = (1920, 1080)   # what --headless renders when the show says 'native'
 WINDOWED_SIZE = (1280, 720)    # a window on a desktop when the show says 'native'
+SOFTWARE_DRIVER = "evdev"      # SDL's dummy video driver that still reads keyboards (evdev): no screen
+# `aimoji play` and `aimoji calibrate` exit with this when there is nothing to draw on (sysexits'
+# EX_UNAVAILABLE: `systemctl status` shows "status=69/UNAVAILABLE").
+EXIT_NO_DISPLAY = 69
+
+
+class DisplayUnavailable(Exception):
+    """Neither SDL nor the framebuffer can show the picture: one line naming both causes."""
 
 
 def display_available(environ=os.environ) -> bool:
     if environ.get("DISPLAY") or environ.get("WAYLAND_DISPLAY"):
         return True
-    devices = glob.glob("/dev/dri/card*") + ["/dev/fb0"]
+    devices = glob.glob("/dev/dri/card*") + [framebuffer.DEVICE]
     return any(os.path.exists(d) and os.access(d, os.R_OK | os.W_OK) for d in devices)
 
 
@@ -32,32 +52,123 @@ def mode_size(resolution: tuple[int, int] | None, fullscreen: bool, headless: bo
     return (0, 0) if fullscreen else WINDOWED_SIZE
 
 
-def open_display(size: tuple[int, int], fullscreen: bool, title: str = "AImoji"):
-    """Open the window; returns (screen surface, vsync_requested). Tries vsync first: SDL only
-    grants it with the SCALED renderer, and some drivers (dummy, some X servers) refuse it."""
+class Window:
+    """A display SDL shows: a window, or the whole screen through kmsdrm."""
+
+    def __init__(self, surface: pygame.Surface, *, vsync: bool = False, fullscreen: bool = False,
+                 title: str = "AImoji"):
+        self.surface, self.vsync, self.fullscreen, self.title = surface, vsync, fullscreen, title
+        self.line = f"{pygame.display.get_driver()} {surface.get_width()}x{surface.get_height()}"
+        self.fallback = False
+
+    def present(self) -> None:
+        pygame.display.flip()
+
+    def toggled(self) -> Window:
+        """The same size in the other mode (the F key)."""
+        return _window(self.surface.get_size(), not self.fullscreen, self.title)
+
+    def close(self) -> None:
+        pygame.display.quit()
+
+
+class FramebufferDisplay:
+    """The software path: SDL renders into memory at the framebuffer's size; `present` copies the frame
+    onto the device. The device is always the whole screen, and has no vsync."""
+
+    vsync = False
+    fullscreen = True
+    fallback = True
+
+    def __init__(self, device: framebuffer.Framebuffer, why: str, quieted: console.Console,
+                 title: str = "AImoji"):
+        """why: what happened to SDL's own display, for the log line. quieted: what was done to keep the
+        console off the screen (undone by close)."""
+        self.device, self.console = device, quieted
+        self.surface = _software_surface((device.layout.width, device.layout.height), title)
+        self._masks = self.surface.get_masks()[:3]
+        self._rows = (device.layout.height, self.surface.get_pitch())
+        self.line = f"{why}; drawing to {device.description} in software, {quieted.note}"
+
+    def present(self) -> None:
+        # A view of the surface's pixels: the surface stays locked only while it exists (this call).
+        pixels = np.frombuffer(self.surface.get_buffer(), np.uint8).reshape(self._rows)
+        self.device.show(pixels, self._masks)
+
+    def toggled(self) -> FramebufferDisplay:
+        return self   # the framebuffer is the whole screen: there is no window to switch to
+
+    def close(self) -> None:
+        self.console.restore()
+        self.device.close()
+        pygame.display.quit()
+
+
+def open_display(size: tuple[int, int], fullscreen: bool, title: str = "AImoji", *,
+                 device: str = framebuffer.DEVICE):
+    """The display to draw on: SDL's, through the driver the environment asks for; where that fails on a
+    console (framebuffer.fallback_applies), the framebuffer `device` in software, at its own size.
+    DisplayUnavailable (one line) when neither works."""
+    try:
+        return _window(size, fullscreen, title)
+    except pygame.error as exc:
+        driver = pygame.display.get_driver() if pygame.display.get_init() else \
+            os.environ.get("SDL_VIDEODRIVER") or "SDL video"
+        pygame.display.quit()
+        failed = f"{driver} unavailable ({exc})"
+    if not framebuffer.fallback_applies(os.environ):
+        raise DisplayUnavailable(f"display: {failed}; the framebuffer is tried only on a console "
+                                 "(SDL_VIDEODRIVER=kmsdrm, or unset without DISPLAY/WAYLAND_DISPLAY)")
+    try:
+        fb = framebuffer.open_device(device)
+    except FramebufferError as exc:
+        raise DisplayUnavailable(f"display: {failed}; {exc}") from None
+    quieted = console.quiet()
+    try:
+        return FramebufferDisplay(fb, failed, quieted, title)
+    except pygame.error as exc:
+        quieted.restore()
+        fb.close()
+        raise DisplayUnavailable(f"display: {failed}; SDL's {SOFTWARE_DRIVER} driver for drawing "
+                                 f"in memory: {exc}") from None
+
+
+def _window(size: tuple[int, int], fullscreen: bool, title: str) -> Window:
+    """SDL's display. Tries vsync first: SDL only grants it with the SCALED renderer, and some drivers
+    (dummy, some X servers) refuse it. pygame.error when the driver cannot open at all."""
     pygame.display.init()
     pygame.display.set_caption(title)
     base = pygame.FULLSCREEN if fullscreen else 0
-    if os.environ.get("SDL_VIDEODRIVER") != "dummy":
+    if pygame.display.get_driver() != "dummy":
         try:
-            return pygame.display.set_mode(size, base | pygame.SCALED, vsync=1), True
+            surface = pygame.display.set_mode(size, base | pygame.SCALED, vsync=1)
+            return Window(surface, vsync=True, fullscreen=fullscreen, title=title)
         except pygame.error:
             pass
-    return pygame.display.set_mode(size, base), False
+    return Window(pygame.display.set_mode(size, base), fullscreen=fullscreen, title=title)
 
 
-def toggle_fullscreen(size: tuple[int, int], currently_fullscreen: bool):
-    """Reopen the display in the other mode; returns (screen, vsync_requested)."""
-    want = not currently_fullscreen
-    return open_display(size if size != (0, 0) or want else WINDOWED_SIZE, want)
+def _software_surface(size: tuple[int, int], title: str) -> pygame.Surface:
+    """SDL again, with no screen of its own: the frame stays in memory (keyboards are still read)."""
+    saved = os.environ.get("SDL_VIDEODRIVER")
+    os.environ["SDL_VIDEODRIVER"] = SOFTWARE_DRIVER   # SDL reads it once, in init
+    try:
+        pygame.display.init()
+    finally:
+        if saved is None:
+            del os.environ["SDL_VIDEODRIVER"]
+        else:
+            os.environ["SDL_VIDEODRIVER"] = saved
+    pygame.display.set_caption(title)
+    return pygame.display.set_mode(size)
 
 
-def probe_vsync(fps: float, flips: int = 12) -> bool:
-    """True when flips on this display arrive at the show's rate by themselves (vsync granted and
-    the refresh rate equals fps): then the loop lets flips pace it instead of sleeping."""
+def probe_vsync(display, fps: float, flips: int = 12) -> bool:
+    """True when presents on this display arrive at the show's rate by themselves (vsync granted and
+    the refresh rate equals fps): then the loop lets them pace it instead of sleeping."""
     stamps = []
     for _ in range(flips):
-        pygame.display.flip()
+        display.present()
         stamps.append(time.monotonic())
     gaps = sorted(b - a for a, b in zip(stamps, stamps[1:]))
     median = gaps[len(gaps) // 2]

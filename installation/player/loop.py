@@ -1,9 +1,11 @@
 """The player loop: a fixed frame rate on a monotonic clock; generation runs in a worker thread.
 
-Order each frame: commands → events → schedule/overrides/hand-over → draw → on_frame → (wait) → flip →
-count. Other threads talk to the loop only through `post()` (hot reload, signals, OSC) and read it through
+Order each frame: commands → events → schedule/overrides/hand-over → draw → on_frame → (wait) → present
+→ count. Other threads talk to the loop only through `post()` (hot reload, signals, OSC) and read it through
 `snapshot()` (health file, systemd watchdog); installation/service/runtime.py wires them up.
-Scenes draw through the player's Screen (player/screen.py), which owns the display and calibration.
+Scenes draw through the player's Screen (player/screen.py), which owns the surface and calibration; the
+display (player/display.py: an SDL window or the framebuffer in software) presents it. A frame counts as
+shown once it was presented.
 """
 
 from __future__ import annotations
@@ -22,7 +24,6 @@ from installation.model.load import DEFAULT_BATCH
 from installation.paths import DEFAULT_MODEL
 from installation.player.captures import CaptureWriter, save_png
 from installation.player.content import ContentWatch
-from installation.player.display import toggle_fullscreen
 from installation.player.messages import UNCHANGED, Control, ModelReady, Quit, Rejected, ShowReady
 from installation.player.overrides import Overrides
 from installation.player.pacing import Pacer, VsyncPacer, aligned_start
@@ -46,18 +47,21 @@ INBOX_PER_FRAME = 256     # messages applied per frame at most: a burst of OSC s
 
 
 class Player:
-    def __init__(self, show, models: dict, latest: str, surface: pygame.Surface, *, vsync: bool = False,
+    def __init__(self, show, models: dict, latest: str, display, *, vsync: bool = False,
                  schedule=None, calibration=None, captures_dir: Path | None = None,
-                 keys: bool = False, fullscreen: bool = False, batch: int = DEFAULT_BATCH, clock=time.monotonic, wall=time.time,
+                 keys: bool = False, batch: int = DEFAULT_BATCH, clock=time.monotonic, wall=time.time,
                  started_at: float | None = None, log=None, on_frame=None, override: str = "until_released"):
-        """models: {name: model.load.Generator}. calibration: a calibration.apply.Calibration or None.
+        """models: {name: model.load.Generator}. display: a player.display Window or FramebufferDisplay.
+        vsync: the display's presents pace the loop (display.probe_vsync). calibration: a
+        calibration.apply.Calibration or None.
         log: a one-argument function for the player's lines (default: the 'aimoji.player' logger).
         on_frame(player): called once per frame after drawing, on the render thread; must not block.
         override: how long a Control lasts, "until_released" or "until_next_change" (player/overrides.py)."""
         self.show, self.models, self.latest = show, dict(models), latest
-        self.screen = Screen(surface, calibration, parse_colour(show.display.background))
+        self.display = display
+        self.screen = Screen(display.surface, calibration, parse_colour(show.display.background))
         self.wall = wall
-        self.vsync, self.keys, self.fullscreen = vsync, keys, fullscreen
+        self.vsync, self.keys = vsync, keys
         self._custom_schedule = schedule
         self.schedule = schedule or schedule_hook(show)
         self._showing: tuple[int | None, float] = (None, -math.inf)  # cached (index, until)
@@ -149,7 +153,7 @@ class Player:
                 wait = pacer.sleep_s(self.clock())
                 if wait > 0:
                     time.sleep(wait)
-                pygame.display.flip()
+                self.display.present()
                 shown = self.clock()
                 dropped = pacer.advance(shown)
                 self.stats.shown.append(shown)
@@ -183,9 +187,9 @@ class Player:
                 if event.key in (pygame.K_ESCAPE, pygame.K_q):
                     self.running = False
                 elif event.key == pygame.K_f:
-                    surface, self.vsync = toggle_fullscreen(self.screen.surface.get_size(), self.fullscreen)
-                    self.fullscreen = not self.fullscreen
-                    self.screen.configure(surface=surface, calibration=self.calibration)
+                    self.display = self.display.toggled()
+                    self.vsync = self.display.vsync
+                    self.screen.configure(surface=self.display.surface, calibration=self.calibration)
                     if self.current is not None:  # a new, blank screen: background and margins again
                         self.current.view.invalidate()
                 elif event.key == pygame.K_s and self.captures_dir is not None:

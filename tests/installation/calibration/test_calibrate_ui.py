@@ -9,6 +9,7 @@ from installation.calibration import ui
 from installation.calibration import profile as cal
 from installation.calibration import patterns as tp
 from installation.calibration.apply import Calibration
+from installation.player.display import Window
 from installation.player.screen import Screen
 from installation.cli import main
 
@@ -35,7 +36,7 @@ def _pixel(screen, x, y):
 
 def test_arrow_keys_adjust_and_s_saves_an_atomic_profile(screen, tmp_path):
     path = tmp_path / "cal.toml"
-    app = ui.CalibrateUI(screen, path, cal.IDENTITY)
+    app = ui.CalibrateUI(Window(screen), path, cal.IDENTITY)
     assert _press(app, *[pygame.K_RIGHT] * 4)
     _press(app, pygame.K_RIGHT, mod=pygame.KMOD_SHIFT)  # x10
     assert app.state.profile.colour.gamma == 1.7
@@ -48,7 +49,7 @@ def test_arrow_keys_adjust_and_s_saves_an_atomic_profile(screen, tmp_path):
 
 
 def test_esc_with_unsaved_changes_asks_first(screen, tmp_path):
-    app = ui.CalibrateUI(screen, tmp_path / "cal.toml", cal.IDENTITY)
+    app = ui.CalibrateUI(Window(screen), tmp_path / "cal.toml", cal.IDENTITY)
     _press(app, pygame.K_r)
     assert _press(app, pygame.K_ESCAPE) is True
     assert app.state.message.startswith("unsaved changes")
@@ -57,12 +58,12 @@ def test_esc_with_unsaved_changes_asks_first(screen, tmp_path):
 
 
 def test_esc_quits_at_once_when_saved(screen, tmp_path):
-    app = ui.CalibrateUI(screen, tmp_path / "cal.toml", cal.IDENTITY)
+    app = ui.CalibrateUI(Window(screen), tmp_path / "cal.toml", cal.IDENTITY)
     assert _press(app, pygame.K_q) is False
 
 
 def test_pattern_keys(screen, tmp_path):
-    app = ui.CalibrateUI(screen, tmp_path / "c.toml", cal.IDENTITY)
+    app = ui.CalibrateUI(Window(screen), tmp_path / "c.toml", cal.IDENTITY)
     names = list(tp.PATTERNS)
     _press(app, pygame.K_TAB)
     assert app.pattern_name() == names[1]
@@ -76,7 +77,7 @@ def test_pattern_keys(screen, tmp_path):
 
 
 def test_rotate_mirror_reset_keys(screen, tmp_path):
-    app = ui.CalibrateUI(screen, tmp_path / "c.toml", cal.IDENTITY)
+    app = ui.CalibrateUI(Window(screen), tmp_path / "c.toml", cal.IDENTITY)
     _press(app, pygame.K_r, pygame.K_r, pygame.K_h, pygame.K_v)
     g = app.state.profile.geometry
     assert (g.rotation_deg, g.mirror_h, g.mirror_v) == (180, True, True)
@@ -89,7 +90,7 @@ def test_rotate_mirror_reset_keys(screen, tmp_path):
 
 def test_screen_shows_the_pattern_through_the_profile(screen, tmp_path):
     profile = cal.Profile(colour=cal.Colour(red=0.0))
-    app = ui.CalibrateUI(screen, tmp_path / "c.toml", profile)
+    app = ui.CalibrateUI(Window(screen), tmp_path / "c.toml", profile)
     _press(app, pygame.K_2, pygame.K_l)  # colour bars, legend hidden
     assert _pixel(screen, 5, 5) == (0, 191, 191)  # the 75 % white bar without red
     _press(app, pygame.K_h)  # mirrored: the blue bar is now on the left
@@ -101,7 +102,7 @@ def test_screen_shows_the_pattern_through_the_profile(screen, tmp_path):
 
 
 def test_legend_is_drawn_over_the_pattern(screen, tmp_path):
-    app = ui.CalibrateUI(screen, tmp_path / "c.toml", cal.IDENTITY)
+    app = ui.CalibrateUI(Window(screen), tmp_path / "c.toml", cal.IDENTITY)
     _press(app, pygame.K_2)
     with_legend = pygame.surfarray.array3d(screen).copy()
     _press(app, pygame.K_l)
@@ -162,7 +163,8 @@ def test_live_emoji_pattern_uses_the_newest_model(screen, tmp_path):
     source, note = ui.load_emoji_source(tmp_path)
     assert note == "live emoji: tiny.onnx"
     clock = {"t": 0.0}
-    app = ui.CalibrateUI(screen, tmp_path / "c.toml", cal.IDENTITY, source, note, clock=lambda: clock["t"])
+    app = ui.CalibrateUI(Window(screen), tmp_path / "c.toml", cal.IDENTITY, source, note,
+                         clock=lambda: clock["t"])
     assert app.state.names[-1] == "live emoji"
     _press(app, pygame.K_6, pygame.K_l)
     first = pygame.surfarray.array3d(screen).copy()

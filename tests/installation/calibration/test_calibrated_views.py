@@ -14,6 +14,7 @@ from installation.player.worker import Frame
 from installation.player.messages import ShowReady
 from installation.model.load import load
 from installation.model.timelapse import Replay, Timelapse
+from installation.player.display import Window
 from installation.player.loop import Player
 from installation.player.screen import Screen
 from installation.scenes.evolution_view import EvolutionView
@@ -94,7 +95,7 @@ def test_drawing_through_a_calibrated_screen_is_the_frame_turned_exactly(make, g
 
 
 def test_a_colour_only_calibration_maps_rects_to_themselves(screen, tiny_model_path, show_file):
-    player = Player(load_show(show_file("morph")), {"tiny": load(tiny_model_path)}, "tiny", screen,
+    player = Player(load_show(show_file("morph")), {"tiny": load(tiny_model_path)}, "tiny", Window(screen),
                     calibration=Calibration(cal.Profile(colour=cal.Colour(gamma=2.0))))
     assert player.screen.surface is screen and player.screen.size == screen.get_size()
     assert player.screen.rect((3, 4, 50, 60)) == (3, 4, 50, 60)
@@ -106,8 +107,8 @@ def test_crossfade_under_a_calibration_keeps_the_margins_black(screen, tiny_mode
     from morph to grid through a crossfade (no crash, no smear into the bars)."""
     calibration = Calibration(cal.Profile(geometry=cal.Geometry(rotation_deg=90, mirror_h=True)))
     fade = "[transitions]\ncrossfade_s = 0.4\n"
-    player = Player(load_show(show_file("morph", fade)), {"tiny": load(tiny_model_path)}, "tiny", screen,
-                    calibration=calibration)
+    player = Player(load_show(show_file("morph", fade)), {"tiny": load(tiny_model_path)}, "tiny",
+                    Window(screen), calibration=calibration)
     x, y, w, h = cal.placement(160, 120, 160, 120, calibration.profile.geometry)
     seen = {"frames": 0, "bars_lit": 0, "fading": 0}
 

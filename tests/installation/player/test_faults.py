@@ -10,6 +10,7 @@ import pygame
 import pytest
 
 from installation.model.load import load
+from installation.player.display import Window
 from installation.player.loop import Player
 from installation.player.messages import ModelReady
 from installation.scenes.grid import GridSelector
@@ -64,8 +65,8 @@ def test_a_model_that_starts_failing_is_restarted_then_replaced_by_the_default(s
     lines = []
     flaky = Flaky(load(tiny_model_path), after=6, how=how)
     default = load(export_model("default", seed=4))
-    player = Player(load_show(show_file("morph")), {"tiny": flaky, "default": default}, "tiny", screen,
-                    batch=2, log=lines.append)
+    player = Player(load_show(show_file("morph")), {"tiny": flaky, "default": default}, "tiny",
+                    Window(screen), batch=2, log=lines.append)
     took = _watch(player, lambda s: s["model"] == "default" and s["state"] == "playing", 12.0)
     assert took is not None and took < 10, lines
     failures = [line for line in lines if "failed" in line]
@@ -78,7 +79,8 @@ def test_a_model_that_starts_failing_is_restarted_then_replaced_by_the_default(s
 def test_the_restart_keeps_the_last_image_and_health_notices_only_a_long_freeze(screen, tiny_model_path,
                                                                               show_file):
     flaky = Flaky(load(tiny_model_path), after=4)
-    player = Player(load_show(show_file("morph")), {"tiny": flaky}, "tiny", screen, batch=2, log=lambda _: None)
+    player = Player(load_show(show_file("morph")), {"tiny": flaky}, "tiny", Window(screen), batch=2,
+                    log=lambda _: None)
     player.run(seconds=2.0)
     snap = player.snapshot()
     assert "failed (RuntimeError: bad_alloc)" in snap["generation"]
@@ -90,7 +92,7 @@ def test_the_restart_keeps_the_last_image_and_health_notices_only_a_long_freeze(
 
 
 def test_a_model_replaced_under_the_same_name_is_swapped_in(screen, tiny_model_path, export_model, show_file):
-    player = Player(load_show(show_file("morph")), {"tiny": load(tiny_model_path)}, "tiny", screen)
+    player = Player(load_show(show_file("morph")), {"tiny": load(tiny_model_path)}, "tiny", Window(screen))
 
     def post():
         while player.snapshot()["state"] != "playing":
@@ -112,7 +114,7 @@ def test_a_wall_clock_step_is_followed_within_a_second(screen, tiny_model_path, 
         before = t < boundary
         return (0, boundary) if before == opened_before else (None, float("inf") if before else boundary)
     lines = []
-    player = Player(load_show(show_file("morph")), {"tiny": load(tiny_model_path)}, "tiny", screen,
+    player = Player(load_show(show_file("morph")), {"tiny": load(tiny_model_path)}, "tiny", Window(screen),
                     schedule=schedule, wall=lambda: time.time() + shift[0], log=lines.append)
     stepped = {}
 
@@ -132,7 +134,7 @@ def test_a_grid_the_machine_cannot_feed_is_shown_at_a_rate_it_can(screen, tiny_m
     slow = load(tiny_model_path)
     slow.images_per_s = 80.0       # as measured on a slow machine: 12x12 at 4 Hz asks 576 images/s
     show = load_show(show_file("grid", "cols = 12\nrows = 12\ntile_fps = 4\n"))
-    player = Player(show, {"tiny": slow}, "tiny", screen, log=lines.append)
+    player = Player(show, {"tiny": slow}, "tiny", Window(screen), log=lines.append)
     stats = player.run(seconds=4.0)
     assert stats["scene"] == "grid" and stats["frames"] > 30
     assert any("asks 576 images/s; this machine makes 80" in line and "0.42 Hz/tile" in line for line in lines)
@@ -154,7 +156,7 @@ def test_a_capture_on_a_broken_disk_is_one_log_line_and_the_show_goes_on(screen,
                                                                         tmp_path, caplog):
     blocked = tmp_path / "not-a-folder"
     blocked.write_text("a file where the captures folder should be")
-    player = Player(load_show(show_file("morph")), {"tiny": load(tiny_model_path)}, "tiny", screen,
+    player = Player(load_show(show_file("morph")), {"tiny": load(tiny_model_path)}, "tiny", Window(screen),
                     keys=True, captures_dir=blocked / "captures")
 
     def press():

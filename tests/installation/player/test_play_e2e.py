@@ -16,6 +16,7 @@ from installation.calibration import profile as cal
 from installation.cli import main
 from installation.player.messages import ModelReady, ShowReady
 from installation.model.load import load
+from installation.player.display import Window
 from installation.player.loop import Player
 from installation.calibration.frame_map import frame_size, picture_rect
 from installation.show.config import load_show
@@ -131,7 +132,7 @@ def test_player_keeps_only_models_it_can_play(screen, tiny_model_path, export_mo
     named = show.model_copy(update={"playlist": [show.playlist[0].model_copy(update={"model": "keeper"}),
                                                  show.playlist[0]]})
     keeper = load(path)
-    player = Player(named, {"keeper": keeper, "tiny": load(tiny_model_path)}, "tiny", screen,
+    player = Player(named, {"keeper": keeper, "tiny": load(tiny_model_path)}, "tiny", Window(screen),
                     schedule=lambda now: (0, now + 3600))   # the entry naming 'keeper' plays
     tiny = load(tiny_model_path)
 
@@ -156,7 +157,7 @@ def _when_playing(player, timeout_s=10):
 
 @pytest.mark.parametrize("mode,expect_scene", [("immediate", "grid"), ("next_scene", "morph")])
 def test_show_change_immediate_or_at_the_next_scene(screen, tiny_model_path, show_file, mode, expect_scene):
-    player = Player(load_show(show_file("morph")), {"tiny": load(tiny_model_path)}, "tiny", screen)
+    player = Player(load_show(show_file("morph")), {"tiny": load(tiny_model_path)}, "tiny", Window(screen))
     grid = load_show(show_file("grid", f"cols = 2\nrows = 2\n[transitions]\nshow_change = '{mode}'\n"))
     threading.Thread(target=lambda: (_when_playing(player), player.post(ShowReady(grid)))).start()
     stats = player.run(seconds=1.5)

@@ -15,6 +15,7 @@ from installation.calibration.apply import Calibration
 from installation.cli import main
 from installation.player.messages import ModelReady, Quit, Rejected, ShowReady
 from installation.model.load import load
+from installation.player.display import Window
 from installation.player.loop import Player
 from installation.show.config import load_show
 from installation.scenes.walk import latent_at
@@ -55,7 +56,7 @@ def test_headless_grid_screenshot(models_dir, show_file, tmp_path):
 
 
 def _player(screen, show_path, model, **kw):
-    return Player(load_show(show_path), {model.name: model}, model.name, screen, **kw)
+    return Player(load_show(show_path), {model.name: model}, model.name, Window(screen), **kw)
 
 
 def test_post_quit_and_snapshot_from_another_thread(screen, tiny_model_path, show_file):

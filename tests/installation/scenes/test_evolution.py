@@ -257,10 +257,11 @@ def test_headless_play_shows_the_replay(evo_model_path, show_file, tmp_path):
 
 def test_evolution_of_a_model_without_timelapse_becomes_a_morph_never_an_empty_wall(screen, plain_model_path,
                                                                                    show_file):
+    from installation.player.display import Window
     from installation.player.loop import Player
     lines = []
     show = load_show(show_file("evolution"))
-    player = Player(show, {"plain": load(plain_model_path)}, "plain", screen, log=lines.append)
+    player = Player(show, {"plain": load(plain_model_path)}, "plain", Window(screen), log=lines.append)
     stats = player.run(seconds=0.6)
     assert stats["scene"] == "morph" and stats["frames"] > 5
     assert lines[0] == ("playlist entry 1: model 'plain' has no training timelapse; "

@@ -9,6 +9,7 @@ import time
 import pytest
 
 from installation.model.load import load
+from installation.player.display import Window
 from installation.player.loop import Player
 from installation.player.messages import Control, ShowReady
 from installation.service.health import verdict
@@ -98,7 +99,7 @@ def playing(screen, tiny_model_path, show_file, tmp_path):
         show = load_show(show_file(scene, extra))
         model = load(tiny_model_path)
         # The first scene for the next hour: the real schedule would pick one by the wall clock.
-        player = Player(show, {model.name: model}, model.name, screen, override=override,
+        player = Player(show, {model.name: model}, model.name, Window(screen), override=override,
                         schedule=lambda now: (0, now + 3600))
         server = OscServer(Settings(port=0, allow=tuple(allow)), player, tmp_path,
                            on_cue=lambda s, path: player.post(ShowReady(s))).start()

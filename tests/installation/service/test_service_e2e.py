@@ -15,6 +15,7 @@ import pytest
 
 from installation.cli import main
 from installation.model.load import load
+from installation.player.display import Window
 from installation.player.loop import Player
 from installation.service.watchdog import WatchdogPinger
 from installation.show.config import load_show
@@ -125,7 +126,7 @@ def test_no_watchdog_ping_while_the_render_loop_stalls(screen, tiny_model_path, 
     player's on_frame seam for 2.5 s. With WatchdogSec=1 the pings (every 0.25 s) stop during the
     stall, STATUS says so, and they come back after it."""
     sent = []  # (monotonic time, datagram)
-    player = Player(load_show(show_file("morph")), {"tiny": load(tiny_model_path)}, "tiny", screen)
+    player = Player(load_show(show_file("morph")), {"tiny": load(tiny_model_path)}, "tiny", Window(screen))
     stalled = []
 
     def stall_once(p):

@@ -67,6 +67,8 @@ def test_security_exposure_is_at_most_2(tmp_path, display):
     assert out.returncode == 0, out.stderr
     if display != "x11":  # the display drop-in is part of what was reviewed
         assert "char-drm:rw" in out.stdout
+    if display == "kms":  # the software path's framebuffer and the console it keeps quiet
+        assert "char-fb:rw" in out.stdout and "/dev/tty1:rw" in out.stdout
 
 
 def test_drop_ins_only_relax_what_their_display_needs():
@@ -78,8 +80,12 @@ def test_drop_ins_only_relax_what_their_display_needs():
     for name in ("kms.conf", "cage.conf"):
         dropin = (ROOT / "systemd" / name).read_text()
         keys = {ln.split("=", 1)[0] for ln in dropin.splitlines() if "=" in ln and not ln.startswith("#")}
+        # kms: the player takes tty1 as its controlling terminal, so it may switch the console to graphics
+        # mode while it draws on the framebuffer (TTY*, Standard*; the getty on tty1 makes way).
+        tty = {"Conflicts", "After", "TTYPath", "StandardInput", "StandardOutput", "StandardError", "TTYReset",
+               "TTYVHangup"}
         assert keys <= {"Environment", "SupplementaryGroups", "DeviceAllow", "MemoryDenyWriteExecute",
-                        "ExecStart", "ExecStartPre", "NotifyAccess", "RestrictAddressFamilies"}, (name, keys)
+                        "ExecStart", "ExecStartPre", "NotifyAccess", "RestrictAddressFamilies"} | tty, (name, keys)
         # the display needs udev's netlink socket, nothing that reaches a network
         families = [ln for ln in dropin.splitlines() if ln.startswith("RestrictAddressFamilies=")]
         assert families == ["RestrictAddressFamilies=AF_UNIX AF_NETLINK"], (name, families)

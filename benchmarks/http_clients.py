@@ -25,6 +25,7 @@ import installation  # noqa: E402,F401  (quiets pygame's banner before it is imp
 import pygame  # noqa: E402
 
 from installation.model.load import load  # noqa: E402
+from installation.player.display import Window  # noqa: E402
 from installation.player.loop import Player  # noqa: E402
 from installation.service.http_status import HttpStatus, Settings, StatusApp  # noqa: E402
 from installation.service.state_writer import StateWriter  # noqa: E402
@@ -59,7 +60,7 @@ def run(seconds: float, slow: bool, timeout_s: float) -> dict:
     show = parse_show({"title": "http", "display": {"resolution": "1920x1080", "fps": 60},
                        "playlist": [{"scene": "morph"}]})
     model = load(ROOT / "exported_models" / "default.onnx")
-    player = Player(show, {model.name: model}, model.name, surface, schedule=lambda now: (0, now + 3600))
+    player = Player(show, {model.name: model}, model.name, Window(surface), schedule=lambda now: (0, now + 3600))
     writer = StateWriter(player.snapshot, ROOT / "out" / "bench-http-status.json")
     server = HttpStatus(Settings(port=0), lambda s: StatusApp(writer.state, player, ROOT / "show_configs",
                                                               lambda show, path: None, None, "off",

@@ -10,6 +10,7 @@ import time
 import pytest
 
 from installation.model.load import load
+from installation.player.display import Window
 from installation.player.loop import Player
 from installation.player.messages import ShowReady
 from installation.service.control_token import NO_TOKEN
@@ -37,7 +38,7 @@ def serving(screen, tiny_model_path, show_file, tmp_path):
         show = load_show(show_file("morph", PLAYLIST))
         model = load(tiny_model_path)
         # The first scene for the next hour: the real schedule would pick one by the wall clock.
-        player = Player(show, {model.name: model}, model.name, screen, schedule=lambda now: (0, now + 3600))
+        player = Player(show, {model.name: model}, model.name, Window(screen), schedule=lambda now: (0, now + 3600))
         writer = StateWriter(player.snapshot, tmp_path / "status.json")
         server = HttpStatus(Settings(port=0, allow=tuple(allow)), lambda s: StatusApp(
             writer.state, player, tmp_path, lambda show, path: player.post(ShowReady(show)), token,

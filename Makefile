@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 PIP    := $(BIN)/pip --disable-pip-version-check -q
 
-.PHONY: play test install-player install-dev clean
+.PHONY: play test gallery-test install-player install-dev clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +29,12 @@ play: install-player
 test: install-dev
 	@sh tools/system-packages.sh
 	$(BIN)/python -m pytest -q
+
+# A gallery PC in a VM (Debian 12 under QEMU): the real service, boots, faults and screendumps.
+# Needs root; the disk is cached in ~/.cache/aimoji-gallery. Results and dumps: out/gallery/.
+gallery-test: install-dev
+	@sh tools/gallery-packages.sh
+	$(BIN)/python -m gallery
 
 clean:
 	rm -rf $(VENV) out

@@ -8,7 +8,7 @@ import pytest
 from installation.scenes.grid import GridPlan, GridSelector, sample_position, tile_offset
 from installation.scenes.layout import Box, grid_boxes, morph_box, parse_colour
 from installation.scenes.morph import MorphPlan, MorphSelector, blend, frame_index, frames_per_image_within
-from installation.scenes.walk import WalkParams
+from installation.scenes.walk import WalkParams, latent_at
 
 WALK = WalkParams(seed=3, z_dim=8, keyframe_s=2.0)
 
@@ -108,6 +108,14 @@ def test_degraded_morph_plan_until_covers_the_neighbour_blended_in_at_until():
     assert [r.key for r in plan.next_requests(0.0, 100, until_t=5 / 60)] == [0, 4, 8]
     plan = MorphPlan(WALK, fps=SLOW_WALK_FPS, frames_per_image=EVERY)
     assert [r.key for r in plan.next_requests(0.0, 100, until_t=4 / 60)] == [0, 4]
+
+
+def test_degraded_morph_plan_keeps_a_moods_steering():
+    steer = lambda z: -z  # noqa: E731  (any z -> z; model/moods.py's steer in the player)
+    plan = MorphPlan(WALK, fps=SLOW_WALK_FPS, steer=steer, frames_per_image=EVERY)
+    got = plan.next_requests(now_t=100.0, max_n=2)
+    assert [r.key for r in got] == [6000, 6004]
+    assert all(np.array_equal(r.z, -latent_at(WALK, r.key / 60)) for r in got)
 
 
 @pytest.mark.parametrize("n", range(6000, 6013))

@@ -34,6 +34,7 @@ from installation.player.worker import Pipeline
 from installation.scenes.base import SceneUnavailable
 from installation.scenes.factory import make_view, walk_for
 from installation.scenes.layout import parse_colour
+from installation.scenes.morph import frames_per_image_within
 from installation.show.config import MorphScene
 from installation.show.schedule import schedule_hook
 
@@ -360,34 +361,45 @@ class Player:
             self._retire(self.pending)
             self.pending = None
         model = self.models[model_name]
-        entry = self._sustainable(index, self.overrides.entry(self.show.playlist[index]), model)
         display = self.show.display
+        entry, every, degraded = self._sustainable(index, self.overrides.entry(self.show.playlist[index]), model)
         walk = walk_for(self.overrides.show(self.show), model.info.z_dim)
         try:
             view = make_view(entry, model, display.fps, walk, display.scale, self.screen.background,
-                             colour=self.screen.colour)
+                             colour=self.screen.colour, frames_per_image=every)
         except SceneUnavailable as exc:
             # Never an empty wall: the same model as a morph, said once.
             self._say_once(("unavailable", index, model_name),
                            f"playlist entry {index + 1}: {exc}; showing a morph of it instead")
-            view = make_view(MorphScene(), model, display.fps, walk, display.scale, self.screen.background)
+            entry, every, degraded = self._sustainable(index, MorphScene(), model)
+            view = make_view(entry, model, display.fps, walk, display.scale, self.screen.background,
+                             frames_per_image=every)
         self.pending = Pipeline(index, model_name, model, view, lambda: self.clock() + self.wall_offset,
-                                self.batch, self.screen.colour, self.overrides.variant)
+                                self.batch, self.screen.colour, self.overrides.variant, degraded)
         self._pending_since = self.clock()
         self.supervisor.started(model_name, self._pending_since)
 
-    def _sustainable(self, index: int, entry, model):
-        """The entry as this machine can show it: a grid asking for more images per second than the
-        model makes here (measured when it was loaded) gets a lower tile rate, said once."""
-        capacity = GENERATION_SHARE * getattr(model, "images_per_s", 0.0)
+    def _sustainable(self, index: int, entry, model) -> tuple[object, int, str | None]:
+        """The entry as this machine can show it, the morph's displayed frames per generated image, and
+        why it shows less than asked (None: as asked). The model makes images_per_s here (measured when it
+        was loaded); a scene may ask GENERATION_SHARE of that. A grid asking more gets a lower tile
+        rate; a morph (one image per frame) generates every k-th frame and blends between. Said once."""
+        made = getattr(model, "images_per_s", 0.0)
+        capacity, fps = GENERATION_SHARE * made, self.show.display.fps
+        if entry.scene == "morph" and 0 < capacity < fps:
+            every = frames_per_image_within(fps, capacity)
+            why = (f"playlist entry {index + 1}: a morph at {fps:g} fps asks {fps:g} images/s; this machine "
+                   f"makes {made:.3g} with '{model.name}': generating {fps / every:.3g}/s, blending between them")
+            self._say_once(("degraded", index, entry.scene, id(model)), why)
+            return entry, every, why
         if entry.scene != "grid" or capacity <= 0 or entry.cols * entry.rows * entry.tile_fps <= capacity:
-            return entry
+            return entry, 1, None
         tile_fps = capacity / (entry.cols * entry.rows)
-        self._say_once(("degraded", index, id(model)), (
-            f"playlist entry {index + 1}: a {entry.cols}x{entry.rows} grid at {entry.tile_fps:g} Hz/tile "
-            f"asks {entry.cols * entry.rows * entry.tile_fps:.0f} images/s; this machine makes "
-            f"{model.images_per_s:.0f} with '{model.name}': showing {tile_fps:.2f} Hz/tile"))
-        return entry.model_copy(update={"tile_fps": tile_fps})
+        why = (f"playlist entry {index + 1}: a {entry.cols}x{entry.rows} grid at {entry.tile_fps:g} Hz/tile "
+               f"asks {entry.cols * entry.rows * entry.tile_fps:.0f} images/s; this machine makes "
+               f"{made:.0f} with '{model.name}': showing {tile_fps:.2f} Hz/tile")
+        self._say_once(("degraded", index, entry.scene, id(model)), why)
+        return entry.model_copy(update={"tile_fps": tile_fps}), 1, why
 
     def _say_once(self, key: tuple, line: str) -> bool:
         if key not in self._said:
@@ -535,6 +547,8 @@ class Player:
             "rejected_files": self.rejected_files,
             "stale_tiles": cur.view.stale_tiles if cur else 0,
             "asked_images_per_s": round(cur.view.plan.rate_hz, 1) if cur and cur.view.plan else 0.0,
+            "model_images_per_s": round(getattr(cur.model, "images_per_s", 0.0), 1) if cur else 0.0,
+            "degraded": cur.degraded if cur else None,
             "worker_error": cur.error if cur else None,
             "generation": self.generation,
             "picture_changed_monotonic": self.content.changed_at,

@@ -155,10 +155,11 @@ class Pipeline:
     worker and the buffer between them. A scene without a plan (evolution) draws what it holds."""
 
     def __init__(self, index: int, model_name: str, model, view, now_t: Callable[[], float],
-                 batch: int, colour=None, variant=None):
-        """variant: the operator's overrides it was built with (player/overrides.py Variant)."""
+                 batch: int, colour=None, variant=None, degraded: str | None = None):
+        """variant: the operator's overrides it was built with (player/overrides.py Variant); degraded:
+        why it generates less than the entry asks on this machine (one line), None when it does not."""
         self.index, self.model_name, self.model, self.view = index, model_name, model, view
-        self.variant = variant
+        self.variant, self.degraded = variant, degraded
         self.worker: GeneratorWorker | None = None
         if view.plan is not None:
             self.buffer = FrameBuffer(buffer_capacity(view.plan.rate_hz, LEAD_S, batch))

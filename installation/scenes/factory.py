@@ -39,11 +39,13 @@ def mood_steer(mood: str | None, info) -> Callable[[np.ndarray], np.ndarray] | N
 
 
 def make_view(entry, model: Generator, fps: float, walk: WalkParams, scale: str,
-              background: tuple[int, int, int], colour=None, live: bool = True) -> SceneView:
+              background: tuple[int, int, int], colour=None, live: bool = True,
+              frames_per_image: int = 1) -> SceneView:
     """The view for playlist entry `entry` (a show.config scene) on `model`. `colour` is the
     calibration's table for images the scene brings itself (evolution); `live=False` for offline
-    rendering (no need to start ahead of the clock). Raises SceneUnavailable, naming the model,
-    for a scene it cannot show."""
+    rendering (no need to start ahead of the clock); `frames_per_image`: a morph generates every
+    such frame and blends between (what the machine sustains, player/loop.py). Raises
+    SceneUnavailable, naming the model, for a scene it cannot show."""
     info = model.info
     if entry.scene == "evolution":  # replays training: no walk, so no mood either
         if model.replay is None:
@@ -51,7 +53,8 @@ def make_view(entry, model: Generator, fps: float, walk: WalkParams, scale: str,
         return EvolutionView(model.replay, entry.loop_s, scale, background, colour=colour)
     steer_z = mood_steer(getattr(entry, "mood", None), info)
     if entry.scene == "morph":
-        return MorphView(MorphPlan(walk, fps, steer=steer_z), info.image_size, scale, background)
+        plan = MorphPlan(walk, fps, steer=steer_z, frames_per_image=frames_per_image)
+        return MorphView(plan, info.image_size, scale, background)
     if entry.scene == "grid":
         plan = GridPlan(walk, entry.cols * entry.rows, entry.tile_fps, steer=steer_z, live=live)
         return GridView(plan, entry.cols, entry.rows, info.image_size, scale, background)

@@ -10,7 +10,7 @@ from installation.player.screen import Screen, scale_to, to_surface
 from installation.player.worker import Frame
 from installation.scenes.grid import GridPlan, GridSelector
 from installation.scenes.layout import grid_boxes, morph_box
-from installation.scenes.morph import MorphPlan, MorphSelector
+from installation.scenes.morph import MorphPlan, MorphSelector, blend
 
 
 class MorphView:
@@ -19,9 +19,9 @@ class MorphView:
 
     def __init__(self, plan: MorphPlan, image_px: int, scale: str, background: tuple[int, int, int]):
         self.plan, self.image_px, self.crisp, self.background = plan, image_px, scale == "crisp", background
-        self.selector = MorphSelector(plan.fps)
+        self.selector = MorphSelector(plan.fps, plan.frames_per_image)
         self._layout = None   # the screen's key the layout was made for; None: repaint everything
-        self._shown: tuple[int, pygame.Surface, tuple[int, int]] | None = None  # (id of image, scaled, at)
+        self._shown: tuple | None = None   # (image, blended in, weight, scaled, at)
         self._image: np.ndarray | None = None
 
     def accept(self, frames: list[Frame]) -> None:
@@ -36,27 +36,29 @@ class MorphView:
         self._layout = None
 
     def draw(self, screen: Screen, t: float) -> bool:
-        image, fresh = self.selector.select(t)
+        image, towards, weight, fresh = self.selector.select(t)
         if screen.key != self._layout:
             self._layout, self._shown = screen.key, None
             self._box = screen.rect(morph_box(*screen.size, self.image_px, "crisp" if self.crisp else "smooth"))
             screen.fill(self.background)
         if image is None:
             return False
-        if self._shown is None or self._shown[0] != id(image):
-            # Turned while small (microseconds), then one upscale straight into its place; kept for
-            # the frames that repeat it.
+        shown = self._shown
+        if shown is None or shown[0] is not image or shown[1] is not towards or shown[2] != weight:
+            # Blended and turned while small (microseconds), then one upscale straight into its place;
+            # kept for the frames that repeat it.
             x, y, w, h = self._box
-            self._image = image
-            self._shown = (id(image), scale_to(screen.orient(to_surface(image)), (w, h), self.crisp), (x, y))
-        screen.surface.blit(self._shown[1], self._shown[2])
+            self._image = blend(image, towards, weight)
+            scaled = scale_to(screen.orient(to_surface(self._image)), (w, h), self.crisp)
+            self._shown = (image, towards, weight, scaled, (x, y))
+        screen.surface.blit(self._shown[3], self._shown[4])
         return fresh
 
     def current_image(self) -> np.ndarray | None:
         return self._image
 
     def glance(self) -> np.ndarray | None:
-        """What health looks at: the image on screen (small already)."""
+        """What health looks at: the image on screen, blended as shown (small already)."""
         return self._image
 
 

@@ -12,9 +12,10 @@ import pytest
 from installation.model.load import load
 from installation.player.display import Window
 from installation.player.loop import Player
-from installation.player.messages import ModelReady
+from installation.player.messages import Control, ModelReady
 from installation.scenes.grid import GridSelector
 from installation.scenes.morph import MAX_PENDING, MorphSelector
+from installation.service import health
 from installation.service.health import verdict
 from installation.show.config import load_show
 
@@ -138,6 +139,88 @@ def test_a_grid_the_machine_cannot_feed_is_shown_at_a_rate_it_can(screen, tiny_m
     stats = player.run(seconds=4.0)
     assert stats["scene"] == "grid" and stats["frames"] > 30
     assert any("asks 576 images/s; this machine makes 80" in line and "0.42 Hz/tile" in line for line in lines)
+
+
+class SlowMachine:
+    """A real model on a machine that makes `images_per_s` of them: each image takes its share of a
+    second (asleep, so the test's CPU stays free for the render loop), and images_per_s is set as
+    load() measures it there. stall(s): from the next call on, generation is stuck for s seconds."""
+
+    def __init__(self, real, images_per_s: float):
+        self.real, self.images_per_s = real, images_per_s
+        self.info, self.path, self.name = real.info, real.path, real.name
+        self.replay, self.replay_problem = real.replay, real.replay_problem
+        self.stuck_until = 0.0
+
+    def stall(self, seconds: float) -> None:
+        self.stuck_until = time.monotonic() + seconds
+
+    def generate(self, z):
+        time.sleep(max(0.0, self.stuck_until - time.monotonic()) + len(z) / self.images_per_s)
+        return self.real.generate(z)
+
+
+def _frames_seen(seen):
+    """An on_frame hook: (time, dry frames so far, the picture health looks at) per displayed frame."""
+    def hook(player):
+        picture = player.current.view.glance() if player.current is not None else None
+        seen.append((player.clock(), player.stats.dry_frames, None if picture is None else picture.tobytes()))
+    return hook
+
+
+MORPH_LINE = ("playlist entry 1: a morph at 30 fps asks 30 images/s; this machine makes 12 with 'tiny': "
+              "generating 7.5/s, blending between them")
+
+
+def test_a_morph_the_machine_cannot_feed_generates_less_and_blends_at_the_full_frame_rate(
+        screen, tiny_model_path, show_file):
+    lines, seen = [], []
+    slow = SlowMachine(load(tiny_model_path), images_per_s=12.0)   # the 30 fps show asks 30 images/s
+    player = Player(load_show(show_file("morph")), {"tiny": slow}, "tiny", screen, batch=2,
+                    log=lines.append, on_frame=_frames_seen(seen))
+    player.run(seconds=4.5)
+    end, snap = seen[-1][0], player.snapshot()          # the last frame shown
+    assert [line for line in lines if "images/s" in line] == [MORPH_LINE]
+    assert player.current.view.plan.frames_per_image == 4           # 30 / 4 = 7.5 <= 0.75 x 12 < 30 / 3
+    assert (snap["asked_images_per_s"], snap["model_images_per_s"], snap["degraded"]) == (7.5, 12.0, MORPH_LINE)
+    # Its first images are late, as at any start; once the worker is ahead, no frame is dropped (one
+    # at most, where a busy test machine stalled the worker; asking 30 images/s, every frame is one)...
+    last_2_s = [s for s in seen if s[0] > end - 2.0]
+    assert len(last_2_s) > 30 and last_2_s[-1][1] - last_2_s[0][1] <= 1
+    # ...and every displayed frame is a new picture, though only one in four is generated.
+    assert len({s[2] for s in last_2_s}) >= 0.9 * len(last_2_s)
+    assert snap["picture_changed_monotonic"] > end - 1.0
+    assert verdict(snap, time.monotonic()).phase == "ok"
+
+
+def test_a_degraded_morph_whose_generation_stops_is_a_frozen_wall_to_health(screen, tiny_model_path,
+                                                                           show_file, monkeypatch):
+    monkeypatch.setattr(health, "FROZEN_S", 1.0)    # health's patience, cut to fit a short test
+    seen = []
+    slow = SlowMachine(load(tiny_model_path), images_per_s=12.0)
+    player = Player(load_show(show_file("morph")), {"tiny": slow}, "tiny", screen, batch=2,
+                    log=lambda _: None, on_frame=_frames_seen(seen))
+    threading.Timer(1.5, slow.stall, [3.3]).start()  # stuck until after the run ends
+    stats = player.run(seconds=4.5)
+    end, snap = seen[-1][0], player.snapshot()          # the last frame shown
+    # The worker's lead (under a second) runs out, then one picture is held and each frame is a drop.
+    assert end - snap["picture_changed_monotonic"] > 1.2
+    held = [s for s in seen if s[0] > end - 1.0]
+    assert len({s[2] for s in held}) == 1 and held[-1][1] - held[0][1] >= len(held) - 2
+    assert stats["dry_frames"] > 30
+    judged = verdict(snap, time.monotonic())
+    assert not judged.healthy and judged.problems[0].startswith("picture frozen")
+
+
+def test_a_degraded_morph_follows_the_operators_speed_and_says_so_once(screen, tiny_model_path, show_file):
+    lines = []
+    slow = SlowMachine(load(tiny_model_path), images_per_s=12.0)
+    player = Player(load_show(show_file("morph")), {"tiny": slow}, "tiny", screen, batch=2, log=lines.append)
+    threading.Timer(0.8, player.post, [Control("speed", 3.0, "10.0.0.9:5000")]).start()
+    player.run(seconds=3.0)
+    plan = player.current.view.plan
+    assert plan.walk.speed == 3.0 and plan.frames_per_image == 4    # rebuilt, and as slow as before
+    assert [line for line in lines if "images/s" in line] == [MORPH_LINE]   # once for the entry, not per rebuild
 
 
 def test_selectors_stay_bounded_while_a_scene_waits():

@@ -7,8 +7,8 @@ import pytest
 
 from installation.scenes.grid import GridPlan, GridSelector, sample_position, tile_offset
 from installation.scenes.layout import Box, grid_boxes, morph_box, parse_colour
-from installation.scenes.morph import MorphPlan, MorphSelector, frame_index
-from installation.scenes.walk import WalkParams
+from installation.scenes.morph import MorphPlan, MorphSelector, blend, frame_index, frames_per_image_within
+from installation.scenes.walk import WalkParams, latent_at
 
 WALK = WalkParams(seed=3, z_dim=8, keyframe_s=2.0)
 
@@ -64,13 +64,101 @@ def test_morph_selector_repeats_when_dry_and_never_goes_back():
     sel = MorphSelector(fps=10)
     for k in (10, 11, 13):
         sel.accept(k, f"img{k}")
-    assert sel.select(1.0) == ("img10", True)
-    assert sel.select(1.1) == ("img11", True)
-    assert sel.select(1.2) == ("img11", False)     # frame 12 missing: repeat, not fresh
-    assert sel.select(1.3) == ("img13", True)
-    sel.accept(12, "img12")                        # a late arrival is never shown
-    assert sel.select(1.4) == ("img13", False)
-    assert sel.pending == {}
+    assert sel.select(1.0) == ("img10", None, 0.0, True)
+    assert sel.select(1.1) == ("img11", None, 0.0, True)
+    assert sel.select(1.2) == ("img11", None, 0.0, False)     # frame 12 missing: repeat, not fresh
+    assert sel.select(1.3) == ("img13", None, 0.0, True)
+    sel.accept(12, "img12")                                   # a late arrival is never shown
+    assert sel.select(1.4) == ("img13", None, 0.0, False)
+    assert list(sel.pending) == [13]                          # only the picture on the wall is kept
+
+
+# At a quarter of 60 fps: every 4th frame is generated, the three between blend its two neighbours.
+SLOW_WALK_FPS, EVERY = 60, 4
+
+
+def test_morph_rule_asks_a_whole_divisor_of_the_frame_rate_within_what_the_machine_makes():
+    assert frames_per_image_within(60, 500.0) == 1        # keeps up: every frame generated
+    assert frames_per_image_within(60, 60.0) == 1
+    assert frames_per_image_within(60, 15.0) == 4         # exactly a quarter
+    assert frames_per_image_within(60, 9.0) == 7          # 8.57 images/s, not 10 (more than it makes)
+    assert frames_per_image_within(60, 0.75) == 80        # the gallery VM: a new image every 1.33 s
+    for made in (0.3, 1.0, 7.5, 9.0, 29.0, 59.9):   # the fastest whole divisor the machine sustains
+        k = frames_per_image_within(60, made)
+        assert 60 / k <= made < 60 / (k - 1)
+
+
+def test_degraded_morph_plan_requests_every_kth_frame_when_the_blend_towards_it_starts():
+    plan = MorphPlan(WALK, fps=SLOW_WALK_FPS, frames_per_image=EVERY)
+    assert plan.rate_hz == 15
+    first = plan.next_requests(now_t=100.0 + 2 / 60, max_n=3)      # display frame 6002: segment 6000
+    assert [r.key for r in first] == [6000, 6004, 6008]
+    # 6004 is first needed at frame 6001 (blended in with weight 1/4), 6008 at frame 6005
+    assert [r.need_t for r in first] == pytest.approx([5997 / 60, 6001 / 60, 6005 / 60])
+    # each is the walk exactly at its own frame: the same latent a full-rate morph asks for there
+    full = MorphPlan(WALK, fps=SLOW_WALK_FPS).next_requests(now_t=6004 / 60, max_n=1)[0]
+    assert np.array_equal(first[1].z, full.z) and full.key == 6004
+    assert [r.key for r in plan.next_requests(100.0, 2)] == [6012, 6016]
+    # the worker fell behind by a second: it jumps to the segment on screen then
+    assert [r.key for r in plan.next_requests(101.0 + 3 / 60, 1)] == [6060]
+
+
+def test_degraded_morph_plan_until_covers_the_neighbour_blended_in_at_until():
+    plan = MorphPlan(WALK, fps=SLOW_WALK_FPS, frames_per_image=EVERY)
+    assert [r.key for r in plan.next_requests(0.0, 100, until_t=5 / 60)] == [0, 4, 8]
+    plan = MorphPlan(WALK, fps=SLOW_WALK_FPS, frames_per_image=EVERY)
+    assert [r.key for r in plan.next_requests(0.0, 100, until_t=4 / 60)] == [0, 4]
+
+
+def test_degraded_morph_plan_keeps_a_moods_steering():
+    steer = lambda z: -z  # noqa: E731  (any z -> z; model/moods.py's steer in the player)
+    plan = MorphPlan(WALK, fps=SLOW_WALK_FPS, steer=steer, frames_per_image=EVERY)
+    got = plan.next_requests(now_t=100.0, max_n=2)
+    assert [r.key for r in got] == [6000, 6004]
+    assert all(np.array_equal(r.z, -latent_at(WALK, r.key / 60)) for r in got)
+
+
+@pytest.mark.parametrize("n", range(6000, 6013))
+def test_degraded_morph_shows_frame_n_as_its_two_neighbours_blended(n):
+    sel = MorphSelector(fps=SLOW_WALK_FPS, frames_per_image=EVERY)
+    for k in range(5996, 6020, EVERY):
+        sel.accept(k, f"img{k}")
+    base, after, weight, fresh = sel.select(n / 60)
+    assert base == f"img{n // 4 * 4}" and weight == (n % 4) / 4 and fresh
+    assert after == (f"img{n // 4 * 4 + 4}" if n % 4 else None)
+
+
+def test_degraded_morph_with_a_neighbour_missing_holds_the_picture_and_counts_a_drop():
+    sel = MorphSelector(fps=SLOW_WALK_FPS, frames_per_image=EVERY)
+    sel.accept(0, "img0")
+    sel.accept(4, "img4")
+    assert [sel.select(n / 60) for n in (0, 3, 4)] == [
+        ("img0", None, 0.0, True), ("img0", "img4", 0.75, True), ("img4", None, 0.0, True)]
+    # image 8 is late: frames 5, 6 hold what frame 4 showed (drops), never blending towards nothing
+    assert sel.select(5 / 60) == ("img4", None, 0.0, False)
+    assert sel.select(6 / 60) == ("img4", None, 0.0, False)
+    sel.accept(8, "img8")
+    assert sel.select(7 / 60) == ("img4", "img8", 0.75, True)   # on time again
+    assert sel.select(9 / 60) == ("img8", None, 0.0, False)     # 12 late: hold 8
+    assert list(sel.pending) == [8]
+
+
+def test_degraded_morph_a_generation_that_stops_holds_one_picture():
+    sel = MorphSelector(fps=SLOW_WALK_FPS, frames_per_image=EVERY)
+    for k in (0, 4):
+        sel.accept(k, f"img{k}")
+    shown = [sel.select(n / 60) for n in range(2, 40)]
+    assert {s[:3] for s in shown[6:]} == {("img4", None, 0.0)}   # from frame 8 on: one still picture
+    assert not any(s[3] for s in shown[3:])                      # ...every frame of it a drop
+
+
+def test_blend_moves_each_pixel_by_its_weight_rounded():
+    a = np.array([[[0, 100, 255]]], np.uint8)
+    b = np.array([[[255, 0, 1]]], np.uint8)
+    assert blend(a, None, 0.5) is a and blend(a, b, 0.0) is a
+    assert blend(a, b, 0.25).tolist() == [[[64, 75, 192]]]      # 63.75, 75, 191.5 -> rounded
+    assert blend(a, b, 1.0).tolist() == b.tolist()
+    assert blend(a, b, 0.5).dtype == np.uint8
 
 
 def test_frame_index_on_epoch_times():

@@ -32,6 +32,9 @@ class Boot:
     # TCG emulates AVX2 slowly: onnxruntime made one 64 px image in 6-8 s with "max" (AVX2), 1.2 s with
     # an SSE4.2 CPU (measured here), so the guest gets a CPU model without AVX.
     cpu: str = "Nehalem"
+    # "virtio": virtio-gpu (a KMS driver; Mesa's software GL works on it). "firmware": a plain VGA card
+    # left to the firmware's framebuffer (nomodeset; simpledrm or vesafb): a display without a GPU driver.
+    screen: str = "virtio"
 
 
 class GuestError(RuntimeError):
@@ -64,15 +67,15 @@ class Machine:
             p.unlink(missing_ok=True)
         argv = [
             "qemu-system-x86_64", "-accel", "tcg", "-cpu", b.cpu, "-smp", str(b.cpus), "-m", str(b.memory_mb),
-            "-display", "none", "-no-reboot", "-net", "none",
+            "-display", "none", "-no-reboot", *(["-vga", "none"] if b.screen == "virtio" else []), "-net", "none",
             "-serial", f"file:{self.serial_log}",
             "-qmp", f"unix:{self.qmp_path},server=on,wait=off",
             "-chardev", f"socket,path={self.qga_path},server=on,wait=off,id=qga0",
             "-device", "virtio-serial", "-device", "virtserialport,chardev=qga0,name=org.qemu.guest_agent.0",
             "-kernel", str(b.kernel), "-initrd", str(b.initrd),
-            "-append", "root=/dev/vda rw console=ttyS0 quiet",
+            "-append", "root=/dev/vda rw console=ttyS0 quiet" + (" nomodeset vga=0x317" if b.screen == "firmware" else ""),
             "-drive", f"file={b.disk},format=raw,if=virtio",
-            "-device", "virtio-gpu-pci", "-rtc", f"base={b.clock}",
+            *(["-device", "virtio-gpu-pci"] if b.screen == "virtio" else ["-vga", "std"]), "-rtc", f"base={b.clock}",
         ]
         self.proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                      stderr=open(b.workdir / "qemu.err", "ab"))

@@ -176,7 +176,7 @@ def test_a_morph_the_machine_cannot_feed_generates_less_and_blends_at_the_full_f
         screen, tiny_model_path, show_file):
     lines, seen = [], []
     slow = SlowMachine(load(tiny_model_path), images_per_s=12.0)   # the 30 fps show asks 30 images/s
-    player = Player(load_show(show_file("morph")), {"tiny": slow}, "tiny", screen, batch=2,
+    player = Player(load_show(show_file("morph")), {"tiny": slow}, "tiny", Window(screen), batch=2,
                     log=lines.append, on_frame=_frames_seen(seen))
     player.run(seconds=4.5)
     end, snap = seen[-1][0], player.snapshot()          # the last frame shown
@@ -198,7 +198,7 @@ def test_a_degraded_morph_whose_generation_stops_is_a_frozen_wall_to_health(scre
     monkeypatch.setattr(health, "FROZEN_S", 1.0)    # health's patience, cut to fit a short test
     seen = []
     slow = SlowMachine(load(tiny_model_path), images_per_s=12.0)
-    player = Player(load_show(show_file("morph")), {"tiny": slow}, "tiny", screen, batch=2,
+    player = Player(load_show(show_file("morph")), {"tiny": slow}, "tiny", Window(screen), batch=2,
                     log=lambda _: None, on_frame=_frames_seen(seen))
     threading.Timer(1.5, slow.stall, [3.3]).start()  # stuck until after the run ends
     stats = player.run(seconds=4.5)
@@ -215,7 +215,7 @@ def test_a_degraded_morph_whose_generation_stops_is_a_frozen_wall_to_health(scre
 def test_a_degraded_morph_follows_the_operators_speed_and_says_so_once(screen, tiny_model_path, show_file):
     lines = []
     slow = SlowMachine(load(tiny_model_path), images_per_s=12.0)
-    player = Player(load_show(show_file("morph")), {"tiny": slow}, "tiny", screen, batch=2, log=lines.append)
+    player = Player(load_show(show_file("morph")), {"tiny": slow}, "tiny", Window(screen), batch=2, log=lines.append)
     threading.Timer(0.8, player.post, [Control("speed", 3.0, "10.0.0.9:5000")]).start()
     player.run(seconds=3.0)
     plan = player.current.view.plan

@@ -28,6 +28,7 @@ PACKAGES = ("systemd", "systemd-sysv", "linux-image-amd64", "udev", "kmod", "dbu
 APP_DIR = "/opt/aimoji"
 HOST_PYTHON = "/usr/bin/python3"   # Debian's, the same 3.11 the guest has: the venv runs in both
 DISK_SIZE = "6G"
+VM_SHOW = Path(__file__).with_name("vm-show.toml")   # the technician's show for this (emulated) PC
 
 
 @dataclass(frozen=True)
@@ -163,6 +164,7 @@ def build(project: Path, workdir: Path) -> Image:
     log = workdir / "build.log"
     root = build_root(project, cache, log)
     copy_project(project, root / APP_DIR.lstrip("/"))
+    shutil.copy2(VM_SHOW, root / APP_DIR.lstrip("/") / "show_configs" / "active.toml")
     install_service(root, log)
     disk = workdir / "gallery-pc.img"
     write_disk(root, disk, log)

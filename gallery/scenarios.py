@@ -19,6 +19,7 @@ from gallery.pixels import black_problem, dim_problem, emoji_problem, look
 
 AIMOJI = f"{APP_DIR}/.venv/bin/aimoji"
 STATE = "/run/aimoji/status.json"
+VM_SHOW_IN_IMAGE = f"{APP_DIR}/gallery/vm-show.toml"   # the image holds the project, this file included
 BOOT_TIMEOUT = 600       # an emulated CPU: minutes, not seconds
 SETTLE_TIMEOUT = 240
 
@@ -159,7 +160,7 @@ HOURS_SHOW = """\
 title = "AImoji - gallery VM hours"
 timezone = "UTC"
 [display]
-fps = 30
+fps = 8
 [hours]
 mon = ["09:00-15:00"]
 tue = ["09:00-15:00"]
@@ -181,6 +182,10 @@ def _write_show(vm: Machine, action: str) -> None:
     text = HOURS_SHOW.format(action=action)
     path = f"{APP_DIR}/show_configs/active.toml"
     vm.run(f"printf %s {shlex.quote(text)} > /root/active.toml && mv /root/active.toml {path}")
+
+
+def _restore_show(vm: Machine) -> None:
+    vm.run(f"cp {VM_SHOW_IN_IMAGE} /root/active.toml && mv /root/active.toml {APP_DIR}/show_configs/active.toml")
 
 
 def clock_steps(vm: Machine, wall: Wall, result: Result) -> None:
@@ -207,8 +212,8 @@ def clock_steps(vm: Machine, wall: Wall, result: Result) -> None:
     dim_s = time.monotonic() - stepped
     wall.photo("06-closed-16h-dim", result)
     vm.run("date -s '-3 hours'")
-    vm.run(f"rm -f {APP_DIR}/show_configs/active.toml")
-    wall.until("emoji with the default show", wall.emoji, 120)
+    _restore_show(vm)
+    wall.until("emoji with the VM's show again", wall.emoji, 120)
     result.seconds = max(black_s, back_s, dim_s)
     result.note = f"black {black_s:.0f} s after +3 h, emoji {back_s:.0f} s after -3 h, dim {dim_s:.0f} s"
     _fps(wall, result)
@@ -261,12 +266,25 @@ def cage_boot(vm: Machine, wall: Wall, result: Result) -> None:
     result.note = line[:200]
 
 
+def _keep_evidence(vm: Machine, wall: Wall, stem: Path) -> None:
+    """What a person needs to see why a scenario failed: the wall, the player's log and state."""
+    try:
+        wall.photo(stem.name, Result(stem.name))
+        log = vm.run("journalctl -b -u aimoji -o short-monotonic --no-pager | tail -80; "
+                     f"cat {STATE}", check=False, timeout=30)[1]
+    except (GuestError, OSError, ValueError) as exc:
+        log = f"(the guest did not answer: {exc})\n" + vm.serial_tail()
+    stem.with_suffix(".log").write_text(log)
+
+
 def run_all(boot: Boot, dumps: Path) -> list[Result]:
     results: list[Result] = []
 
     def step(name: str, fn, vm: Machine, wall: Wall) -> Result:
         r = run_scenario(name, lambda res: fn(vm, wall, res))
         results.append(r)
+        if not r.passed:
+            _keep_evidence(vm, wall, dumps / f"failed-{len(results):02d}")
         return r
 
     vm = Machine(boot)

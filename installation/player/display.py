@@ -110,12 +110,27 @@ def open_display(size: tuple[int, int], fullscreen: bool, title: str = "AImoji",
     console (framebuffer.fallback_applies), the framebuffer `device` in software, at its own size.
     DisplayUnavailable (one line) when neither works."""
     try:
-        return _window(size, fullscreen, title)
+        window = _window(size, fullscreen, title)
     except pygame.error as exc:
         driver = pygame.display.get_driver() if pygame.display.get_init() else \
             os.environ.get("SDL_VIDEODRIVER") or "SDL video"
         pygame.display.quit()
         failed = f"{driver} unavailable ({exc})"
+    else:
+        if not framebuffer.fallback_applies(os.environ):
+            return window
+        cost = present_cost(window)
+        if cost <= SLOW_PRESENT_S:
+            return window
+        # kmsdrm opened, but on Mesa's software GL every present is a full-screen texture upload and
+        # render (415 ms a frame in the gallery VM): the framebuffer copy is far cheaper, if there is one.
+        try:
+            fb = framebuffer.open_device(device)
+        except FramebufferError:
+            return window
+        failed = f"{window.line} presents take {cost * 1000:.0f} ms (software GL)"
+        window.close()
+        return _framebuffer_display(fb, failed, title)
     if not framebuffer.fallback_applies(os.environ):
         raise DisplayUnavailable(f"display: {failed}; the framebuffer is tried only on a console "
                                  "(SDL_VIDEODRIVER=kmsdrm, or unset without DISPLAY/WAYLAND_DISPLAY)")
@@ -123,6 +138,24 @@ def open_display(size: tuple[int, int], fullscreen: bool, title: str = "AImoji",
         fb = framebuffer.open_device(device)
     except FramebufferError as exc:
         raise DisplayUnavailable(f"display: {failed}; {exc}") from None
+    return _framebuffer_display(fb, failed, title)
+
+
+SLOW_PRESENT_S = 0.05  # a GPU presents within a refresh (17 ms at 60 Hz, 33 at 30); software GL takes far longer
+
+
+def present_cost(window: Window, presents: int = 5) -> float:
+    """Seconds one present takes here: the median of a few, after the first (which sets the mode)."""
+    window.present()
+    times = []
+    for _ in range(presents):
+        start = time.perf_counter()
+        window.present()
+        times.append(time.perf_counter() - start)
+    return sorted(times)[len(times) // 2]
+
+
+def _framebuffer_display(fb: framebuffer.Framebuffer, failed: str, title: str) -> FramebufferDisplay:
     quieted = console.quiet()
     try:
         return FramebufferDisplay(fb, failed, quieted, title)

@@ -112,3 +112,17 @@ def test_a_terminal_that_is_not_a_vt_is_left_alone_and_the_line_says_why(tmp_pat
     finally:
         os.close(leader)
         os.close(follower)
+
+
+def test_a_present_slower_than_a_refresh_is_measured_as_such(screen):
+    """kmsdrm on Mesa's software GL opens, but each present is a full-screen render (415 ms a frame in
+    the gallery VM): open_display measures it and takes the framebuffer copy where there is one."""
+    import time
+    from installation.player.display import SLOW_PRESENT_S, present_cost
+
+    class SoftwareGL(Window):
+        def present(self):
+            time.sleep(0.07)
+
+    assert present_cost(Window(screen)) < SLOW_PRESENT_S
+    assert present_cost(SoftwareGL(screen), presents=3) > SLOW_PRESENT_S

@@ -42,6 +42,16 @@ START_LEAD_S = 0.05       # frame 0 is due this long after the loop starts
 CLOCK_STEP_S = 1.0        # the wall clock moved this much against the monotonic one: it was stepped
 CONTENT_EVERY_S = 0.25    # how often the picture on screen is looked at (health)
 GENERATION_SHARE = 0.75   # of the images/s measured at load that a scene may ask for (the loop needs CPU too)
+BATCH_LATENCY_S = 1.0     # the longest a batch of images may take: an image waits for its whole batch
+
+
+def sustainable_batch(batch: int, images_per_s: float) -> int:
+    """The batch this machine can make within BATCH_LATENCY_S: on a slow one (an emulated CPU makes 0.5
+    images/s) a batch of 8 arrives 16 s after it was asked for, its images already in the past, and the
+    wall holds a still picture meanwhile; one image at a time arrives in 2 s."""
+    if images_per_s <= 0:
+        return batch
+    return max(1, min(batch, int(images_per_s * BATCH_LATENCY_S)))
 FILL_TIMEOUT_S = 3.0      # a scene not ready this long after it started is shown as its images arrive
 BLANK_S = 1.0             # generated pictures one flat colour this long: the model is failing (NaN, ...)
 INBOX_PER_FRAME = 256     # messages applied per frame at most: a burst of OSC spreads over frames
@@ -375,7 +385,8 @@ class Player:
             view = make_view(entry, model, display.fps, walk, display.scale, self.screen.background,
                              frames_per_image=every)
         self.pending = Pipeline(index, model_name, model, view, lambda: self.clock() + self.wall_offset,
-                                self.batch, self.screen.colour, self.overrides.variant, degraded)
+                                sustainable_batch(self.batch, getattr(model, "images_per_s", 0.0)),
+                                self.screen.colour, self.overrides.variant, degraded)
         self._pending_since = self.clock()
         self.supervisor.started(model_name, self._pending_since)
 

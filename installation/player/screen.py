@@ -26,10 +26,12 @@ def to_surface(image: np.ndarray) -> pygame.Surface:
     return surf.convert() if pygame.display.get_init() and pygame.display.get_surface() else surf
 
 
-def scale_to(surf: pygame.Surface, size: tuple[int, int], crisp: bool) -> pygame.Surface:
+def scale_to(surf: pygame.Surface, size: tuple[int, int], scale: str) -> pygame.Surface:
+    """`surf` enlarged (or shrunk) to `size` the show's way, display.scale: 'smooth' bilinear, 'pixel'
+    nearest-neighbour."""
     if surf.get_size() == size:
         return surf
-    return pygame.transform.scale(surf, size) if crisp else pygame.transform.smoothscale(surf, size)
+    return pygame.transform.scale(surf, size) if scale == "pixel" else pygame.transform.smoothscale(surf, size)
 
 
 class Screen:
@@ -85,8 +87,8 @@ class Screen:
         """The background over the whole picture."""
         self.fill(self.background)
 
-    def place(self, small: pygame.Surface, rect: Rect, crisp: bool = False) -> None:
-        """Draw a small image into `rect` of the frame: turned while small, then one upscale into its
-        place on the display."""
+    def place(self, small: pygame.Surface, rect: Rect, scale: str = "smooth") -> None:
+        """Draw a small image into `rect` of the frame: turned while small, then one upscale
+        (`scale_to`) into its place on the display."""
         x, y, w, h = self.rect(rect)
-        self.surface.blit(scale_to(self.orient(small), (w, h), crisp), (x, y))
+        self.surface.blit(scale_to(self.orient(small), (w, h), scale), (x, y))

@@ -49,7 +49,8 @@ def test_parse_range(text, expected):
 
 SHOW = "s.toml"
 BAD = [
-    ({"display": {"scale": "blurry"}}, "display.scale: 'blurry' is not allowed; allowed: smooth, crisp"),
+    ({"display": {"scale": "blurry"}}, "display.scale: 'blurry' is not allowed; allowed: smooth, pixel"),
+    ({"display": {"scale": "crisp"}}, "display.scale: 'crisp' was renamed 'pixel'; allowed: smooth, pixel"),
     ({"display": {"fps": 0}}, "display.fps: 0 is too small; allowed: at least 1 and at most 240"),
     ({"display": {"fps": 500}}, "display.fps: 500 is too large; allowed: at least 1 and at most 240"),
     ({"display": {"resolution": "1920*1080"}},

@@ -14,6 +14,7 @@ import pygame
 
 from installation.calibration import frame_map
 from installation.calibration.apply import Calibration
+from installation.player import sharp
 
 Rect = tuple[int, int, int, int]   # x, y, w, h in pixels
 IDENTITY = Calibration()
@@ -28,10 +29,18 @@ def to_surface(image: np.ndarray) -> pygame.Surface:
 
 def scale_to(surf: pygame.Surface, size: tuple[int, int], scale: str) -> pygame.Surface:
     """`surf` enlarged (or shrunk) to `size` the show's way, display.scale: 'smooth' bilinear, 'pixel'
-    nearest-neighbour."""
-    if surf.get_size() == size:
+    nearest-neighbour, 'sharp' enlarged with its edges kept (player/sharp.py), then bilinear."""
+    w, h = surf.get_size()
+    if (w, h) == size:
         return surf
-    return pygame.transform.scale(surf, size) if scale == "pixel" else pygame.transform.smoothscale(surf, size)
+    if scale == "pixel":
+        return pygame.transform.scale(surf, size)
+    if scale == "sharp" and size[0] > w and size[1] > h:
+        small = np.frombuffer(pygame.image.tobytes(surf, "RGB"), np.uint8).reshape(h, w, 3)
+        big = sharp.enlarge(small, size)
+        # In the small surface's pixel format, so the scaled one blits on the fast path.
+        surf = pygame.image.frombuffer(big.tobytes(), big.shape[1::-1], "RGB").convert(surf)
+    return pygame.transform.smoothscale(surf, size)
 
 
 class Screen:

@@ -22,7 +22,7 @@ from installation.show.errors import format_validation_error  # noqa: F401  (cal
 HHMM_RANGE = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-4]):([0-5]\d)$")
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 MODEL_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$")
-Scale = Literal["smooth", "pixel"]   # display.scale: how the small images are enlarged (player/screen.py)
+Scale = Literal["smooth", "pixel", "sharp"]   # display.scale: how the small images are enlarged (player/screen.py)
 ACTIVE_SHOW = "active.toml"
 DEFAULT_SHOW = "default.toml"
 
@@ -65,7 +65,8 @@ class Display(_Strict):
     fullscreen: bool = Field(True, description="fill the screen (false: a window, for trying a show)")
     fps: int = Field(60, ge=1, le=240, description="frames per second")
     scale: Scale = Field(
-        "smooth", description="upscaling: smooth (bilinear) or pixel (nearest-neighbour, whole-number blocks)")
+        "smooth", description="upscaling: smooth (bilinear), pixel (nearest-neighbour, whole-number blocks) "
+                             "or sharp (edges kept, mottle calmed)")
     background: str = Field("#ffffff", description="colour behind the emoji, '#rrggbb'")
     keys: bool = Field(False, description="enable F/S/Esc/Q keys (off for unattended operation)")
 

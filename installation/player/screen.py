@@ -35,9 +35,10 @@ def scale_to(surf: pygame.Surface, size: tuple[int, int], scale: str) -> pygame.
         return surf
     if scale == "pixel":
         return pygame.transform.scale(surf, size)
-    if scale == "sharp" and size[0] > w and size[1] > h:
+    k = sharp.factor((w, h), size) if scale == "sharp" else 0
+    if k:
         small = np.frombuffer(pygame.image.tobytes(surf, "RGB"), np.uint8).reshape(h, w, 3)
-        big = sharp.enlarge(small, size)
+        big = sharp.enlarge(small, k)
         # In the small surface's pixel format, so the scaled one blits on the fast path.
         surf = pygame.image.frombuffer(big.tobytes(), big.shape[1::-1], "RGB").convert(surf)
     return pygame.transform.smoothscale(surf, size)

@@ -72,7 +72,15 @@ def test_sharp_calms_the_mottle_where_smooth_keeps_it():
     assert sharp < 0.8 * smooth
 
 
-@pytest.mark.parametrize("small, size", [(64, (1080, 1080)), (128, (1080, 1080)), (64, (135, 135))])
+def test_sharp_leaves_an_image_magnified_less_than_4x_to_smooth():
+    # Under 4x (an 8 x 8 grid's 135 px tile at 1080p is 2.1x), smooth's edges are within 4 screen pixels.
+    image = edge_with_mottle()
+    assert np.array_equal(scaled(image, (250, 250), "sharp"), scaled(image, (250, 250), "smooth"))
+    assert not np.array_equal(scaled(image, (260, 260), "sharp"), scaled(image, (260, 260), "smooth"))
+
+
+@pytest.mark.parametrize("small, size", [(64, (1080, 1080)), (128, (1080, 1080)), (64, (300, 300)),
+                                         (64, (2160, 2160))])
 def test_sharp_stays_within_the_values_of_the_image(small, size):
     image = RNG.integers(30, 220, (small // 8, small // 8, 3)).repeat(8, 0).repeat(8, 1)   # hard edges
     image = np.clip(image + RNG.integers(-10, 11, image.shape), 0, 255).astype(np.uint8)

@@ -3,10 +3,9 @@
 Pure array maths; player/screen.py's `scale_to` does the last, smooth (bilinear) step to the screen:
 1. calm: a 3x3 bilateral filter on the small image averages the GAN's pixel-level mottle (neighbours
    within about CALM_LEVELS of each other) and leaves its edges (neighbours far apart) alone;
-2. enlarge by a whole factor, bilinear, to about ENLARGED_PX (edges a quarter of a 64 px emoji's
-   pixel wide on any screen; at 1080p a 64 px emoji is sharpened at 256 px), leaving a smooth step
-   of at least FINAL_STEP: an image magnified less (an 8x8 grid's tile at 1080p) is left to smooth, whose
-   edges are then already within a few screen pixels;
+2. enlarge by a whole factor, bilinear, to about ENLARGED_PX (the same look on any screen, and a
+   bounded cost), leaving a smooth step of at least FINAL_STEP; an image magnified less than that
+   (an 8x8 grid's tile at 1080p) is left to smooth, whose edges are then within a few screen pixels;
 3. sharpen: an unsharp mask clamped to each pixel's neighbourhood in the enlarged image (half a
    generated pixel each side), which steepens edges without halos.
 Every step mixes or clamps to neighbouring values, so no value leaves the small image's range.

@@ -183,7 +183,7 @@ class CalibrateUI:
             # Drawn the way the player draws a scene: one picture turned and placed by the Screen.
             frame = Screen(pygame.Surface(self.screen.get_size()), calib)
             frame.fill((0, 0, 0))
-            frame.place(self._picture(calib, frame.size), (0, 0, *frame.size), crisp=True)
+            frame.place(self._picture(calib, frame.size), (0, 0, *frame.size), scale="pixel")
             self._frame, self._cache_key = frame.surface, key
         self.screen.blit(self._frame, (0, 0))
         if s.legend:

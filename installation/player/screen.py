@@ -14,6 +14,7 @@ import pygame
 
 from installation.calibration import frame_map
 from installation.calibration.apply import Calibration
+from installation.player import sharp
 
 Rect = tuple[int, int, int, int]   # x, y, w, h in pixels
 IDENTITY = Calibration()
@@ -26,10 +27,21 @@ def to_surface(image: np.ndarray) -> pygame.Surface:
     return surf.convert() if pygame.display.get_init() and pygame.display.get_surface() else surf
 
 
-def scale_to(surf: pygame.Surface, size: tuple[int, int], crisp: bool) -> pygame.Surface:
-    if surf.get_size() == size:
+def scale_to(surf: pygame.Surface, size: tuple[int, int], scale: str) -> pygame.Surface:
+    """`surf` enlarged (or shrunk) to `size` the show's way, display.scale: 'smooth' bilinear, 'pixel'
+    nearest-neighbour, 'sharp' enlarged with its edges kept (player/sharp.py), then bilinear."""
+    w, h = surf.get_size()
+    if (w, h) == size:
         return surf
-    return pygame.transform.scale(surf, size) if crisp else pygame.transform.smoothscale(surf, size)
+    if scale == "pixel":
+        return pygame.transform.scale(surf, size)
+    k = sharp.factor((w, h), size) if scale == "sharp" else 0
+    if k:
+        small = np.frombuffer(pygame.image.tobytes(surf, "RGB"), np.uint8).reshape(h, w, 3)
+        big = sharp.enlarge(small, k)
+        # In the small surface's pixel format, so the scaled one blits on the fast path.
+        surf = pygame.image.frombuffer(big.tobytes(), big.shape[1::-1], "RGB").convert(surf)
+    return pygame.transform.smoothscale(surf, size)
 
 
 class Screen:
@@ -85,8 +97,8 @@ class Screen:
         """The background over the whole picture."""
         self.fill(self.background)
 
-    def place(self, small: pygame.Surface, rect: Rect, crisp: bool = False) -> None:
-        """Draw a small image into `rect` of the frame: turned while small, then one upscale into its
-        place on the display."""
+    def place(self, small: pygame.Surface, rect: Rect, scale: str = "smooth") -> None:
+        """Draw a small image into `rect` of the frame: turned while small, then one upscale
+        (`scale_to`) into its place on the display."""
         x, y, w, h = self.rect(rect)
-        self.surface.blit(scale_to(self.orient(small), (w, h), crisp), (x, y))
+        self.surface.blit(scale_to(self.orient(small), (w, h), scale), (x, y))

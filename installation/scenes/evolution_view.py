@@ -59,7 +59,7 @@ class EvolutionView:
     def __init__(self, replay: Replay, loop_s: float, scale: str, background: tuple[int, int, int],
                  show_caption: bool = True, colour: Callable[[np.ndarray], np.ndarray] | None = None):
         self.timelapse, self.frames, self.loop_s = replay.timelapse, replay.frames, loop_s
-        self.crisp, self.background, self.show_caption = scale == "crisp", background, show_caption
+        self.scale, self.background, self.show_caption = scale, background, show_caption
         self.colour = colour
         self.still_s = phases(loop_s)[1]   # the final face is held this long on purpose (health)
         self._t0: float | None = None
@@ -85,7 +85,7 @@ class EvolutionView:
         self._layout = screen.key
         w, h = screen.size
         screen.fill(self.background)
-        box = morph_box(w, h, self.timelapse.frame_px, "crisp" if self.crisp else "smooth")
+        box = morph_box(w, h, self.timelapse.frame_px, self.scale)
         self._box = Box(*screen.rect(box))
         self._shown, self._caption, self._caption_rect = None, None, None
         size_px = min(w, h) // CAPTION_DIVISOR
@@ -104,7 +104,7 @@ class EvolutionView:
         if self._shown is None or self._shown[0] != key:
             image = mix(self.frames, p)
             self._image = image if self.colour is None else self.colour(image)
-            self._shown = (key, scale_to(screen.orient(to_surface(self._image)), (box.w, box.h), self.crisp))
+            self._shown = (key, scale_to(screen.orient(to_surface(self._image)), (box.w, box.h), self.scale))
         if self._caption_rect is not None:  # the old caption may stick out of the emoji's square
             canvas.fill(self.background, self._caption_rect)
         canvas.blit(self._shown[1], (box.x, box.y))

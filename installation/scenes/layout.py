@@ -15,11 +15,11 @@ class Box(NamedTuple):
 def morph_box(screen_w: int, screen_h: int, image_px: int, scale: str) -> Box:
     """One square emoji as tall as the screen (or as wide, on a portrait screen), centred.
 
-    Crisp scaling uses the largest whole multiple of the image size, so every generated pixel
-    becomes an equal block; smooth scaling fills the whole height.
+    Pixel scaling uses the largest whole multiple of the image size, so every generated pixel
+    becomes an equal block; the other scalings fill the whole height.
     """
     side = min(screen_w, screen_h)
-    if scale == "crisp" and side >= image_px:
+    if scale == "pixel" and side >= image_px:
         side = (side // image_px) * image_px
     return Box((screen_w - side) // 2, (screen_h - side) // 2, side, side)
 

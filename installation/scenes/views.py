@@ -18,7 +18,7 @@ class MorphView:
     stale_tiles = 0
 
     def __init__(self, plan: MorphPlan, image_px: int, scale: str, background: tuple[int, int, int]):
-        self.plan, self.image_px, self.crisp, self.background = plan, image_px, scale == "crisp", background
+        self.plan, self.image_px, self.scale, self.background = plan, image_px, scale, background
         self.selector = MorphSelector(plan.fps, plan.frames_per_image)
         self._layout = None   # the screen's key the layout was made for; None: repaint everything
         self._shown: tuple | None = None   # (image, blended in, weight, scaled, at)
@@ -39,7 +39,7 @@ class MorphView:
         image, towards, weight, fresh = self.selector.select(t)
         if screen.key != self._layout:
             self._layout, self._shown = screen.key, None
-            self._box = screen.rect(morph_box(*screen.size, self.image_px, "crisp" if self.crisp else "smooth"))
+            self._box = screen.rect(morph_box(*screen.size, self.image_px, self.scale))
             screen.fill(self.background)
         if image is None:
             return False
@@ -49,7 +49,7 @@ class MorphView:
             # kept for the frames that repeat it.
             x, y, w, h = self._box
             self._image = blend(image, towards, weight)
-            scaled = scale_to(screen.orient(to_surface(self._image)), (w, h), self.crisp)
+            scaled = scale_to(screen.orient(to_surface(self._image)), (w, h), self.scale)
             self._shown = (image, towards, weight, scaled, (x, y))
         screen.surface.blit(self._shown[3], self._shown[4])
         return fresh
@@ -68,7 +68,7 @@ class GridView:
     def __init__(self, plan: GridPlan, cols: int, rows: int, image_px: int, scale: str,
                  background: tuple[int, int, int]):
         self.plan, self.cols, self.rows, self.image_px = plan, cols, rows, image_px
-        self.crisp, self.background = scale == "crisp", background
+        self.scale, self.background = scale, background
         self.selector = GridSelector(cols * rows, plan.tile_fps)
         self.stale_tiles = 0
         self._layout = None   # the screen's key the layout was made for; None: repaint everything
@@ -79,7 +79,7 @@ class GridView:
     def _tile(self, image: np.ndarray) -> tuple[np.ndarray, pygame.Surface]:
         # Scaled once when it arrives (a few hundred per second), not on every displayed frame; turned
         # after scaling, so a calibrated wall is exactly the uncalibrated one turned (tiles are small).
-        return image, self._orient(scale_to(to_surface(image), (self._tile_px, self._tile_px), self.crisp))
+        return image, self._orient(scale_to(to_surface(image), (self._tile_px, self._tile_px), self.scale))
 
     def accept(self, frames: list[Frame]) -> None:
         for f in frames:

@@ -11,7 +11,7 @@ import re
 import tomllib
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, Literal, Union, get_args
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (AfterValidator, BaseModel, ConfigDict, Discriminator, Field, Tag,
@@ -22,6 +22,7 @@ from installation.show.errors import format_validation_error  # noqa: F401  (cal
 HHMM_RANGE = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-4]):([0-5]\d)$")
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 MODEL_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$")
+Scale = Literal["smooth", "pixel", "sharp"]   # display.scale: how the small images are enlarged (player/screen.py)
 ACTIVE_SHOW = "active.toml"
 DEFAULT_SHOW = "default.toml"
 
@@ -63,8 +64,9 @@ class Display(_Strict):
     resolution: str = Field("native", description="'native' or WIDTHxHEIGHT in pixels, e.g. '1920x1080'")
     fullscreen: bool = Field(True, description="fill the screen (false: a window, for trying a show)")
     fps: int = Field(60, ge=1, le=240, description="frames per second")
-    scale: Literal["smooth", "crisp"] = Field(
-        "smooth", description="upscaling: smooth (bilinear) or crisp (nearest-neighbour pixels)")
+    scale: Scale = Field(
+        "smooth", description="upscaling: smooth (bilinear), pixel (nearest-neighbour, whole-number blocks) "
+                             "or sharp (edges kept, mottle calmed)")
     background: str = Field("#ffffff", description="colour behind the emoji, '#rrggbb'")
     keys: bool = Field(False, description="enable F/S/Esc/Q keys (off for unattended operation)")
 
@@ -77,6 +79,13 @@ class Display(_Strict):
             except ValueError:
                 raise ValueError(f"'{v}' is not a resolution; allowed: native, or WIDTHxHEIGHT such as "
                                  "1920x1080") from None
+        return v
+
+    @field_validator("scale", mode="before")
+    @classmethod
+    def _crisp_renamed(cls, v: Any) -> Any:
+        if v == "crisp":
+            raise ValueError(f"'crisp' was renamed 'pixel'; allowed: {', '.join(get_args(Scale))}")
         return v
 
     @field_validator("background")

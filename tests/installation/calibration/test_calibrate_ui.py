@@ -123,7 +123,7 @@ def test_placing_a_whole_picture_matches_the_pure_orientation(rotation, mh, mv):
         screen = Screen(pygame.Surface((8, 8)), Calibration(cal.Profile(geometry=g)))
         assert screen.size == (8, 8)
         surface = pygame.surfarray.make_surface(src.transpose(1, 0, 2))
-        screen.place(surface, (0, 0, *screen.size), crisp=True)
+        screen.place(surface, (0, 0, *screen.size), scale="pixel")
         screen = screen.surface
         got = pygame.surfarray.array3d(screen).transpose(1, 0, 2)
         assert (got == want).all()
@@ -218,9 +218,9 @@ def test_placing_tiles_one_by_one_equals_placing_the_composed_frame(geometry):
             small = pygame.surfarray.make_surface(tile.transpose(1, 0, 2))
             rect = (4 * (i % 3), 4 * (i // 3), 4, 4)
             frame.blit(pygame.transform.scale(small, (4, 4)), rect[:2])
-            direct.place(small, rect, crisp=True)
+            direct.place(small, rect, scale="pixel")
         via_frame = Screen(pygame.Surface((w, h)), calib)
-        via_frame.place(frame, (0, 0, 12, 12), crisp=True)
+        via_frame.place(frame, (0, 0, 12, 12), scale="pixel")
         assert (pygame.surfarray.array3d(direct.surface) == pygame.surfarray.array3d(via_frame.surface)).all()
     finally:
         pygame.quit()

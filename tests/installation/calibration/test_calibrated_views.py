@@ -49,7 +49,7 @@ def _expected(frame: np.ndarray, geometry) -> np.ndarray:
 
 
 def _morph():
-    view = MorphView(MorphPlan(WalkParams(seed=1, z_dim=4), 30), 8, "crisp", BACKGROUND)
+    view = MorphView(MorphPlan(WalkParams(seed=1, z_dim=4), 30), 8, "pixel", BACKGROUND)
     view.accept([Frame(0, 0.0, IMAGES[0])])
     return view
 
@@ -69,7 +69,7 @@ def _evolution():
     buffer = io.BytesIO()
     Image.fromarray(np.concatenate(list(frames), axis=1)).save(buffer, format="PNG")
     timelapse = Timelapse(8, 3, (0, 8, 16), (1, 2, 3), base64.b64encode(buffer.getvalue()).decode())
-    return EvolutionView(Replay(timelapse, frames), 10.0, "crisp", BACKGROUND)
+    return EvolutionView(Replay(timelapse, frames), 10.0, "pixel", BACKGROUND)
 
 
 @pytest.mark.parametrize("make", [_morph, _grid, _evolution], ids=["morph", "grid", "evolution"])

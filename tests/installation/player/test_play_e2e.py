@@ -32,7 +32,7 @@ seed = 5
 [display]
 resolution = "{resolution}"
 fps = 30
-scale = "crisp"
+scale = "pixel"
 background = "{background}"
 [walk]
 {walk}

@@ -183,7 +183,7 @@ def test_the_strip_is_decoded_when_the_model_loads_and_the_view_colours_what_it_
 
 def test_view_draws_the_expected_frame_pixels(evo_model_path, show_file):
     import pygame
-    show = _show(show_file, scale="crisp")
+    show = _show(show_file, scale="pixel")
     view = _view(load(evo_model_path), show)
     screen = Screen(pygame.Surface((160, 120)))
     canvas = screen.surface
@@ -193,7 +193,7 @@ def test_view_draws_the_expected_frame_pixels(evo_model_path, show_file):
     def pixel(x, y):
         return tuple(canvas.get_at((x, y)))[:3]
 
-    # crisp: 16 px frames become 7x blocks (112 px), centred: x 24..135, y 4..115
+    # pixel: 16 px frames become 7x blocks (112 px), centred: x 24..135, y 4..115
     assert view.draw(screen, t0)
     assert pixel(24 + 7 * 5 + 3, 4 + 7 * 2 + 3) == (0, 32, 80)     # frame 0, row 2, column 5
     assert pixel(10, 60) == (255, 255, 255) == pixel(150, 60)     # margins: the show's background

@@ -15,10 +15,11 @@ WALK = WalkParams(seed=3, z_dim=8, keyframe_s=2.0)
 
 @pytest.mark.parametrize("w,h,px,scale,box", [
     (1920, 1080, 64, "smooth", Box(420, 0, 1080, 1080)),
-    (1920, 1080, 64, "crisp", Box(448, 28, 1024, 1024)),   # 16 screen px per generated px
-    (3840, 2160, 64, "crisp", Box(864, 24, 2112, 2112)),
+    (1920, 1080, 64, "sharp", Box(420, 0, 1080, 1080)),    # fills the height, like smooth
+    (1920, 1080, 64, "pixel", Box(448, 28, 1024, 1024)),   # 16 screen px per generated px
+    (3840, 2160, 64, "pixel", Box(864, 24, 2112, 2112)),
     (1080, 1920, 64, "smooth", Box(0, 420, 1080, 1080)),   # portrait: as wide as the screen
-    (40, 30, 64, "crisp", Box(5, 0, 30, 30)),              # smaller than the image: just fit
+    (40, 30, 64, "pixel", Box(5, 0, 30, 30)),              # smaller than the image: just fit
 ])
 def test_morph_box(w, h, px, scale, box):
     assert morph_box(w, h, px, scale) == box

@@ -174,7 +174,8 @@ def test_show_edits_reload_and_a_broken_edit_keeps_the_last_good_one(folders):
         assert seen.rejects[0][1].startswith("TOML syntax error: ")
         show.write_text("title = 'museum'\n[display]\nscale = 'blurry'\n")
         assert wait_for(lambda: len(seen.rejects) == 2)
-        assert seen.rejects[1] == ("museum.toml", "display.scale: 'blurry' is not allowed; allowed: smooth, crisp")
+        assert seen.rejects[1] == ("museum.toml",
+                                   "display.scale: 'blurry' is not allowed; allowed: smooth, pixel, sharp")
         (folders[1] / "other.toml").write_text("title = 'not playing'\n")
         show.write_text("title = 'museum, fixed'\n")
         assert wait_for(lambda: seen.shows[-1:] == ["museum, fixed"])

@@ -54,7 +54,7 @@ def test_problems_one_line_each_and_non_zero_exit(capsys, gallery):
         f"{models}/notes.txt: not a show or a model; allowed: .toml, .onnx",
         f"{shows}/gone.toml: not found",
         f"{shows}/bad.toml: display.fps: 0 is too small; allowed: at least 1 and at most 240",
-        f"{shows}/bad.toml: display.scale: 'blurry' is not allowed; allowed: smooth, crisp",
+        f"{shows}/bad.toml: display.scale: 'blurry' is not allowed; allowed: smooth, pixel, sharp",
         f"{shows}/cal.toml: calibration: 'room2.toml' not found (looked for {shows}/room2.toml); "
         "allowed: a profile written by aimoji calibrate",
         f"{shows}/good.toml: OK (show 'good', 2 scenes, Europe/Vienna)",
@@ -104,7 +104,7 @@ def test_schema_is_json_and_names_every_section(capsys, tmp_path):
     schema = json.loads("\n".join(lines))
     assert code == 0 and schema["title"] == "AImoji show"
     assert set(schema["properties"]) >= {"display", "hours", "playlist", "outside_hours", "timezone"}
-    assert schema["$defs"]["Display"]["properties"]["scale"]["enum"] == ["smooth", "crisp"]
+    assert schema["$defs"]["Display"]["properties"]["scale"]["enum"] == ["smooth", "pixel", "sharp"]
     out = tmp_path / "show.schema.json"
     assert main(["schema", "--out", str(out)]) == 0
     assert json.loads(out.read_text()) == schema
@@ -125,7 +125,7 @@ def test_console_script_end_to_end(tmp_path):
     out = subprocess.run([sys.executable, "-m", "installation.cli", "check", str(bad)],
                          capture_output=True, text=True, cwd=ROOT)
     assert out.returncode == 1
-    assert out.stdout == f"{bad}: display.scale: 'blurry' is not allowed; allowed: smooth, crisp\n"
+    assert out.stdout == f"{bad}: display.scale: 'blurry' is not allowed; allowed: smooth, pixel, sharp\n"
 
 
 def test_an_old_show_with_display_commands_fails_with_one_line_saying_where_they_go(capsys, tmp_path):

@@ -47,9 +47,15 @@ def test_parse_range(text, expected):
     assert parse_range(text) == expected
 
 
+@pytest.mark.parametrize("scale", ["smooth", "pixel", "sharp"])
+def test_each_display_scale_is_a_choice(scale):
+    assert parse_show({"display": {"scale": scale}}).display.scale == scale
+
+
 SHOW = "s.toml"
 BAD = [
-    ({"display": {"scale": "blurry"}}, "display.scale: 'blurry' is not allowed; allowed: smooth, crisp"),
+    ({"display": {"scale": "blurry"}}, "display.scale: 'blurry' is not allowed; allowed: smooth, pixel, sharp"),
+    ({"display": {"scale": "crisp"}}, "display.scale: 'crisp' was renamed 'pixel'; allowed: smooth, pixel, sharp"),
     ({"display": {"fps": 0}}, "display.fps: 0 is too small; allowed: at least 1 and at most 240"),
     ({"display": {"fps": 500}}, "display.fps: 500 is too large; allowed: at least 1 and at most 240"),
     ({"display": {"resolution": "1920*1080"}},

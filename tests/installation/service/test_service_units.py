@@ -84,9 +84,11 @@ def test_drop_ins_only_relax_what_their_display_needs():
         # mode while it draws on the framebuffer (TTY*, Standard*; the getty on tty1 makes way).
         tty = {"Conflicts", "After", "TTYPath", "StandardInput", "StandardOutput", "StandardError", "TTYReset",
                "TTYVHangup"}
+        # cage: a logind session on tty1 for libseat (PAMName, Utmp*).
+        session = {"PAMName", "UtmpIdentifier", "UtmpMode"} if name == "cage.conf" else set()
         assert keys <= {"Environment", "SupplementaryGroups", "DeviceAllow", "MemoryDenyWriteExecute",
-                        "ExecStart", "ExecStartPre", "NotifyAccess", "RestrictAddressFamilies"} | tty
-                | ({"PAMName", "UtmpIdentifier", "UtmpMode"} if name == "cage.conf" else set()), (name, keys)
+                        "ExecStart", "ExecStartPre", "NotifyAccess", "RestrictAddressFamilies"} | tty | session, \
+            (name, keys)
         # the display needs udev's netlink socket, nothing that reaches a network
         families = [ln for ln in dropin.splitlines() if ln.startswith("RestrictAddressFamilies=")]
         assert families == ["RestrictAddressFamilies=AF_UNIX AF_NETLINK"], (name, families)

@@ -24,7 +24,7 @@ SUITE = "bookworm"
 # Xwayland for the kiosk variant; the QEMU guest agent so the harness can run commands from outside.
 PACKAGES = ("systemd", "systemd-sysv", "linux-image-amd64", "udev", "kmod", "dbus", "iproute2", "procps",
             "python3", "python3-venv", "qemu-guest-agent",
-            "libgbm1", "libegl1", "libegl-mesa0", "libgl1-mesa-dri", "cage", "xwayland", "libpam-systemd")
+            "libgbm1", "libegl1", "libegl-mesa0", "libgl1-mesa-dri", "cage", "xwayland", "seatd", "x11-xkb-utils", "xkb-data")
 APP_DIR = "/opt/aimoji"
 HOST_PYTHON = "/usr/bin/python3"   # Debian's, the same 3.11 the guest has: the venv runs in both
 DISK_SIZE = "6G"

@@ -84,8 +84,8 @@ def test_drop_ins_only_relax_what_their_display_needs():
         # mode while it draws on the framebuffer (TTY*, Standard*; the getty on tty1 makes way).
         tty = {"Conflicts", "After", "TTYPath", "StandardInput", "StandardOutput", "StandardError", "TTYReset",
                "TTYVHangup"}
-        # cage: a logind session on tty1 for libseat (PAMName, Utmp*).
-        session = {"PAMName", "UtmpIdentifier", "UtmpMode"} if name == "cage.conf" else set()
+        # cage: seatd gives it the seat (Wants=seatd.service).
+        session = {"Wants"} if name == "cage.conf" else set()
         assert keys <= {"Environment", "SupplementaryGroups", "DeviceAllow", "MemoryDenyWriteExecute",
                         "ExecStart", "ExecStartPre", "NotifyAccess", "RestrictAddressFamilies"} | tty | session, \
             (name, keys)

@@ -17,7 +17,6 @@ from qemu.qmp import legacy
 
 from gallery.pixels import read_ppm
 
-SCREEN = "1280x800"  # virtio-gpu's first mode; the player fills it
 
 
 @dataclass(frozen=True)
@@ -168,9 +167,6 @@ class Machine:
         if check and code != 0:
             raise GuestError(f"'{command}' exited {code}: {out.strip()[-800:]}")
         return code, out
-
-    def json(self, command: str) -> dict:
-        return json.loads(self.run(command)[1])
 
     def serial_tail(self, chars: int = 1500) -> str:
         try:

@@ -259,8 +259,11 @@ def switch_to_cage(vm: Machine, wall: Wall, result: Result) -> None:
 
 def cage_boot(vm: Machine, wall: Wall, result: Result) -> None:
     boots_to_emoji(vm, wall, result, "cage", "08-cage")
-    line = vm.run("journalctl -u aimoji -o cat --no-pager | grep -m1 'display:'", check=False)[1].strip()
-    result.note = line[:200]
+    code, out = vm.run(f"{AIMOJI} status", check=False)
+    if code != 0:
+        raise Failed(f"aimoji status exited {code} under cage: {out.strip()[-300:]}")
+    line = vm.run("journalctl -b -u aimoji -o cat --no-pager | grep -m1 'display:'", check=False)[1].strip()
+    result.note = line.removeprefix("aimoji.player: ")[:200]
 
 
 def _keep_evidence(vm: Machine, wall: Wall, stem: Path) -> None:
@@ -274,11 +277,7 @@ def _keep_evidence(vm: Machine, wall: Wall, stem: Path) -> None:
     stem.with_suffix(".log").write_text(log)
 
 
-CAGE_NOT_YET = ("not run: the cage kiosk does not reach the wall in the VM yet (a logind session on tty1 "
-                "is opened, then nothing for 90 s); `python -m gallery --cage` runs it")
-
-
-def run_all(boot: Boot, dumps: Path, cage: bool = False) -> list[Result]:
+def run_all(boot: Boot, dumps: Path) -> list[Result]:
     results: list[Result] = []
 
     def step(name: str, fn, vm: Machine, wall: Wall) -> Result:
@@ -307,9 +306,9 @@ def run_all(boot: Boot, dumps: Path, cage: bool = False) -> list[Result]:
     if after_cut is not None:
         with Machine(boot) as vm:
             wall = Wall(vm, dumps)
-            if step("power cut (part 2: the next boot plays a good model)", after_cut, vm, wall).passed and cage:
-                step("switch to the cage kiosk", switch_to_cage, vm, wall)
-        if cage:
+            step("power cut (part 2: the next boot plays a good model)", after_cut, vm, wall)
+            switched = step("switch to the cage kiosk", switch_to_cage, vm, wall).passed
+        if switched:
             with Machine(boot) as vm:
-                step("cage variant boots to emoji", cage_boot, vm, Wall(vm, dumps))
+                step("cage kiosk boots to emoji, aimoji status 0", cage_boot, vm, Wall(vm, dumps))
     return results

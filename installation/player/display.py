@@ -14,6 +14,7 @@ on a headless box can say so in one line.
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import os
 import time
@@ -56,8 +57,9 @@ class Window:
     """A display SDL shows: a window, or the whole screen through kmsdrm."""
 
     def __init__(self, surface: pygame.Surface, *, vsync: bool = False, fullscreen: bool = False,
-                 title: str = "AImoji"):
+                 title: str = "AImoji", accelerated: bool = True):
         self.surface, self.vsync, self.fullscreen, self.title = surface, vsync, fullscreen, title
+        self.accelerated = accelerated
         self.line = f"{pygame.display.get_driver()} {surface.get_width()}x{surface.get_height()}"
         self.fallback = False
 
@@ -66,7 +68,7 @@ class Window:
 
     def toggled(self) -> Window:
         """The same size in the other mode (the F key)."""
-        return _window(self.surface.get_size(), not self.fullscreen, self.title)
+        return _window(self.surface.get_size(), not self.fullscreen, self.title, self.accelerated)
 
     def close(self) -> None:
         pygame.display.quit()
@@ -117,20 +119,20 @@ def open_display(size: tuple[int, int], fullscreen: bool, title: str = "AImoji",
         pygame.display.quit()
         failed = f"{driver} unavailable ({exc})"
     else:
-        if not framebuffer.fallback_applies(os.environ):
-            return window
         cost = present_cost(window)
         if cost <= SLOW_PRESENT_S:
             return window
-        # kmsdrm opened, but on Mesa's software GL every present is a full-screen texture upload and
-        # render (415 ms a frame in the gallery VM): the framebuffer copy is far cheaper, if there is one.
-        try:
-            fb = framebuffer.open_device(device)
-        except FramebufferError:
-            return window
-        failed = f"{window.line} presents take {cost * 1000:.0f} ms (software GL)"
-        window.close()
-        return _framebuffer_display(fb, failed, title)
+        if framebuffer.fallback_applies(os.environ):
+            # kmsdrm opened, but on Mesa's software GL every present is a full-screen texture upload and
+            # render (415 ms a frame in the gallery VM): the framebuffer copy is far cheaper, if there is one.
+            try:
+                fb = framebuffer.open_device(device)
+            except FramebufferError:
+                return window
+            failed = f"{window.line} presents take {cost * 1000:.0f} ms (software GL)"
+            window.close()
+            return _framebuffer_display(fb, failed, title)
+        return _plainer_if_faster(window, cost, size, fullscreen, title)
     if not framebuffer.fallback_applies(os.environ):
         raise DisplayUnavailable(f"display: {failed}; the framebuffer is tried only on a console "
                                  "(SDL_VIDEODRIVER=kmsdrm, or unset without DISPLAY/WAYLAND_DISPLAY)")
@@ -155,6 +157,25 @@ def present_cost(window: Window, presents: int = 5) -> float:
     return sorted(times)[len(times) // 2]
 
 
+def _plainer_if_faster(window: Window, cost: float, size: tuple[int, int], fullscreen: bool,
+                       title: str) -> Window:
+    """SDL draws through a GL texture wherever GL exists, even Mesa's software GL (Xwayland under cage
+    on a GPU without a 3D driver: 252-260 ms a present in the gallery VM). Its plain window surface
+    (XShm on x11) took 4.6 ms there. Reopen without GL, keep whichever presents faster. Drivers with no
+    surface of their own refuse, and keep the GL window."""
+    window.close()
+    try:
+        plain = _window(size, fullscreen, title, accelerated=False)
+    except pygame.error:
+        return _window(size, fullscreen, title)
+    plain_cost = present_cost(plain)
+    if plain_cost >= cost:
+        plain.close()
+        return _window(size, fullscreen, title)
+    plain.line += f", without GL (GL presents took {cost * 1000:.0f} ms, these {plain_cost * 1000:.0f} ms)"
+    return plain
+
+
 def _framebuffer_display(fb: framebuffer.Framebuffer, failed: str, title: str) -> FramebufferDisplay:
     quieted = console.quiet()
     try:
@@ -166,32 +187,44 @@ def _framebuffer_display(fb: framebuffer.Framebuffer, failed: str, title: str) -
                                  f"in memory: {exc}") from None
 
 
-def _window(size: tuple[int, int], fullscreen: bool, title: str) -> Window:
+def _window(size: tuple[int, int], fullscreen: bool, title: str, accelerated: bool = True) -> Window:
     """SDL's display. Tries vsync first: SDL only grants it with the SCALED renderer, and some drivers
-    (dummy, some X servers) refuse it. pygame.error when the driver cannot open at all."""
-    pygame.display.init()
-    pygame.display.set_caption(title)
-    base = pygame.FULLSCREEN if fullscreen else 0
-    if pygame.display.get_driver() != "dummy":
-        try:
-            surface = pygame.display.set_mode(size, base | pygame.SCALED, vsync=1)
-            return Window(surface, vsync=True, fullscreen=fullscreen, title=title)
-        except pygame.error:
-            pass
-    return Window(pygame.display.set_mode(size, base), fullscreen=fullscreen, title=title)
+    (dummy, some X servers) refuse it. Not `accelerated`: SDL's own window surface, never a GL texture
+    (SDL decides that once per display init, from SDL_FRAMEBUFFER_ACCELERATION). pygame.error when the
+    driver cannot open at all, or has no surface of its own."""
+    with _environment(SDL_FRAMEBUFFER_ACCELERATION=None if accelerated else "0"):
+        pygame.display.init()
+        pygame.display.set_caption(title)
+        base = pygame.FULLSCREEN if fullscreen else 0
+        if accelerated and pygame.display.get_driver() != "dummy":
+            try:
+                surface = pygame.display.set_mode(size, base | pygame.SCALED, vsync=1)
+                return Window(surface, vsync=True, fullscreen=fullscreen, title=title)
+            except pygame.error:
+                pass
+        return Window(pygame.display.set_mode(size, base), fullscreen=fullscreen, title=title,
+                      accelerated=accelerated)
+
+
+@contextlib.contextmanager
+def _environment(**values: str | None):
+    """Set (or, for None, leave alone) environment variables SDL reads, and restore them afterwards."""
+    saved = {k: os.environ.get(k) for k, v in values.items() if v is not None}
+    os.environ.update({k: v for k, v in values.items() if v is not None})
+    try:
+        yield
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
 
 
 def _software_surface(size: tuple[int, int], title: str) -> pygame.Surface:
     """SDL again, with no screen of its own: the frame stays in memory (keyboards are still read)."""
-    saved = os.environ.get("SDL_VIDEODRIVER")
-    os.environ["SDL_VIDEODRIVER"] = SOFTWARE_DRIVER   # SDL reads it once, in init
-    try:
+    with _environment(SDL_VIDEODRIVER=SOFTWARE_DRIVER):   # SDL reads it once, in init
         pygame.display.init()
-    finally:
-        if saved is None:
-            del os.environ["SDL_VIDEODRIVER"]
-        else:
-            os.environ["SDL_VIDEODRIVER"] = saved
     pygame.display.set_caption(title)
     return pygame.display.set_mode(size)
 

@@ -84,14 +84,17 @@ def test_drop_ins_only_relax_what_their_display_needs():
         # mode while it draws on the framebuffer (TTY*, Standard*; the getty on tty1 makes way).
         tty = {"Conflicts", "After", "TTYPath", "StandardInput", "StandardOutput", "StandardError", "TTYReset",
                "TTYVHangup"}
-        # cage: seatd gives it the seat (Wants=seatd.service).
-        session = {"Wants"} if name == "cage.conf" else set()
+        # cage: seatd gives it the seat (Wants=seatd.service); Xwayland's xkbcomp child sets its own ids.
+        session = {"Wants", "SystemCallFilter"} if name == "cage.conf" else set()
         assert keys <= {"Environment", "SupplementaryGroups", "DeviceAllow", "MemoryDenyWriteExecute",
                         "ExecStart", "ExecStartPre", "NotifyAccess", "RestrictAddressFamilies"} | tty | session, \
             (name, keys)
         # the display needs udev's netlink socket, nothing that reaches a network
         families = [ln for ln in dropin.splitlines() if ln.startswith("RestrictAddressFamilies=")]
         assert families == ["RestrictAddressFamilies=AF_UNIX AF_NETLINK"], (name, families)
+        # back from ~@privileged: only the set*id calls (dropping to the ids it already has), no capabilities
+        filters = [ln for ln in dropin.splitlines() if ln.startswith("SystemCallFilter=")]
+        assert filters == (["SystemCallFilter=@setuid"] if name == "cage.conf" else []), (name, filters)
 
 
 MDWE_CHILD = r"""

@@ -108,9 +108,10 @@ class FramebufferDisplay:
 
 def open_display(size: tuple[int, int], fullscreen: bool, title: str = "AImoji", *,
                  device: str = framebuffer.DEVICE):
-    """The display to draw on: SDL's, through the driver the environment asks for; where that fails on a
-    console (framebuffer.fallback_applies), the framebuffer `device` in software, at its own size.
-    DisplayUnavailable (one line) when neither works."""
+    """The display to draw on: SDL's, through the driver the environment asks for; where that fails or
+    presents slowly on a console (framebuffer.fallback_applies), the framebuffer `device` in software, at
+    its own size; where it presents slowly elsewhere, SDL's window without GL if that is faster.
+    DisplayUnavailable (one line) when nothing works."""
     try:
         window = _window(size, fullscreen, title)
     except pygame.error as exc:

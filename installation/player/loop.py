@@ -43,6 +43,9 @@ CLOCK_STEP_S = 1.0        # the wall clock moved this much against the monotonic
 CONTENT_EVERY_S = 0.25    # how often the picture on screen is looked at (health)
 GENERATION_SHARE = 0.75   # of the images/s measured at load that a scene may ask for (the loop needs CPU too)
 BATCH_LATENCY_S = 1.0     # the longest a batch of images may take: an image waits for its whole batch
+FILL_TIMEOUT_S = 3.0      # a scene not ready this long after it started is shown as its images arrive
+BLANK_S = 1.0             # generated pictures one flat colour this long: the model is failing (NaN, ...)
+INBOX_PER_FRAME = 256     # messages applied per frame at most: a burst of OSC spreads over frames
 
 
 def sustainable_batch(batch: int, images_per_s: float) -> int:
@@ -52,9 +55,6 @@ def sustainable_batch(batch: int, images_per_s: float) -> int:
     if images_per_s <= 0:
         return batch
     return max(1, min(batch, int(images_per_s * BATCH_LATENCY_S)))
-FILL_TIMEOUT_S = 3.0      # a scene not ready this long after it started is shown as its images arrive
-BLANK_S = 1.0             # generated pictures one flat colour this long: the model is failing (NaN, ...)
-INBOX_PER_FRAME = 256     # messages applied per frame at most: a burst of OSC spreads over frames
 
 
 class Player:

@@ -104,7 +104,7 @@ def main() -> int:
     print(f"{'':34}{'no clients':>14}{'220 slow clients':>18}")
     rows = [("frames shown", "frames", "{:d}"), ("frames dropped", "dropped", "{:d}"),
             ("frame work ms p99", "p99", "{:.1f}"), ("slow connections made", "connections", "{:d}"),
-            ("cut at the request time", "cut", "{:d}"), ("cut to make room (32 open)", "evicted", "{:d}"),
+            ("cut at the request time", "cut", "{:d}"), ("cut to make room (32 waiting)", "evicted", "{:d}"),
             ("technician GETs answered", "gets", "{}"), ("slowest technician GET ms", "get_ms", "{:.1f}"),
             ("page thread CPU s", "server_cpu", "{:.2f}"), ("slow clients' process CPU s", "clients_cpu", "{:.2f}")]
     for label, key, fmt in rows:

@@ -4,10 +4,13 @@ token (service/control_token.py) for the same actions as OSC (service/control.py
 
 One thread runs an asyncio event loop; h11 parses HTTP (no parsing by hand). The render loop is never
 touched: GETs read the player's snapshot and published picture, a control is `player.post(...)`.
-A client outside `allow` is dropped on connect; at most MAX_CONNECTIONS are open: at the limit a new
-client takes the place of the one that has waited longest for its request to arrive (a slow or silent
-client; one being answered is never cut), or is dropped when all are being answered. Every request
-must arrive, and its answer leave, within TIMEOUT_S, or the connection is cut.
+A client outside `allow` is dropped on connect. A newcomer's first bytes are read before it counts
+against any limit, so a client that sends its request at once is answered and never cut, however many
+connections a flood opens around it. Any other wait for a request (the rest of a trickle, a silent
+client after FIRST_READ_S, a kept-alive connection between requests) takes one of MAX_WAITING places:
+when they are full, the connection that has waited longest is cut to make room. At most MAX_OPEN
+sockets are open in all; a newcomer beyond that is dropped unless a waiting one can be cut. Every
+request must arrive, and its answer leave, within TIMEOUT_S, or the connection is cut.
 Why this stack: docs/operations.md, "The status page".
 """
 
@@ -39,7 +42,10 @@ from installation.service.thumbnail import Thumbnails
 
 log = logging.getLogger("aimoji.http")
 
-MAX_CONNECTIONS = 32      # open at once; a phone's browser uses up to 6
+MAX_WAITING = 32          # connections waiting for their request at once; a phone's browser opens up to 6
+MAX_OPEN = 256            # sockets in all: waiting, read for the first time, being answered
+FIRST_READ_S = 0.25       # a newcomer's first read, before it waits among the others
+LIMIT_LOG_EVERY_S = 10.0  # a flood is one warning per this many seconds, with its counts, not a line a cut
 TIMEOUT_S = 5.0           # for a whole request to arrive (headers and body), and for its answer to leave
 MAX_HEADER_BYTES = 8192
 MAX_BODY_BYTES = 4096
@@ -174,8 +180,9 @@ class HttpStatus:
     port that cannot be had is an OSError here, before anything starts."""
 
     def __init__(self, settings: Settings, app_for: Callable[["HttpStatus"], StatusApp],
-                 max_connections: int = MAX_CONNECTIONS, timeout_s: float = TIMEOUT_S):
-        self.settings, self.max_connections, self.timeout_s = settings, max_connections, timeout_s
+                 max_waiting: int = MAX_WAITING, max_open: int = MAX_OPEN, timeout_s: float = TIMEOUT_S):
+        self.settings, self.timeout_s = settings, timeout_s
+        self.max_waiting, self.max_open = max_waiting, max_open
         self.networks = settings.networks()
         self.closed = Counter()       # refused (not allowed), evicted / busy (at the limit), timed_out
         self.requests = Counter()     # by status code
@@ -187,17 +194,24 @@ class HttpStatus:
         self._control = ThreadPoolExecutor(1, thread_name_prefix="aimoji-http-control")  # a cue may load models
         self.thread = threading.Thread(target=self._run, name="aimoji-http", daemon=True)
         self._server: asyncio.AbstractServer | None = None
-        # Open connections: their transport -> since when each has waited for its request (None while
-        # being answered). Only the event loop's thread changes it.
-        self._open: dict[asyncio.Transport, float | None] = {}
+        # Open connections: their transport -> since when each has waited for its request (accepted, or
+        # its last answer sent); those in _waiting compete for its places. Only the loop's thread changes them.
+        self._open: dict[asyncio.Transport, float] = {}
+        self._waiting: set[asyncio.Transport] = set()
+        self._limit_logged = (-LIMIT_LOG_EVERY_S, 0, 0)   # (when, the evicted and busy counts then)
 
     @property
     def open(self) -> int:
         return len(self._open)
 
+    @property
+    def waiting(self) -> int:
+        return len(self._waiting)
+
     def counters(self) -> dict:
-        return {"open": self.open, "refused": self.closed["refused"], "evicted": self.closed["evicted"],
-                "busy": self.closed["busy"], "timed_out": self.closed["timed_out"], "requests": dict(self.requests)}
+        return {"open": self.open, "waiting": self.waiting, "refused": self.closed["refused"],
+                "evicted": self.closed["evicted"], "busy": self.closed["busy"], "timed_out": self.closed["timed_out"],
+                "requests": dict(self.requests)}
 
     def start(self) -> "HttpStatus":
         self.thread.start()
@@ -214,8 +228,8 @@ class HttpStatus:
 
     def status(self) -> str:
         control_state = "control on" if self.app.token is not None else "control off"
-        return (f"on {self.settings.bind}:{self.port}, {control_state}, {self.open} open, "
-                f"{sum(self.requests.values())} requests, {self.closed['refused']} refused, "
+        return (f"on {self.settings.bind}:{self.port}, {control_state}, {self.open} open "
+                f"({self.waiting} waiting), {sum(self.requests.values())} requests, {self.closed['refused']} refused, "
                 f"{self.closed['evicted'] + self.closed['busy']} at the limit, {self.closed['timed_out']} timed out")
 
     # ---- the event loop's thread ----------------------------------------------------------------
@@ -242,21 +256,20 @@ class HttpStatus:
                         ", ".join(self.settings.allow))
             writer.transport.abort()
             return
-        if self.open >= self.max_connections and not self._make_room(host):
+        if self.open >= self.max_open and not self._make_room(host):
             writer.transport.abort()
             return
         transport = writer.transport
-        self._open[transport] = time.monotonic()
         conn = h11.Connection(h11.SERVER, max_incomplete_event_size=MAX_HEADER_BYTES)
         served, clean = 0, False
         try:
             while True:
                 self._open[transport] = time.monotonic()
                 async with asyncio.timeout(self.timeout_s):   # the whole request, however it trickles in
-                    request, body = await self._receive(conn, reader)
+                    request, body = await self._receive(conn, reader, transport, first=served == 0)
                 if request is None:
                     break
-                self._open[transport] = None                  # being answered: never evicted
+                self._waiting.discard(transport)              # being answered: never cut
                 response = await self._answer(request, body, host)
                 async with asyncio.timeout(self.timeout_s):   # a client that does not read is cut off too
                     await self._send(conn, writer, request, response)
@@ -276,26 +289,47 @@ class HttpStatus:
         except (ConnectionError, OSError, h11.LocalProtocolError):
             pass
         finally:
+            self._waiting.discard(transport)
             if self._open.pop(transport, "evicted") == "evicted":
                 clean = False
             await self._hang_up(writer, clean)
 
     def _make_room(self, host: str) -> bool:
-        """At the limit: cut the connection that has waited longest for its request, so a client that
-        asks at once is served; False (drop the newcomer) when every open one is being answered."""
-        waiting = [(since, t) for t, since in self._open.items() if since is not None]
-        if not waiting:
-            self.closed["busy"] += 1
-            log.warning("HTTP from %s dropped: %d connections are being answered (the most allowed)", host,
-                        self.open)
-            return False
-        _, oldest = min(waiting, key=lambda pair: pair[0])
+        """MAX_OPEN sockets are open: cut the one that has waited longest for its request; False (drop
+        the newcomer) when none is waiting (all are being read for the first time or answered)."""
+        if self._waiting:
+            self._cut_longest_waiting()
+            return True
+        self._at_limit("busy")
+        return False
+
+    def _wait(self, transport: asyncio.Transport) -> None:
+        """This connection waits for more of its request: it takes a place among the waiting, cutting the
+        one that has waited longest when all MAX_WAITING are taken."""
+        if transport in self._waiting:
+            return
+        if len(self._waiting) >= self.max_waiting:
+            self._cut_longest_waiting()
+        self._waiting.add(transport)
+
+    def _cut_longest_waiting(self) -> None:
+        oldest = min(self._waiting, key=self._open.__getitem__)
+        self._waiting.discard(oldest)
         self._open.pop(oldest)
         oldest.abort()   # its reader sees the end; its task finishes without answering
-        self.closed["evicted"] += 1
-        log.warning("HTTP: %d connections open (the most allowed): cut the one waiting longest for its "
-                    "request", self.max_connections)
-        return True
+        self._at_limit("evicted")
+
+    def _at_limit(self, reason: str) -> None:
+        """Count a connection cut to make room ("evicted") or a newcomer dropped ("busy"); a warning for
+        the first, then at most one each LIMIT_LOG_EVERY_S with what happened since."""
+        self.closed[reason] += 1
+        now, (logged_at, evicted_then, busy_then) = time.monotonic(), self._limit_logged
+        if now - logged_at >= LIMIT_LOG_EVERY_S:
+            evicted, busy = self.closed["evicted"], self.closed["busy"]
+            log.warning("HTTP at its limits (%d waiting for a request at most, %d open): %d cut to make room, "
+                        "%d newcomers dropped since the last such line", self.max_waiting, self.max_open,
+                        evicted - evicted_then, busy - busy_then)
+            self._limit_logged = (now, evicted, busy)
 
     async def _hang_up(self, writer: asyncio.StreamWriter, clean: bool) -> None:
         """Let what was written leave (within the timeout), else drop the connection at once."""
@@ -309,13 +343,16 @@ class HttpStatus:
                 pass
         writer.transport.abort()
 
-    async def _receive(self, conn: h11.Connection, reader: asyncio.StreamReader):
-        """(h11.Request, body) or (None, b"") when the client closed between requests."""
+    async def _receive(self, conn: h11.Connection, reader: asyncio.StreamReader, transport: asyncio.Transport,
+                       first: bool):
+        """(h11.Request, body) or (None, b"") when the client closed between requests. `first`: the
+        connection's first request, whose first read is its own (see _read)."""
         request, body = None, bytearray()
         while True:
             event = conn.next_event()
             if event is h11.NEED_DATA:
-                conn.receive_data(await reader.read(8192))
+                conn.receive_data(await self._read(reader, transport, first))
+                first = False
             elif isinstance(event, h11.Request):
                 request = event
                 length = dict(event.headers).get(b"content-length")
@@ -329,6 +366,19 @@ class HttpStatus:
                 return request, bytes(body)
             elif isinstance(event, h11.ConnectionClosed):
                 return None, b""
+
+    async def _read(self, reader: asyncio.StreamReader, transport: asyncio.Transport, first: bool) -> bytes:
+        """The next bytes. A newcomer's first read (up to FIRST_READ_S) takes no place among the waiting:
+        a request sent at once is whole in it, and is answered before a flood could cut it. Any further
+        wait does (_wait)."""
+        if first:
+            try:
+                async with asyncio.timeout(FIRST_READ_S):
+                    return await reader.read(8192)
+            except TimeoutError:
+                pass
+        self._wait(transport)
+        return await reader.read(8192)
 
     async def _answer(self, request: h11.Request, body: bytes, host: str) -> Response:
         method, target = request.method.decode(), request.target.decode("ascii", "replace")

@@ -77,6 +77,9 @@ def families(state: Mapping, server: Mapping | None = None) -> list:
     if server:
         connections = GaugeMetricFamily("aimoji_http_connections", "status page connections open now")
         connections.add_metric([], float(server["open"]))
+        waiting = GaugeMetricFamily("aimoji_http_connections_waiting",
+                                    "status page connections waiting for the rest of their request now")
+        waiting.add_metric([], float(server["waiting"]))
         closed = CounterMetricFamily("aimoji_http_connections_closed",
                                      "status page connections closed early, by reason", labels=["reason"])
         for reason in ("refused", "evicted", "busy", "timed_out"):
@@ -84,7 +87,7 @@ def families(state: Mapping, server: Mapping | None = None) -> list:
         requests = CounterMetricFamily("aimoji_http_requests", "status page requests answered", labels=["code"])
         for code, count in sorted(server["requests"].items()):
             requests.add_metric([str(code)], float(count))
-        out += [connections, closed, requests]
+        out += [connections, waiting, closed, requests]
     return out
 
 

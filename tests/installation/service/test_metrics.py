@@ -45,9 +45,9 @@ def test_a_starting_player_has_no_figures_yet_but_says_so():
 
 
 def test_the_page_counters_are_there():
-    got = samples(STATE, lambda: {"open": 3, "refused": 1, "evicted": 900, "busy": 168, "timed_out": 32,
+    got = samples(STATE, lambda: {"open": 3, "waiting": 2, "refused": 1, "evicted": 900, "busy": 168, "timed_out": 32,
                                    "requests": {200: 9}})
-    assert got[("aimoji_http_connections", ())] == 3
+    assert got[("aimoji_http_connections", ())] == 3 and got[("aimoji_http_connections_waiting", ())] == 2
     assert got[("aimoji_http_connections_closed_total", (("reason", "busy"),))] == 168
     assert got[("aimoji_http_connections_closed_total", (("reason", "evicted"),))] == 900
     assert got[("aimoji_http_requests_total", (("code", "200"),))] == 9

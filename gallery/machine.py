@@ -18,7 +18,6 @@ from qemu.qmp import legacy
 from gallery.pixels import read_ppm
 
 
-
 @dataclass(frozen=True)
 class Boot:
     kernel: Path

@@ -45,7 +45,6 @@ log = logging.getLogger("aimoji.http")
 MAX_WAITING = 32          # connections waiting for their request at once; a phone's browser opens up to 6
 MAX_OPEN = 256            # sockets in all: waiting, read for the first time, being answered
 FIRST_READ_S = 0.25       # a newcomer's first read, before it waits among the others
-LIMIT_LOG_EVERY_S = 10.0  # a flood is one warning per this many seconds, with its counts, not a line a cut
 TIMEOUT_S = 5.0           # for a whole request to arrive (headers and body), and for its answer to leave
 MAX_HEADER_BYTES = 8192
 MAX_BODY_BYTES = 4096
@@ -198,7 +197,6 @@ class HttpStatus:
         # its last answer sent); those in _waiting compete for its places. Only the loop's thread changes them.
         self._open: dict[asyncio.Transport, float] = {}
         self._waiting: set[asyncio.Transport] = set()
-        self._limit_logged = (-LIMIT_LOG_EVERY_S, 0, 0)   # (when, the evicted and busy counts then)
 
     @property
     def open(self) -> int:
@@ -300,7 +298,9 @@ class HttpStatus:
         if self._waiting:
             self._cut_longest_waiting()
             return True
-        self._at_limit("busy")
+        self.closed["busy"] += 1
+        log.warning("HTTP from %s dropped: %d connections open, none of them waiting for a request (the most "
+                    "allowed)", host, self.open)
         return False
 
     def _wait(self, transport: asyncio.Transport) -> None:
@@ -317,19 +317,10 @@ class HttpStatus:
         self._waiting.discard(oldest)
         self._open.pop(oldest)
         oldest.abort()   # its reader sees the end; its task finishes without answering
-        self._at_limit("evicted")
-
-    def _at_limit(self, reason: str) -> None:
-        """Count a connection cut to make room ("evicted") or a newcomer dropped ("busy"); a warning for
-        the first, then at most one each LIMIT_LOG_EVERY_S with what happened since."""
-        self.closed[reason] += 1
-        now, (logged_at, evicted_then, busy_then) = time.monotonic(), self._limit_logged
-        if now - logged_at >= LIMIT_LOG_EVERY_S:
-            evicted, busy = self.closed["evicted"], self.closed["busy"]
-            log.warning("HTTP at its limits (%d waiting for a request at most, %d open): %d cut to make room, "
-                        "%d newcomers dropped since the last such line", self.max_waiting, self.max_open,
-                        evicted - evicted_then, busy - busy_then)
-            self._limit_logged = (now, evicted, busy)
+        self.closed["evicted"] += 1
+        # One template, so a flood is one line a minute in the journal (logs.RepeatFilter counts the rest).
+        log.warning("HTTP: %d connections wait for their request (the most allowed): cut the one waiting "
+                    "longest", self.max_waiting)
 
     async def _hang_up(self, writer: asyncio.StreamWriter, clean: bool) -> None:
         """Let what was written leave (within the timeout), else drop the connection at once."""

@@ -19,7 +19,7 @@ from PIL import Image  # noqa: E402
 
 from installation.calibration import profile as cal  # noqa: E402
 from installation.calibration.apply import Calibration  # noqa: E402
-from installation.player.screen import Screen  # noqa: E402
+from installation.display.screen import Screen  # noqa: E402
 from installation.scenes.layout import morph_box  # noqa: E402
 
 BUDGET_MS = 1.0

@@ -41,7 +41,7 @@ import pygame  # noqa: E402
 from model_files import generator_bytes, model_bytes  # noqa: E402
 
 from installation.model.load import load  # noqa: E402
-from installation.player.display import Window  # noqa: E402
+from installation.display.output import Window  # noqa: E402
 from installation.player.loop import Player  # noqa: E402
 from installation.player.messages import Quit  # noqa: E402
 from installation.service import health  # noqa: E402

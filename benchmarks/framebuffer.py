@@ -22,9 +22,9 @@ os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
 import numpy as np  # noqa: E402
 import pygame  # noqa: E402
 
-from installation.player.console import Console  # noqa: E402
-from installation.player.display import FramebufferDisplay  # noqa: E402
-from installation.player.framebuffer import Bitfield, Framebuffer, Layout  # noqa: E402
+from installation.display.console import Console  # noqa: E402
+from installation.display.output import FramebufferDisplay  # noqa: E402
+from installation.display.framebuffer import Bitfield, Framebuffer, Layout  # noqa: E402
 
 SIZES = [(1280, 800), (1920, 1080)]
 FORMATS = {  # name: (bpp, red, green, blue)

@@ -30,7 +30,7 @@ import installation  # noqa: E402,F401  (quiets pygame's banner before it is imp
 import pygame  # noqa: E402
 
 from installation.model.load import load  # noqa: E402
-from installation.player.display import Window  # noqa: E402
+from installation.display.output import Window  # noqa: E402
 from installation.player.loop import Player  # noqa: E402
 from installation.player.messages import Quit  # noqa: E402
 from installation.service import health  # noqa: E402

@@ -122,7 +122,7 @@ def draw_ms(geometries: dict, repeat: int = 120) -> dict:
 
     from installation.calibration import profile as cal
     from installation.calibration.apply import Calibration
-    from installation.player.screen import Screen, to_surface
+    from installation.display.screen import Screen, to_surface
     from installation.player.worker import Frame
     from installation.scenes.morph import MorphPlan
     from installation.scenes.views import MorphView

@@ -32,7 +32,7 @@ from PIL import Image  # noqa: E402
 
 from framebuffer import cpu  # noqa: E402  (benchmarks/framebuffer.py)
 from installation.model.load import load  # noqa: E402
-from installation.player.screen import scale_to, to_surface  # noqa: E402
+from installation.display.screen import scale_to, to_surface  # noqa: E402
 from installation.scenes.layout import grid_boxes, morph_box  # noqa: E402
 
 MODES = ("smooth", "pixel", "sharp")

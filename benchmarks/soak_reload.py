@@ -147,7 +147,7 @@ class RealPlayer:
 
     def __init__(self, show_path: Path, first_model_path: Path, models_dir: Path, fps: int = 30):
         os.environ["SDL_VIDEODRIVER"] = "dummy"
-        from installation.player.display import open_display
+        from installation.display.output import open_display
         from installation.service.display_power import DisplayPower
         from installation.model.load import load
         from installation.player.loop import Player

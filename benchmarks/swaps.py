@@ -23,7 +23,7 @@ import installation  # noqa: E402,F401  (quiets pygame's banner before it is imp
 import pygame  # noqa: E402
 
 from installation.model.load import load  # noqa: E402
-from installation.player.display import Window  # noqa: E402
+from installation.display.output import Window  # noqa: E402
 from installation.player.loop import Player  # noqa: E402
 from installation.player.messages import ModelReady, Quit  # noqa: E402
 from installation.show.config import parse_show  # noqa: E402

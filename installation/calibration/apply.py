@@ -1,6 +1,6 @@
 """A calibration profile ready to apply: its colour table on small images and colours, its turn and
 mirror on small surfaces. Thin pygame shell over calibration/profile.py; the player's Screen
-(player/screen.py) maps each scene's rects through the profile's geometry.
+(display/screen.py) maps each scene's rects through the profile's geometry.
 """
 
 from __future__ import annotations

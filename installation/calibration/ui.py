@@ -1,7 +1,7 @@
 """`aimoji calibrate` on screen: test patterns, keyboard adjustments with a legend, save to a profile.
 
 The pattern is drawn through the profile being edited, exactly as the player would show a frame:
-colour LUT on the picture, geometry by the player's Screen (calibration/apply.py, player/screen.py).
+colour LUT on the picture, geometry by the player's Screen (calibration/apply.py, display/screen.py).
 """
 
 from __future__ import annotations
@@ -20,8 +20,8 @@ from installation.calibration import patterns as tp
 from installation.calibration.apply import Calibration
 from installation.model.load import ModelError, load
 from installation.paths import model_candidates
-from installation.player.display import open_display
-from installation.player.screen import Screen
+from installation.display.output import open_display
+from installation.display.screen import Screen
 
 log = logging.getLogger("aimoji.calibrate")
 
@@ -77,7 +77,7 @@ class UIState:
 class CalibrateUI:
     def __init__(self, display, profile_path: Path, profile: cal.Profile,
                  emoji: EmojiSource | None = None, emoji_note: str = "", clock=None):
-        """display: a player.display Window or FramebufferDisplay; the UI draws on its surface."""
+        """display: a display.output Window or FramebufferDisplay; the UI draws on its surface."""
         self.display = display
         self.screen = screen = display.surface
         self.path = Path(profile_path)
@@ -225,7 +225,7 @@ class CalibrateUI:
 
 
 def open_screen(windowed: bool, size: tuple[int, int] = (1280, 720)):
-    """The display the player would use (player/display.py: SDL, or the framebuffer in software);
+    """The display the player would use (display/output.py: SDL, or the framebuffer in software);
     DisplayUnavailable when there is none."""
     display = open_display(size if windowed else (0, 0), not windowed, title="AImoji calibration")
     pygame.font.init()

@@ -53,7 +53,7 @@ def run(args: argparse.Namespace) -> int:
     print(note)
     if args.screenshots is not None:
         return _screenshots(args.screenshots, size, args.profile, profile, emoji, note)
-    from installation.player.display import EXIT_NO_DISPLAY, DisplayUnavailable
+    from installation.display.output import EXIT_NO_DISPLAY, DisplayUnavailable
 
     try:
         display = ui.open_screen(args.windowed)
@@ -77,7 +77,7 @@ def _screenshots(folder: Path, size, profile_path: Path, profile, emoji, note: s
 
     from installation.calibration import ui
 
-    from installation.player.display import Window
+    from installation.display.output import Window
 
     pygame.display.init()
     pygame.font.init()

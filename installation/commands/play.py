@@ -221,7 +221,7 @@ def run(args) -> int:
     logs.setup()
     if args.headless:
         os.environ["SDL_VIDEODRIVER"] = "dummy"
-    from installation.player.display import (EXIT_NO_DISPLAY, DisplayUnavailable, display_available,
+    from installation.display.output import (EXIT_NO_DISPLAY, DisplayUnavailable, display_available,
                                              mode_size, open_display, probe_vsync)
     from installation.model.load import ModelError
     from installation.paths import CAPTURES_DIR, DEMO_GIF, MODELS_DIR, SHOWS_DIR

@@ -3,8 +3,8 @@
 Order each frame: commands → events → schedule/overrides/hand-over → draw → on_frame → (wait) → present
 → count. Other threads talk to the loop only through `post()` (hot reload, signals, OSC) and read it through
 `snapshot()` (health file, systemd watchdog); installation/service/runtime.py wires them up.
-Scenes draw through the player's Screen (player/screen.py), which owns the surface and calibration; the
-display (player/display.py: an SDL window or the framebuffer in software) presents it. A frame counts as
+Scenes draw through the player's Screen (display/screen.py), which owns the surface and calibration; the
+display (display/output.py: an SDL window or the framebuffer in software) presents it. A frame counts as
 shown once it was presented.
 """
 
@@ -27,7 +27,7 @@ from installation.player.content import ContentWatch
 from installation.player.messages import UNCHANGED, Control, ModelReady, Quit, Rejected, ShowReady
 from installation.player.overrides import Overrides
 from installation.player.pacing import Pacer, VsyncPacer, aligned_start
-from installation.player.screen import Screen
+from installation.display.screen import Screen
 from installation.player.stats import FrameStats, local_iso
 from installation.player.supervision import Supervisor
 from installation.player.worker import Pipeline
@@ -62,7 +62,7 @@ class Player:
                  schedule=None, calibration=None, captures_dir: Path | None = None,
                  keys: bool = False, batch: int = DEFAULT_BATCH, clock=time.monotonic, wall=time.time,
                  started_at: float | None = None, log=None, on_frame=None, override: str = "until_released"):
-        """models: {name: model.load.Generator}. display: a player.display Window or FramebufferDisplay.
+        """models: {name: model.load.Generator}. display: a display.output Window or FramebufferDisplay.
         vsync: the display's presents pace the loop (display.probe_vsync). calibration: a
         calibration.apply.Calibration or None.
         log: a one-argument function for the player's lines (default: the 'aimoji.player' logger).

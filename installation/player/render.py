@@ -22,7 +22,7 @@ from tqdm import tqdm
 
 from installation.atomic import atomic_path, replace_dir
 from installation.model.load import Generator
-from installation.player.screen import Screen
+from installation.display.screen import Screen
 from installation.player.worker import generate_now
 from installation.scenes.factory import make_view
 from installation.scenes.walk import WalkParams, loop_params

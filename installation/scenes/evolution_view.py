@@ -9,7 +9,7 @@ import numpy as np
 import pygame
 
 from installation.model.timelapse import Replay
-from installation.player.screen import Screen, scale_to, to_surface
+from installation.display.screen import Screen, scale_to, to_surface
 from installation.scenes.evolution import Pick, caption, phases, pick
 from installation.scenes.layout import Box, morph_box
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pygame
 
-from installation.player.screen import Screen, scale_to, to_surface
+from installation.display.screen import Screen, scale_to, to_surface
 from installation.player.worker import Frame
 from installation.scenes.grid import GridPlan, GridSelector
 from installation.scenes.layout import grid_boxes, morph_box

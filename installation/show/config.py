@@ -22,7 +22,7 @@ from installation.show.errors import format_validation_error  # noqa: F401  (cal
 HHMM_RANGE = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-4]):([0-5]\d)$")
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 MODEL_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$")
-Scale = Literal["smooth", "pixel", "sharp"]   # display.scale: how the small images are enlarged (player/screen.py)
+Scale = Literal["smooth", "pixel", "sharp"]   # display.scale: how the small images are enlarged (display/screen.py)
 ACTIVE_SHOW = "active.toml"
 DEFAULT_SHOW = "default.toml"
 

@@ -9,8 +9,8 @@ from installation.calibration import ui
 from installation.calibration import profile as cal
 from installation.calibration import patterns as tp
 from installation.calibration.apply import Calibration
-from installation.player.display import Window
-from installation.player.screen import Screen
+from installation.display.output import Window
+from installation.display.screen import Screen
 from installation.cli import main
 
 W, H = 320, 180

@@ -14,9 +14,9 @@ from installation.player.worker import Frame
 from installation.player.messages import ShowReady
 from installation.model.load import load
 from installation.model.timelapse import Replay, Timelapse
-from installation.player.display import Window
+from installation.display.output import Window
 from installation.player.loop import Player
-from installation.player.screen import Screen
+from installation.display.screen import Screen
 from installation.scenes.evolution_view import EvolutionView
 from installation.scenes.grid import GridPlan
 from installation.scenes.morph import MorphPlan

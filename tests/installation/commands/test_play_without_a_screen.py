@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from installation.player.display import EXIT_NO_DISPLAY
+from installation.display.output import EXIT_NO_DISPLAY
 
 pytestmark = pytest.mark.skipif(bool(glob.glob("/dev/dri/card*")) or os.path.exists("/dev/fb0"),
                                 reason="this machine has a console display device the player would open")

@@ -10,7 +10,7 @@ import pygame
 import pytest
 
 from installation.model.load import load
-from installation.player.display import Window
+from installation.display.output import Window
 from installation.player.loop import Player
 from installation.player.messages import Control, ModelReady
 from installation.scenes.grid import GridSelector

@@ -16,7 +16,7 @@ from installation.calibration import profile as cal
 from installation.cli import main
 from installation.player.messages import ModelReady, ShowReady
 from installation.model.load import load
-from installation.player.display import Window
+from installation.display.output import Window
 from installation.player.loop import Player
 from installation.calibration.frame_map import frame_size, picture_rect
 from installation.show.config import load_show

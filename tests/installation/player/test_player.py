@@ -15,7 +15,7 @@ from installation.calibration.apply import Calibration
 from installation.cli import main
 from installation.player.messages import ModelReady, Quit, Rejected, ShowReady
 from installation.model.load import load
-from installation.player.display import Window
+from installation.display.output import Window
 from installation.player.loop import Player
 from installation.show.config import load_show
 from installation.scenes.walk import latent_at
@@ -187,7 +187,7 @@ def test_no_model_yet_says_what_is_missing(capsys, tmp_path, show_file):
 
 
 def test_no_display_writes_a_demo_gif(tmp_path, models_dir, show_file):
-    from installation.player.display import display_available
+    from installation.display.output import display_available
     env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
     if display_available(env):
         pytest.skip("this machine has a console display device")

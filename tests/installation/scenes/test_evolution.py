@@ -15,7 +15,7 @@ from PIL import Image
 from installation.cli import main
 from installation.model.load import load
 from installation.model.timelapse import TimelapseError, decode_strip, parse_timelapse
-from installation.player.screen import Screen
+from installation.display.screen import Screen
 from installation.scenes.base import SceneUnavailable
 from installation.scenes.evolution import HOLD_SHARE, PLAY_SHARE, RETURN_SHARE, Pick, caption, phases, pick
 from installation.scenes.evolution_view import mix
@@ -257,7 +257,7 @@ def test_headless_play_shows_the_replay(evo_model_path, show_file, tmp_path):
 
 def test_evolution_of_a_model_without_timelapse_becomes_a_morph_never_an_empty_wall(screen, plain_model_path,
                                                                                    show_file):
-    from installation.player.display import Window
+    from installation.display.output import Window
     from installation.player.loop import Player
     lines = []
     show = load_show(show_file("evolution"))

@@ -11,7 +11,7 @@ import time
 import pytest
 
 from installation.model.load import load
-from installation.player.display import Window
+from installation.display.output import Window
 from installation.player.loop import Player
 from installation.player.messages import ShowReady
 from installation.service.control_token import NO_TOKEN

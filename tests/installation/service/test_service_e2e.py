@@ -15,7 +15,7 @@ import pytest
 
 from installation.cli import main
 from installation.model.load import load
-from installation.player.display import Window
+from installation.display.output import Window
 from installation.player.loop import Player
 from installation.service.watchdog import WatchdogPinger
 from installation.show.config import load_show

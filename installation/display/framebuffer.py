@@ -4,7 +4,7 @@ Where SDL's kmsdrm driver cannot open the screen (a KMS device without a 3D driv
 virgl, server BMCs, simpledrm), the player renders into memory and copies each frame onto /dev/fb0,
 which the DRM drivers' fbdev emulation provides. Here: when that fallback applies, the layout read from
 the kernel (FBIOGET_VSCREENINFO / FBIOGET_FSCREENINFO), the plan that turns 32-bit frame pixels into
-that layout, the numpy conversion, and the mapped device. No pygame: the display (player/display.py)
+that layout, the numpy conversion, and the mapped device. No pygame: the display (display/output.py)
 hands frames in as arrays. Cost per frame: benchmarks/framebuffer.py.
 """
 

@@ -5,7 +5,7 @@ import numpy as np
 import pygame
 import pytest
 
-from installation.player.screen import scale_to, to_surface
+from installation.display.screen import scale_to, to_surface
 
 MODES = ["smooth", "pixel", "sharp"]
 RNG = np.random.default_rng(16)

@@ -14,7 +14,7 @@ import pygame
 
 from installation.calibration import frame_map
 from installation.calibration.apply import Calibration
-from installation.player import sharp
+from installation.display import sharp
 
 Rect = tuple[int, int, int, int]   # x, y, w, h in pixels
 IDENTITY = Calibration()
@@ -29,7 +29,7 @@ def to_surface(image: np.ndarray) -> pygame.Surface:
 
 def scale_to(surf: pygame.Surface, size: tuple[int, int], scale: str) -> pygame.Surface:
     """`surf` enlarged (or shrunk) to `size` the show's way, display.scale: 'smooth' bilinear, 'pixel'
-    nearest-neighbour, 'sharp' enlarged with its edges kept (player/sharp.py), then bilinear."""
+    nearest-neighbour, 'sharp' enlarged with its edges kept (display/sharp.py), then bilinear."""
     w, h = surf.get_size()
     if (w, h) == size:
         return surf

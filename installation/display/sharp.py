@@ -1,6 +1,6 @@
 """display.scale = "sharp": a small generated image enlarged with its edges kept, cheap enough for every frame.
 
-Pure array maths; player/screen.py's `scale_to` does the last, smooth (bilinear) step to the screen:
+Pure array maths; display/screen.py's `scale_to` does the last, smooth (bilinear) step to the screen:
 1. calm: a 3x3 bilateral filter on the small image averages the GAN's pixel-level mottle (neighbours
    within about CALM_LEVELS of each other) and leaves its edges (neighbours far apart) alone;
 2. enlarge by a whole factor, bilinear, to about ENLARGED_PX (the same look on any screen, and a

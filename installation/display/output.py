@@ -5,8 +5,8 @@ Two kinds, one interface (`surface`, `present()`, `vsync`, `line`, `toggled()`, 
   x11 under cage or a desktop); `present` is SDL's flip, which waits for vsync where it was granted.
 * FramebufferDisplay: the software path. Where SDL cannot open the console's screen (kmsdrm without a
   3D driver: "EGL not initialized"), SDL renders into memory and `present` copies the frame onto
-  /dev/fb0 in the device's pixel layout (player/framebuffer.py), with the text console kept off it
-  (player/console.py). No vsync there: the loop's own clock paces the frames.
+  /dev/fb0 in the device's pixel layout (display/framebuffer.py), with the text console kept off it
+  (display/console.py). No vsync there: the loop's own clock paces the frames.
 `open_display` makes the choice; `line` says it in one log line. Also answers "is there any screen at
 all?" (X11, Wayland, or a usable console DRM/framebuffer device) without touching SDL, so `aimoji play`
 on a headless box can say so in one line.
@@ -22,8 +22,8 @@ import time
 import numpy as np
 import pygame
 
-from installation.player import console, framebuffer
-from installation.player.framebuffer import FramebufferError
+from installation.display import console, framebuffer
+from installation.display.framebuffer import FramebufferError
 
 HEADLESS_SIZE = (1920, 1080)   # what --headless renders when the show says 'native'
 WINDOWED_SIZE = (1280, 720)    # a window on a desktop when the show says 'native'

@@ -9,9 +9,9 @@ import pygame
 import pytest
 
 from installation.model.load import load
-from installation.player import console
-from installation.player.display import DisplayUnavailable, FramebufferDisplay, Window, open_display
-from installation.player.framebuffer import Bitfield, Framebuffer, Layout
+from installation.display import console
+from installation.display.output import DisplayUnavailable, FramebufferDisplay, Window, open_display
+from installation.display.framebuffer import Bitfield, Framebuffer, Layout
 from installation.player.loop import Player
 from installation.show.config import load_show
 
@@ -118,7 +118,7 @@ def test_a_present_slower_than_a_refresh_is_measured_as_such(screen):
     """kmsdrm on Mesa's software GL opens, but each present is a full-screen render (415 ms a frame in
     the gallery VM): open_display measures it and takes the framebuffer copy where there is one."""
     import time
-    from installation.player.display import SLOW_PRESENT_S, present_cost
+    from installation.display.output import SLOW_PRESENT_S, present_cost
 
     class SoftwareGL(Window):
         def present(self):
@@ -132,7 +132,7 @@ def test_a_window_opened_without_gl_keeps_that_when_toggled_and_leaves_the_envir
     """Where GL presents are slow (Xwayland on Mesa's software GL: 252-260 ms against 4.6 ms for SDL's
     plain surface in the gallery VM) the window is reopened without GL; the F key must not bring GL back,
     and SDL's hint must not leak into anything started later."""
-    from installation.player.display import _window
+    from installation.display.output import _window
 
     monkeypatch.delenv("SDL_FRAMEBUFFER_ACCELERATION", raising=False)
     window = _window((160, 120), False, "AImoji", accelerated=False)

@@ -7,7 +7,7 @@ import struct
 import numpy as np
 import pytest
 
-from installation.player.framebuffer import (Bitfield, Converter, Framebuffer, FramebufferError, Layout, Plan,
+from installation.display.framebuffer import (Bitfield, Converter, Framebuffer, FramebufferError, Layout, Plan,
                                              fallback_applies, layout_from_screeninfo, open_device, plan)
 
 XRGB = (0xFF0000, 0x00FF00, 0x0000FF)   # SDL's 32-bit surfaces: R, G, B masks

@@ -28,6 +28,7 @@ play: install-player
 
 test: install-dev
 	@sh tools/system-packages.sh
+	$(BIN)/lint-imports --no-cache
 	$(BIN)/python -m pytest -q
 
 # A gallery PC in a VM (Debian 12 under QEMU): the real service, boots, faults and screendumps.

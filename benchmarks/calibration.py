@@ -1,7 +1,7 @@
 """Cost of calibration per frame: colour LUT and geometry at the blit, 1080p. Target: <= 1 ms per frame.
 
 Prints ms per call (median of several runs) and the ratio to the 1 ms budget. Run:
-    .venv/bin/python benchmarks/calibration.py
+    .venv/bin/python -m benchmarks.calibration
 """
 
 from __future__ import annotations
@@ -13,14 +13,14 @@ import time
 os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
 os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
 
-import numpy as np  # noqa: E402
-import pygame  # noqa: E402
-from PIL import Image  # noqa: E402
+import numpy as np
+import pygame
+from PIL import Image
 
-from installation.calibration import profile as cal  # noqa: E402
-from installation.calibration.apply import Calibration  # noqa: E402
-from installation.display.screen import Screen  # noqa: E402
-from installation.scenes.layout import morph_box  # noqa: E402
+from installation.calibration import profile as cal
+from installation.calibration.apply import Calibration
+from installation.display.screen import Screen
+from installation.scenes.layout import morph_box
 
 BUDGET_MS = 1.0
 SCREEN = (1920, 1080)
@@ -52,7 +52,7 @@ def main() -> None:
     def place(geometry: cal.Geometry):  # a whole screen-sized picture through the Screen (calibrate's patterns)
         target = Screen(screen, Calibration(cal.Profile(geometry=geometry)))
         picture = pygame.transform.smoothscale(frame_surface, target.size)
-        return lambda: target.place(picture, (0, 0, *target.size))
+        return lambda: target.draw(target.place(picture, (0, 0, *target.size)))
 
     def small_then_scale():  # what the player should do: LUT on the generated image, then upscale
         img = cal.apply_lut(small64, lut)
@@ -68,13 +68,13 @@ def main() -> None:
     def small_full_calibration():  # LUT + rotate 180 + mirror + scale + offset, straight to its place
         img = calib_geo.apply_colour(small64)
         surf = pygame.image.frombuffer(img.tobytes(), (64, 64), "RGB")
-        calibrated.place(surf, box)
+        calibrated.draw(calibrated.place(surf, box))
 
     small_surface = pygame.image.frombuffer(small64.tobytes(), (64, 64), "RGB")
 
     def added_work():  # what calibration adds to the uncalibrated draw of one generated image
         calib_geo.apply_colour(small64)
-        calibrated.orient(small_surface)
+        calib_geo.orient(small_surface)
         calibrated.rect(box)
 
     def small_then_scale_plain():  # the same without calibration, for the ratio

@@ -6,8 +6,8 @@ changing, non-blank picture of the right model and scene, or the schedule's stat
 over the case, RSS before and after. Targets: every fault detected, every recoverable one recovered
 within 10 s, and the last good model and show kept playing.
 
-  .venv/bin/python benchmarks/faults.py            # every case (about 3 minutes)
-  .venv/bin/python benchmarks/faults.py --only nan # the cases whose name contains 'nan'
+  .venv/bin/python -m benchmarks.faults            # every case (about 3 minutes)
+  .venv/bin/python -m benchmarks.faults --only nan # the cases whose name contains 'nan'
 
 The players run in this process on SDL's dummy driver with the runtime's own wiring (hot reload,
 show re-reading, state file, display power, health verdict); faults come from outside the player:
@@ -32,23 +32,22 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(ROOT), str(ROOT / "tests" / "installation")]
 os.environ["SDL_VIDEODRIVER"] = "dummy"
 
-import installation  # noqa: E402,F401  (quiets pygame's banner before it is imported)
-import numpy as np  # noqa: E402
-import pygame  # noqa: E402
-from model_files import generator_bytes, model_bytes  # noqa: E402
+import installation  # noqa: F401  (quiets pygame's banner before it is imported)
+import numpy as np
+import pygame
+from tests.support.model_files import generator_bytes, model_bytes
 
-from installation.model.load import load  # noqa: E402
-from installation.display.output import Window  # noqa: E402
-from installation.player.loop import Player  # noqa: E402
-from installation.player.messages import Quit  # noqa: E402
-from installation.service import health  # noqa: E402
-from installation.service.runtime import Calibrations, ReloadHooks  # noqa: E402
-from installation.service.reload import Reloader  # noqa: E402
-from installation.service.state_writer import StateWriter  # noqa: E402
-from installation.show.config import load_show  # noqa: E402
+from installation.model.load import load
+from installation.display.output import Window
+from installation.player.loop import Player
+from installation.player.messages import Quit
+from installation.service.health.verdict import verdict
+from installation.service.runtime import Calibrations, ReloadHooks
+from installation.service.reload.reloader import Reloader
+from installation.service.health.writer import StateWriter
+from installation.show.config import load_show
 
 TINY = ROOT / "tests" / "installation" / "fixtures" / "tiny.onnx"
 SHOW = """title = "{title}"
@@ -126,11 +125,11 @@ class Stage:
                                  on_model=self.hooks.on_model, on_show=self.hooks.on_show,
                                  on_reject=self.hooks.on_reject, batch=batch,
                                  known_models={m.path: m.sha256 for m in loaded.values()}).start()
-        self.writer = StateWriter(self.player.snapshot, self.state_path, every_s=0.5)
+        self.writer = StateWriter(self.player.snapshot, path=self.state_path, every_s=0.5)
         self.writer.start()
 
     def healthy(self) -> bool:
-        return health.verdict(self.player.snapshot(), time.monotonic()).healthy
+        return verdict(self.player.snapshot(), time.monotonic()).healthy
 
     def close(self) -> None:
         self.reloader.stop()
@@ -199,7 +198,7 @@ def model_fault(root: Path, lines: Lines, name: str, how: str, after: int) -> Ro
     flaky = Flaky(stage.player.models["tiny"], after, how)
     stage.player.models["tiny"] = flaky
     return run_case(name, stage, flaky.arm, lambda t0: lines.first("failed", t0),
-                    lambda: stage.player.snapshot()["model"] == "default" and stage.healthy(),
+                    lambda: stage.player.snapshot().model == "default" and stage.healthy(),
                     "restart with back-off, then the shipped default")
 
 
@@ -207,7 +206,7 @@ def file_fault(root: Path, lines: Lines, name: str, data: bytes, file: str = "dr
     stage = Stage(root)
     return run_case(name, stage, lambda: (stage.models_dir / file).write_bytes(data),
                     lambda t0: lines.first("rejected", t0),
-                    lambda: stage.player.snapshot()["model"] == "tiny" and stage.healthy(),
+                    lambda: stage.player.snapshot().model == "tiny" and stage.healthy(),
                     "rejected, one line; the last good model plays on")
 
 
@@ -247,7 +246,7 @@ def cases(only: str | None) -> list[Row]:
             "same-name overwrite (retrained tiny.onnx)", stage,
             lambda: (stage.models_dir / "tiny.onnx").write_bytes(generator_bytes(seed=11, z_dim=16, side=32)),
             lambda t0: lines.first("new model", t0),
-            lambda: stage.player.snapshot()["model_swaps"] >= 1 and stage.healthy(), "swapped in"))
+            lambda: stage.player.snapshot().model_swaps >= 1 and stage.healthy(), "swapped in"))
     if want("models folder replaced"):
         root = fresh()
         stage = Stage(root)
@@ -258,7 +257,7 @@ def cases(only: str | None) -> list[Row]:
             (stage.models_dir / "fresh.onnx").write_bytes(generator_bytes(seed=12, z_dim=16, side=32))
         rows.append(run_case("models folder replaced (rm -rf, mkdir, cp)", stage, replace,
                              lambda t0: lines.first("watch", t0),
-                             lambda: stage.player.snapshot()["model"] == "fresh" and stage.healthy(),
+                             lambda: stage.player.snapshot().model == "fresh" and stage.healthy(),
                              "re-watched, the new model shown"))
     if want("inotify unavailable"):
         rows.append(_inotify_fault(fresh(), lines))
@@ -272,7 +271,7 @@ def cases(only: str | None) -> list[Row]:
         rows.append(run_case("show edited to an invalid file mid-scene", stage,
                              lambda: stage.show_path.write_text("title = 'broken\n"),
                              lambda t0: lines.first("rejected", t0),
-                             lambda: stage.player.snapshot()["show"] == "fault" and stage.healthy(),
+                             lambda: stage.player.snapshot().show == "fault" and stage.healthy(),
                              "rejected, one line; the last good show plays on"))
     if want("timezone data missing"):
         root = fresh()
@@ -281,7 +280,7 @@ def cases(only: str | None) -> list[Row]:
                              lambda: stage.show_path.write_text(
                                  SHOW.format(title="mars", scene="morph", extra="") + 'timezone = "Mars/Olympus"\n'),
                              lambda t0: lines.first("timezone", t0),
-                             lambda: stage.player.snapshot()["show"] == "fault" and stage.healthy(),
+                             lambda: stage.player.snapshot().show == "fault" and stage.healthy(),
                              "rejected, one line; the last good show plays on"))
     if want("state folder unwritable"):
         rows.append(_state_fault(fresh(), lines))
@@ -322,7 +321,7 @@ def _inotify_fault(root: Path, lines: Lines) -> Row:
     return run_case("inotify unavailable at start (ENOSPC)", stage,
                     lambda: (stage.models_dir / "late.onnx").write_bytes(generator_bytes(seed=13, z_dim=16, side=32)),
                     lambda t0: lines.first("polling", 0.0),
-                    lambda: stage.player.snapshot()["model"] == "late" and stage.healthy(),
+                    lambda: stage.player.snapshot().model == "late" and stage.healthy(),
                     "polling every second instead, said once")
 
 
@@ -344,7 +343,7 @@ def _clock_fault(root: Path, lines: Lines, name: str, step: float) -> Row:
         shift[0] = step
 
     def recovered():
-        state = stage.player.snapshot()["state"]
+        state = stage.player.snapshot().activity
         return state == want and (state == "closed" or stage.healthy())
     return run_case(name, stage, inject, lambda t0: lines.first("wall clock stepped", t0), recovered,
                     "walk and schedule follow it; the scene restarts under a crossfade")
@@ -380,10 +379,10 @@ def _grid_fault(root: Path, lines: Lines) -> Row:
 
     def slow_machine():
         model.images_per_s = 100.0  # as a slow machine measures it: 576 images/s asked
-        stage.player.current.index = -1
+        stage.player.stage.restart()
     return run_case("grid the machine cannot feed (12x12 at 4 Hz)", stage, slow_machine,
                     lambda t0: lines.first("asks 576 images/s", t0),
-                    lambda: stage.player.snapshot()["scene"] == "grid" and stage.healthy(),
+                    lambda: stage.player.snapshot().scene == "grid" and stage.healthy(),
                     "tile rate lowered to what the machine makes, said once")
 
 

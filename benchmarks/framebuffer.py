@@ -5,7 +5,7 @@ VM's virtio-gpu) and 1920x1080, for each layout the module converts to.
 The device is a file in /dev/shm laid out like /dev/fb0 (a DRM driver's fbdev emulation is a buffer in
 system memory too; its flush to the screen happens in the kernel, outside this figure). Prints the CPU,
 then ms per frame (median of 60) and the share of a 30 fps frame. Run:
-    .venv/bin/python benchmarks/framebuffer.py
+    .venv/bin/python -m benchmarks.framebuffer
 """
 
 from __future__ import annotations
@@ -19,12 +19,12 @@ import time
 os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
 os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
 
-import numpy as np  # noqa: E402
-import pygame  # noqa: E402
+import numpy as np
+import pygame
 
-from installation.display.console import Console  # noqa: E402
-from installation.display.output import FramebufferDisplay  # noqa: E402
-from installation.display.framebuffer import Bitfield, Framebuffer, Layout  # noqa: E402
+from installation.display.console import Console
+from installation.display.output import FramebufferDisplay
+from installation.display.framebuffer import Bitfield, Framebuffer, Layout
 
 SIZES = [(1280, 800), (1920, 1080)]
 FORMATS = {  # name: (bpp, red, green, blue)

@@ -4,7 +4,7 @@ then as long again while 200 connections trickle a request one byte a second and
 (tests/installation/slow_clients.py, in a process of its own), dialling again when dropped. A technician's GET of /status.json
 is timed every second in both runs.
 
-  .venv/bin/python benchmarks/http_clients.py --seconds 10
+  .venv/bin/python -m benchmarks.http_clients --seconds 10
 """
 
 from __future__ import annotations
@@ -18,19 +18,18 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(ROOT), str(ROOT / "tests" / "installation")]
 os.environ["SDL_VIDEODRIVER"] = "dummy"
 
-import installation  # noqa: E402,F401  (quiets pygame's banner before it is imported)
-import pygame  # noqa: E402
+import installation  # noqa: F401  (quiets pygame's banner before it is imported)
+import pygame
 
-from installation.model.load import load  # noqa: E402
-from installation.display.output import Window  # noqa: E402
-from installation.player.loop import Player  # noqa: E402
-from installation.service.http_status import HttpStatus, Settings, StatusApp  # noqa: E402
-from installation.service.state_writer import StateWriter  # noqa: E402
-from installation.show.config import parse_show  # noqa: E402
-import slow_clients  # noqa: E402
+from installation.model.load import load
+from installation.display.output import Window
+from installation.player.loop import Player
+from installation.service.remote.http_status import HttpStatus, Settings, StatusApp
+from installation.service.health.writer import StateWriter
+from installation.show.config import parse_show
+from tests.support import slow_clients
 
 
 def technician(port: int, seconds: float, out: list) -> None:
@@ -61,8 +60,8 @@ def run(seconds: float, slow: bool, timeout_s: float) -> dict:
                        "playlist": [{"scene": "morph"}]})
     model = load(ROOT / "exported_models" / "default.onnx")
     player = Player(show, {model.name: model}, model.name, Window(surface), schedule=lambda now: (0, now + 3600))
-    writer = StateWriter(player.snapshot, ROOT / "out" / "bench-http-status.json")
-    server = HttpStatus(Settings(port=0), lambda s: StatusApp(writer.state, player, ROOT / "show_configs",
+    writer = StateWriter(player.snapshot, path=ROOT / "out" / "bench-http-status.json")
+    server = HttpStatus(Settings(port=0), lambda s: StatusApp(writer.report, player, ROOT / "show_configs",
                                                               lambda show, path: None, None, "off",
                                                               server=s.counters), timeout_s=timeout_s).start()
     clients, counts = None, {}
@@ -93,7 +92,7 @@ def run(seconds: float, slow: bool, timeout_s: float) -> dict:
 
 
 def main() -> int:
-    from installation.service import logs
+    from installation.service.health import logs
     logs.setup()   # as the player has it: repeated lines folded
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--seconds", type=float, default=10.0, help="length of each run (default 10)")

@@ -7,8 +7,8 @@ cannot keep up at that speed, so frames are fewer and counted as dropped; what i
 that schedule, walk, health and the resource counters behave over days: RSS, open file descriptors
 and threads per simulated hour, scenes and hand-overs, and the health verdict at each hour.
 
-  .venv/bin/python benchmarks/long_run.py                  # 72 h at 720x: about 6 minutes
-  .venv/bin/python benchmarks/long_run.py --hours 6 --speed 2000
+  .venv/bin/python -m benchmarks.long_run                  # 72 h at 720x: about 6 minutes
+  .venv/bin/python -m benchmarks.long_run --hours 6 --speed 2000
 """
 
 from __future__ import annotations
@@ -17,24 +17,24 @@ import argparse
 import os
 import sys
 import threading
+from dataclasses import replace
 import time
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(ROOT)]
 os.environ["SDL_VIDEODRIVER"] = "dummy"
 
-import installation  # noqa: E402,F401  (quiets pygame's banner before it is imported)
-import pygame  # noqa: E402
+import installation  # noqa: F401  (quiets pygame's banner before it is imported)
+import pygame
 
-from installation.model.load import load  # noqa: E402
-from installation.display.output import Window  # noqa: E402
-from installation.player.loop import Player  # noqa: E402
-from installation.player.messages import Quit  # noqa: E402
-from installation.service import health  # noqa: E402
-from installation.show.config import parse_show  # noqa: E402
+from installation.model.load import load
+from installation.display.output import Window
+from installation.player.loop import Player
+from installation.player.messages import Quit
+from installation.service.health import verdict as health
+from installation.show.config import parse_show
 
 SHOW = {
     "title": "long run", "timezone": "Europe/Vienna", "seed": 5,
@@ -95,11 +95,12 @@ def main() -> int:
                 time.sleep(0.005)
             snap = player.snapshot()
             # The frame rate means nothing on a fast clock (pacing cannot keep up): judge the rest.
-            judged = health.verdict({**snap, "fps": None}, fake.mono(), stall_s=max(health.STALL_S, 0.05 * args.speed))
+            judged = health.verdict(replace(snap, frames=replace(snap.frames, target_fps=0)), fake.mono(),
+                                    stall_s=max(health.STALL_S, 0.05 * args.speed))
             if judged.problems:
                 lines.append(f"hour {hour}: {'; '.join(judged.problems)}")
             local = datetime.fromtimestamp(fake.wall(), zone)
-            rows.append((hour, local, snap["state"], snap["scene"], snap["model_swaps"], judged.phase,
+            rows.append((hour, local, snap.activity, snap.scene, snap.model_swaps, judged.phase,
                          *resources()))
             hour += 1
         player.post(Quit())

@@ -7,7 +7,7 @@ image each time) and its share of a 60 fps frame; then a tile of an 8x8 grid (13
 270 px at 2160p) and what the tiles cost per second at 4 images per tile per second. The 64 px
 images are drawn by exported_models/default.onnx; the 128 px ones are the same enlarged (bicubic),
 for timing. Run:
-    .venv/bin/python benchmarks/scaling.py [--crops docs/scale-modes.png]
+    .venv/bin/python -m benchmarks.scaling [--crops docs/scale-modes.png]
 --crops writes one emoji's same region at 1080p in each mode, 480 px crops side by side.
 """
 
@@ -16,24 +16,22 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
-import sys
 import time
 from pathlib import Path
 
 os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
 os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
 
-import numpy as np  # noqa: E402
-import PIL  # noqa: E402
-import pygame  # noqa: E402
-from PIL import Image  # noqa: E402
+import numpy as np
+import PIL
+import pygame
+from PIL import Image
 
-from framebuffer import cpu  # noqa: E402  (benchmarks/framebuffer.py)
-from installation.model.load import load  # noqa: E402
-from installation.display.screen import scale_to, to_surface  # noqa: E402
-from installation.scenes.layout import grid_boxes, morph_box  # noqa: E402
+from benchmarks.framebuffer import cpu
+from installation.model.load import load
+from installation.display.screen import scale_to, to_surface
+from installation.scenes.layout import grid_boxes, morph_box
 
 MODES = ("smooth", "pixel", "sharp")
 SCREENS = [(1920, 1080), (3840, 2160)]

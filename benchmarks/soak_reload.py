@@ -2,8 +2,8 @@
 way; some written slowly in chunks, some renamed into place) and check every good one is delivered,
 every bad one rejected. Prints counts, latency from landing to first frame, and memory growth.
 
-  .venv/bin/python benchmarks/soak_reload.py                 # 1,000 files, an emulated player
-  .venv/bin/python benchmarks/soak_reload.py --with-player   # the real Player, headless (dummy SDL)
+  .venv/bin/python -m benchmarks.soak_reload                 # 1,000 files, an emulated player
+  .venv/bin/python -m benchmarks.soak_reload --with-player   # the real Player, headless (dummy SDL)
 """
 
 from __future__ import annotations
@@ -22,11 +22,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(ROOT), str(ROOT / "tests" / "installation")]
 
-from model_files import BAD_KINDS, HUGE_LIMIT_BYTES, model_bytes  # noqa: E402
+from tests.support.model_files import BAD_KINDS, HUGE_LIMIT_BYTES, model_bytes
 
-from installation.service.reload import Reloader  # noqa: E402
+from installation.service.reload.reloader import Reloader
 
 SHOW_KINDS = {"show_good": "title = 'soak {i}'\nseed = {i}\n",
               "show_toml_error": "title = 'soak {i}\n",
@@ -148,7 +147,7 @@ class RealPlayer:
     def __init__(self, show_path: Path, first_model_path: Path, models_dir: Path, fps: int = 30):
         os.environ["SDL_VIDEODRIVER"] = "dummy"
         from installation.display.output import open_display
-        from installation.service.display_power import DisplayPower
+        from installation.service.power.display_power import DisplayPower
         from installation.model.load import load
         from installation.player.loop import Player
         from installation.service.runtime import Calibrations, FrameHook, ReloadHooks
@@ -178,7 +177,7 @@ class RealPlayer:
 
     def watch(self, stop: threading.Event) -> None:
         while not stop.is_set():  # when the player's current model changes, its first frame is out
-            name = self.player.snapshot().get("model")
+            name = self.player.snapshot().model
             if name and name not in self.first_frame:
                 self.first_frame[name] = time.monotonic()
             time.sleep(0.005)

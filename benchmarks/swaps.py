@@ -3,7 +3,7 @@ models, each either handed over ready (`--preloaded`: the hand-over alone) or lo
 the same loader hot reload uses, on a side thread, just before it is posted (the default: what a
 dropped file costs, validation CPU included).
 
-  .venv/bin/python benchmarks/swaps.py --swaps 100
+  .venv/bin/python -m benchmarks.swaps --swaps 100
 """
 
 from __future__ import annotations
@@ -16,17 +16,16 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(ROOT)]
 os.environ["SDL_VIDEODRIVER"] = "dummy"
 
-import installation  # noqa: E402,F401  (quiets pygame's banner before it is imported)
-import pygame  # noqa: E402
+import installation  # noqa: F401  (quiets pygame's banner before it is imported)
+import pygame
 
-from installation.model.load import load  # noqa: E402
-from installation.display.output import Window  # noqa: E402
-from installation.player.loop import Player  # noqa: E402
-from installation.player.messages import ModelReady, Quit  # noqa: E402
-from installation.show.config import parse_show  # noqa: E402
+from installation.model.load import load
+from installation.display.output import Window
+from installation.player.loop import Player
+from installation.player.messages import ModelReady, Quit
+from installation.show.config import parse_show
 
 MODELS = [ROOT / "exported_models" / "default.onnx", ROOT / "exported_models" / "faithful.onnx"]
 
@@ -46,7 +45,7 @@ def main() -> int:
     marks = []   # (dropped frames before the swap, after it settled)
 
     def swapper():
-        while player.snapshot()["state"] != "playing":
+        while player.snapshot().activity != "playing":
             time.sleep(0.05)
         time.sleep(1.0)
         for i in range(args.swaps):

@@ -1,6 +1,6 @@
 """Training speed: a minimal pytorch/examples-style DCGAN loop vs our trainer, same data, batch and steps.
 
-Prints img/s of each and the ratio ours/reference. Run: .venv/bin/python benchmarks/train_throughput.py
+Prints img/s of each and the ratio ours/reference. Run: .venv/bin/python -m benchmarks.train_throughput
 """
 
 from __future__ import annotations

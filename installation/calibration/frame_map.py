@@ -4,8 +4,7 @@ the screen before it is turned, so a rect maps by an exact turn/mirror and a shi
 from __future__ import annotations
 
 from installation.calibration import profile as cal
-
-Rect = tuple[int, int, int, int]   # x, y, w, h in pixels
+from installation.geometry import Rect
 
 
 def picture_rect(screen_size: tuple[int, int], geometry: cal.Geometry) -> Rect:

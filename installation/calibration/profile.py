@@ -17,7 +17,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from installation.atomic import write_text_atomic
-from installation.show.config import format_validation_error
+from installation.errors import format_validation_error
 
 
 class _Strict(BaseModel):

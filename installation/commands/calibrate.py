@@ -46,7 +46,7 @@ def run(args: argparse.Namespace) -> int:
 
     import pygame
 
-    from installation.calibration import ui
+    from installation.calibrate import ui
     from installation.paths import MODELS_DIR
 
     emoji, note = ui.load_emoji_source(args.models or MODELS_DIR)
@@ -75,7 +75,7 @@ def run(args: argparse.Namespace) -> int:
 def _screenshots(folder: Path, size, profile_path: Path, profile, emoji, note: str) -> int:
     import pygame
 
-    from installation.calibration import ui
+    from installation.calibrate import ui
 
     from installation.display.output import Window
 

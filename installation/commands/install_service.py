@@ -9,7 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from installation.service import install_plan as sp
+from installation.service.systemd import install_plan as sp
 from installation.atomic import write_text_atomic
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "systemd"

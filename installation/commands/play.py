@@ -94,87 +94,46 @@ def _error(line: str) -> int:
 
 
 def load_models(args, show, models_dir: Path, log, last_model_file: Path | None = None) -> tuple[dict, str]:
-    """{name: model} for 'latest' and every model a playlist entry names; raises ModelError/LookupError.
-    'latest' is the model last_model_file records while its bytes are unchanged, else the newest valid
-    file (paths.model_candidates); the choice is recorded there again."""
+    """{name: model} for 'latest' (model/choose.py: the record's model, else the newest that plays),
+    every model a playlist entry names and the shipped default (the fallback for a model that keeps
+    failing); raises ModelError/LookupError. The choice is recorded in last_model_file again."""
+    from installation.model import last_shown
+    from installation.model.choose import Chooser
     from installation.model.load import ModelError, load
-    from installation.paths import DEFAULT_MODEL, missing_model_message, model_candidates
+    from installation.paths import DEFAULT_MODEL
+
+    def load_one(path: Path):
+        return load(path, intra_op_threads=args.threads, batch=args.batch)
 
     if args.model is not None:
-        model = load(args.model, intra_op_threads=args.threads, batch=args.batch)
+        model = load_one(args.model)
         return {model.name: model}, model.name
-    candidates = model_candidates(models_dir)
-    if not candidates:
-        raise LookupError(missing_model_message(models_dir))
-    tried: dict[Path, object] = {}  # path -> model, or None if it cannot be played (said once)
-
-    def attempt(path: Path):
-        if path not in tried:
-            try:
-                tried[path] = load(path, intra_op_threads=args.threads, batch=args.batch)
-            except ModelError as exc:
-                log(f"{exc}; skipped")
-                tried[path] = None
-        return tried[path]
-
-    first = _remembered(models_dir, last_model_file, attempt, log) if last_model_file is not None else None
-    # Otherwise the newest valid file is 'latest'; broken ones are named and skipped.
-    first = first or next((m for m in map(attempt, candidates) if m is not None), None)
-    if first is None:
-        raise LookupError(f"{models_dir}: none of the {len(candidates)} .onnx files is playable (see above)")
-    models = {first.name: first}
-    latest = first.name
+    chooser = Chooser(models_dir, load_one, log)
+    first = chooser.latest(last_model_file)
+    models, latest = {first.name: first}, first.name
     if last_model_file is not None:
-        from installation.service import last_model
         try:
-            last_model.remember(last_model_file, first.path, first.sha256)
+            last_shown.remember(last_model_file, first.path, first.sha256)
         except OSError as exc:
             log(f"{last_model_file}: cannot record the model shown ({exc.strerror or exc}); after a restart "
                 "the newest file is 'latest' instead")
-    for entry in show.playlist:
-        name = entry.model
+    for name in dict.fromkeys(entry.model for entry in show.playlist):
         if name == "latest" or name in models:
             continue
-        path = models_dir / f"{name}.onnx"
         try:
-            models[name] = load(path, intra_op_threads=args.threads, batch=args.batch)
+            models[name] = load_one(models_dir / f"{name}.onnx")
         except ModelError as exc:
             log(f"{exc}; that scene plays '{latest}' instead")
-    # The shipped default stays loaded as the fallback for a model that keeps failing on the wall.
     default = models_dir / f"{DEFAULT_MODEL}.onnx"
-    if DEFAULT_MODEL not in models and default.is_file() and attempt(default) is not None:
-        models[DEFAULT_MODEL] = attempt(default)
+    if DEFAULT_MODEL not in models and default.is_file() and chooser.attempt(default) is not None:
+        models[DEFAULT_MODEL] = chooser.attempt(default)
     return models, latest
-
-
-def _remembered(models_dir: Path, record: Path, attempt, log):
-    """The model the record names if it is still there with the same bytes and plays; else None, with
-    one line saying why (the caller then takes the newest file)."""
-    from installation.service import last_model
-
-    try:
-        last = last_model.recall(record)
-    except last_model.RecordError as exc:
-        log(f"{exc}; 'latest' is the newest model file")
-        return None
-    path = Path(models_dir) / last.file
-    if not path.is_file():
-        log(f"{path}: the model shown before the restart is gone; 'latest' is the newest model file")
-        return None
-    model = attempt(path)  # a file that does not play has said so in its own line
-    if model is not None and model.sha256 != last.sha256:
-        log(f"{path}: its bytes changed since it was shown (sha256 {model.sha256[:12]}..., recorded "
-            f"{last.sha256[:12]}...); 'latest' is the newest model file")
-        return None
-    if model is not None:
-        logging.getLogger("aimoji.player").info("%s: 'latest' again, as before the restart (%s)", path, record)
-    return model
 
 
 def osc_settings(args, show):
     """OSC from --osc* over the show's [osc]; None when off. ValueError names the bad option."""
-    from installation.service.listen import check_options
-    from installation.service.osc import Settings
+    from installation.service.remote.listen import check_options
+    from installation.service.remote.osc import Settings
 
     check_options("osc", args.osc, args.osc_bind, args.osc_allow)
     return Settings.resolve(show.osc, args.osc, args.osc_bind, args.osc_allow)
@@ -184,9 +143,9 @@ def http_settings(args, show):
     """The status page from --http* over the show's [http] (None when off), and its control token:
     (settings, (token or None, where it came from or why control is off)). ValueError names the bad
     option or file."""
-    from installation.service import control_token
-    from installation.service.http_status import Settings
-    from installation.service.listen import check_options
+    from installation.service.remote import control_token
+    from installation.service.remote.http_status import Settings
+    from installation.service.remote.listen import check_options
 
     check_options("http", args.http, args.http_bind, args.http_allow)
     settings = Settings.resolve(show.http, args.http, args.http_bind, args.http_allow)
@@ -203,21 +162,20 @@ def http_settings(args, show):
 
 def _demo(models: dict, latest: str, show, out: Path) -> int:
     from installation.player.render import LoopSpec, loop_frames, write_loop
-    from installation.scenes.factory import walk_for
-    from installation.scenes.layout import parse_colour
-    from installation.show.config import MorphScene
+    from installation.scenes.registry import DEFAULT, KINDS
+    from installation.scenes.walk import walk_for
 
     model = models[latest]
     spec = LoopSpec(seconds=DEMO_SECONDS, fps=15, size_px=256, scale=show.display.scale,
-                    background=parse_colour(show.display.background))
-    write_loop(loop_frames(model, MorphScene(), walk_for(show, model.info.z_dim), spec), out, 15,
+                    background=show.display.background_rgb)
+    write_loop(loop_frames(model, KINDS[DEFAULT].entry(), walk_for(show, model.info.z_dim), spec), out, 15,
                total=spec.frames, progress=False)
     return 0
 
 
 def run(args) -> int:
     started = time.monotonic()
-    from installation.service import logs
+    from installation.service.health import logs
     logs.setup()
     if args.headless:
         os.environ["SDL_VIDEODRIVER"] = "dummy"
@@ -245,9 +203,9 @@ def run(args) -> int:
         return _error(f"aimoji play: {exc}")
     log = logging.getLogger("aimoji.player").warning
     models_dir = args.models or MODELS_DIR
-    from installation.service import last_model
+    from installation.model import last_shown
     # --model plays one file and hot reload hands nothing over: there is no 'latest' to remember.
-    record = None if args.model is not None else (args.last_model or last_model.path_for())
+    record = None if args.model is not None else (args.last_model or last_shown.path_for())
     try:
         models, latest = load_models(args, show, models_dir, log, record)
     except (ModelError, LookupError) as exc:
@@ -259,7 +217,8 @@ def run(args) -> int:
         return _demo(models, latest, show, out)
 
     from installation.player.loop import Player
-    from installation.service import health, runtime
+    from installation.service import runtime
+    from installation.service.health import report
 
     calibrations = runtime.Calibrations()
     calibration = calibrations.for_show(show, show_path)
@@ -285,7 +244,7 @@ def run(args) -> int:
         player = Player(show, models, latest, display, vsync=vsync, keys=show.display.keys or args.windowed,
                         captures_dir=captures, calibration=calibration, batch=max(1, args.batch),
                         started_at=started, override=osc.override if osc is not None else "until_released")
-        state_path = args.state or health.state_path_for_writing()
+        state_path = args.state or report.state_path_for_writing()
         with runtime.companions(player, models_dir=models_dir, explicit_show=args.show, show_folder=SHOWS_DIR,
                                 watch=not args.no_watch, state_path=state_path, calibrations=calibrations,
                                 accept_models=args.model is None, last_model_file=record,

@@ -8,7 +8,7 @@ import sys
 import time
 from pathlib import Path
 
-from installation.service import health
+from installation.service.health import report as health
 
 EXIT_OK, EXIT_UNHEALTHY, EXIT_MISSING = 0, 1, 3  # 3 = "not running", as `systemctl status` uses
 
@@ -32,18 +32,18 @@ def run(args: argparse.Namespace) -> int:
     path = args.state if args.state is not None else health.state_path_for_reading()
     now = time.monotonic()  # CLOCK_MONOTONIC: the player's clock too, on the same boot
     try:
-        state = health.read_state(path)
+        state = health.read_report(path)
     except (ValueError, OSError) as exc:
         print(f"aimoji status: {exc}", file=sys.stderr)
         return 2
     problems = health.judge(state, now, health.boot_id(), args.max_age)
     if args.json:
         print(json.dumps({"healthy": not problems, "problems": problems, "state_file": str(path),
-                          "state": state}, indent=1, sort_keys=True))
+                          "state": None if state is None else health.as_dict(state)}, indent=1, sort_keys=True))
     elif state is None:
         print(f"AImoji player: NOT RUNNING (no state file at {path})")
     else:
-        print(health.format_state(state, problems, now, path))
+        print(health.format_report(state, problems, now, path))
     if state is None:
         return EXIT_MISSING
     return EXIT_UNHEALTHY if problems else EXIT_OK

@@ -1,22 +1,28 @@
-"""The screen the player draws on: the display surface, the calibration, and the one way to draw.
+"""The screen the player draws on: the display surface, the calibration, and every way to draw on it.
 
 Scenes lay their picture out on a frame of `size` pixels and draw each small generated image into a
 rect of it. The Screen maps every rect and turns every small image through the calibration's geometry
 (rotation, mirror, scale, offset: calibration/frame_map.py), so a calibrated wall costs no full-frame
 pass; without a calibration the mapping is the identity. The show's background goes through the
-calibration's colour table, as the generated images do in the worker.
+calibration's colour table, as the generated images do in the worker. Nothing else touches the surface:
+scenes (scenes/base.py's Canvas is what they may ask of it) and the player's loop draw through the
+methods here; `pixels()` and `save_png()` read it back.
 """
 
 from __future__ import annotations
+
+from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 import pygame
 
 from installation.calibration import frame_map
 from installation.calibration.apply import Calibration
+from installation.geometry import Rect
+from installation.atomic import atomic_path
 from installation.display import sharp
 
-Rect = tuple[int, int, int, int]   # x, y, w, h in pixels
 IDENTITY = Calibration()
 
 
@@ -44,31 +50,45 @@ def scale_to(surf: pygame.Surface, size: tuple[int, int], scale: str) -> pygame.
     return pygame.transform.smoothscale(surf, size)
 
 
+class Placed(NamedTuple):
+    """A small image made ready for its place on the display: scaled, turned, and where it goes."""
+    surface: pygame.Surface
+    at: tuple[int, int]
+
+
+class Snapshot(NamedTuple):
+    """The whole display as it was at one moment (what a crossfade fades out of)."""
+    surface: pygame.Surface
+
+
 class Screen:
-    """`surface` is what the display shows; scenes draw through `rect`, `orient`, `fill` and `place`.
-    `key` changes whenever a scene's layout would: the surface's size or the calibration's geometry."""
+    """The display surface seen through the calibration. Scenes lay out on a frame of `size` pixels and
+    draw through `place`/`place_tile`/`place_text` + `draw`/`draw_all`, `fill` and `clear`; the loop adds
+    `black`, `darken`, `snapshot`/`fade_in_snapshot`. `key` changes whenever a scene's layout would:
+    the surface's size or the calibration's geometry."""
 
     def __init__(self, surface: pygame.Surface, calibration: Calibration | None = None,
                  background: tuple[int, int, int] = (0, 0, 0)):
-        self.surface = surface
+        self._surface = surface
         self.calibration = calibration
         self.show_background = background
+        self._fonts: dict[int, object] = {}
         self._layout()
 
     def _layout(self) -> None:
         calibration = self.calibration or IDENTITY
         self.geometry = calibration.profile.geometry
-        size = self.surface.get_size()
-        self.picture = frame_map.picture_rect(size, self.geometry)
+        size = self._surface.get_size()
+        self.picture = Rect(*frame_map.picture_rect(size, self.geometry))
         self.size = frame_map.frame_size(size, self.geometry)
         self.key = (size, self.geometry)
-        self.orient = calibration.orient
+        self._orient = calibration.orient
         self.background = calibration.colour(self.show_background)
 
     def configure(self, *, surface: pygame.Surface | None = None, calibration: Calibration | None = None,
                   background: tuple[int, int, int] | None = None) -> None:
         """A new display surface (the F key), calibration (None: none) or show background."""
-        self.surface = surface if surface is not None else self.surface
+        self._surface = surface if surface is not None else self._surface
         self.calibration = calibration
         self.show_background = background if background is not None else self.show_background
         self._layout()
@@ -79,26 +99,115 @@ class Screen:
         c = self.calibration
         return None if c is None or c.identity_colour else c.apply_colour
 
+    @property
+    def display_size(self) -> tuple[int, int]:
+        return self._surface.get_size()
+
     def rect(self, rect: Rect) -> Rect:
         """A rect of the frame -> its rect on the display (same area, turned and shifted)."""
-        return frame_map.screen_rect(rect, self.size, self.picture[:2], self.geometry)
+        return Rect(*frame_map.screen_rect(rect, self.size, self.picture[:2], self.geometry))
+
+    # ---- scenes -------------------------------------------------------------------------------
+    def place(self, image: np.ndarray | pygame.Surface, rect: Rect, scale: str = "smooth") -> Placed:
+        """A small image ready to draw into `rect` of the frame: turned while small (microseconds),
+        then one upscale (`scale_to`) straight to its size on the display."""
+        x, y, w, h = self.rect(rect)
+        small = image if isinstance(image, pygame.Surface) else to_surface(image)
+        return Placed(scale_to(self._orient(small), (w, h), scale), (x, y))
+
+    def place_tile(self, image: np.ndarray, rect: Rect, scale: str = "smooth") -> Placed:
+        """Like `place`, but scaled first and turned after: a calibrated grid is then exactly the plain
+        one turned, whatever the scaling (a tile is small, so turning it scaled costs little)."""
+        x, y, _, _ = self.rect(rect)
+        return Placed(self._orient(scale_to(to_surface(image), (rect[2], rect[3]), scale)), (x, y))
+
+    def place_text(self, text: str, size_px: int, colour: tuple[int, int, int],
+                   bottom_right: tuple[int, int]) -> tuple[Placed, Rect] | None:
+        """A line of text (pygame.freetype's built-in font) whose bottom-right corner sits at
+        `bottom_right` of the frame, turned with the picture; with its rect in the frame. None where
+        freetype is missing (text is an extra)."""
+        font = self._font(size_px)
+        if font is None:
+            return None
+        surface, _ = font.render(text, colour)
+        rect = Rect(*surface.get_rect(bottomright=bottom_right))
+        return Placed(self._orient(surface), self.rect(rect)[:2]), rect
+
+    def _font(self, size_px: int):
+        if size_px not in self._fonts:
+            try:
+                import pygame.freetype
+                if not pygame.freetype.get_init():
+                    pygame.freetype.init()
+                self._fonts[size_px] = pygame.freetype.Font(None, size_px)
+            except (ImportError, pygame.error, OSError):
+                self._fonts[size_px] = None
+        return self._fonts[size_px]
+
+    def draw(self, placed: Placed) -> None:
+        self._surface.blit(placed.surface, placed.at)
+
+    def draw_all(self, placed: list[tuple[Placed, float | None]]) -> None:
+        """Many placed images in one call, each at an opacity 0..1 (None: opaque)."""
+        blits = []
+        for p, alpha in placed:
+            p.surface.set_alpha(None if alpha is None else round(alpha * 255))
+            blits.append((p.surface, p.at))
+        self._surface.blits(blits, doreturn=False)
 
     def fill(self, colour, rect: Rect | None = None) -> None:
         """Fill a rect of the frame; None: the whole picture, and black around it (no light from a
         projector outside the picture)."""
         if rect is not None:
-            self.surface.fill(colour, self.rect(rect))
+            self._surface.fill(colour, self.rect(rect))
             return
-        for margin in frame_map.margins(self.picture, self.surface.get_size()):
-            self.surface.fill((0, 0, 0), margin)
-        self.surface.fill(colour, self.picture)
+        for margin in frame_map.margins(self.picture, self._surface.get_size()):
+            self._surface.fill((0, 0, 0), margin)
+        self._surface.fill(colour, self.picture)
 
     def clear(self) -> None:
         """The background over the whole picture."""
         self.fill(self.background)
 
-    def place(self, small: pygame.Surface, rect: Rect, scale: str = "smooth") -> None:
-        """Draw a small image into `rect` of the frame: turned while small, then one upscale
-        (`scale_to`) into its place on the display."""
-        x, y, w, h = self.rect(rect)
-        self.surface.blit(scale_to(self.orient(small), (w, h), scale), (x, y))
+    # ---- the loop -----------------------------------------------------------------------------
+    def black(self) -> None:
+        """The whole display black (closed)."""
+        self._surface.fill((0, 0, 0))
+
+    def darken(self, level: float) -> None:
+        """Every pixel multiplied by `level` 0..1 (a dim walk, a blackout fading)."""
+        if level < 1:
+            grey = round(255 * max(0.0, level))
+            self._surface.fill((grey, grey, grey), special_flags=pygame.BLEND_RGB_MULT)
+
+    def snapshot(self) -> Snapshot:
+        return Snapshot(self._surface.copy())
+
+    def fade_in_snapshot(self, snapshot: Snapshot, opacity: float) -> None:
+        """An earlier snapshot over the picture at `opacity` 0..1 (a crossfade out of it)."""
+        snapshot.surface.set_alpha(round(255 * min(1.0, max(0.0, opacity))))
+        self._surface.blit(snapshot.surface, (0, 0))
+
+    def draw_overlay(self, surface: pygame.Surface, at: tuple[int, int]) -> None:
+        """A surface as it is, at a display position, over the picture and not turned with it (the
+        calibration's own legend)."""
+        self._surface.blit(surface, at)
+
+    # ---- reading it back ----------------------------------------------------------------------
+    def pixels(self) -> np.ndarray:
+        """The display as it is now, [H, W, 3] uint8 (a copy)."""
+        return np.ascontiguousarray(pygame.surfarray.array3d(self._surface).transpose(1, 0, 2))
+
+    def save_png(self, path: Path) -> Path:
+        """The display as PNG (--screenshot). Raises OSError or pygame.error."""
+        return write_png(self._surface, path)
+
+
+def write_png(surface: pygame.Surface, path: Path) -> Path:
+    """A surface as PNG, written atomically (pygame picks the format from the suffix). Raises OSError
+    or pygame.error."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with atomic_path(path, suffix=path.suffix) as tmp:
+        pygame.image.save(surface, str(tmp))
+    return path

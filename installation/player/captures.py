@@ -7,26 +7,18 @@ from __future__ import annotations
 import logging
 import queue
 import threading
+import time
 from pathlib import Path
 
 import numpy as np
 import pygame
 
-from installation.atomic import atomic_path
+from installation.display.screen import Screen, write_png
 
 KEEP = 200          # captures kept in the folder (pairs of small + screen PNGs count as two files)
 PATTERN = "aimoji-*.png"
 
 log = logging.getLogger("aimoji.player")
-
-
-def save_png(surface: pygame.Surface, path: Path) -> Path:
-    """A surface as PNG, written atomically (pygame picks the format from the suffix). Raises OSError
-    or pygame.error."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with atomic_path(path, suffix=path.suffix) as tmp:
-        pygame.image.save(surface, str(tmp))
-    return path
 
 
 def rotate(folder: Path, keep: int = KEEP) -> list[Path]:
@@ -47,6 +39,13 @@ class CaptureWriter(threading.Thread):
         self._jobs: queue.Queue = queue.Queue(maxsize=1)
         self.start()
 
+    def capture(self, screen: Screen, view) -> bool:
+        """The S key: the emoji on the wall at generated resolution (the view's image) and as shown (a
+        copy of the screen), handed to this thread; the render loop only copies."""
+        image = view.current_image() if view is not None else None
+        stamp = time.strftime("%Y%m%d-%H%M%S-") + f"{int(time.time() * 1000) % 1000:03d}"
+        return self.submit(stamp, screen.snapshot().surface, None if image is None else image.copy())
+
     def submit(self, stamp: str, screen: pygame.Surface, small: np.ndarray | None) -> bool:
         """screen: a copy of the display surface; small: the generated image(s) on it, or None."""
         try:
@@ -66,8 +65,8 @@ class CaptureWriter(threading.Thread):
                 saved = []
                 if small is not None:
                     surface = pygame.image.frombuffer(small.tobytes(), small.shape[1::-1], "RGB")
-                    saved.append(save_png(surface, self.folder / f"aimoji-{stamp}-small.png"))
-                saved.append(save_png(screen, self.folder / f"aimoji-{stamp}-screen.png"))
+                    saved.append(write_png(surface, self.folder / f"aimoji-{stamp}-small.png"))
+                saved.append(write_png(screen, self.folder / f"aimoji-{stamp}-screen.png"))
                 rotate(self.folder, self.keep)
                 log.info("saved %s", ", ".join(str(p) for p in saved))
             except (OSError, pygame.error) as exc:

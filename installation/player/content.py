@@ -1,7 +1,7 @@
 """What is on the wall, in a few numbers (pure numpy): is the picture changing, is it blank or black?
 
 The player looks at the small generated image(s) it shows, never at the scaled screen: a fingerprint
-of an 8 x 8 grid of mean levels costs microseconds. Health (service/health.py) turns these facts into
+of an 8 x 8 grid of mean levels costs microseconds. Health (service/health/verdict.py) turns these facts into
 a verdict; a frozen, flat or black picture is a fault the watchdog must hear about.
 """
 
@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+
+from installation.player.state import PictureFacts
 
 GRID = 8            # the fingerprint is GRID x GRID mean grey levels
 CHANGE_LEVELS = 1   # a cell must move by more than this (of 255) for the picture to count as changed
@@ -52,5 +54,5 @@ class ContentWatch:
         """A new scene or model: its first image counts as a change."""
         self._last, self.flat_since, self.flat, self.dark = None, None, False, False
 
-    def still_s(self, now: float) -> float | None:
-        return None if self.changed_at is None else now - self.changed_at
+    def facts(self, still_allowed_s: float, intended_still: bool) -> PictureFacts:
+        return PictureFacts(self.changed_at, self.flat, self.dark, still_allowed_s, intended_still)

@@ -7,16 +7,22 @@ them cheaply.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:   # for the annotations only: importing the loader would load onnxruntime here
+    from installation.calibration.apply import Calibration
+    from installation.model.load import Generator
+    from installation.show.config import Show
 
 UNCHANGED = "unchanged"  # ShowReady.calibration: keep the calibration the player has
 
 
 @dataclass(frozen=True)
 class ModelReady:
-    """A loaded, checked model (model.load.Generator) under its file stem, e.g. 'default'. It becomes
-    'latest'; scenes on 'latest' cross-fade to it."""
+    """A loaded, checked model under its file stem, e.g. 'default'. It becomes 'latest'; scenes on
+    'latest' cross-fade to it."""
     name: str
-    model: object
+    model: Generator
 
 
 @dataclass(frozen=True)
@@ -25,9 +31,9 @@ class ShowReady:
     transitions.show_change = "next_scene" it waits for the current scene to end).
     calibration: a calibration.apply.Calibration, None for none, or UNCHANGED to keep the current one.
     models: (name, model) pairs the new playlist names that the player did not have loaded."""
-    show: object
-    calibration: object = UNCHANGED
-    models: tuple = ()
+    show: Show
+    calibration: Calibration | None | str = UNCHANGED
+    models: tuple[tuple[str, Generator], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -45,7 +51,7 @@ class Quit:
 
 @dataclass(frozen=True)
 class Control:
-    """An operator's override from outside the room (OSC or the status page; service/control.py has
+    """An operator's override from outside the room (OSC or the status page; service/remote/control.py has
     parsed and range-checked it).
     kind / value: "scene" 0-based index, "step" +1 | -1, "mood" a mood or "none", "model" a name,
     "speed" walk speed, "blackout" (on, fade_s), "freeze" bool, "release" None. The player applies it

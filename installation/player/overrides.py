@@ -1,4 +1,4 @@
-"""What an operator has overridden from outside the room (OSC, service/osc.py): pure state the render
+"""What an operator has overridden from outside the room (OSC, service/remote/osc.py): pure state the render
 loop consults each frame. No pygame, no clock of its own: every call takes the time it is about.
 
 Overrides that rebuild a scene (scene, model, mood, speed) take effect once they have stayed the same
@@ -12,6 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from installation.player.messages import Control
+from installation.player.state import Override
+from installation.scenes.registry import kind_of
 
 SETTLE_S = 0.25   # a scene-rebuilding override unchanged this long is applied (debounces sweeps)
 REBUILDS = ("scene", "model", "mood", "speed")
@@ -122,7 +124,7 @@ class Overrides:
     def entry(self, entry):
         """The playlist entry with the mood override."""
         mood = self.variant.mood
-        if mood is None or entry.scene == "evolution":
+        if mood is None or not kind_of(entry).walks:
             return entry
         return entry.model_copy(update={"mood": None if mood == "none" else mood})
 
@@ -132,13 +134,13 @@ class Overrides:
             return show
         return show.model_copy(update={"walk": show.walk.model_copy(update={"speed": self.variant.speed})})
 
-    def report(self) -> dict:
-        """{kind: {"value": ..., "by": sender}} for the snapshot and the state file."""
+    def report(self) -> dict[str, Override]:
+        """What is held, by kind, as people say it (the player's state)."""
         out = {}
         for kind, (value, sender) in self.wanted.items():
             if kind == "scene":
                 value = value + 1                 # people count scenes from 1
             elif kind == "blackout":
                 value = {"on": True, "fade_s": value[1]}
-            out[kind] = {"value": value, "by": sender}
+            out[kind] = Override(value, sender)
         return out

@@ -24,7 +24,8 @@ from installation.atomic import atomic_path, replace_dir
 from installation.model.load import Generator
 from installation.display.screen import Screen
 from installation.player.worker import generate_now
-from installation.scenes.factory import make_view
+from installation.scenes import registry
+from installation.scenes.base import SceneEntry, ViewSpec
 from installation.scenes.walk import WalkParams, loop_params
 
 
@@ -56,23 +57,14 @@ def output_kind(out: Path | str) -> str:
     return "frames"
 
 
-def looped_entry(entry, seconds: float):
-    """The playlist entry made to loop in `seconds`: a grid takes a whole number of samples per loop
-    (or its blend would not meet itself); an evolution replays training once per loop."""
-    if entry.scene == "grid":
-        return entry.model_copy(update={"tile_fps": max(1, round(entry.tile_fps * seconds)) / seconds})
-    if entry.scene == "evolution":
-        return entry.model_copy(update={"loop_s": seconds})
-    return entry
-
-
-def loop_frames(model: Generator, entry, walk: WalkParams, spec: LoopSpec) -> Iterator[np.ndarray]:
-    """[size, size, 3] uint8 frames of one loop of playlist entry `entry` (a show.config scene): frame i
-    shows t = i / fps, i < seconds * fps. The view comes from the player's own factory and is built
-    here, before any frame, so a model that cannot show the scene fails before a file is opened
-    (scenes.base.SceneUnavailable)."""
-    view = make_view(looped_entry(entry, spec.seconds), model, spec.frame_fps, loop_params(walk, spec.seconds),
-                     spec.scale, spec.background, live=False)
+def loop_frames(model: Generator, entry: SceneEntry, walk: WalkParams, spec: LoopSpec) -> Iterator[np.ndarray]:
+    """[size, size, 3] uint8 frames of one loop of playlist entry `entry`: frame i shows t = i / fps,
+    i < seconds * fps. The view comes from the player's own registry, made to loop by the scene's own
+    rule, and is built here, before any frame, so a model that cannot show the scene fails before a
+    file is opened (scenes.base.SceneUnavailable)."""
+    view = registry.make_view(registry.looped(entry, spec.seconds), model,
+                              ViewSpec(spec.frame_fps, loop_params(walk, spec.seconds), spec.scale,
+                                       spec.background, live=False))
     return _frames(model, view, spec)
 
 
@@ -84,7 +76,7 @@ def _frames(model: Generator, view, spec: LoopSpec) -> Iterator[np.ndarray]:
         if view.plan is not None:
             view.accept(generate_now(model, view.plan, t))
         view.draw(screen, t)
-        yield pygame.surfarray.array3d(screen.surface).transpose(1, 0, 2).copy()
+        yield screen.pixels()
 
 
 def _atomic_file(out: Path, write) -> None:

@@ -8,6 +8,8 @@ from collections import deque
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from installation.player.state import FrameFacts
+
 WINDOW = 36_000     # ten minutes at 60 fps of per-frame times, for the percentiles
 FPS_WINDOW = 121    # show times over which fps is measured (two seconds at 60 fps)
 
@@ -56,6 +58,9 @@ class FrameStats:
 
     def fps(self) -> float:
         return measured_fps(self.shown)
+
+    def facts(self, target_fps: float, last_monotonic: float | None) -> FrameFacts:
+        return FrameFacts(self.frames, self.dropped_frames, round(self.fps(), 2), target_fps, last_monotonic)
 
     def summary(self) -> dict:
         """The frame figures of the stats JSON (`aimoji play --stats-json`, benchmarks)."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+BLANK_S = 1.0       # generated pictures one flat colour this long: the model is failing (NaN, ...)
 BACKOFF_S = (1.0, 2.0, 4.0, 8.0, 15.0, 30.0)
 FAILURES_TO_GIVE_UP = 3
 FAILURE_WINDOW_S = 120.0
@@ -23,11 +24,30 @@ class Decision:
     failures: int            # failures of this model within the window, this one included
 
 
+@dataclass(frozen=True)
+class Response:
+    status: str              # what generation does now, for the state and one log line
+    instead: str | None      # the model that is 'latest' from now on, when another takes over
+    restart_in_s: float      # start the scene again this long after the failure
+
+
+def failure(worker_error: str | None, on_wall: bool, flat_since: float | None, now: float) -> str | None:
+    """Why a pipeline counts as failed at monotonic `now`, or None: its worker stopped, or (the one on
+    the wall) its pictures have been one flat colour for longer than BLANK_S."""
+    if worker_error is not None:
+        return worker_error
+    if on_wall and flat_since is not None and now - flat_since > BLANK_S:
+        return "its pictures are one flat colour (NaN or a broken model)"
+    return None
+
+
 @dataclass
 class Supervisor:
     failures: dict[str, list[float]] = field(default_factory=dict)   # model name -> failure times
     worked: list[str] = field(default_factory=list)                   # models that ran well, newest first
     broken: dict[str, str] = field(default_factory=dict)              # given-up model -> why
+    status: str = "ok"                 # what generation does now, for the state: ok | why not
+    restart_at: float | None = None    # a failed scene may start again from then (back-off)
     _since: dict[str, float] = field(default_factory=dict)            # model -> when it (re)started
 
     def started(self, model: str, now: float) -> None:
@@ -61,6 +81,38 @@ class Supervisor:
             if name in available and name not in self.broken:
                 return name
         return None
+
+    def handle(self, model: str, why: str, now: float, others: list[str], default: str,
+               latest: str) -> Response:
+        """A failure of `model` at `now`: restart it after the back-off, or give it up for the newest
+        model that worked (then `default`, then any of `others`). A scene on another model restarts at
+        once."""
+        decision = self.failed(model, why, now)
+        if not decision.give_up:
+            response = Response(f"model '{model}' failed ({why}); restarting in {decision.retry_in_s:g} s "
+                                f"(failure {decision.failures})", None, decision.retry_in_s)
+        elif (instead := self.fallback(others, default)) is None:
+            response = Response(f"model '{model}' keeps failing ({why}) and no other model is loaded; "
+                                f"retrying in {decision.retry_in_s:g} s", None,
+                                0.0 if latest != model else decision.retry_in_s)
+        else:
+            response = Response(f"model '{model}' failed {decision.failures} times ({why}); playing "
+                                f"'{instead}' instead", instead, 0.0)
+        self.status, self.restart_at = response.status, now + response.restart_in_s
+        return response
+
+    def may_start(self, now: float) -> bool:
+        """Whether a scene may be (re)started at `now`: not while a failed one waits out its back-off."""
+        if self.restart_at is not None and now >= self.restart_at:
+            self.restart_at = None
+        return self.restart_at is None
+
+    def shown(self, model: str) -> None:
+        """A scene on `model` took over the wall: generation is 'ok' again unless that model has
+        failed lately or a model was given up (a fallback stays in the status until its model is
+        replaced)."""
+        if model not in self.failures and not self.broken:
+            self.status = "ok"
 
     def forgive(self, model: str) -> None:
         """A new file under this name arrived: it gets a fresh start."""

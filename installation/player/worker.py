@@ -7,42 +7,17 @@ if the buffer runs dry it repeats the last image and counts a dropped frame.
 
 from __future__ import annotations
 
-import math
 import os
 import threading
 from collections import deque
-from dataclasses import dataclass
-from typing import Callable, Hashable, Protocol
+from typing import Callable
 
 import numpy as np
 
-
-@dataclass(frozen=True)
-class Request:
-    key: Hashable       # the scene's name for this image, e.g. frame index or (tile, sample)
-    need_t: float       # walk time at which the render loop first needs the image
-    z: np.ndarray       # [z_dim] float32
-
-
-@dataclass(frozen=True)
-class Frame:
-    key: Hashable
-    need_t: float
-    image: np.ndarray   # [H, W, 3] uint8, colour-calibrated
-
+from installation.scenes.base import Frame, Plan
 
 # Niceness of the worker thread (Linux: per thread): lower priority than the render loop.
 WORKER_NICE = 5
-
-
-class Plan(Protocol):
-    """What a scene wants generated. Stateful, used by the worker thread only."""
-
-    rate_hz: float      # images per second of walk time the scene consumes
-
-    def next_requests(self, now_t: float, max_n: int, until_t: float = math.inf) -> list[Request]:
-        """Up to max_n requests in need order, none needed after until_t, skipping any that are
-        already useless at walk time now_t."""
 
 
 class FrameBuffer:

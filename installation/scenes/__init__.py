@@ -1,3 +1,3 @@
-"""Scenes the player can show: pure plans and selectors (morph.py, grid.py, evolution.py, layout.py,
-walk.py), thin pygame views (views.py, evolution_view.py), and `factory.make_view`, which builds the
-view for one playlist entry, for the player and for `aimoji render` alike."""
+"""Scenes the player can show, one module each (morph.py, grid.py, evolution.py: its playlist entry,
+plan, view and capacity rule; scenes/base.py says what each holds), listed once in registry.py, which
+the show's loader, the player and `aimoji render` all build from. Pure helpers: walk.py, layout.py."""

@@ -1,4 +1,4 @@
-"""Grid scene logic (pure): N x M tiles, each on its own phase of the walk, generated at tile_fps and
+"""The grid scene: N x M tiles, each on its own phase of the walk, generated at tile_fps and
 cross-blended between its samples so every displayed frame moves.
 
 Tile i takes sample j at walk time s(i, j) = (j + offset_i) / tile_fps; the offsets spread the tiles'
@@ -8,9 +8,24 @@ samples evenly over time, so the worker's load is smooth instead of one burst pe
 from __future__ import annotations
 
 import math
+from typing import Literal
 
-from installation.player.worker import Request
+import numpy as np
+from pydantic import Field
+
+from installation.scenes.base import Canvas, Frame, Request, SceneEntry, SceneKind, Sustained, ViewSpec
+from installation.scenes.layout import grid_boxes
 from installation.scenes.walk import WalkParams, latent_at
+
+class GridScene(SceneEntry):
+    scene: Literal["grid"]
+    cols: int = Field(8, ge=1, le=24, description="tiles across")
+    rows: int = Field(8, ge=1, le=24, description="tiles down")
+    tile_fps: float = Field(4.0, gt=0, le=60, description="new images per tile per second (blended between)")
+
+    def label(self) -> str:
+        return f"grid {self.cols}x{self.rows}"
+
 
 GOLDEN = (math.sqrt(5) - 1) / 2
 # Tiles sit this many keyframes apart on the walk, so neighbours show unrelated emoji.
@@ -120,3 +135,105 @@ class GridSelector:
                 stale += 1
             out.append((s.get(base) if base is not None else None, nxt, a if nxt is not None else 0.0))
         return out, stale
+
+
+class GridView:
+    """Each tile's samples are scaled (and turned) once when they arrive, a few hundred per second, not
+    on every displayed frame; a frame is then one batch of opaque blits and one of blended ones."""
+    name = "grid"
+    still_s = 0.0
+
+    def __init__(self, plan: GridPlan, cols: int, rows: int, image_px: int, scale: str,
+                 background: tuple[int, int, int]):
+        self.plan, self.cols, self.rows, self.image_px = plan, cols, rows, image_px
+        self.scale, self.background = scale, background
+        self.selector = GridSelector(cols * rows, plan.tile_fps)
+        self.stale_tiles = 0
+        self._layout = None   # the canvas key the layout was made for; None: repaint everything
+        self._canvas: Canvas | None = None
+        self._boxes: list = []
+        self._last: list = []
+
+    def _tile(self, tile: int, image: np.ndarray) -> tuple:
+        """(image, placed on its tile), or (image, None) before the first layout."""
+        if self._canvas is None:
+            return image, None
+        return image, self._canvas.place_tile(image, self._boxes[tile], self.scale)
+
+    def accept(self, frames: list[Frame]) -> None:
+        for f in frames:
+            self.selector.accept(f.key, self._tile(f.key[0], f.image))
+
+    def ready(self, t: float) -> bool:
+        return self.selector.ready(t)
+
+    def invalidate(self) -> None:
+        """Repaint everything (margins included) on the next draw."""
+        self._layout = None
+
+    def _relayout(self, canvas: Canvas) -> None:
+        self._layout, self._canvas = canvas.key, canvas
+        self._boxes = grid_boxes(*canvas.size, self.cols, self.rows)
+        canvas.fill(self.background)
+        for tile, samples in enumerate(self.selector.samples):
+            for j, (image, _) in list(samples.items()):
+                samples[j] = self._tile(tile, image)
+
+    def draw(self, canvas: Canvas, t: float) -> bool:
+        if canvas.key != self._layout:
+            self._relayout(canvas)
+        pairs, self.stale_tiles = self.selector.select(t)
+        bases, blends = [], []
+        for box, (base, nxt, alpha) in zip(self._boxes, pairs):
+            if base is None:
+                canvas.fill(self.background, box)
+                continue
+            bases.append((base[1], None))
+            if nxt is not None and alpha > 0:
+                blends.append((nxt[1], alpha))
+        canvas.draw_all(bases)
+        canvas.draw_all(blends)
+        self._last = pairs
+        return bool(blends)
+
+    def current_image(self, most_tiles: int | None = None) -> np.ndarray | None:
+        """The small tiles on screen as one mosaic [rows*px, cols*px, 3]; with most_tiles, every k-th
+        row and column only, at most most_tiles x most_tiles (a cheap look for health: a 12x12
+        wall is 1.7 MB)."""
+        if not self._last or any(base is None for base, _, _ in self._last):
+            return None
+        k = 1 if most_tiles is None else max(1, -(-max(self.rows, self.cols) // most_tiles))
+        rows, cols = range(0, self.rows, k), range(0, self.cols, k)
+        px = self.image_px
+        tiles = np.stack([self._last[r * self.cols + c][0][0] for r in rows for c in cols])
+        return tiles.reshape(len(rows), len(cols), px, px, 3).transpose(0, 2, 1, 3, 4).reshape(
+            len(rows) * px, len(cols) * px, 3)
+
+    def glance(self) -> np.ndarray | None:
+        """What health looks at: a few tiles spread over the wall."""
+        return self.current_image(most_tiles=3)
+
+
+def view(entry: GridScene, model, spec: ViewSpec) -> GridView:
+    plan = GridPlan(spec.walk, entry.cols * entry.rows, entry.tile_fps, steer=spec.steer, live=spec.live)
+    return GridView(plan, entry.cols, entry.rows, model.info.image_size, spec.scale, spec.background)
+
+
+def sustainable(entry: GridScene, fps: float, images_per_s: float) -> Sustained:
+    """A grid asking more images than the machine makes gets a lower tile rate (its tiles blend more
+    slowly; the frame rate stays)."""
+    tiles = entry.cols * entry.rows
+    if images_per_s <= 0 or tiles * entry.tile_fps <= images_per_s:
+        return Sustained(entry)
+    tile_fps = images_per_s / tiles
+    return Sustained(entry.model_copy(update={"tile_fps": tile_fps}), 1,
+                     f"a {entry.cols}x{entry.rows} grid at {entry.tile_fps:g} Hz/tile asks "
+                     f"{tiles * entry.tile_fps:.0f} images/s", f"showing {tile_fps:.2f} Hz/tile")
+
+
+def looped(entry: GridScene, seconds: float) -> GridScene:
+    """A whole number of samples per loop, or the blend would not meet itself."""
+    return entry.model_copy(update={"tile_fps": max(1, round(entry.tile_fps * seconds)) / seconds})
+
+
+KIND = SceneKind("grid", GridScene, view, sustainable, looped, colour="#f0a030")

@@ -1,4 +1,6 @@
-"""Morph scene logic (pure): frame n shows the walk at t = n / fps.
+"""The morph scene: one emoji filling the screen's height, a new generated image every frame.
+
+Frame n shows the walk at t = n / fps.
 
 A machine that makes every frame's emoji generates each one. One that cannot generates every k-th
 frame (frames_per_image = k, a whole number so timing stays exact: rate fps / k) and the frames
@@ -12,8 +14,15 @@ import math
 
 import numpy as np
 
-from installation.player.worker import Request
+from typing import Literal
+
+from installation.scenes.base import Canvas, Frame, Request, SceneEntry, SceneKind, Sustained, ViewSpec, unchanged
+from installation.scenes.layout import morph_box
 from installation.scenes.walk import WalkParams, latent_at
+
+
+class MorphScene(SceneEntry):
+    scene: Literal["morph"] = "morph"
 
 
 def frame_index(t: float, fps: float) -> int:
@@ -112,3 +121,69 @@ class MorphSelector:
         for k in [k for k in self.pending if self.current_key is not None and k < self.current_key]:
             del self.pending[k]
         return (*self.shown, fresh)
+
+
+class MorphView:
+    """Draws the pair the selector picks, blended and turned while small, in one upscale to its place;
+    the placed image is kept for the frames that repeat it."""
+    name = "morph"
+    stale_tiles = 0
+    still_s = 0.0
+
+    def __init__(self, plan: MorphPlan, image_px: int, scale: str, background: tuple[int, int, int]):
+        self.plan, self.image_px, self.scale, self.background = plan, image_px, scale, background
+        self.selector = MorphSelector(plan.fps, plan.frames_per_image)
+        self._layout = None   # the canvas key the layout was made for; None: repaint everything
+        self._shown: tuple | None = None   # (image, blended in, weight, placed)
+        self._image: np.ndarray | None = None
+
+    def accept(self, frames: list[Frame]) -> None:
+        for f in frames:
+            self.selector.accept(f.key, f.image)
+
+    def ready(self, t: float) -> bool:
+        return self.selector.has(t)
+
+    def invalidate(self) -> None:
+        """Repaint everything (margins included) on the next draw."""
+        self._layout = None
+
+    def draw(self, canvas: Canvas, t: float) -> bool:
+        image, towards, weight, fresh = self.selector.select(t)
+        if canvas.key != self._layout:
+            self._layout, self._shown = canvas.key, None
+            self._box = morph_box(*canvas.size, self.image_px, self.scale)
+            canvas.fill(self.background)
+        if image is None:
+            return False
+        shown = self._shown
+        if shown is None or shown[0] is not image or shown[1] is not towards or shown[2] != weight:
+            self._image = blend(image, towards, weight)
+            self._shown = (image, towards, weight, canvas.place(self._image, self._box, self.scale))
+        canvas.draw(self._shown[3])
+        return fresh
+
+    def current_image(self) -> np.ndarray | None:
+        return self._image
+
+    def glance(self) -> np.ndarray | None:
+        """What health looks at: the image on screen, blended as shown (small already)."""
+        return self._image
+
+
+def view(entry: MorphScene, model, spec: ViewSpec) -> MorphView:
+    plan = MorphPlan(spec.walk, spec.fps, steer=spec.steer, frames_per_image=spec.frames_per_image)
+    return MorphView(plan, model.info.image_size, spec.scale, spec.background)
+
+
+def sustainable(entry: MorphScene, fps: float, images_per_s: float) -> Sustained:
+    """A morph asks one image per frame; a machine that makes fewer generates every k-th frame and
+    blends between (frames_per_image_within)."""
+    if not 0 < images_per_s < fps:
+        return Sustained(entry)
+    every = frames_per_image_within(fps, images_per_s)
+    return Sustained(entry, every, f"a morph at {fps:g} fps asks {fps:g} images/s",
+                     f"generating {fps / every:.3g}/s, blending between them")
+
+
+KIND = SceneKind("morph", MorphScene, view, sustainable, unchanged, colour="#3b7dd8")

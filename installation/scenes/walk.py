@@ -82,3 +82,9 @@ def loop_params(p: WalkParams, loop_s: float) -> WalkParams:
     n = max(3, round(loop_s * p.speed / p.keyframe_s))
     return WalkParams(seed=p.seed, z_dim=p.z_dim, keyframe_s=loop_s * p.speed / n, speed=p.speed,
                       wander=p.wander, loop_keyframes=n)
+
+
+def walk_for(show, z_dim: int) -> WalkParams:
+    """The walk a show asks for (its seed and [walk] section), for a model with z_dim latent dimensions."""
+    return WalkParams(seed=show.seed, z_dim=z_dim, keyframe_s=show.walk.keyframe_s,
+                      speed=show.walk.speed, wander=show.walk.wander)

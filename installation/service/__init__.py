@@ -1,2 +1,4 @@
-"""Running unattended: hot reload, signals, systemd notify and watchdog, health, display power,
-logging and the install plan; control from outside the room (OSC, the status page and /metrics)."""
+"""Running unattended, around the player: runtime.py starts and stops the companions below.
+systemd/ (notify, watchdog, signals, the install plan), reload/ (models and shows dropped in),
+remote/ (OSC, the status page, /metrics, control), power/ (the display's power outside hours),
+health/ (the verdict on the screen, the state file, the log)."""

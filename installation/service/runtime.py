@@ -1,7 +1,7 @@
 """The player's companions for unattended operation, started around `Player.run` by `aimoji play`:
 hot reload, SIGTERM/SIGHUP, systemd notify + watchdog, the health state file, display power and the
-show's calibration profile, and OSC control and the status page when asked for (service/osc.py,
-service/http_status.py). Threads here only load,
+show's calibration profile, and OSC control and the status page when asked for (service/remote/osc.py,
+service/remote/http_status.py). Threads here only load,
 validate and `player.post(...)`; the loop applies.
 """
 
@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import signal
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -18,11 +18,13 @@ from installation.calibration.apply import Calibration
 from installation.calibration.profile import ProfileError
 from installation.model.load import ModelError, load
 from installation.player.messages import UNCHANGED, ModelReady, Quit, Rejected, ShowReady
-from installation.service import power_commands, sdnotify, signals
-from installation.service.display_power import DisplayPower
-from installation.service.reload import Reloader
-from installation.service.state_writer import StateWriter
-from installation.service.watchdog import WatchdogPinger
+from installation.service.power import power_commands
+from installation.service.systemd import sdnotify, signals
+from installation.service.power.display_power import DisplayPower
+from installation.service.reload.reloader import Reloader
+from installation.service.health.report import Companions
+from installation.service.health.writer import StateWriter
+from installation.service.systemd.watchdog import WatchdogPinger
 from installation.show.config import ShowError, calibration_path, load_show, resolve_show_path
 
 log = logging.getLogger("aimoji.runtime")
@@ -78,7 +80,7 @@ class ReloadHooks:
 
     def _named_models(self, show) -> tuple:
         """Models the new playlist names that the player has not loaded (it never reads files itself)."""
-        have = set(self.player.snapshot().get("models") or ())
+        have = set(self.player.snapshot().models)
         loaded = []
         for name in sorted({e.model for e in show.playlist} - have - {"latest"}):
             path = self.models_dir / f"{name}.onnx"
@@ -184,16 +186,15 @@ def companions(player, *, models_dir: Path, explicit_show: Path | None, show_fol
             stops.append(osc_server.stop)
         http_server = None
 
-        def snapshot() -> dict:  # the player's own state, and what its companions know
-            return {**player.snapshot(), "display_power": power.status,
-                    "hot_reload": reloader.mode if reloader is not None else "off (--no-watch)",
-                    "osc": osc_server.status() if osc_server is not None else "off",
-                    "http": http_server.status() if http_server is not None else "off"}
-        writer = StateWriter(snapshot, state_path)
-        http_server = _start_http(http, token, player, show_folder, hooks.on_show, writer.state)
+        def companions() -> Companions:   # what runs beside the render loop, in a few words each
+            return Companions(power.status, reloader.mode if reloader is not None else "off (--no-watch)",
+                              osc_server.status() if osc_server is not None else "off",
+                              http_server.status() if http_server is not None else "off")
+        writer = StateWriter(player.snapshot, companions=companions, path=state_path)
+        http_server = _start_http(http, token, player, show_folder, hooks.on_show, writer.report)
         if http_server is not None:
             stops.append(http_server.stop)
-        pinger = WatchdogPinger(snapshot)
+        pinger = WatchdogPinger(player.snapshot)
         pinger.start()
         stops.append(pinger.stop)
         writer.start()
@@ -211,7 +212,7 @@ def _start_http(settings, token: tuple[bytes | None, str], player, show_folder: 
     """The status page, or None when off or when its port cannot be had (one line; the wall plays on)."""
     if settings is None:
         return None
-    from installation.service.http_status import HttpStatus, StatusApp
+    from installation.service.remote.http_status import HttpStatus, StatusApp
     try:
         return HttpStatus(settings, lambda server: StatusApp(state, player, show_folder, on_cue, *token,
                                                              server=server.counters)).start()
@@ -225,7 +226,7 @@ def _start_osc(settings, player, show_folder: Path, on_cue):
     """The OSC server, or None when off or when its port cannot be had (one line; the wall plays on)."""
     if settings is None:
         return None
-    from installation.service.osc import OscServer
+    from installation.service.remote.osc import OscServer
     try:
         return OscServer(settings, player, show_folder, on_cue).start()
     except OSError as exc:

@@ -11,17 +11,16 @@ import re
 import tomllib
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any, Literal, Union, get_args
+from typing import Annotated, Any, Literal, get_args
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import (AfterValidator, BaseModel, ConfigDict, Discriminator, Field, Tag,
-                      ValidationError, field_validator, model_validator)
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from installation.show.errors import format_validation_error  # noqa: F401  (calibration.py uses it)
+from installation.scenes.registry import KINDS, Entry
+from installation.errors import format_validation_error
 
 HHMM_RANGE = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-4]):([0-5]\d)$")
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-MODEL_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$")
 Scale = Literal["smooth", "pixel", "sharp"]   # display.scale: how the small images are enlarged (display/screen.py)
 ACTIVE_SHOW = "active.toml"
 DEFAULT_SHOW = "default.toml"
@@ -99,6 +98,11 @@ class Display(_Strict):
         """(width, height), or None for the display's native resolution."""
         return None if self.resolution == "native" else parse_size(self.resolution)
 
+    @property
+    def background_rgb(self) -> tuple[int, int, int]:
+        h = self.background.lstrip("#")
+        return int(h[0:2], 16), int(h[2:4], 16), int(h[4:6], 16)
+
 
 class Walk(_Strict):
     keyframe_s: float = Field(4.0, gt=0.1, le=600, description="seconds between keyframes of the walk")
@@ -106,51 +110,9 @@ class Walk(_Strict):
     wander: float = Field(1.0, ge=0, le=3, description="how far keyframes stray: 0 still, 1 normal")
 
 
-class _Scene(_Strict):
-    duration_s: float = Field(300, ge=1, le=7 * 86400, description="seconds this scene plays before the next")
-    model: str = Field("latest", description="model file name in exported_models/ without .onnx, or 'latest'")
-    mood: Literal["neutral", "horror", "happy", "sad"] | None = Field(
-        None, description="keep the walk near this mood's region (needs a model with moods)")
-
-    @field_validator("model")
-    @classmethod
-    def _model(cls, v: str) -> str:
-        if v.endswith(".onnx"):
-            raise ValueError(f"'{v}' ends in .onnx; allowed: the name without .onnx, e.g. '{v[:-5]}'")
-        if not MODEL_NAME.match(v):
-            raise ValueError(f"'{v}' is not a model name; allowed: 'latest' or a file name in "
-                             "exported_models/ (letters, digits, _ . -) without .onnx")
-        return v
-
-
-class MorphScene(_Scene):
-    scene: Literal["morph"] = "morph"
-
-
-class GridScene(_Scene):
-    scene: Literal["grid"]
-    cols: int = Field(8, ge=1, le=24, description="tiles across")
-    rows: int = Field(8, ge=1, le=24, description="tiles down")
-    tile_fps: float = Field(4.0, gt=0, le=60, description="new images per tile per second (blended between)")
-
-
-class EvolutionScene(_Scene):
-    scene: Literal["evolution"]
-    loop_s: float = Field(60, gt=1, description="length of one replay of training, noise to faces")
-
-
-SCENE_TYPES = {"morph": MorphScene, "grid": GridScene, "evolution": EvolutionScene}
-
-
-def _scene_tag(v: Any) -> str | None:
-    # A scene without `scene = ...` is a morph, the installation's main scene.
-    if isinstance(v, dict):
-        return v.get("scene", "morph")
-    return getattr(v, "scene", None)
-
-
-Scene = Annotated[Union[Annotated[MorphScene, Tag("morph")], Annotated[GridScene, Tag("grid")],
-                        Annotated[EvolutionScene, Tag("evolution")]], Discriminator(_scene_tag)]
+# One [[playlist]] entry: the scene its `scene = ...` names (scenes/registry.py lists them).
+Scene = Entry
+SCENE_TYPES = {name: kind.entry for name, kind in KINDS.items()}
 
 
 class Transitions(_Strict):
@@ -260,7 +222,7 @@ class Show(_Strict):
     transitions: Transitions = Transitions()
     hours: Hours = Hours()
     outside_hours: OutsideHours = OutsideHours()
-    playlist: list[Scene] = Field(default_factory=lambda: [MorphScene()], min_length=1,
+    playlist: list[Scene] = Field(default_factory=lambda: [KINDS["morph"].entry()], min_length=1,
                                   description="scenes played in order, looping while open")
     calibration: str | None = Field(None, description="calibration profile (TOML), relative to the show file")
     osc: Osc | None = Field(None, description="OSC control; off when absent")

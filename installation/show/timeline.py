@@ -174,9 +174,7 @@ def format_number(x: float) -> str:
 
 def describe_scene(scene: Scene) -> str:
     """'grid 6x4, mood happy (model latest, 300 s)'."""
-    text = scene.scene
-    if scene.scene == "grid":
-        text += f" {scene.cols}x{scene.rows}"
+    text = scene.label()
     if scene.mood:
         text += f", mood {scene.mood}"
     return f"{text} (model {scene.model}, {format_number(scene.duration_s)} s)"

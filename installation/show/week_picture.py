@@ -13,6 +13,7 @@ from typing import NamedTuple
 from xml.sax.saxutils import escape, quoteattr
 from zoneinfo import ZoneInfo
 
+from installation.scenes.registry import KINDS, SCENES
 from installation.show.config import WEEKDAYS, Hours, Show
 from installation.show.schedule import Showing
 from installation.show.timeline import (DAY_NAMES, Change, ClockChange, Day, clock_change, day_bounds,
@@ -36,7 +37,6 @@ FAINT = "#666666"
 CLOSED = "#d4d4d4"
 CLOCK_CHANGE = "#d62728"
 SKIPPED = "#f4c7c7"  # the hour the clocks jump over: nothing plays in it, whatever the bar says around it
-KIND_COLOURS = {"morph": "#3b7dd8", "grid": "#f0a030", "evolution": "#4aa564"}
 
 
 class Rect(NamedTuple):
@@ -151,7 +151,7 @@ def week_shapes(show: Show, first: date, days: int) -> tuple[tuple[int, int], li
             if end == d.end:
                 x1 = right
             tip = f"{format_wall(start, zone)}–{format_wall(end, zone)} {describe_scene(showing.scene)}"
-            shapes.append(Rect(x0, y, max(x1 - x0, 1), ROW_PX, KIND_COLOURS[showing.scene.scene],
+            shapes.append(Rect(x0, y, max(x1 - x0, 1), ROW_PX, KINDS[showing.scene.scene].colour,
                                "scene", tip))
             label = showing.scene.scene
             if x1 - x0 >= 8 * len(label) + 10:
@@ -183,7 +183,7 @@ def now_marker(show: Show, first: date, now: datetime) -> list[Shape]:
 
 
 def _legend(show: Show, y: float) -> list[Shape]:
-    items = [(kind, colour) for kind, colour in KIND_COLOURS.items()]
+    items = [(kind.name, kind.colour) for kind in SCENES]
     items.append((f"closed ({show.outside_hours.action})", CLOSED))
     items.append(("skipped hour", SKIPPED))
     shapes: list[Shape] = []

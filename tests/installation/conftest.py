@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from model_files import generator_bytes
+from tests.support.model_files import generator_bytes
 
 TINY = Path(__file__).with_name("fixtures") / "tiny.onnx"
 Z_DIM = 16
@@ -19,7 +19,7 @@ IMAGE_PX = 32
 @pytest.fixture(autouse=True)
 def _own_state_directory(tmp_path, monkeypatch):
     """Each test its own $STATE_DIRECTORY (what systemd gives the service), so the record of the last
-    model shown (service/last_model.py) never lands in the checkout or leaks from one test to the next."""
+    model shown (model/last_shown.py) never lands in the checkout or leaks from one test to the next."""
     monkeypatch.setenv("STATE_DIRECTORY", str(tmp_path / "state_directory"))
 
 

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from browser import needs_browser, start_browser
+from tests.support.browser import needs_browser, start_browser
 from trainer import map_page, runs
 from trainer.cli import main as train_main
 

@@ -2,25 +2,22 @@
 give exactly the uncalibrated frame turned, mirrored and placed (calibration.orient_array, placement);
 and a player with a calibration geometry keeps black around the picture through a crossfade."""
 
-import threading
-
 import numpy as np
 import pygame
 import pytest
 
 from installation.calibration import profile as cal
 from installation.calibration.apply import Calibration
-from installation.player.worker import Frame
+from installation.scenes.base import Frame
 from installation.player.messages import ShowReady
 from installation.model.load import load
 from installation.model.timelapse import Replay, Timelapse
 from installation.display.output import Window
 from installation.player.loop import Player
 from installation.display.screen import Screen
-from installation.scenes.evolution_view import EvolutionView
-from installation.scenes.grid import GridPlan
-from installation.scenes.morph import MorphPlan
-from installation.scenes.views import GridView, MorphView
+from installation.scenes.evolution import EvolutionView
+from installation.scenes.grid import GridPlan, GridView
+from installation.scenes.morph import MorphPlan, MorphView
 from installation.show.config import load_show
 from installation.scenes.walk import WalkParams
 
@@ -81,13 +78,13 @@ def test_drawing_through_a_calibrated_screen_is_the_frame_turned_exactly(make, g
         display = pygame.display.set_mode(SCREEN)
         screen = Screen(display, Calibration(cal.Profile(geometry=geometry)))
         frame = Screen(pygame.Surface(screen.size))     # the same scene on a plain, frame-sized screen
-        frame.surface.fill(BACKGROUND)
+        frame.fill(BACKGROUND)
         display.fill((255, 0, 255))                     # whatever was there before: must be painted over
         plain, calibrated = make(), make()
         t = 0.35                                        # grid: every tile halfway through a blend
         plain.draw(frame, t)
         calibrated.draw(screen, t)
-        assert np.array_equal(_array(display), _expected(_array(frame.surface), geometry))
+        assert np.array_equal(_array(display), _expected(frame.pixels(), geometry))
         if make is _evolution:                          # the caption turned with the picture
             assert plain._caption_rect is not None and calibrated._caption_rect is not None
     finally:
@@ -97,7 +94,7 @@ def test_drawing_through_a_calibrated_screen_is_the_frame_turned_exactly(make, g
 def test_a_colour_only_calibration_maps_rects_to_themselves(screen, tiny_model_path, show_file):
     player = Player(load_show(show_file("morph")), {"tiny": load(tiny_model_path)}, "tiny", Window(screen),
                     calibration=Calibration(cal.Profile(colour=cal.Colour(gamma=2.0))))
-    assert player.screen.surface is screen and player.screen.size == screen.get_size()
+    assert player.screen.display_size == screen.get_size() and player.screen.size == screen.get_size()
     assert player.screen.rect((3, 4, 50, 60)) == (3, 4, 50, 60)
     assert player.screen.background == Calibration(cal.Profile(colour=cal.Colour(gamma=2.0))).colour((255, 255, 255))
 
@@ -112,19 +109,16 @@ def test_crossfade_under_a_calibration_keeps_the_margins_black(screen, tiny_mode
     x, y, w, h = cal.placement(160, 120, 160, 120, calibration.profile.geometry)
     seen = {"frames": 0, "bars_lit": 0, "fading": 0}
 
-    def check(p):
-        shot = _array(p.screen.surface)
-        seen["frames"] += 1
-        seen["bars_lit"] += int(shot[:, :x].any() or shot[:, x + w:].any())
-        seen["fading"] += p.fade_from is not None
-    player.on_frame = check
     grid = load_show(show_file("grid", "cols = 2\nrows = 2\n" + fade))
 
-    def post_grid():
-        while player.snapshot()["state"] != "playing":
-            threading.Event().wait(0.01)
-        player.post(ShowReady(grid))
-    threading.Thread(target=post_grid).start()
+    def check(p):
+        shot = p.screen.pixels()
+        seen["frames"] += 1
+        seen["bars_lit"] += int(shot[:, :x].any() or shot[:, x + w:].any())
+        seen["fading"] += p.stage.fade_from is not None
+        if p.snapshot().activity == "playing" and "posted" not in seen:
+            seen["posted"] = p.post(ShowReady(grid))    # the grid arrives once the morph is on the wall
+    player.on_frame = check
     stats = player.run(seconds=2.0)
     assert stats["scene"] == "grid" and seen["fading"] > 3
     assert seen["bars_lit"] == 0 and seen["frames"] > 30

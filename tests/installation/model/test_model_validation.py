@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from installation.model.load import ModelError, describe, load
-from model_files import BAD_KINDS, HUGE_LIMIT_BYTES, Z_DIM, check_onnx, generator_bytes, model_bytes
+from tests.support.model_files import BAD_KINDS, HUGE_LIMIT_BYTES, Z_DIM, check_onnx, generator_bytes, model_bytes
 
 REASONS = {
     "zero_bytes": "empty file (0 bytes); allowed: an ONNX generator from aimoji-train export",

@@ -8,7 +8,7 @@ import pytest
 
 from installation.model.moods import MoodRegion, MoodsError, parse_moods, steer
 from installation.scenes.base import SceneUnavailable
-from installation.scenes.factory import mood_steer
+from installation.scenes.registry import mood_steer
 
 Z_DIM = 32
 MOODS = ("neutral", "horror", "happy", "sad")

@@ -4,8 +4,8 @@ The full table with timings is benchmarks/faults.py."""
 
 import threading
 import time
+from dataclasses import replace
 
-import numpy as np
 import pygame
 import pytest
 
@@ -15,30 +15,10 @@ from installation.player.loop import Player
 from installation.player.messages import Control, ModelReady
 from installation.scenes.grid import GridSelector
 from installation.scenes.morph import MAX_PENDING, MorphSelector
-from installation.service import health
-from installation.service.health import verdict
+from installation.service.health import verdict as verdict_module
+from installation.service.health.verdict import verdict
 from installation.show.config import load_show
-
-
-class Flaky:
-    """A real model that starts failing: raises (or returns NaN) from its `after`-th call on."""
-
-    def __init__(self, real, after: int, how: str = "raise"):
-        self.real, self.after, self.how, self.calls = real, after, how, 0
-        self.info, self.path, self.images_per_s = real.info, real.path, real.images_per_s
-        self.replay, self.replay_problem = real.replay, real.replay_problem
-
-    @property
-    def name(self):
-        return self.real.name
-
-    def generate(self, z):
-        self.calls += 1
-        if self.calls >= self.after:
-            if self.how == "raise":
-                raise RuntimeError("bad_alloc")
-            return np.zeros((len(z), self.info.image_size, self.info.image_size, 3), np.uint8)
-        return self.real.generate(z)
+from tests.support.sessions import flaky, slowed
 
 
 def _watch(player, until, seconds):
@@ -60,35 +40,36 @@ def _watch(player, until, seconds):
 
 
 @pytest.mark.parametrize("how, why", [("raise", "RuntimeError: bad_alloc"),
-                                      ("nan", "its pictures are one flat colour")])
+                                      ("flat", "its pictures are one flat colour")])
 def test_a_model_that_starts_failing_is_restarted_then_replaced_by_the_default(screen, tiny_model_path,
                                                                                export_model, show_file, how, why):
     lines = []
-    flaky = Flaky(load(tiny_model_path), after=6, how=how)
+    failing = flaky(load(tiny_model_path), after=6, how=how)
     default = load(export_model("default", seed=4))
-    player = Player(load_show(show_file("morph")), {"tiny": flaky, "default": default}, "tiny",
+    player = Player(load_show(show_file("morph")), {"tiny": failing, "default": default}, "tiny",
                     Window(screen), batch=2, log=lines.append)
-    took = _watch(player, lambda s: s["model"] == "default" and s["state"] == "playing", 12.0)
+    took = _watch(player, lambda s: s.model == "default" and s.activity == "playing", 12.0)
     assert took is not None and took < 10, lines
     failures = [line for line in lines if "failed" in line]
     assert str(tiny_model_path) in failures[0] and why in failures[0] and "restarting in 1 s" in failures[0]
     assert "playing 'default' instead" in failures[-1]
     snap = player.snapshot()
-    assert snap["model"] == "default" and "playing 'default' instead" in snap["generation"]
+    assert snap.model == "default" and "playing 'default' instead" in snap.generation.status
 
 
 def test_the_restart_keeps_the_last_image_and_health_notices_only_a_long_freeze(screen, tiny_model_path,
                                                                               show_file):
-    flaky = Flaky(load(tiny_model_path), after=4)
-    player = Player(load_show(show_file("morph")), {"tiny": flaky}, "tiny", Window(screen), batch=2,
+    failing = flaky(load(tiny_model_path), after=4)
+    player = Player(load_show(show_file("morph")), {"tiny": failing}, "tiny", Window(screen), batch=2,
                     log=lambda _: None)
     player.run(seconds=2.0)
     snap = player.snapshot()
-    assert "failed (RuntimeError: bad_alloc)" in snap["generation"]
+    assert "failed (RuntimeError: bad_alloc)" in snap.generation.status
     # Nothing else to play: the scene keeps restarting; health judges the picture, not the process.
     judged = verdict(snap, time.monotonic())
     assert judged.phase in ("ok", "unhealthy")
-    frozen = verdict({**snap, "picture_changed_monotonic": time.monotonic() - 30}, time.monotonic())
+    frozen = verdict(replace(snap, picture=replace(snap.picture, changed_monotonic=time.monotonic() - 30)),
+                     time.monotonic())
     assert not frozen.healthy and "picture frozen" in frozen.problems[0]
 
 
@@ -96,13 +77,13 @@ def test_a_model_replaced_under_the_same_name_is_swapped_in(screen, tiny_model_p
     player = Player(load_show(show_file("morph")), {"tiny": load(tiny_model_path)}, "tiny", Window(screen))
 
     def post():
-        while player.snapshot()["state"] != "playing":
+        while player.snapshot().activity != "playing":
             time.sleep(0.01)
         player.post(ModelReady("tiny", load(export_model("tiny", seed=9))))
     threading.Thread(target=post).start()
     stats = player.run(seconds=2.0)
     assert stats["model_swaps"] == 1 and stats["model"] == "tiny"
-    assert player.current.model.path.parent != tiny_model_path.parent     # the new file's model is on
+    assert player.stage.current.model.path.parent != tiny_model_path.parent     # the new file's model is on
 
 
 @pytest.mark.parametrize("step_s", [3 * 3600, -3 * 3600])
@@ -125,15 +106,15 @@ def test_a_wall_clock_step_is_followed_within_a_second(screen, tiny_model_path, 
         stepped["at"] = time.monotonic()
     threading.Thread(target=step).start()
     want = "closed" if opened_before else "playing"
-    took = _watch(player, lambda s: "at" in stepped and s["state"] == want, 4.0)
+    took = _watch(player, lambda s: "at" in stepped and s.activity == want, 4.0)
     assert took is not None and took - 1.0 < 1.5, lines
     assert any(line.startswith(f"wall clock stepped by {step_s:+.1f} s") for line in lines)
 
 
 def test_a_grid_the_machine_cannot_feed_is_shown_at_a_rate_it_can(screen, tiny_model_path, show_file):
     lines = []
-    slow = load(tiny_model_path)
-    slow.images_per_s = 80.0       # as measured on a slow machine: 12x12 at 4 Hz asks 576 images/s
+    # As measured on a slow machine: 12x12 at 4 Hz asks 576 images/s.
+    slow = replace(load(tiny_model_path), images_per_s=80.0)
     show = load_show(show_file("grid", "cols = 12\nrows = 12\ntile_fps = 4\n"))
     player = Player(show, {"tiny": slow}, "tiny", Window(screen), log=lines.append)
     stats = player.run(seconds=4.0)
@@ -141,29 +122,10 @@ def test_a_grid_the_machine_cannot_feed_is_shown_at_a_rate_it_can(screen, tiny_m
     assert any("asks 576 images/s; this machine makes 80" in line and "0.42 Hz/tile" in line for line in lines)
 
 
-class SlowMachine:
-    """A real model on a machine that makes `images_per_s` of them: each image takes its share of a
-    second (asleep, so the test's CPU stays free for the render loop), and images_per_s is set as
-    load() measures it there. stall(s): from the next call on, generation is stuck for s seconds."""
-
-    def __init__(self, real, images_per_s: float):
-        self.real, self.images_per_s = real, images_per_s
-        self.info, self.path, self.name = real.info, real.path, real.name
-        self.replay, self.replay_problem = real.replay, real.replay_problem
-        self.stuck_until = 0.0
-
-    def stall(self, seconds: float) -> None:
-        self.stuck_until = time.monotonic() + seconds
-
-    def generate(self, z):
-        time.sleep(max(0.0, self.stuck_until - time.monotonic()) + len(z) / self.images_per_s)
-        return self.real.generate(z)
-
-
 def _frames_seen(seen):
     """An on_frame hook: (time, dry frames so far, the picture health looks at) per displayed frame."""
     def hook(player):
-        picture = player.current.view.glance() if player.current is not None else None
+        picture = player.stage.current.view.glance() if player.stage.current is not None else None
         seen.append((player.clock(), player.stats.dry_frames, None if picture is None else picture.tobytes()))
     return hook
 
@@ -175,36 +137,36 @@ MORPH_LINE = ("playlist entry 1: a morph at 30 fps asks 30 images/s; this machin
 def test_a_morph_the_machine_cannot_feed_generates_less_and_blends_at_the_full_frame_rate(
         screen, tiny_model_path, show_file):
     lines, seen = [], []
-    slow = SlowMachine(load(tiny_model_path), images_per_s=12.0)   # the 30 fps show asks 30 images/s
+    slow = slowed(load(tiny_model_path), 12.0)   # the 30 fps show asks 30 images/s
     player = Player(load_show(show_file("morph")), {"tiny": slow}, "tiny", Window(screen), batch=2,
                     log=lines.append, on_frame=_frames_seen(seen))
     player.run(seconds=4.5)
     end, snap = seen[-1][0], player.snapshot()          # the last frame shown
     assert [line for line in lines if "images/s" in line] == [MORPH_LINE]
-    assert player.current.view.plan.frames_per_image == 4           # 30 / 4 = 7.5 <= 0.75 x 12 < 30 / 3
-    assert (snap["asked_images_per_s"], snap["model_images_per_s"], snap["degraded"]) == (7.5, 12.0, MORPH_LINE)
+    assert player.stage.current.view.plan.frames_per_image == 4           # 30 / 4 = 7.5 <= 0.75 x 12 < 30 / 3
+    assert (snap.generation.asked_per_s, snap.generation.model_per_s, snap.generation.degraded) == (7.5, 12.0, MORPH_LINE)
     # Its first images are late, as at any start; once the worker is ahead, no frame is dropped (one
     # at most, where a busy test machine stalled the worker; asking 30 images/s, every frame is one)...
     last_2_s = [s for s in seen if s[0] > end - 2.0]
     assert len(last_2_s) > 30 and last_2_s[-1][1] - last_2_s[0][1] <= 1
     # ...and every displayed frame is a new picture, though only one in four is generated.
     assert len({s[2] for s in last_2_s}) >= 0.9 * len(last_2_s)
-    assert snap["picture_changed_monotonic"] > end - 1.0
+    assert snap.picture.changed_monotonic > end - 1.0
     assert verdict(snap, time.monotonic()).phase == "ok"
 
 
 def test_a_degraded_morph_whose_generation_stops_is_a_frozen_wall_to_health(screen, tiny_model_path,
                                                                            show_file, monkeypatch):
-    monkeypatch.setattr(health, "FROZEN_S", 1.0)    # health's patience, cut to fit a short test
+    monkeypatch.setattr(verdict_module, "FROZEN_S", 1.0)    # health's patience, cut to fit a short test
     seen = []
-    slow = SlowMachine(load(tiny_model_path), images_per_s=12.0)
+    slow = slowed(load(tiny_model_path), 12.0)
     player = Player(load_show(show_file("morph")), {"tiny": slow}, "tiny", Window(screen), batch=2,
                     log=lambda _: None, on_frame=_frames_seen(seen))
-    threading.Timer(1.5, slow.stall, [3.3]).start()  # stuck until after the run ends
+    threading.Timer(1.5, slow.session.stall, [3.3]).start()  # stuck until after the run ends
     stats = player.run(seconds=4.5)
     end, snap = seen[-1][0], player.snapshot()          # the last frame shown
     # The worker's lead (under a second) runs out, then one picture is held and each frame is a drop.
-    assert end - snap["picture_changed_monotonic"] > 1.2
+    assert end - snap.picture.changed_monotonic > 1.2
     held = [s for s in seen if s[0] > end - 1.0]
     assert len({s[2] for s in held}) == 1 and held[-1][1] - held[0][1] >= len(held) - 2
     assert stats["dry_frames"] > 30
@@ -214,11 +176,11 @@ def test_a_degraded_morph_whose_generation_stops_is_a_frozen_wall_to_health(scre
 
 def test_a_degraded_morph_follows_the_operators_speed_and_says_so_once(screen, tiny_model_path, show_file):
     lines = []
-    slow = SlowMachine(load(tiny_model_path), images_per_s=12.0)
+    slow = slowed(load(tiny_model_path), 12.0)
     player = Player(load_show(show_file("morph")), {"tiny": slow}, "tiny", Window(screen), batch=2, log=lines.append)
     threading.Timer(0.8, player.post, [Control("speed", 3.0, "10.0.0.9:5000")]).start()
     player.run(seconds=3.0)
-    plan = player.current.view.plan
+    plan = player.stage.current.view.plan
     assert plan.walk.speed == 3.0 and plan.frames_per_image == 4    # rebuilt, and as slow as before
     assert [line for line in lines if "images/s" in line] == [MORPH_LINE]   # once for the entry, not per rebuild
 
@@ -243,7 +205,7 @@ def test_a_capture_on_a_broken_disk_is_one_log_line_and_the_show_goes_on(screen,
                     keys=True, captures_dir=blocked / "captures")
 
     def press():
-        while player.snapshot()["state"] != "playing":
+        while player.snapshot().activity != "playing":
             time.sleep(0.01)
         pygame.event.post(pygame.event.Event(pygame.KEYDOWN, key=pygame.K_s, mod=0))
     threading.Thread(target=press).start()
@@ -259,5 +221,5 @@ def test_a_slow_machine_generates_in_batches_it_can_make_within_a_second(images_
     # The gallery VM (0.5 images/s) held a still picture for 12 s while a batch of 8 was made: the
     # watchdog killed a working player. A batch the machine makes within a second keeps images coming;
     # 0.0 (not measured) keeps the asked batch.
-    from installation.player.loop import sustainable_batch
+    from installation.player.capacity import sustainable_batch
     assert sustainable_batch(8, images_per_s) == batch

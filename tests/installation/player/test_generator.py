@@ -5,7 +5,8 @@ import time
 import numpy as np
 import pytest
 
-from installation.player.worker import Frame, FrameBuffer, GeneratorWorker, buffer_capacity, generate_now
+from installation.scenes.base import Frame
+from installation.player.worker import FrameBuffer, GeneratorWorker, buffer_capacity, generate_now
 from installation.model.contract import ModelInfo
 from installation.model.load import ModelError, load, to_uint8
 from installation.scenes.morph import MorphPlan

@@ -3,8 +3,11 @@
 import pytest
 
 from installation.player.messages import Control
+from installation.player.state import Override
 from installation.player.overrides import SETTLE_S, Blackout, Overrides, Variant
-from installation.show.config import GridScene, MorphScene, parse_show
+from installation.scenes.grid import GridScene
+from installation.scenes.morph import MorphScene
+from installation.show.config import parse_show
 
 
 def _apply(o, kind, value=None, now=0.0, showing=0, scenes=3):
@@ -29,7 +32,7 @@ def test_rebuilding_overrides_settle_before_they_take_effect():
     _apply(o, "speed", 3.0, now=0.2)
     o.tick(0.2 + SETTLE_S, 0.0, 1e9)
     assert o.variant == Variant(speed=3.0)
-    assert o.report() == {"speed": {"value": 3.0, "by": "10.0.0.9:5000"}}
+    assert o.report() == {"speed": Override(3.0, "10.0.0.9:5000")}
 
 
 def test_a_scene_outside_the_playlist_is_refused():

@@ -22,8 +22,7 @@ from installation.calibration.frame_map import frame_size, picture_rect
 from installation.show.config import load_show
 
 ROOT = Path(__file__).resolve().parents[3]
-sys.path.insert(0, str(Path(__file__).parents[1]))
-from model_files import generator_bytes  # noqa: E402
+from tests.support.model_files import generator_bytes
 
 # wander = 0: the walk stands still, so runs started at different times show the same emoji.
 STILL_SHOW = """title = "{title}"
@@ -112,8 +111,7 @@ def test_hot_reload_while_playing_headless(tmp_path):
 
 
 def test_short_soak_through_the_real_wiring(tmp_path):
-    sys.path.insert(0, str(ROOT / "benchmarks"))
-    from soak_reload import soak
+    from benchmarks.soak_reload import soak
     fig = soak(tmp_path, n=50, gap_s=0.02, window_s=0.2, with_player=True)
     assert fig["good_missing"] == [] and fig["bad_delivered"] == []
     assert fig["bad_not_rejected"] == [] and fig["good_rejected"] == []
@@ -144,14 +142,14 @@ def test_player_keeps_only_models_it_can_play(screen, tiny_model_path, export_mo
     threading.Thread(target=drops).start()
     stats = player.run(seconds=1.2)
     assert set(player.models) == {"keeper", "drop19"}
-    assert player.latest == "drop19"
+    assert player.programme.latest == "drop19"
     assert stats["model"] == "keeper" and stats["worker_error"] is None   # still playing from memory
-    assert player.snapshot()["models"] == ["drop19", "keeper"]
+    assert player.snapshot().models == ("drop19", "keeper")
 
 
 def _when_playing(player, timeout_s=10):
     end = time.monotonic() + timeout_s
-    while player.snapshot()["state"] != "playing" and time.monotonic() < end:
+    while player.snapshot().activity != "playing" and time.monotonic() < end:
         time.sleep(0.01)
 
 
@@ -163,7 +161,7 @@ def test_show_change_immediate_or_at_the_next_scene(screen, tiny_model_path, sho
     stats = player.run(seconds=1.5)
     assert stats["scene"] == expect_scene
     if mode == "next_scene":                             # it waits for the 600 s scene to end
-        msg, due = player._next_show
+        msg, due = player.programme.waiting
         assert msg.show == grid and due - (time.time()) > 500
 
 

@@ -6,6 +6,7 @@ import subprocess
 import sys
 import threading
 import time
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -19,6 +20,7 @@ from installation.display.output import Window
 from installation.player.loop import Player
 from installation.show.config import load_show
 from installation.scenes.walk import latent_at
+from tests.support.sessions import slowed
 
 STATS_KEYS = {"frames", "dropped_frames", "fps_target", "frame_ms_p50", "frame_ms_p99", "first_frame_s",
               "generated", "model", "scene", "model_swaps", "rejected_files"}
@@ -72,10 +74,10 @@ def test_post_quit_and_snapshot_from_another_thread(screen, tiny_model_path, sho
     stats = player.run(seconds=10)
     assert stats["uptime_s"] < 5                        # Quit ended it, not the 10 s limit
     last = seen[-1]
-    assert last["frames"] > 10 and last["fps"] > 10
-    assert last["model"] == "tiny" and last["scene"] == "morph" and last["state"] == "playing"
-    assert last["last_frame_monotonic"] <= time.monotonic()
-    assert [s["frames"] for s in seen] == sorted(s["frames"] for s in seen)
+    assert last.frames.shown > 10 and last.frames.fps > 10
+    assert last.model == "tiny" and last.scene == "morph" and last.activity == "playing"
+    assert last.frames.last_monotonic <= time.monotonic()
+    assert [s.frames.shown for s in seen] == sorted(s.frames.shown for s in seen)
 
 
 def test_model_ready_swaps_with_a_crossfade(screen, tiny_model_path, export_model, show_file):
@@ -100,15 +102,9 @@ def test_show_ready_changes_the_scene(screen, tiny_model_path, show_file):
 
 
 def test_dry_buffer_repeats_the_last_frame_and_counts_drops(screen, tiny_model_path, show_file):
-    real = load(tiny_model_path)
-
-    class Slow:
-        info, name = real.info, "slow"
-
-        def generate(self, z):
-            time.sleep(0.15)                            # ~7 images/s for a 30 fps show
-            return real.generate(z)
-    player = _player(screen, show_file("morph"), Slow(), batch=1)
+    # ~7 images/s for a 30 fps show, and not measured at load (0): the morph asks every frame
+    slow = replace(slowed(load(tiny_model_path), 6.7), images_per_s=0.0)
+    player = _player(screen, show_file("morph"), slow, batch=1)
     stats = player.run(seconds=1.5)
     assert stats["frames"] >= 35                        # the loop kept its rate...
     assert stats["dry_frames"] > 10                     # ...repeating frames...
@@ -119,7 +115,7 @@ def test_calibration_colour_is_applied_to_what_is_shown(screen, tiny_model_path,
     calibration = Calibration(cal.Profile(colour=cal.Colour(gamma=2.0, red=0.8)))
     player = _player(screen, show_file("morph"), load(tiny_model_path), calibration=calibration)
     player.run(seconds=0.6)
-    view = player.current.view
+    view = player.stage.current.view
     shown = view.current_image()
     # the image on screen is the calibrated generation of the walk's z for the frame shown
     z = latent_at(view.plan.walk, view.selector.current_key / view.plan.fps)

@@ -7,8 +7,10 @@ from PIL import Image
 from installation.cli import main
 from installation.model.load import load
 from installation.player.render import LoopSpec, loop_frames
-from installation.scenes.factory import walk_for
-from installation.show.config import GridScene, MorphScene, load_show
+from installation.scenes.walk import walk_for
+from installation.scenes.grid import GridScene
+from installation.scenes.morph import MorphScene
+from installation.show.config import load_show
 
 
 def _frames_dir(path):

@@ -16,13 +16,12 @@ from installation.cli import main
 from installation.model.load import load
 from installation.model.timelapse import TimelapseError, decode_strip, parse_timelapse
 from installation.display.screen import Screen
-from installation.scenes.base import SceneUnavailable
-from installation.scenes.evolution import HOLD_SHARE, PLAY_SHARE, RETURN_SHARE, Pick, caption, phases, pick
-from installation.scenes.evolution_view import mix
-from installation.scenes.factory import make_view, walk_for
-from installation.scenes.layout import parse_colour
+from installation.scenes.base import SceneUnavailable, ViewSpec
+from installation.scenes.evolution import HOLD_SHARE, PLAY_SHARE, RETURN_SHARE, Pick, caption, mix, phases, pick
+from installation.scenes.registry import make_view
+from installation.scenes.walk import walk_for
 from installation.show.config import load_show
-from model_files import generator_bytes
+from tests.support.model_files import generator_bytes
 
 N, S = 12, 16   # frames in the strip, pixels per frame side
 
@@ -165,8 +164,8 @@ def _show(show_file, extra="loop_s = 10\n", scale="smooth"):
 
 
 def _view(model, show, colour=None):
-    return make_view(show.playlist[0], model, 30, walk_for(show, model.info.z_dim), show.display.scale,
-                     parse_colour(show.display.background), colour=colour)
+    return make_view(show.playlist[0], model, ViewSpec(30, walk_for(show, model.info.z_dim), show.display.scale,
+                                                       show.display.background_rgb, colour=colour))
 
 
 def test_the_strip_is_decoded_when_the_model_loads_and_the_view_colours_what_it_shows(evo_model_path,
@@ -186,12 +185,11 @@ def test_view_draws_the_expected_frame_pixels(evo_model_path, show_file):
     show = _show(show_file, scale="pixel")
     view = _view(load(evo_model_path), show)
     screen = Screen(pygame.Surface((160, 120)))
-    canvas = screen.surface
     play_s, hold_s, _ = phases(10.0)
     t0 = 1_700_000_000.0                                   # walk time is epoch seconds in the player
 
     def pixel(x, y):
-        return tuple(canvas.get_at((x, y)))[:3]
+        return tuple(screen.pixels()[y, x])
 
     # pixel: 16 px frames become 7x blocks (112 px), centred: x 24..135, y 4..115
     assert view.draw(screen, t0)
@@ -216,10 +214,10 @@ def test_caption_is_drawn_small_in_a_corner(evo_model_path, show_file):
         view.show_caption = on
         screen = Screen(pygame.Surface((900, 540)))
         view.draw(screen, 0.0)
-        shots[on] = pygame.surfarray.array3d(screen.surface)
-    changed = np.argwhere((shots[True] != shots[False]).any(axis=2))
+        shots[on] = screen.pixels()
+    changed = np.argwhere((shots[True] != shots[False]).any(axis=2))   # (y, x)
     assert len(changed) > 20                               # some text was drawn...
-    assert changed[:, 0].min() > 900 - 220 and changed[:, 1].min() > 540 - 60  # ...bottom right only
+    assert changed[:, 1].min() > 900 - 220 and changed[:, 0].min() > 540 - 60  # ...bottom right only
 
 
 def test_model_without_timelapse_is_unavailable_with_one_line(plain_model_path, show_file):

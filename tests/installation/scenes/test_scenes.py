@@ -6,7 +6,9 @@ import numpy as np
 import pytest
 
 from installation.scenes.grid import GridPlan, GridSelector, sample_position, tile_offset
-from installation.scenes.layout import Box, grid_boxes, morph_box, parse_colour
+from installation.geometry import Rect
+from installation.scenes.layout import grid_boxes, morph_box
+from installation.show.config import Display
 from installation.scenes.morph import MorphPlan, MorphSelector, blend, frame_index, frames_per_image_within
 from installation.scenes.walk import WalkParams, latent_at
 
@@ -14,22 +16,22 @@ WALK = WalkParams(seed=3, z_dim=8, keyframe_s=2.0)
 
 
 @pytest.mark.parametrize("w,h,px,scale,box", [
-    (1920, 1080, 64, "smooth", Box(420, 0, 1080, 1080)),
-    (1920, 1080, 64, "sharp", Box(420, 0, 1080, 1080)),    # fills the height, like smooth
-    (1920, 1080, 64, "pixel", Box(448, 28, 1024, 1024)),   # 16 screen px per generated px
-    (3840, 2160, 64, "pixel", Box(864, 24, 2112, 2112)),
-    (1080, 1920, 64, "smooth", Box(0, 420, 1080, 1080)),   # portrait: as wide as the screen
-    (40, 30, 64, "pixel", Box(5, 0, 30, 30)),              # smaller than the image: just fit
+    (1920, 1080, 64, "smooth", Rect(420, 0, 1080, 1080)),
+    (1920, 1080, 64, "sharp", Rect(420, 0, 1080, 1080)),    # fills the height, like smooth
+    (1920, 1080, 64, "pixel", Rect(448, 28, 1024, 1024)),   # 16 screen px per generated px
+    (3840, 2160, 64, "pixel", Rect(864, 24, 2112, 2112)),
+    (1080, 1920, 64, "smooth", Rect(0, 420, 1080, 1080)),   # portrait: as wide as the screen
+    (40, 30, 64, "pixel", Rect(5, 0, 30, 30)),              # smaller than the image: just fit
 ])
 def test_morph_box(w, h, px, scale, box):
     assert morph_box(w, h, px, scale) == box
 
 
 @pytest.mark.parametrize("w,h,cols,rows,tile,first,last", [
-    (1920, 1080, 12, 12, 90, Box(420, 0, 90, 90), Box(1410, 990, 90, 90)),
-    (1920, 1080, 8, 8, 135, Box(420, 0, 135, 135), Box(1365, 945, 135, 135)),
-    (1920, 1080, 16, 9, 120, Box(0, 0, 120, 120), Box(1800, 960, 120, 120)),
-    (1000, 500, 3, 1, 333, Box(0, 83, 333, 333), Box(666, 83, 333, 333)),
+    (1920, 1080, 12, 12, 90, Rect(420, 0, 90, 90), Rect(1410, 990, 90, 90)),
+    (1920, 1080, 8, 8, 135, Rect(420, 0, 135, 135), Rect(1365, 945, 135, 135)),
+    (1920, 1080, 16, 9, 120, Rect(0, 0, 120, 120), Rect(1800, 960, 120, 120)),
+    (1000, 500, 3, 1, 333, Rect(0, 83, 333, 333), Rect(666, 83, 333, 333)),
 ])
 def test_grid_boxes(w, h, cols, rows, tile, first, last):
     boxes = grid_boxes(w, h, cols, rows)
@@ -40,8 +42,8 @@ def test_grid_boxes(w, h, cols, rows, tile, first, last):
 
 
 @pytest.mark.parametrize("hex_rgb,rgb", [("#ffffff", (255, 255, 255)), ("#0a8000", (10, 128, 0))])
-def test_parse_colour(hex_rgb, rgb):
-    assert parse_colour(hex_rgb) == rgb
+def test_background_colour(hex_rgb, rgb):
+    assert Display(background=hex_rgb).background_rgb == rgb
 
 
 # ---- morph -----------------------------------------------------------------------------------------

@@ -6,7 +6,7 @@ import os
 import pytest
 
 from installation import atomic
-from installation.service.stable_file import watched_kind
+from installation.service.reload.stable_file import watched_kind
 
 
 def test_success_replaces_the_file_and_leaves_nothing_else(tmp_path):

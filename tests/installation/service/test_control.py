@@ -1,4 +1,4 @@
-"""The control table both OSC and the status page use (service/control.py): names that could be paths
+"""The control table both OSC and the status page use (service/remote/control.py): names that could be paths
 are refused, a cue reads only a show file in the show folder, IPv4-mapped senders are checked as IPv4."""
 
 import ipaddress
@@ -7,7 +7,8 @@ import logging
 import pytest
 
 from installation.player.messages import Control
-from installation.service.control import Cue, Known, allowed, load_cue, parse
+from installation.player.state import PlayerState
+from installation.service.remote.control import Cue, Known, allowed, load_cue, parse
 
 KNOWN = Known(("morph", "grid"), ("tiny", "default"))
 LOG = logging.getLogger("aimoji.test")
@@ -47,8 +48,8 @@ def test_a_cue_loads_only_the_named_show_from_the_show_folder(tmp_path):
 
 
 def test_known_comes_from_the_snapshot():
-    assert Known.of({"playlist": ["morph", "grid"], "models": ["a"]}) == Known(("morph", "grid"), ("a",))
-    assert Known.of({}) == Known((), ())
+    assert Known.of(PlayerState(playlist=("morph", "grid"), models=("a",))) == Known(("morph", "grid"), ("a",))
+    assert Known.of(PlayerState()) == Known((), ())
 
 
 def test_an_ipv4_mapped_sender_is_judged_as_ipv4():

@@ -1,11 +1,11 @@
-"""The control token file (service/control_token.py): who may own it, who may write or read it, what
+"""The control token file (service/remote/control_token.py): who may own it, who may write or read it, what
 it must hold, where it is found, and the header check."""
 
 import os
 
 import pytest
 
-from installation.service.control_token import (NO_TOKEN, TokenError, authorised, bearer, find_token,
+from installation.service.remote.control_token import (NO_TOKEN, TokenError, authorised, bearer, find_token,
                                                 read_token)
 
 TOKEN = "0123456789abcdef0123456789abcdef"

@@ -9,9 +9,9 @@ import time
 
 import pytest
 
-from installation.service.display_power import (DisplayPower, PowerMachine, desired_power,
+from installation.service.power.display_power import (DisplayPower, PowerMachine, desired_power,
                                                 retry_delay_s)
-from installation.service.power_commands import PowerCommands, PowerConfigError
+from installation.service.power.power_commands import PowerCommands, PowerConfigError
 from installation.show.config import OutsideHours
 
 OFF, ON = ["display", "off"], ["display", "on"]

@@ -13,13 +13,14 @@ import pytest
 from installation.model.load import load
 from installation.display.output import Window
 from installation.player.loop import Player
+from installation.player.state import Override
 from installation.player.messages import ShowReady
-from installation.service.control_token import NO_TOKEN
-from installation.service.http_status import HttpStatus, Settings, StatusApp
-from installation.service.logs import RepeatFilter
-from installation.service.state_writer import StateWriter
+from installation.service.remote.control_token import NO_TOKEN
+from installation.service.remote.http_status import HttpStatus, Settings, StatusApp
+from installation.service.health.logs import RepeatFilter
+from installation.service.health.writer import StateWriter
 from installation.show.config import load_show
-import slow_clients
+from tests.support import slow_clients
 
 TOKEN = b"0123456789abcdef0123456789abcdef"
 PLAYLIST = """
@@ -41,9 +42,9 @@ def serving(screen, tiny_model_path, show_file, tmp_path):
         model = load(tiny_model_path)
         # The first scene for the next hour: the real schedule would pick one by the wall clock.
         player = Player(show, {model.name: model}, model.name, Window(screen), schedule=lambda now: (0, now + 3600))
-        writer = StateWriter(player.snapshot, tmp_path / "status.json")
+        writer = StateWriter(player.snapshot, path=tmp_path / "status.json")
         server = HttpStatus(Settings(port=0, allow=tuple(allow)), lambda s: StatusApp(
-            writer.state, player, tmp_path, lambda show, path: player.post(ShowReady(show)), token,
+            writer.report, player, tmp_path, lambda show, path: player.post(ShowReady(show)), token,
             NO_TOKEN if token is None else "test", server=s.counters), **options).start()
         servers.append(server)
         return player, server
@@ -102,8 +103,8 @@ def test_the_pages_serve_what_the_player_shows(serving):
     assert headers["Content-Security-Policy"].startswith("default-src 'self'")
     assert headers["Cache-Control"] == "no-store"
     state = json.loads(seen["/status.json"][1])
-    assert state["state"] == "playing" and state["scene"] == "morph" and state["schema"] == 1
-    assert state["phase"] in ("ok", "starting") and state["frames"] > 0
+    assert state["player"]["activity"] == "playing" and state["player"]["scene"] == "morph" and state["schema"] == 2
+    assert state["phase"] in ("ok", "starting") and state["player"]["frames"]["shown"] > 0
     assert b"aimoji_frames_total" in seen["/metrics"][1] and b"aimoji_player_info{" in seen["/metrics"][1]
     assert seen["/timeline.svg"][1].startswith(b"<svg") and b">now</text>" in seen["/timeline.svg"][1]
     assert seen["/nope"][0] == 404
@@ -118,16 +119,16 @@ def test_a_control_with_the_token_switches_the_scene(serving):
     def operator(seen):
         seen["answer"] = control(server.port, "scene", [2])
         deadline = time.monotonic() + 3
-        while time.monotonic() < deadline and player.snapshot()["scene"] != "grid":
+        while time.monotonic() < deadline and player.snapshot().scene != "grid":
             time.sleep(0.05)
-        seen["scene"] = player.snapshot()["scene"]
+        seen["scene"] = player.snapshot().scene
     t, seen, errors = beside(player, operator)
     player.run(seconds=2.5)
     t.join()
     assert not errors, errors
     assert seen["answer"] == (202, {"accepted": "scene", "args": [2]})
     assert seen["scene"] == "grid"
-    assert player.snapshot()["overrides"]["scene"] == {"value": 2, "by": "http 127.0.0.1"}
+    assert player.snapshot().overrides["scene"] == Override(2, "http 127.0.0.1")
 
 
 def test_without_the_right_token_nothing_changes(serving):
@@ -152,14 +153,14 @@ def test_without_the_right_token_nothing_changes(serving):
     assert seen["traversal"][0] == 400 and "show file in the show folder" in seen["traversal"][1]["error"]
     assert seen["model"][0] == 400 and "not a loaded model" in seen["model"][1]["error"]
     assert seen["junk"] == 400
-    assert stats["scene"] == "morph" and player.snapshot()["overrides"] == {}
+    assert stats["scene"] == "morph" and player.snapshot().overrides == {}
 
 
 def test_without_a_token_file_control_is_off_and_says_why(serving):
     player, server = serving(token=None)
     status, answer = control(server.port, "scene", [2], token=TOKEN)
     assert status == 403 and answer["error"] == NO_TOKEN
-    assert player.snapshot()["overrides"] == {} and player.inbox.empty()
+    assert player.snapshot().overrides == {} and player.inbox.empty()
 
 
 def test_a_client_outside_allow_is_dropped_unanswered(serving):
@@ -221,10 +222,10 @@ def test_200_slow_clients_cost_no_frame_and_are_cut_off_in_time(serving, capsys)
     most_open, most_waiting, clients = [], [], {}
 
     def watch(seen):
-        before = player.snapshot()["dropped_frames"]
+        before = player.snapshot().frames.dropped
         time.sleep(4.0)
-        seen["alone"] = player.snapshot()["dropped_frames"] - before
-        before = player.snapshot()["dropped_frames"]
+        seen["alone"] = player.snapshot().frames.dropped - before
+        before = player.snapshot().frames.dropped
         proc = slow_clients.apart(server.port, trickling=200, silent=20, seconds=6.0)
         time.sleep(0.5)
         seen["technician"] = []
@@ -236,7 +237,7 @@ def test_200_slow_clients_cost_no_frame_and_are_cut_off_in_time(serving, capsys)
                 seen["technician"].append(request(server.port, "GET", "/status.json")[0])
             time.sleep(0.02)
         clients.update(slow_clients.report(proc))
-        seen["attacked"] = player.snapshot()["dropped_frames"] - before
+        seen["attacked"] = player.snapshot().frames.dropped - before
         time.sleep(2.5)   # any still held are cut within the request time
         seen["after"] = server.open
     t, seen, errors = beside(player, watch, 0.8)
@@ -283,7 +284,7 @@ def test_play_with_http_serves_the_state_file_and_takes_a_control(models_dir, sh
                 served = json.loads(request(port, "GET", "/status.json")[1])
             except OSError:
                 continue
-            if served.get("state") != "playing":
+            if served["player"]["activity"] != "playing":
                 continue
             seen["answer"] = control(port, "speed", [2.5])[0]
             time.sleep(0.5)
@@ -297,8 +298,8 @@ def test_play_with_http_serves_the_state_file_and_takes_a_control(models_dir, sh
     t.join()
     assert rc == 0 and seen["answer"] == 202
     served = seen["served"]
-    assert served["overrides"]["speed"] == {"value": 2.5, "by": "http 127.0.0.1"}
-    assert served["http"].startswith(f"on 127.0.0.1:{port}, control on") and served["healthy"] is True
+    assert served["player"]["overrides"]["speed"] == {"value": 2.5, "by": "http 127.0.0.1"}
+    assert served["companions"]["http"].startswith(f"on 127.0.0.1:{port}, control on") and served["healthy"] is True
     assert set(served) == set(seen["file"])   # the state file's keys, judged at the request
 
 

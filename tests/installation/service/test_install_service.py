@@ -4,7 +4,7 @@ from pathlib import PurePosixPath as P
 
 import pytest
 
-from installation.service import install_plan as sp
+from installation.service.systemd import install_plan as sp
 from installation.cli import main
 from installation.commands import install_service
 from installation.commands.install_service import TEMPLATES

@@ -4,18 +4,16 @@ its bytes are unchanged and it plays, else the newest file by date, with one lin
 import hashlib
 import json
 import os
-import sys
 from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
 
 from installation.commands.play import load_models
-from installation.service import last_model
+from installation.model import last_shown as last_model
 from installation.show.config import parse_show
 
-sys.path.insert(0, str(Path(__file__).parents[1]))
-from model_files import generator_bytes, model_bytes  # noqa: E402
+from tests.support.model_files import generator_bytes, model_bytes
 
 ARGS = SimpleNamespace(model=None, threads=1, batch=8)
 SHOW = parse_show({"title": "t"})
@@ -58,8 +56,12 @@ def test_the_recorded_model_is_latest_over_a_newer_file(models, tmp_path):
     assert latest == "older" and lines == []
 
 
+def test_a_first_start_without_a_record_takes_the_newest_file_and_says_nothing(models, tmp_path):
+    latest, lines = start(models, tmp_path / "last_model.json")
+    assert latest == "newer" and lines == []
+
+
 @pytest.mark.parametrize("damage, line", [
-    ("missing", "{record}: no record of the last model shown yet; 'latest' is the newest model file"),
     ("not json", "{record}: damaged last-model record ("),
     ("wrong fields", "{record}: damaged last-model record (needs 'file': NAME.onnx and 'sha256': 64 hex "
                      "digits); 'latest' is the newest model file"),
@@ -71,9 +73,7 @@ def test_the_recorded_model_is_latest_over_a_newer_file(models, tmp_path):
 def test_without_a_usable_record_the_newest_file_is_latest_with_one_line(models, tmp_path, damage, line):
     record = tmp_path / "last_model.json"
     last_model.remember(record, models / "older.onnx", sha(models / "older.onnx"))
-    if damage == "missing":
-        record.unlink()
-    elif damage == "not json":
+    if damage == "not json":
         record.write_text('{"file": "older.onnx", "sha2')
     elif damage == "wrong fields":
         record.write_text(json.dumps({"file": "../older.onnx", "sha256": "abc"}))

@@ -5,7 +5,7 @@ import logging
 
 import pytest
 
-from installation.service import logs
+from installation.service.health import logs
 
 
 class FakeClock:
@@ -83,8 +83,8 @@ def test_recent_errors_keep_the_last_ones_and_fold_repeats():
     x.error("a")
     x.warning("b")
     items = logs.recent_errors.snapshot()
-    assert [(i["level"], i["message"], i["count"]) for i in items] == [("error", "a", 2), ("warning", "b", 1)]
+    assert [(i.level, i.message, i.count) for i in items] == [("error", "a", 2), ("warning", "b", 1)]
     for n in range(20):
         x.error("e%d", n)
     items = logs.recent_errors.snapshot()
-    assert len(items) == logs.RECENT_ERRORS and items[-1]["message"] == "e19"
+    assert len(items) == logs.RECENT_ERRORS and items[-1].message == "e19"

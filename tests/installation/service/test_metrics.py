@@ -1,14 +1,21 @@
-"""/metrics (service/metrics.py): the state file's figures in Prometheus' text format, read per scrape."""
+"""/metrics (service/remote/metrics.py): the state file's figures in Prometheus' text format, read per scrape."""
 
 from prometheus_client.parser import text_string_to_metric_families
 
-from installation.service import metrics
+from dataclasses import replace
 
-STATE = {"healthy": False, "phase": "unhealthy", "problems": ["picture frozen: unchanged for 40 s"],
-         "open": True, "state": "playing", "show": "Museum", "model": "night", "scene": "grid", "fps": 29.5,
-         "fps_target": 30, "frames": 1200, "dropped_frames": 3, "uptime_s": 41.5, "model_swaps": 2,
-         "rejected_files": 1, "generated": 9000, "overrides": {"blackout": {"value": {"on": True}, "by": "x"}},
-         "errors": [{"message": "a"}], "next_change": "2026-10-25T18:00:00+01:00", "intended_still": True}
+from installation.player.state import Override, PlayerState
+from installation.service.health.logs import LogEntry
+from installation.service.health.report import Companions, build_report
+from installation.service.remote import metrics
+from tests.support.states import state
+
+PLAYER = state(show="Museum", model="night", scene="grid", uptime_s=41.5, model_swaps=2, rejected_files=1,
+               overrides={"blackout": Override({"on": True, "fade_s": 0.0}, "x")},
+               next_change="2026-10-25T18:00:00+01:00", frames__fps=29.5, frames__target_fps=30,
+               frames__shown=1200, frames__dropped=3, generation__generated=9000,
+               picture__changed_monotonic=460.0)
+STATE = build_report(PLAYER, Companions(), 0.0, 500.0, 1, (LogEntry("t", "error", "a"),))
 
 
 def samples(state, server=None) -> dict:
@@ -32,15 +39,15 @@ def test_the_state_becomes_metrics():
 
 
 def test_each_scrape_reads_the_state_again():
-    state = dict(STATE)
-    reg = metrics.registry(lambda: state)
+    reports = [STATE]
+    reg = metrics.registry(lambda: reports[-1])
     first = metrics.exposition(reg)
-    state["frames"] = 1500
+    reports.append(replace(STATE, player=replace(PLAYER, frames=replace(PLAYER.frames, shown=1500))))
     assert b"aimoji_frames_total 1200.0" in first and b"aimoji_frames_total 1500.0" in metrics.exposition(reg)
 
 
 def test_a_starting_player_has_no_figures_yet_but_says_so():
-    got = samples({"healthy": False, "phase": "starting", "state": "starting", "fps": None})
+    got = samples(build_report(PlayerState(), Companions(), 0.0, 10.0, 1))
     assert got[("aimoji_healthy", ())] == 0 and ("aimoji_fps", ()) not in got
 
 

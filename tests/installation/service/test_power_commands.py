@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from installation.service.power_commands import (DEFAULT_FILE, PowerCommands, PowerConfigError,
+from installation.service.power.power_commands import (DEFAULT_FILE, PowerCommands, PowerConfigError,
                                                  load_or_problem, load_power_commands, parse_power_commands,
                                                  permission_problem, resolve_path)
 

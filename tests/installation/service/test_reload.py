@@ -17,9 +17,9 @@ from pathlib import Path
 import pytest
 from watchdog.observers import Observer
 
-from installation.service import last_model
-from installation.service.reload import Reloader
-from model_files import BAD_KINDS, HUGE_LIMIT_BYTES, generator_bytes, model_bytes
+from installation.model import last_shown as last_model
+from installation.service.reload.reloader import Reloader
+from tests.support.model_files import BAD_KINDS, HUGE_LIMIT_BYTES, generator_bytes, model_bytes
 
 FAST = dict(window_s=0.1, grace_s=0.2, poll_s=0.02, max_model_bytes=HUGE_LIMIT_BYTES)
 

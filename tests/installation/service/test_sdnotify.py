@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from installation.service import sdnotify
-from installation.service.watchdog import notify_message
+from installation.service.systemd import sdnotify
+from installation.service.systemd.watchdog import notify_message
+from tests.support.states import state
 
 
 def _bind(path: str) -> socket.socket:
@@ -57,31 +58,31 @@ def test_watchdog_interval(env, expected):
     assert sdnotify.watchdog_interval_s(env, pid=100, parent_pid=50) == expected
 
 
-SNAP = {"model": "emoji-e40", "scene": "morph", "fps": 59.7, "fps_target": 60, "state": "playing",
-        "uptime_s": 20.0, "last_frame_monotonic": 99.0, "picture_changed_monotonic": 99.5}
+BASE = {"uptime_s": 20.0, "frames__fps": 59.7, "frames__last_monotonic": 99.0, "picture__changed_monotonic": 99.5}
+SNAP = state(**BASE)
 OK = "STATUS=model emoji-e40, scene morph, 60 fps"
 
 
 @pytest.mark.parametrize("change, ready_before, expected_lines, ready_after", [
-    ({"last_frame_monotonic": None, "state": "starting", "uptime_s": 1.0}, False,
+    ({"frames__last_monotonic": None, "activity": "starting", "uptime_s": 1.0}, False,
      ["STATUS=starting: no emoji on screen yet"], False),
     ({}, False, ["READY=1", "MAINPID=42", "WATCHDOG=1", OK], True),
     ({}, True, ["WATCHDOG=1", OK], True),
-    ({"last_frame_monotonic": 90.0}, True, ["STATUS=render loop stalled: no new frame for 10.0 s"], True),
-    ({"last_frame_monotonic": 90.0}, False, ["STATUS=render loop stalled: no new frame for 10.0 s"], False),
-    ({"picture_changed_monotonic": 80.0}, True, ["STATUS=picture frozen: unchanged for 20 s"], True),
-    ({"picture_changed_monotonic": 80.0, "still_allowed_s": 15.0}, True, ["WATCHDOG=1", OK], True),
-    ({"picture_flat": True, "picture_dark": True}, True, ["STATUS=picture blank: one flat colour (black)"], True),
-    ({"state": "closed", "scene": "closed", "outside_action": "black", "picture_changed_monotonic": 10.0},
+    ({"frames__last_monotonic": 90.0}, True, ["STATUS=render loop stalled: no new frame for 10.0 s"], True),
+    ({"frames__last_monotonic": 90.0}, False, ["STATUS=render loop stalled: no new frame for 10.0 s"], False),
+    ({"picture__changed_monotonic": 80.0}, True, ["STATUS=picture frozen: unchanged for 20 s"], True),
+    ({"picture__changed_monotonic": 80.0, "picture__still_allowed_s": 15.0}, True, ["WATCHDOG=1", OK], True),
+    ({"picture__flat": True, "picture__dark": True}, True, ["STATUS=picture blank: one flat colour (black)"], True),
+    ({"activity": "closed", "scene": "closed", "outside_action": "black", "picture__changed_monotonic": 10.0},
      False, ["READY=1", "MAINPID=42", "WATCHDOG=1", "STATUS=closed (black)"], True),
-    ({"state": "closed", "outside_action": "dim", "picture_changed_monotonic": 10.0}, True,
+    ({"activity": "closed", "outside_action": "dim", "picture__changed_monotonic": 10.0}, True,
      ["STATUS=picture frozen: unchanged for 90 s"], True),
-    ({"last_frame_monotonic": None, "state": "starting", "uptime_s": 90.0, "generation": "model 'm' failed"},
+    ({"frames__last_monotonic": None, "activity": "starting", "uptime_s": 90.0, "generation__status": "model 'm' failed"},
      False, ["STATUS=starting for 90 s and no emoji on screen yet (model 'm' failed)"], False),
-    ({"fps": 20.0}, True, ["STATUS=slow: 20.0 fps, target 60 fps"], True),
+    ({"frames__fps": 20.0}, True, ["STATUS=slow: 20.0 fps, target 60 fps"], True),
 ])
 def test_notify_message(change, ready_before, expected_lines, ready_after):
-    snap = {**SNAP, **change}
+    snap = state(**{**BASE, **change})
     msg, ready, _ = notify_message(snap, now_mono=100.0, stale_s=5.0, ready_sent=ready_before,
                                    last_status=None, pid=42)
     assert msg.split("\n") == expected_lines
@@ -96,16 +97,18 @@ def test_status_is_only_resent_when_it_changes():
 
 CHILD = textwrap.dedent("""
     import sys, time
-    from installation.service.watchdog import WatchdogPinger
+    from installation.player.state import FrameFacts, PictureFacts, PlayerState
+    from installation.service.systemd.watchdog import WatchdogPinger
     start = time.monotonic()
     frames_for_s = float(sys.argv[1])
 
     def snapshot():  # frames start after 0.3 s, advance for frames_for_s, then freeze (a hung loop)
         now = time.monotonic()
         if now - start < 0.3:
-            return {"last_frame_monotonic": None}
-        return {"last_frame_monotonic": min(now, start + 0.3 + frames_for_s), "model": "m", "scene": "morph",
-                "fps": 60.0}
+            return PlayerState()
+        return PlayerState("playing", uptime_s=now - start, model="m", scene="morph",
+                           frames=FrameFacts(fps=60.0, target_fps=60, last_monotonic=min(now, start + 0.3 + frames_for_s)),
+                           picture=PictureFacts(changed_monotonic=now))
 
     pinger = WatchdogPinger(snapshot)  # WatchdogSec from $WATCHDOG_USEC, socket from $NOTIFY_SOCKET
     pinger.start()

@@ -14,10 +14,11 @@ from pathlib import Path
 import pytest
 
 from installation.cli import main
+from installation.service.health.report import read_report
 from installation.model.load import load
 from installation.display.output import Window
 from installation.player.loop import Player
-from installation.service.watchdog import WatchdogPinger
+from installation.service.systemd.watchdog import WatchdogPinger
 from installation.show.config import load_show
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -67,9 +68,9 @@ def _wait_state(path, check, timeout_s=15.0, logs=None):
     end = time.monotonic() + timeout_s
     while time.monotonic() < end:
         try:
-            state = json.loads(path.read_text())
-            if check(state):
-                return state
+            report = read_report(path)
+            if report is not None and check(report):
+                return report
         except (OSError, ValueError):
             pass
         time.sleep(0.05)
@@ -158,7 +159,7 @@ def test_status_reads_live_state_sighup_rereads_show_and_kill_goes_stale(models_
     logs = StderrLines(proc)
     try:
         logs.wait_for("first frame")
-        _wait_state(state, lambda s: s.get("state") == "playing")
+        _wait_state(state, lambda r: r.player.activity == "playing")
         assert main(["status", "--state", str(state)]) == 0
         out = capsys.readouterr().out
         assert "AImoji player: OK" in out and "first" in out and "morph" in out
@@ -166,8 +167,8 @@ def test_status_reads_live_state_sighup_rereads_show_and_kill_goes_stale(models_
         show.write_text(SHOW.format(title="second", scene="grid"))
         proc.send_signal(signal.SIGHUP)
         logs.wait_for("show re-read ('second')", 10)
-        live = _wait_state(state, lambda s: s.get("show") == "second" and s.get("scene") == "grid")
-        assert live["pid"] == proc.pid
+        live = _wait_state(state, lambda r: r.player.show == "second" and r.player.scene == "grid")
+        assert live.pid == proc.pid
 
         show.write_text("title = 'broken\n")              # a bad edit: one line, the show goes on
         proc.send_signal(signal.SIGHUP)
@@ -222,11 +223,11 @@ def test_display_power_from_the_service_file_follows_the_show(models_dir, tmp_pa
     proc = _play(models_dir, show, state, extra=["--no-watch", "--display-power", str(power)])
     logs = StderrLines(proc)
     try:
-        live = _wait_state(state, lambda s: s.get("display_power") == "off", logs=logs)
-        assert live["state"] == "closed" and marker.read_text() == "off\n"
+        live = _wait_state(state, lambda r: r.companions.display_power == "off", logs=logs)
+        assert live.player.activity == "closed" and marker.read_text() == "off\n"
         show.write_text(SHOW.format(title="night", scene="morph") + CLOSED.format(action="black"))
         proc.send_signal(signal.SIGHUP)
-        _wait_state(state, lambda s: s.get("display_power") == "on", logs=logs)
+        _wait_state(state, lambda r: r.companions.display_power == "on", logs=logs)
         assert marker.read_text() == "off\non\n", logs.lines
     finally:
         if proc.poll() is None:

@@ -12,7 +12,7 @@ ROOT = Path(__file__).resolve().parents[3]
 
 CHILD = textwrap.dedent("""
     import queue, sys, time
-    from installation.service import signals
+    from installation.service.systemd import signals
     events = queue.Queue()  # stands in for player.post()
     hang = sys.argv[1] == "hang"
     signals.install(on_terminate=lambda: events.put("quit"), on_reload=lambda: events.put("reload"))

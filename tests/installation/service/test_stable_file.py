@@ -2,7 +2,7 @@
 
 import pytest
 
-from installation.service.stable_file import StableFiles, Stat, watched_kind
+from installation.service.reload.stable_file import StableFiles, Stat, watched_kind
 
 A = "/m/a.onnx"
 

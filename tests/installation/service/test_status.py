@@ -7,21 +7,21 @@ import time
 
 import pytest
 
-from installation.service import health
 from installation.cli import main
-
-SNAP = {"uptime_s": 90.0, "fps": 60.0, "fps_target": 60, "frames": 5400, "dropped_frames": 0,
-        "model": "emoji-e40", "scene": "grid", "show": "default", "state": "playing"}
+from installation.service.health import report as health
+from installation.service.health.report import Companions
+from tests.support.states import state
 
 
 def _write(path, written_ago_s=1.0, frame_age_s=0.02, still_s=0.1, wall_step_s=0.0, boot="this", **over):
     """A state file as the player writes it, written_ago_s ago by the monotonic clock."""
     written = time.monotonic() - written_ago_s
-    snap = {**SNAP, "last_frame_monotonic": written - frame_age_s, "picture_changed_monotonic": written - still_s,
-            **over}
-    state = health.build_state(snap, time.time() - written_ago_s + wall_step_s, written, 4242,
-                               boot=health.boot_id() if boot == "this" else boot)
-    health.write_state(path, state)
+    over = {"frames__last_monotonic": written - frame_age_s, "picture__changed_monotonic": written - still_s, **over}
+    snap = state(**{"uptime_s": 90.0, "scene": "grid", "show": "default", "frames__fps": 60.0, "frames__dropped": 0,
+                    **over})
+    report = health.build_report(snap, Companions(), time.time() - written_ago_s + wall_step_s, written, 4242,
+                                 boot=health.boot_id() if boot == "this" else boot)
+    health.write_report(path, report)
 
 
 def test_healthy_player(tmp_path, capsys):
@@ -37,11 +37,12 @@ def test_healthy_player(tmp_path, capsys):
     ({"written_ago_s": 60}, 15, "stale: last written 60 s ago"),
     ({"written_ago_s": 8}, 5, "stale: last written 8 s ago (limit 5 s)"),
     ({"frame_age_s": 9}, 15, "render loop stalled: no new frame for 9.0 s"),
-    ({"fps": 12.0}, 15, "slow: 12.0 fps, target 60 fps"),
+    ({"frames__fps": 12.0}, 15, "slow: 12.0 fps, target 60 fps"),
     ({"still_s": 30}, 15, "picture frozen: unchanged for 30 s"),
-    ({"picture_flat": True}, 15, "picture blank: one flat colour"),
+    ({"picture__flat": True}, 15, "picture blank: one flat colour"),
     ({"boot": "another-boot"}, 15, "stale: written before this boot"),
-    ({"state": "starting", "last_frame_monotonic": None, "uptime_s": 5.0}, 15, "starting: no emoji on screen yet"),
+    ({"activity": "starting", "frames__last_monotonic": None, "uptime_s": 5.0}, 15,
+     "starting: no emoji on screen yet"),
 ])
 def test_unhealthy_player_exits_1(tmp_path, capsys, kwargs, max_age, problem):
     path = tmp_path / "status.json"
@@ -68,7 +69,7 @@ def test_garbled_state_file_exits_2_naming_the_file(tmp_path, capsys):
     path = tmp_path / "status.json"
     path.write_text("not json")
     assert main(["status", "--state", str(path)]) == 2
-    assert f"{path}: not a JSON state file" in capsys.readouterr().err
+    assert f"{path}: not a player state file" in capsys.readouterr().err
 
 
 def test_json_output_for_monitoring(tmp_path, capsys):
@@ -76,7 +77,7 @@ def test_json_output_for_monitoring(tmp_path, capsys):
     _write(path, written_ago_s=30)
     assert main(["status", "--state", str(path), "--json"]) == 1
     report = json.loads(capsys.readouterr().out)
-    assert report["healthy"] is False and report["state"]["model"] == "emoji-e40"
+    assert report["healthy"] is False and report["state"]["player"]["model"] == "emoji-e40"
     assert report["problems"][0].startswith("stale")
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from browser import needs_browser, start_browser
+from tests.support.browser import needs_browser, start_browser
 
 ROOT = Path(__file__).resolve().parents[3]
 TOKEN = "0123456789abcdef0123456789abcdef"
@@ -72,7 +72,7 @@ def player(tmp_path_factory, models_dir):
         cwd=ROOT, env={**os.environ, "STATE_DIRECTORY": str(tmp / "state")}, stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT, text=True)
     try:
-        wait_for(lambda: status(port).get("state") == "playing", 30)
+        wait_for(lambda: status(port)["player"]["activity"] == "playing", 30)
         yield port, tmp
     finally:
         proc.send_signal(signal.SIGTERM)
@@ -124,7 +124,7 @@ def test_the_page_shows_title_state_and_a_live_thumbnail(page):
     assert driver.find_element(By.ID, "title").text == "AImoji — Museum test"
     assert driver.find_element(By.ID, "state").text.lower() == "playing"
     # One day per scene: which one plays now depends on the date (the real schedule).
-    assert driver.find_element(By.ID, "scene").text == status(port)["scene"] in ("morph", "grid")
+    assert driver.find_element(By.ID, "scene").text == status(port)["player"]["scene"] in ("morph", "grid")
     assert driver.find_element(By.ID, "model").text == "tiny"
     first = wait_for(lambda: thumbnail_pixels(driver), 5)
     time.sleep(1.0)
@@ -135,25 +135,25 @@ def test_the_page_shows_title_state_and_a_live_thumbnail(page):
 
 def other_scene(port: int) -> tuple[int, str]:
     """The playlist entry not on the wall now, (number, kind)."""
-    return (2, "grid") if status(port)["scene"] == "morph" else (1, "morph")
+    return (2, "grid") if status(port)["player"]["scene"] == "morph" else (1, "morph")
 
 
 def test_control_is_refused_without_or_with_a_wrong_token(page):
     driver, port = page
-    before = status(port)["scene"]
+    before = status(port)["player"]["scene"]
     number, _ = other_scene(port)
     assert press_scene(driver, number, "") == "refused: no or wrong token (Authorization: Bearer ...)"
     assert press_scene(driver, number, TOKEN[:-1] + "X").startswith("refused: no or wrong token")
     time.sleep(0.6)
-    assert status(port)["scene"] == before and status(port)["overrides"] == {}
+    assert status(port)["player"]["scene"] == before and status(port)["player"]["overrides"] == {}
 
 
 def test_the_token_typed_in_switches_the_scene(page):
     driver, port = page
     number, kind = other_scene(port)
     assert press_scene(driver, number, TOKEN) == f"sent: scene [{number}]"
-    wait_for(lambda: status(port)["scene"] == kind, 5)
-    assert status(port)["overrides"]["scene"] == {"value": number, "by": "http 127.0.0.1"}
+    wait_for(lambda: status(port)["player"]["scene"] == kind, 5)
+    assert status(port)["player"]["overrides"]["scene"] == {"value": number, "by": "http 127.0.0.1"}
     assert TOKEN not in driver.current_url
     assert driver.execute_script("return sessionStorage.getItem('aimoji-control-token')") == TOKEN
     wait_for(lambda: driver.find_element("id", "scene").text == kind, 5)

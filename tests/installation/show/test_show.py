@@ -6,7 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from installation.show.config import (GridScene, MorphScene, ShowError, calibration_path, load_show, parse_range,
+from installation.scenes.grid import GridScene
+from installation.scenes.morph import MorphScene
+from installation.show.config import (ShowError, calibration_path, load_show, parse_range,
                                parse_show, resolve_show_path)
 
 SHOW_CONFIGS = Path(__file__).resolve().parents[3] / "show_configs"

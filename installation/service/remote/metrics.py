@@ -1,7 +1,7 @@
-"""/metrics for Prometheus: the state file's figures (service/health.py build_state: the same truth
-the watchdog and `aimoji status` use) in its text format, read when scraped, never counted twice.
+"""/metrics for Prometheus: the state file's figures (service/health/report.py: the same truth the
+watchdog and `aimoji status` use) in its text format, read when scraped, never counted twice.
 
-`StateCollector` is a prometheus-client custom collector over a `state()` callable (StateWriter.state);
+`StateCollector` is a prometheus-client custom collector over a `state()` callable (StateWriter.report);
 `exposition` renders a `registry` holding it. The status page's own counters come in `server()`.
 """
 
@@ -13,25 +13,32 @@ from datetime import datetime
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, InfoMetricFamily
 
+from installation.service.health.report import Report
+
 CONTENT_TYPE = CONTENT_TYPE_LATEST
 
-# state key -> (metric name, help); counters get _total from prometheus-client
-GAUGES = {
-    "fps": ("aimoji_fps", "frames per second shown, measured over the last seconds"),
-    "fps_target": ("aimoji_fps_target", "the show's frame rate"),
-    "uptime_s": ("aimoji_uptime_seconds", "seconds since the player started"),
-    "last_frame_age_s": ("aimoji_last_frame_age_seconds", "seconds since the last frame was shown"),
-    "picture_still_s": ("aimoji_picture_still_seconds", "seconds since the picture on the wall last changed"),
-    "asked_images_per_s": ("aimoji_asked_images_per_second", "images per second the scene asks of the model"),
-    "stale_tiles": ("aimoji_stale_tiles", "grid tiles waiting for a fresh image"),
-}
-COUNTERS = {
-    "frames": ("aimoji_frames", "frames shown since start (start-up not counted)"),
-    "dropped_frames": ("aimoji_dropped_frames", "frames due but not shown in time while open"),
-    "generated": ("aimoji_generated_images", "images the model generated"),
-    "model_swaps": ("aimoji_model_swaps", "times another model took over the wall (hot reload, fallback)"),
-    "rejected_files": ("aimoji_rejected_files", "dropped-in model or show files refused by validation"),
-}
+# (metric name, help, the figure in a report); counters get _total from prometheus-client
+GAUGES = (
+    ("aimoji_fps", "frames per second shown, measured over the last seconds",
+     lambda r: r.player.frames.fps if r.player.frames.last_monotonic is not None else None),
+    ("aimoji_fps_target", "the show's frame rate", lambda r: r.player.frames.target_fps),
+    ("aimoji_uptime_seconds", "seconds since the player started", lambda r: r.player.uptime_s),
+    ("aimoji_last_frame_age_seconds", "seconds since the last frame was shown", lambda r: r.last_frame_age_s),
+    ("aimoji_picture_still_seconds", "seconds since the picture on the wall last changed",
+     lambda r: r.picture_still_s),
+    ("aimoji_asked_images_per_second", "images per second the scene asks of the model",
+     lambda r: r.player.generation.asked_per_s),
+    ("aimoji_stale_tiles", "grid tiles waiting for a fresh image", lambda r: r.player.generation.stale_tiles),
+)
+COUNTERS = (
+    ("aimoji_frames", "frames shown since start (start-up not counted)", lambda r: r.player.frames.shown),
+    ("aimoji_dropped_frames", "frames due but not shown in time while open", lambda r: r.player.frames.dropped),
+    ("aimoji_generated_images", "images the model generated", lambda r: r.player.generation.generated),
+    ("aimoji_model_swaps", "times another model took over the wall (hot reload, fallback)",
+     lambda r: r.player.model_swaps),
+    ("aimoji_rejected_files", "dropped-in model or show files refused by validation",
+     lambda r: r.player.rejected_files),
+)
 
 
 def _flag(name: str, help_text: str, value) -> GaugeMetricFamily:
@@ -45,33 +52,33 @@ def _epoch(iso) -> float | None:
         return None
 
 
-def families(state: Mapping, server: Mapping | None = None) -> list:
-    """The metric families of one state (and the status page's own counters)."""
+def families(report: Report, server: Mapping | None = None) -> list:
+    """The metric families of one report (and the status page's own counters)."""
+    player = report.player
     out = [_flag("aimoji_healthy", "1 while the health verdict is ok (what feeds the systemd watchdog)",
-                 state.get("healthy")),
-           _flag("aimoji_open", "1 while the show is open (inside opening hours)", state.get("open")),
+                 report.healthy),
+           _flag("aimoji_open", "1 while the show is open (inside opening hours)", player.open),
            _flag("aimoji_intended_still", "1 while an operator froze or blacked out the wall",
-                 state.get("intended_still")),
+                 player.picture.intended_still),
            InfoMetricFamily("aimoji_player", "what plays: show, model, scene, state and health phase", value={
-               k: str(state.get(k) if state.get(k) is not None else "")
-               for k in ("show", "model", "scene", "state", "phase")})]
-    for key, (name, help_text) in GAUGES.items():
-        if isinstance(state.get(key), (int, float)):
-            out.append(GaugeMetricFamily(name, help_text, value=float(state[key])))
-    for key, (name, help_text) in COUNTERS.items():
-        if isinstance(state.get(key), (int, float)):
-            out.append(CounterMetricFamily(name, help_text, value=float(state[key])))
-    change = _epoch(state.get("next_change"))
+               "show": player.show, "model": player.model or "", "scene": player.scene or "",
+               "state": player.activity, "phase": report.phase})]
+    for name, help_text, figure in GAUGES:
+        if figure(report) is not None:
+            out.append(GaugeMetricFamily(name, help_text, value=float(figure(report))))
+    for name, help_text, figure in COUNTERS:
+        out.append(CounterMetricFamily(name, help_text, value=float(figure(report))))
+    change = _epoch(player.next_change)
     if change is not None:
         out.append(GaugeMetricFamily("aimoji_next_change_timestamp_seconds",
                                      "when the schedule next changes (Unix time)", value=change))
     problems = GaugeMetricFamily("aimoji_problems", "the health verdict's problems now")
-    problems.add_metric([], float(len(state.get("problems") or ())))
+    problems.add_metric([], float(len(report.problems)))
     errors = GaugeMetricFamily("aimoji_recent_errors", "warnings and errors kept for the state file")
-    errors.add_metric([], float(len(state.get("errors") or ())))
+    errors.add_metric([], float(len(report.errors)))
     overrides = GaugeMetricFamily("aimoji_override", "1 per override an operator holds (OSC, the status page)",
                                   labels=["kind"])
-    for kind in sorted(state.get("overrides") or {}):
+    for kind in sorted(player.overrides):
         overrides.add_metric([kind], 1.0)
     out += [problems, errors, overrides]
     if server:
@@ -92,9 +99,10 @@ def families(state: Mapping, server: Mapping | None = None) -> list:
 
 
 class StateCollector:
-    """A prometheus-client collector: each scrape reads state() (and server(), the page's counters)."""
+    """A prometheus-client collector: each scrape reads state() (the report) and server() (the page's
+    counters)."""
 
-    def __init__(self, state: Callable[[], Mapping], server: Callable[[], Mapping] | None = None):
+    def __init__(self, state: Callable[[], Report], server: Callable[[], Mapping] | None = None):
         self.state, self.server = state, server
 
     def describe(self):
@@ -104,7 +112,7 @@ class StateCollector:
         yield from families(self.state(), self.server() if self.server is not None else None)
 
 
-def registry(state: Callable[[], Mapping], server: Callable[[], Mapping] | None = None) -> CollectorRegistry:
+def registry(state: Callable[[], Report], server: Callable[[], Mapping] | None = None) -> CollectorRegistry:
     """A registry of its own (not the process-global one) holding the player's collector."""
     reg = CollectorRegistry(auto_describe=False)
     reg.register(StateCollector(state, server))

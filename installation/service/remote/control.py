@@ -1,5 +1,5 @@
-"""Control from outside the room, whatever it came by (OSC: service/osc.py, the status page's POST
-/control: service/http_status.py): the one table of actions, their arguments and ranges.
+"""Control from outside the room, whatever it came by (OSC: service/remote/osc.py, the status page's POST
+/control: service/remote/http_status.py): the one table of actions, their arguments and ranges.
 
 `parse` is pure: an action name and its arguments become a validated `Control` for the player, a `Cue`,
 or one line saying why not (nothing changes). Names come only from what the player holds (scene kinds
@@ -17,10 +17,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from installation.model import moods
 from installation.player.messages import Control
+from installation.player.state import PlayerState
 
 ACTIONS = ("scene", "next", "previous", "mood", "model", "speed", "blackout", "freeze", "cue", "release")
-MOODS = ("neutral", "horror", "happy", "sad", "none")
+MOODS = (*moods.MOODS, "none")
 SPEED_RANGE = (0.1, 10.0)
 FADE_MAX_S = 60.0
 SHOW_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_-]*$")   # a file in the show folder, no path
@@ -39,8 +41,8 @@ class Known:
     models: tuple[str, ...]
 
     @classmethod
-    def of(cls, snapshot: dict) -> "Known":
-        return cls(tuple(snapshot.get("playlist") or ()), tuple(snapshot.get("models") or ()))
+    def of(cls, state: PlayerState) -> "Known":
+        return cls(state.playlist, state.models)
 
 
 def allowed(host: str, networks: Sequence) -> bool:

@@ -1,5 +1,5 @@
-"""Where a network companion listens and whom it hears (OSC: service/osc.py, the status page:
-service/http_status.py): a port, the address to bind and the allowed sender networks. The show's
+"""Where a network companion listens and whom it hears (OSC: service/remote/osc.py, the status page:
+service/remote/http_status.py): a port, the address to bind and the allowed sender networks. The show's
 [osc] / [http] section gives them; `aimoji play --osc* / --http*` override it. Off unless asked for.
 """
 

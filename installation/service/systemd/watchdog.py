@@ -1,5 +1,5 @@
 """Tells systemd how the player is doing: READY=1 once the screen is first healthy, WATCHDOG=1 only while
-it stays healthy (service/health.py: fresh frames, a changing, non-blank picture), STATUS= with model,
+it stays healthy (service/health/verdict.py: fresh frames, a changing, non-blank picture), STATUS= with model,
 scene and fps, or why not.
 
 `notify_message` is the pure decision; `WatchdogPinger` is the thread that polls `player.snapshot()`.
@@ -12,32 +12,31 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 
-from installation.service import health, sdnotify
+from installation.player.state import PlayerState
+from installation.service.health.verdict import STALL_S, Verdict, verdict
+from installation.service.systemd import sdnotify
 
 NO_WATCHDOG_POLL_S = 1.0  # without WatchdogSec= we still send READY and STATUS
 
 
-def status_line(snap: Mapping, judged: health.Verdict) -> str:
+def status_line(state: PlayerState, judged: Verdict) -> str:
     if judged.phase == "starting":
         return "starting: no emoji on screen yet"
     if judged.problems:
         return "; ".join(judged.problems)
-    if snap.get("state") == "closed":
-        line = f"closed ({snap.get('outside_action') or 'black'})"
+    if state.activity == "closed":
+        line = f"closed ({state.outside_action})"
     else:
-        line = f"model {snap.get('model') or '?'}, scene {snap.get('scene') or '?'}"
-        fps = snap.get("fps")
-        if isinstance(fps, (int, float)):
-            line += f", {fps:.0f} fps"
-    generation = snap.get("generation")
-    return line + (f"; {generation}" if generation and generation != "ok" else "")
+        line = f"model {state.model or '?'}, scene {state.scene or '?'}, {state.frames.fps:.0f} fps"
+    generation = state.generation.status
+    return line + (f"; {generation}" if generation != "ok" else "")
 
 
-def notify_message(snap: Mapping, now_mono: float, stale_s: float, ready_sent: bool,
+def notify_message(state: PlayerState, now_mono: float, stale_s: float, ready_sent: bool,
                    last_status: str | None, pid: int) -> tuple[str, bool, str]:
     """(datagram to send or '', ready_sent after it, status line). READY and WATCHDOG only while the
-    screen is healthy (health.verdict): a frozen, blank or starved wall is not fed to the watchdog."""
-    judged = health.verdict(snap, now_mono, stall_s=stale_s)
+    screen is healthy (health/verdict.py): a frozen, blank or starved wall is not fed to the watchdog."""
+    judged = verdict(state, now_mono, stall_s=stale_s)
     lines = []
     if judged.healthy and not ready_sent:
         # MAINPID: under cage the unit's main process is cage; this makes SIGHUP/SIGTERM reach us.
@@ -45,7 +44,7 @@ def notify_message(snap: Mapping, now_mono: float, stale_s: float, ready_sent: b
         ready_sent = True
     if judged.healthy:
         lines.append("WATCHDOG=1")
-    status = status_line(snap, judged)
+    status = status_line(state, judged)
     if status != last_status:
         lines.append(f"STATUS={status}")
     return "\n".join(lines), ready_sent, status
@@ -58,7 +57,7 @@ class WatchdogPinger(threading.Thread):
     so a hang is noticed within about 1.5 W.
     """
 
-    def __init__(self, snapshot: Callable[[], Mapping], notify: Callable[[str], bool] = sdnotify.notify,
+    def __init__(self, snapshot: Callable[[], PlayerState], notify: Callable[[str], bool] = sdnotify.notify,
                  watchdog_s: float | None = None, clock: Callable[[], float] = time.monotonic,
                  environ: Mapping[str, str] = os.environ):
         super().__init__(name="aimoji-watchdog", daemon=True)
@@ -68,7 +67,7 @@ class WatchdogPinger(threading.Thread):
         if watchdog_s is None:
             watchdog_s = sdnotify.watchdog_interval_s(environ)
         self.interval_s = watchdog_s / 4 if watchdog_s else NO_WATCHDOG_POLL_S
-        self.stale_s = watchdog_s / 2 if watchdog_s else health.STALL_S  # when WatchdogSec= is not set
+        self.stale_s = watchdog_s / 2 if watchdog_s else STALL_S  # when WatchdogSec= is not set
         self._quit = threading.Event()
 
     def run(self) -> None:
@@ -78,7 +77,7 @@ class WatchdogPinger(threading.Thread):
             try:
                 snap = self.snapshot()
             except Exception:  # noqa: BLE001 - a broken snapshot means no ping, which is the right answer
-                snap = {}
+                snap = PlayerState()
             message, ready, status = notify_message(snap, self.clock(), self.stale_s, ready, status, pid)
             if message:
                 self.notify(message)

@@ -10,6 +10,7 @@ import sys
 import time
 from collections import deque
 from collections.abc import Callable
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 
 # syslog priorities; journald reads a '<N>' prefix on each stderr line as the line's priority.
@@ -73,24 +74,32 @@ class RepeatFilter(logging.Filter):
         return True
 
 
+@dataclass(frozen=True)
+class LogEntry:
+    at: str           # UTC ISO time of the last occurrence
+    level: str        # 'warning', 'error', ...
+    message: str
+    count: int = 1    # the same message this many times in a row
+
+
 class RecentErrors(logging.Handler):
-    """Keeps the last warnings/errors (time, level, message) for the health state file."""
+    """Keeps the last warnings/errors for the health state file."""
 
     def __init__(self, maxlen: int = RECENT_ERRORS):
         super().__init__(level=logging.WARNING)
-        self.items: deque[dict] = deque(maxlen=maxlen)
+        self.items: deque[LogEntry] = deque(maxlen=maxlen)
 
     def emit(self, record: logging.LogRecord) -> None:
         at = datetime.fromtimestamp(record.created, timezone.utc).isoformat(timespec="seconds")
         message = record.getMessage()
-        if self.items and self.items[-1]["message"] == message:
+        if self.items and self.items[-1].message == message:
             # One crash-looping error must not push every other error out of the list.
-            self.items[-1] = {**self.items[-1], "at": at, "count": self.items[-1]["count"] + 1}
+            self.items[-1] = replace(self.items[-1], at=at, count=self.items[-1].count + 1)
             return
-        self.items.append({"at": at, "level": record.levelname.lower(), "message": message, "count": 1})
+        self.items.append(LogEntry(at, record.levelname.lower(), message))
 
-    def snapshot(self) -> list[dict]:
-        return list(self.items)
+    def snapshot(self) -> tuple[LogEntry, ...]:
+        return tuple(self.items)
 
 
 recent_errors = RecentErrors()

@@ -1,9 +1,10 @@
 """The status page over HTTP, off by default: `/` for a technician's phone, `/metrics` for Prometheus,
 `/status.json` (the state file), `/thumbnail.png`, `/timeline.svg` (today), and POST `/control` with the
-token (service/control_token.py) for the same actions as OSC (service/control.py).
+token (service/remote/control_token.py) for the same actions as OSC (service/remote/control.py).
 
-One thread runs an asyncio event loop; h11 parses HTTP (no parsing by hand). The render loop is never
-touched: GETs read the player's snapshot and published picture, a control is `player.post(...)`.
+One thread runs an asyncio event loop; h11 parses HTTP (no parsing by hand). Nothing here runs on the
+render loop or changes the player: GETs read the state file's report, the player's published picture
+and its show (for the timeline), and a control is `player.post(...)`.
 A client outside `allow` is dropped on connect. A newcomer's first bytes are read before it counts
 against any limit, so a client that sends its request at once is answered and never cut, however many
 connections a flood opens around it. Any other wait for a request (the rest of a trickle, a silent
@@ -35,10 +36,11 @@ from zoneinfo import ZoneInfo
 
 import h11
 
-from installation.service import control, control_token, metrics
-from installation.service.control import Cue, Known, allowed
-from installation.service.listen import Listen
-from installation.service.thumbnail import Thumbnails
+from installation.service.health import report
+from installation.service.remote import control, control_token, metrics
+from installation.service.remote.control import Cue, Known, allowed
+from installation.service.remote.listen import Listen
+from installation.service.remote.thumbnail import Thumbnails
 
 log = logging.getLogger("aimoji.http")
 
@@ -61,7 +63,7 @@ SECURITY_HEADERS = (
 
 @dataclass(frozen=True)
 class Settings(Listen):
-    """Where the page listens and whom it serves (service/listen.py): the show's [http], `--http*`."""
+    """Where the page listens and whom it serves (service/remote/listen.py): the show's [http], `--http*`."""
 
 
 class Response(NamedTuple):
@@ -80,18 +82,18 @@ def _reason(status: int) -> bytes:
 
 
 def _page_file(name: str) -> bytes:
-    return resources.files("installation.service").joinpath(name).read_bytes()
+    return resources.files(__package__).joinpath(name).read_bytes()
 
 
 class StatusApp:
     """What each path answers; no sockets here (HttpStatus carries requests to it).
 
-    state(): the state file's contents now (StateWriter.state). player: snapshot(), picture(), post()
+    state(): the state file's report now (StateWriter.report). player: snapshot(), picture(), post()
     and .show. token: the control token, or None with `why` control is off. on_cue(show, path) posts a
     show loaded for a cue from show_folder (runtime.ReloadHooks.on_show). server(): the transport's
     counters for /metrics."""
 
-    def __init__(self, state: Callable[[], Mapping], player, show_folder: Path,
+    def __init__(self, state: Callable[[], report.Report], player, show_folder: Path,
                  on_cue: Callable[[object, Path], None], token: bytes | None, why: str,
                  server: Callable[[], Mapping] | None = None):
         self.state, self.player, self.show_folder, self.on_cue = state, player, Path(show_folder), on_cue
@@ -108,7 +110,7 @@ class StatusApp:
             body, kind = self._page[path]
             return Response(200, body, kind)
         if path == "/status.json":
-            return _json(200, self.state())
+            return Response(200, report.to_json(self.state()) + b"\n")
         if path == "/metrics":
             return Response(200, metrics.exposition(self.registry), metrics.CONTENT_TYPE)
         if path == "/thumbnail.png":

@@ -21,27 +21,29 @@ function fill(list, items) {
 
 let playlist = "";
 function show(st) {
-  $("title").textContent = "AImoji — " + (st.show || "");
-  document.title = "AImoji: " + (st.healthy ? st.state : st.phase) + " — " + (st.show || "");
-  const word = st.phase === "unhealthy" ? "unhealthy" : st.phase === "starting" ? "starting" : st.state;
+  const pl = st.player, frames = pl.frames;
+  $("title").textContent = "AImoji — " + pl.show;
+  document.title = "AImoji: " + (st.healthy ? pl.activity : st.phase) + " — " + pl.show;
+  const word = st.phase === "unhealthy" ? "unhealthy" : st.phase === "starting" ? "starting" : pl.activity;
   $("state").textContent = word;
   $("state").className = word;
-  fill($("why"), st.problems || []);
-  $("model").textContent = st.model || "–";
-  $("scene").textContent = st.scene || "–";
-  $("fps").textContent = st.fps != null ? st.fps.toFixed(1) + " (target " + st.fps_target + ")" : "–";
-  $("dropped").textContent = st.frames != null ? st.dropped_frames + " of " + st.frames + " frames" : "–";
-  $("uptime").textContent = st.uptime_s != null ? duration(st.uptime_s) : "–";
-  $("next").textContent = st.next_change ? st.next_change.replace("T", " ") : "none";
-  const held = Object.entries(st.overrides || {}).map(([k, o]) =>
+  fill($("why"), st.problems);
+  $("model").textContent = pl.model || "–";
+  $("scene").textContent = pl.scene || "–";
+  $("fps").textContent = frames.last_monotonic != null ?
+    frames.fps.toFixed(1) + " (target " + frames.target_fps + ")" : "–";
+  $("dropped").textContent = frames.dropped + " of " + frames.shown + " frames";
+  $("uptime").textContent = duration(pl.uptime_s);
+  $("next").textContent = pl.next_change ? pl.next_change.replace("T", " ") : "none";
+  const held = Object.entries(pl.overrides).map(([k, o]) =>
     k + " " + JSON.stringify(o.value) + " by " + o.by);
   $("overrides").textContent = held.length ? held.join("; ") : "none";
-  fill($("errors"), (st.errors || []).slice(-5).reverse().map((e) =>
+  fill($("errors"), st.errors.slice(-5).reverse().map((e) =>
     e.at + " " + e.level + ": " + e.message + (e.count > 1 ? " (x" + e.count + ")" : "")));
-  const scenes = (st.playlist || []).join(",");
+  const scenes = pl.playlist.join(",");
   if (scenes !== playlist) {
     playlist = scenes;
-    $("scene-choice").replaceChildren(...(st.playlist || []).map((kind, i) => {
+    $("scene-choice").replaceChildren(...pl.playlist.map((kind, i) => {
       const o = document.createElement("option");
       o.value = String(i + 1);
       o.textContent = (i + 1) + ": " + kind;

@@ -1,4 +1,5 @@
-"""The thread that rewrites the health state file (see health.py) from `player.snapshot()` every few seconds."""
+"""The thread that rewrites the health state file (health/report.py) from the player's state every
+few seconds."""
 
 from __future__ import annotations
 
@@ -6,36 +7,38 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from pathlib import Path
 
-from installation.service import health
-
-from installation.service import logs
+from installation.player.state import PlayerState
+from installation.service.health import logs, report
+from installation.service.health.report import Companions, Report
 
 log = logging.getLogger("aimoji.health")
 
 
 class StateWriter(threading.Thread):
-    """Daemon thread; `stop()` ends it and removes the file, so a stopped player reads as 'not running'."""
+    """Daemon thread; `stop()` ends it and removes the file, so a stopped player reads as 'not running'.
+    state(): the player's PlayerState; companions(): what runs beside it."""
 
-    def __init__(self, snapshot: Callable[[], Mapping], path: Path | str | None = None,
-                 every_s: float = health.WRITE_EVERY_S, errors: Callable[[], list[dict]] | None = None):
+    def __init__(self, state: Callable[[], PlayerState], *, companions: Callable[[], Companions] = Companions,
+                 path: Path | str | None = None, every_s: float = report.WRITE_EVERY_S,
+                 errors: Callable[[], tuple] | None = None):
         super().__init__(name="aimoji-state", daemon=True)
-        self.snapshot = snapshot
-        self.path = Path(path) if path is not None else health.state_path_for_writing()
+        self.state, self.companions = state, companions
+        self.path = Path(path) if path is not None else report.state_path_for_writing()
         self.every_s = every_s
         self.errors = errors if errors is not None else logs.recent_errors.snapshot
         self._quit = threading.Event()
-        self._boot = health.boot_id()
+        self._boot = report.boot_id()
 
-    def state(self) -> dict:
+    def report(self) -> Report:
         """What the file holds, judged now (the status page serves it as /status.json)."""
-        return health.build_state(self.snapshot(), time.time(), time.monotonic(), os.getpid(), self.errors(),
-                                  self._boot)
+        return report.build_report(self.state(), self.companions(), time.time(), time.monotonic(), os.getpid(),
+                                   self.errors(), self._boot)
 
     def write_once(self) -> None:
-        health.write_state(self.path, self.state())
+        report.write_report(self.path, self.report())
 
     def run(self) -> None:
         while not self._quit.is_set():

@@ -1,14 +1,14 @@
 """Hot reload: watch exported_models/ and the show's folder, hand over files that are complete and valid.
 
 Watchdog's thread only queues events. One worker thread stats files until they are complete
-(installation/service/stable_file.py), loads them (model/load.py) and calls `on_model(name, Generator)`,
+(installation/service/reload/stable_file.py), loads them (model/load.py) and calls `on_model(name, Generator)`,
 `on_show(show)` or `on_reject(path, reason)`. Callbacks run on that worker thread: they should only
 post to the player's queue. Nothing here ever blocks the caller; a bad file never replaces a good one.
 
 A model is new when its bytes are: a same-name copy of a retrained model is delivered again, a rewrite
 with the bytes already delivered under that name is not. The worker also keeps the folder watches
-alive (installation/service/folder_watch.py) and records each delivered model for the next start
-(installation/service/last_model.py).
+alive (installation/service/reload/folder_watch.py) and records each delivered model for the next start
+(installation/model/last_shown.py).
 """
 
 from __future__ import annotations
@@ -25,10 +25,10 @@ from pathlib import Path
 from watchdog.observers import Observer
 
 from installation.model.load import DEFAULT_BATCH, MAX_MODEL_BYTES, Generator, ModelError, load
-from installation.service import last_model
-from installation.service.folder_watch import POLLING_S, FolderWatcher
+from installation.model import last_shown as last_model
+from installation.service.reload.folder_watch import POLLING_S, FolderWatcher
 from installation.show.config import Show, ShowError, load_show, resolve_show_path
-from installation.service.stable_file import WINDOW_S, StableFiles, Stat, watched_kind
+from installation.service.reload.stable_file import WINDOW_S, StableFiles, Stat, watched_kind
 
 log = logging.getLogger("aimoji.reload")
 

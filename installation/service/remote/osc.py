@@ -1,7 +1,7 @@
 """OSC in: a lighting desk, QLab or TouchOSC steers the wall from outside the room. Off by default.
 
 A UDP server thread that only checks the sender against the allowed networks, parses and validates
-each message (`parse`, pure: the address names one of service/control.py's actions) and posts a
+each message (`parse`, pure: the address names one of service/remote/control.py's actions) and posts a
 `Control` to the player; `/aimoji/cue` loads a show file here, off the render loop, and posts it like
 hot reload does. A bad message or a refused sender is one log
 line (logs.py's RepeatFilter folds repeats) and changes nothing. Addresses: docs/operations.md.
@@ -16,9 +16,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from installation.player.messages import Control
-from installation.service import control
-from installation.service.control import ACTIONS, Cue, Known, allowed
-from installation.service.listen import Listen
+from installation.service.remote import control
+from installation.service.remote.control import ACTIONS, Cue, Known, allowed
+from installation.service.remote.listen import Listen
 
 log = logging.getLogger("aimoji.osc")
 
@@ -27,7 +27,7 @@ PREFIX = "/aimoji/"
 
 @dataclass(frozen=True)
 class Settings(Listen):
-    """Where to listen and whom to hear (service/listen.py), and how long an override lasts."""
+    """Where to listen and whom to hear (service/remote/listen.py), and how long an override lasts."""
     override: str = "until_released"
 
     @classmethod

@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 from pathlib import PurePosixPath as P
 
-from installation.service import listen
+from installation.service.remote import listen
 
 DISPLAYS = ("kms", "cage", "x11")
 USER_NAME = re.compile(r"^[a-z_][a-z0-9_-]{0,30}$")

@@ -18,10 +18,12 @@ import pygame
 from installation.calibration import profile as cal
 from installation.calibration import patterns as tp
 from installation.calibration.apply import Calibration
-from installation.model.load import ModelError, load
-from installation.paths import model_candidates
+from installation.model import last_shown
+from installation.model.choose import Chooser
+from installation.model.load import load
 from installation.display.output import open_display
 from installation.display.screen import Screen
+from installation.geometry import Rect
 
 log = logging.getLogger("aimoji.calibrate")
 
@@ -51,14 +53,14 @@ class EmojiSource:
 
 
 def load_emoji_source(models_dir: Path) -> tuple[EmojiSource | None, str]:
-    """(source, note): the newest model in models_dir, or None and why the pattern is skipped."""
-    candidates = model_candidates(models_dir) if models_dir.is_dir() else []
-    if not candidates:
-        return None, f"live emoji skipped: no model in {models_dir}/"
+    """(source, note): 'latest' in models_dir as the player picks it (model/choose.py), or None and
+    why the pattern is skipped."""
+    skipped: list[str] = []
     try:
-        return EmojiSource(load(candidates[0])), f"live emoji: {candidates[0].name}"
-    except ModelError as exc:
-        return None, f"live emoji skipped: {exc}"
+        model = Chooser(models_dir, load, skipped.append).latest(last_shown.path_for())
+    except LookupError as exc:
+        return None, f"live emoji skipped: {'; '.join([*skipped, str(exc)])}"
+    return EmojiSource(model), f"live emoji: {model.path.name}"
 
 
 @dataclass
@@ -77,19 +79,20 @@ class UIState:
 class CalibrateUI:
     def __init__(self, display, profile_path: Path, profile: cal.Profile,
                  emoji: EmojiSource | None = None, emoji_note: str = "", clock=None):
-        """display: a display.output Window or FramebufferDisplay; the UI draws on its surface."""
+        """display: a display.output Window or FramebufferDisplay; the UI draws through a Screen on it."""
         self.display = display
-        self.screen = screen = display.surface
+        self.screen = Screen(display.surface, Calibration(profile))
+        height = display.surface.get_height()
         self.path = Path(profile_path)
         self.emoji = emoji
         self.emoji_note = emoji_note
         names = list(tp.PATTERNS) + (["live emoji"] if emoji else [])
         self.state = UIState(profile=profile, saved=profile, names=names)
-        self.font = pygame.font.Font(None, max(20, screen.get_height() // 16))  # labels on patterns
-        self.small = pygame.font.Font(None, max(16, screen.get_height() // 40))  # the legend
+        self.font = pygame.font.Font(None, max(20, height // 16))  # labels on patterns
+        self.small = pygame.font.Font(None, max(16, height // 40))  # the legend
         self._clock = clock or (lambda: pygame.time.get_ticks() / 1000)
         self._cache_key = None
-        self._frame: pygame.Surface | None = None
+        self._placed = None
 
     # --- keys -------------------------------------------------------------------------------------
     def handle_key(self, key: int, mod: int = 0) -> None:
@@ -175,17 +178,18 @@ class CalibrateUI:
         return surf
 
     def draw(self) -> None:
-        s = self.state
-        key = (s.pattern, s.profile, self.screen.get_size(),
+        s, screen = self.state, self.screen
+        key = (s.pattern, s.profile, screen.display_size,
                math.floor(self._clock() * EMOJI_HZ) if self.pattern_name() == "live emoji" else None)
         if key != self._cache_key:  # patterns are static: rebuild only when something changed
-            calib = Calibration(s.profile)
-            # Drawn the way the player draws a scene: one picture turned and placed by the Screen.
-            frame = Screen(pygame.Surface(self.screen.get_size()), calib)
-            frame.fill((0, 0, 0))
-            frame.place(self._picture(calib, frame.size), (0, 0, *frame.size), scale="pixel")
-            self._frame, self._cache_key = frame.surface, key
-        self.screen.blit(self._frame, (0, 0))
+            if s.profile != screen.calibration.profile:
+                screen.configure(calibration=Calibration(s.profile))
+            # Placed the way the player places a scene: one picture turned and put in place by the Screen.
+            self._placed = screen.place(self._picture(screen.calibration, screen.size), Rect(0, 0, *screen.size),
+                                        scale="pixel")
+            self._cache_key = key
+        screen.fill((0, 0, 0))
+        screen.draw(self._placed)
         if s.legend:
             self._draw_legend()
         elif s.message:
@@ -209,7 +213,7 @@ class CalibrateUI:
 
     def _draw_legend(self) -> None:
         rows = self.legend_lines()
-        w, h = self.screen.get_size()
+        w, h = self.screen.display_size
         self._draw_lines([r[0] for r in rows], (w // 20, h // 20), [r[1] for r in rows])
 
     def _draw_lines(self, lines: list[str], at: tuple[int, int], highlight: list[bool] | None = None) -> None:
@@ -221,7 +225,7 @@ class CalibrateUI:
         box.fill(LEGEND_BG)
         for i, r in enumerate(rendered):
             box.blit(r, (10, 8 + i * line_h))
-        self.screen.blit(box, at)
+        self.screen.draw_overlay(box, at)
 
 
 def open_screen(windowed: bool, size: tuple[int, int] = (1280, 720)):

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from installation.show.errors import format_validation_error
+from installation.errors import format_validation_error
 
 DEFAULT_FILE = Path("/etc/aimoji/display-power.toml")
 ENV_VAR = "AIMOJI_DISPLAY_POWER_FILE"  # the systemd units set it; `aimoji play --display-power` wins

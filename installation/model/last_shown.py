@@ -33,6 +33,10 @@ class RecordError(ValueError):
     """The record cannot be used; str() is one line naming the file."""
 
 
+class NoRecord(RecordError):
+    """There is no record yet: a first start, nothing to say."""
+
+
 def path_for(environ: Mapping[str, str] = os.environ) -> Path:
     """$STATE_DIRECTORY/last_model.json under systemd (StateDirectory=aimoji), else ./state/last_model.json."""
     if environ.get("STATE_DIRECTORY"):
@@ -55,7 +59,7 @@ def recall(record: Path | str) -> LastModel:
     try:
         data = json.loads(record.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise RecordError(f"{record}: no record of the last model shown yet") from None
+        raise NoRecord(f"{record}: no record of the last model shown yet") from None
     except OSError as exc:
         raise RecordError(f"{record}: cannot read the last-model record ({exc.strerror})") from None
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:

@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from installation.service.power_commands import PowerCommands, PowerConfigError
+from installation.service.power.power_commands import PowerCommands, PowerConfigError
 from installation.show.config import OutsideHours
 
 log = logging.getLogger("aimoji.display_power")

@@ -1,6 +1,6 @@
 """Pydantic validation errors as lines for people: 'FILE: field: what is wrong; allowed: what is allowed'.
 
-Pure text formatting, used by show.py (and usable for any config model with the same conventions).
+Pure text formatting, for every config file the player reads: shows, calibration profiles, the display power commands.
 """
 
 from __future__ import annotations

@@ -1,0 +1,37 @@
+"""What this machine can show (pure): how much of a model's measured speed a scene may use, the batch
+that arrives in time, and the one line that says when a scene shows less than its entry asks.
+
+The model's speed (images/s) is measured when it is loaded (model/load.py); each scene's own rule
+(scenes/registry.py) turns the share it may use into the entry it can show.
+"""
+
+from __future__ import annotations
+
+from installation.scenes import registry
+from installation.scenes.base import SceneEntry, Sustained
+
+GENERATION_SHARE = 0.75   # of the images/s measured at load that a scene may ask for (the loop needs CPU too)
+BATCH_LATENCY_S = 1.0     # the longest a batch of images may take: an image waits for its whole batch
+
+
+def sustainable_batch(batch: int, images_per_s: float) -> int:
+    """The batch this machine can make within BATCH_LATENCY_S: on a slow one (an emulated CPU makes 0.5
+    images/s) a batch of 8 arrives 16 s after it was asked for, its images already in the past, and the
+    wall holds a still picture meanwhile; one image at a time arrives in 2 s."""
+    if images_per_s <= 0:
+        return batch
+    return max(1, min(batch, int(images_per_s * BATCH_LATENCY_S)))
+
+
+def sustain(entry: SceneEntry, fps: float, images_per_s: float) -> Sustained:
+    """The entry as a machine whose model makes images_per_s can show it at fps."""
+    return registry.sustainable(entry, fps, GENERATION_SHARE * images_per_s)
+
+
+def degraded_line(index: int, sustained: Sustained, images_per_s: float, model: str) -> str | None:
+    """'playlist entry 2: a 12x12 grid at 4 Hz/tile asks 576 images/s; this machine makes 300 with
+    'default': showing 0.52 Hz/tile', or None when the entry is shown as asked."""
+    if sustained.asked is None:
+        return None
+    return (f"playlist entry {index + 1}: {sustained.asked}; this machine makes {images_per_s:.3g} "
+            f"with '{model}': {sustained.instead}")

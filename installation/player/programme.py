@@ -1,0 +1,124 @@
+"""What should be on the wall, decided between frames: the show and its schedule, the models the player
+holds and which is 'latest', the operators' overrides, and a show waiting to take over. No pygame, no
+threads, no clock of its own: every call takes the time it is about, so tests drive it directly.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from installation.model.load import Generator
+from installation.paths import DEFAULT_MODEL
+from installation.player.messages import Control, ShowReady
+from installation.player.overrides import Overrides
+from installation.scenes.base import SceneEntry
+from installation.show.config import Show
+from installation.show.schedule import schedule_hook
+
+
+@dataclass(frozen=True)
+class Want:
+    """One playlist entry on one model, with the operators' overrides folded in."""
+    index: int
+    model: str
+    entry: SceneEntry     # with the mood override
+    show: Show            # with the walk speed override
+
+
+class Programme:
+    def __init__(self, show: Show, models: dict[str, Generator], latest: str, overrides: Overrides,
+                 schedule=None):
+        """schedule: (unix seconds) -> (playlist index or None, until), default the show's own
+        (show/schedule.py); tests hand in their own."""
+        self.show, self.models, self.latest = show, dict(models), latest
+        self.overrides = overrides
+        self._custom_schedule = schedule
+        self.schedule = schedule or schedule_hook(show)
+        self.showing: tuple[int | None, float] = (None, -math.inf)   # cached (index, until)
+        self.waiting: tuple[ShowReady, float] | None = None   # show_change = "next_scene": (message, due)
+        self.rejected_files = 0
+        self.names = tuple(sorted(self.models))
+
+    # ---- the schedule ------------------------------------------------------------------------
+    def scene_at(self, t: float) -> int | None:
+        """The schedule's answer at walk time t, asked again only when the previous one runs out."""
+        if t >= self.showing[1]:
+            self.showing = self.schedule(t)
+        return self.showing[0]
+
+    def forget_schedule(self) -> None:
+        """The wall clock stepped, or the show changed: ask the schedule again."""
+        self.showing = (None, -math.inf)
+
+    def want(self, t: float, closed: bool, broken) -> Want:
+        """What to play at walk time t while open (or closed with a dim walk): the playlist's entry or
+        the operator's, on the model asked for unless it is given up (`broken`), else 'latest'."""
+        index = self.showing[0]
+        chosen = self.overrides.variant.scene
+        if closed:   # outside hours, 'dim': the first scene keeps walking, darkened
+            index = 0
+        elif chosen is not None and chosen < len(self.show.playlist):
+            index = chosen
+        entry = self.show.playlist[index]
+        model = next((m for m in (self.overrides.variant.model, entry.model)
+                      if m in self.models and m not in broken), self.latest)
+        return Want(index, model, self.overrides.entry(entry), self.overrides.show(self.show))
+
+    # ---- models ------------------------------------------------------------------------------
+    def add_model(self, name: str, model: Generator) -> None:
+        """A loaded model under its file's name: it becomes 'latest' (same name, new content: scenes
+        on it restart). The caller prunes."""
+        self.models[name] = model
+        self.latest = name
+
+    def prune(self, running: tuple[str, ...], worked: str | None = None) -> None:
+        """Forget models nothing can play any more, so hot reload does not pile them up in memory:
+        keep 'latest', the default, the one that last worked, those the playlist (or a show waiting
+        for next_scene) names, those the running pipelines use (a model whose file was deleted keeps
+        playing) and those an override holds."""
+        keep = {self.latest, DEFAULT_MODEL, worked, *running} | {e.model for e in self.show.playlist}
+        if self.waiting is not None:
+            keep |= {e.model for e in self.waiting[0].show.playlist}
+        keep |= {self.overrides.variant.model} | {v for k, (v, _) in self.overrides.wanted.items() if k == "model"}
+        for name in [n for n in self.models if n not in keep]:
+            del self.models[name]
+        self.names = tuple(sorted(self.models))
+
+    # ---- shows -------------------------------------------------------------------------------
+    def receive_show(self, msg: ShowReady, t: float, playing: bool) -> str | None:
+        """A new show: held until the current scene ends when it asks for show_change = "next_scene"
+        and a scene is playing (at the schedule's next change, or after one duration_s of the scene,
+        whichever comes first: a one-scene playlist never ends by itself). Returns the line that says
+        so, or None when it should be applied now."""
+        self.waiting = None
+        self.models.update(dict(msg.models))
+        if msg.show.transitions.show_change != "next_scene" or not playing or self.showing[0] is None:
+            return None
+        scene_s = self.show.playlist[self.showing[0]].duration_s
+        self.waiting = (msg, min(self.showing[1], t + scene_s))
+        return (f"show '{msg.show.title}' takes over when the current scene ends "
+                f"(in {self.waiting[1] - t:.0f} s; show_change = next_scene)")
+
+    def due_show(self, t: float) -> ShowReady | None:
+        """The waiting show, once its time has come."""
+        if self.waiting is not None and t >= self.waiting[1]:
+            return self.waiting[0]
+        return None
+
+    def apply_show(self, show: Show) -> None:
+        self.waiting = None
+        self.show = show
+        self.schedule = self._custom_schedule or schedule_hook(show)
+        self.forget_schedule()
+        self.overrides.forget_scene()  # an index into the old playlist
+
+    # ---- controls ----------------------------------------------------------------------------
+    def control(self, msg: Control, now: float, t: float, showing: int | None) -> str | None:
+        """An operator's override, checked again against what the player holds now (the show or the
+        models may have changed since the sender's thread looked). Returns why it changed nothing."""
+        if msg.kind == "model" and msg.value not in self.models:
+            return f"model '{msg.value}' is not loaded"
+        if showing is None:
+            showing = self.showing[0]
+        return self.overrides.apply(msg, now, t, showing, len(self.show.playlist))

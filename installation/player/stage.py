@@ -1,0 +1,131 @@
+"""The pipelines on the wall and the hand-over between them: the one shown (current), the one being
+prepared until its first images are in (pending), the ones stopping in the background (retired), and
+the crossfade from the last picture of one to the next. Render thread only; it never waits for a
+worker: a retired pipeline stops after its current batch.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from installation.display.screen import Screen, Snapshot
+from installation.player.state import GenerationFacts
+from installation.player.worker import Pipeline
+
+FILL_TIMEOUT_S = 3.0      # a scene not ready this long after it started is shown as its images arrive
+
+
+class Stage:
+    def __init__(self, screen: Screen, clock: Callable[[], float]):
+        self.screen, self.clock = screen, clock
+        self.current: Pipeline | None = None
+        self.pending: Pipeline | None = None
+        self.retired: list[Pipeline] = []
+        self.fade_from: Snapshot | None = None
+        self.fade_started = 0.0
+        self.pending_since = 0.0
+        self.generated_done = 0     # images made by pipelines that have stopped
+
+    @property
+    def running(self) -> tuple[Pipeline, ...]:
+        return tuple(p for p in (self.current, self.pending) if p is not None)
+
+    def model_names(self) -> tuple[str, ...]:
+        return tuple(p.model_name for p in self.running)
+
+    def generated(self) -> int:
+        return self.generated_done + sum(p.generated for p in self.running)
+
+    def facts(self, status: str) -> GenerationFacts:
+        """Generation as it is on the wall; `status` is the supervisor's word on it."""
+        cur = self.current
+        if cur is None:
+            return GenerationFacts(status, generated=self.generated())
+        plan = cur.view.plan
+        return GenerationFacts(status, cur.error, cur.degraded, round(plan.rate_hz, 1) if plan else 0.0,
+                               round(cur.model.images_per_s, 1), cur.view.stale_tiles, self.generated())
+
+    # ---- preparing and handing over ----------------------------------------------------------
+    def target(self) -> Pipeline | None:
+        """What the wall is heading for: the pending pipeline, else the current one."""
+        return self.pending or self.current
+
+    def prepare(self, pipeline: Pipeline) -> None:
+        if self.pending is not None:
+            self.retire(self.pending)
+        self.pending = pipeline
+        self.pending_since = self.clock()
+
+    def pump(self, t: float, half_frame_s: float) -> None:
+        """Hand both pipelines' views the frames due by walk time t."""
+        for p in self.running:
+            p.pump(t, half_frame_s)
+
+    def pending_ready(self, t: float) -> bool:
+        """The pending scene can draw t, or has waited FILL_TIMEOUT_S (then it fills as images arrive)."""
+        return self.pending is not None and self.pending.view.ready(t)
+
+    def pending_slow(self) -> bool:
+        return self.pending is not None and self.clock() - self.pending_since > FILL_TIMEOUT_S
+
+    def hand_over(self, crossfade_s: float, fade: bool) -> Pipeline | None:
+        """Swap the pending pipeline in atomically, fading from the picture on the wall when `fade`;
+        returns the one it replaced (already retired), or None."""
+        old, self.current, self.pending = self.current, self.pending, None
+        if old is not None:
+            self.retire(old)
+        if crossfade_s > 0 and fade:
+            self.fade_from = self.screen.snapshot()
+            self.fade_started = self.clock()
+        self.screen.clear()
+        self.current.view.invalidate()
+        return old
+
+    def restart(self) -> None:
+        """Make every pipeline out of date (a new show, a stepped clock): the next frame starts anew
+        and hands over with a crossfade."""
+        for p in self.running:
+            p.index = -1
+
+    def retire(self, p: Pipeline) -> None:
+        p.stop()  # no join here: the render loop never waits; it ends after its current batch
+        self.generated_done += p.generated
+        self.retired = [r for r in self.retired if r.alive] + [p]
+
+    def clear(self) -> None:
+        """Nothing on the wall (closed): every pipeline stops."""
+        for p in self.running:
+            self.retire(p)
+        self.current = self.pending = None
+
+    def stop(self, join_s: float) -> None:
+        """At exit: stop every worker and wait for it (a thread still inside onnxruntime at interpreter
+        exit aborts it)."""
+        every = [*self.running, *self.retired]
+        for p in every:
+            p.stop()
+        for p in every:
+            p.join(join_s)
+
+    # ---- drawing -----------------------------------------------------------------------------
+    def draw(self, t: float, crossfade_s: float, brightness: float) -> bool:
+        """The current scene at walk time t, the crossfade over it, darkened to `brightness` (a dim
+        walk, a blackout); returns whether the frame shows a fresh image."""
+        if brightness < 1 or self.fade_from is not None:
+            # Repaint the margins too, or the overlay below would compound frame after frame.
+            self.current.view.invalidate()
+        fresh = self.current.view.draw(self.screen, t)
+        if self.fade_from is not None:
+            progress = (self.clock() - self.fade_started) / max(crossfade_s, 1e-6)
+            if progress >= 1:
+                self.fade_from = None
+            else:
+                self.screen.fade_in_snapshot(self.fade_from, 1 - progress)
+        self.screen.darken(brightness)
+        return fresh
+
+    def draw_still(self, t: float, brightness: float) -> None:
+        """The current scene at a fixed walk time (a freeze), drawn again whole."""
+        self.current.view.invalidate()
+        self.current.view.draw(self.screen, t)
+        self.screen.darken(brightness)

@@ -1,0 +1,74 @@
+"""What the player publishes about itself once per frame, for the threads that report on it: health's
+verdict and the systemd watchdog (service/health/), the state file and `aimoji status`, /metrics,
+the status page and OSC/HTTP control. One frozen value, replaced whole each frame, so a reader on
+another thread always sees one consistent frame's facts. Plain data: JSON only where the state file
+is written (service/health/report.py).
+
+Monotonic times are CLOCK_MONOTONIC seconds (shared by every process of one boot).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+Activity = Literal["starting", "playing", "closed"]
+
+
+@dataclass(frozen=True)
+class Override:
+    """One thing an operator holds (OSC, the status page), as people say it: a scene counted from 1,
+    a blackout as {"on": true, "fade_s": 2}."""
+    value: Any
+    by: str                     # who: OSC 'host:port', 'http host'
+
+
+@dataclass(frozen=True)
+class FrameFacts:
+    shown: int = 0                          # frames presented since the first emoji (start-up not counted)
+    dropped: int = 0                        # frames due but not shown in time while open
+    fps: float = 0.0                        # measured over the last two seconds
+    target_fps: float = 0.0                 # the show's
+    last_monotonic: float | None = None     # when the last frame was presented; None before the first
+
+
+@dataclass(frozen=True)
+class PictureFacts:
+    """What is on the wall, from the small generated image(s) it shows (player/content.py)."""
+    changed_monotonic: float | None = None  # when the picture last changed; None: nothing seen yet
+    flat: bool = False                      # one flat colour
+    dark: bool = False                      # black
+    still_allowed_s: float = 0.0            # stillness the scene intends (evolution's held face)
+    intended_still: bool = False            # an operator froze or blacked out the wall
+
+
+@dataclass(frozen=True)
+class GenerationFacts:
+    status: str = "ok"                      # 'ok', or what went wrong and what the player does about it
+    error: str | None = None                # why the generator on the wall stopped, if it did
+    degraded: str | None = None             # why the scene shows less than asked on this machine
+    asked_per_s: float = 0.0                # images per second the scene asks
+    model_per_s: float = 0.0                # images per second the model made here when it was loaded
+    stale_tiles: int = 0                    # grid tiles waiting for a fresh image
+    generated: int = 0                      # images generated since start
+
+
+@dataclass(frozen=True)
+class PlayerState:
+    activity: Activity = "starting"
+    uptime_s: float = 0.0
+    show: str = ""                          # the show's title
+    scene: str | None = None                # the scene kind on the wall ('closed' when closed)
+    model: str | None = None                # the model on the wall
+    open: bool = True                       # inside opening hours
+    outside_action: str = "black"           # what closed looks like: black, dim, display_off
+    next_change: str | None = None          # local ISO time of the schedule's next change
+    playlist: tuple[str, ...] = ()          # the scene kinds of the show's playlist, in order
+    models: tuple[str, ...] = ()            # the models the player holds
+    calibrated: bool = False
+    model_swaps: int = 0                    # times another model took over the wall
+    rejected_files: int = 0                 # dropped-in files refused by validation
+    overrides: dict[str, Override] = field(default_factory=dict)
+    frames: FrameFacts = FrameFacts()
+    picture: PictureFacts = PictureFacts()
+    generation: GenerationFacts = GenerationFacts()

@@ -26,6 +26,7 @@ from google.protobuf.message import DecodeError
 from installation.atomic import write_bytes_atomic
 from installation.model.contract import required_metadata
 from installation.model.load import Generator, ModelError, load, open_session, run_batched
+from installation.text import first_line
 from trainer.config import trainer_version
 from trainer.export import OPSET, FP32_TOLERANCE, ExportError, attach_metadata, created_now, parity, to_onnx
 from trainer.model import Generator as TorchGenerator
@@ -146,11 +147,6 @@ def adopted_metadata(*, source_name: str, source_sha256: str, source_kind: str, 
 
 # ---------------- the shell: files in, file out ----------------
 
-def _first_line(exc: Exception) -> str:
-    text = str(exc).strip()
-    return (text.splitlines()[0] if text else type(exc).__name__)[:200]
-
-
 def _load_state_dict(path: Path) -> dict[str, torch.Tensor]:
     try:
         # weights_only: a .pth from the internet is untrusted; tensors and plain containers only
@@ -161,7 +157,7 @@ def _load_state_dict(path: Path) -> dict[str, torch.Tensor]:
         raise AdoptError(f"{path}: holds pickled objects{what}, not just tensors; refused, since loading them could "
                          "run code: save and adopt the generator's state_dict() instead") from None
     except (RuntimeError, EOFError, ValueError, zipfile.BadZipFile, OSError) as exc:
-        raise AdoptError(f"{path}: not a readable PyTorch file ({_first_line(exc)})") from None
+        raise AdoptError(f"{path}: not a readable PyTorch file ({first_line(exc)})") from None
     try:
         return unwrap_state_dict(obj)
     except _Refused as exc:
@@ -191,7 +187,7 @@ def _from_onnx(path: Path, data: bytes, z_dim: int | None,
     try:
         model = onnx.load_from_string(data)
     except (DecodeError, ValueError) as exc:
-        raise AdoptError(f"{path}: not a readable ONNX model ({_first_line(exc)})") from None
+        raise AdoptError(f"{path}: not a readable ONNX model ({first_line(exc)})") from None
     try:
         face = interface(model)
     except WrapError as exc:
@@ -204,13 +200,13 @@ def _from_onnx(path: Path, data: bytes, z_dim: int | None,
     try:
         session = open_session(data, 1)
     except Exception as exc:  # onnxruntime raises several private exception types for bad graphs
-        raise AdoptError(f"{path}: onnxruntime cannot load it ({_first_line(exc)})") from None
+        raise AdoptError(f"{path}: onnxruntime cannot load it ({first_line(exc)})") from None
     z = np.random.default_rng(PROBE_SEED).standard_normal((PROBE_LATENTS, z_dim)).astype(np.float32)
     feed = z.reshape(PROBE_LATENTS, z_dim, *([1, 1] if face.input_rank == 4 else []))
     try:
         out = run_batched(session, session.get_inputs()[0].name, feed, face.batch)
     except Exception as exc:
-        raise AdoptError(f"{path}: inference failed on a probe batch ({_first_line(exc)})") from None
+        raise AdoptError(f"{path}: inference failed on a probe batch ({first_line(exc)})") from None
     if out.dtype != np.float32 or out.ndim != 4 or out.shape[1] not in (1, 3) or out.shape[2] != out.shape[3]:
         raise AdoptError(f"{path}: output is {out.dtype} {list(out.shape)}; adopt takes float32 [N, C, S, S] "
                          "images with C = 1 or 3")

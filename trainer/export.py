@@ -22,6 +22,7 @@ from onnx import TensorProto, helper, numpy_helper
 from installation.atomic import write_bytes_atomic
 from installation.model.contract import ContractError, check_shapes, parse_metadata, required_metadata
 from installation.model.load import Generator, ModelError, load
+from installation.text import first_line
 from trainer.checkpoint import CheckpointError, load_newest_good
 from trainer.config import TrainConfig, trainer_version
 from trainer.model import Generator as TorchGenerator
@@ -142,8 +143,7 @@ def attach_metadata(model: onnx.ModelProto, props: dict[str, str], out: Path) ->
     try:
         onnx.checker.check_model(model)
     except onnx.checker.ValidationError as exc:
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise ExportError(f"{out}: the ONNX checker refuses the graph ({first[:200]})") from None
+        raise ExportError(f"{out}: the ONNX checker refuses the graph ({first_line(exc)})") from None
     try:
         check_shapes(parse_metadata(props), *graph_shapes(model))
     except ContractError as exc:

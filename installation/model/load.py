@@ -22,6 +22,7 @@ import onnxruntime as ort
 
 from installation.model.contract import ContractError, ModelInfo, check_shapes, parse_metadata
 from installation.model.timelapse import Replay, load_replay
+from installation.text import first_line
 
 DEFAULT_INTRA_OP_THREADS = 1
 DEFAULT_BATCH = 8   # images per inference call in the player's worker (aimoji play --batch)
@@ -96,11 +97,6 @@ def run_batched(session: ort.InferenceSession, input_name: str, z: np.ndarray,
     return np.concatenate(parts)[:len(z)]
 
 
-def _first_line(exc: Exception) -> str:
-    text = str(exc).strip()
-    return (text.splitlines()[0] if text else type(exc).__name__)[:160]
-
-
 def open_session(source: bytes | str, intra_op_threads: int) -> ort.InferenceSession:
     """An onnxruntime session (bytes of a model, or its path) with the player's thread settings."""
     opts = ort.SessionOptions()
@@ -151,7 +147,7 @@ def _probe(model: Generator, latents: int) -> str | None:
     try:
         out = np.asarray(model.run(z))
     except Exception as exc:  # noqa: BLE001 - ORT raises private exception types
-        return f"inference failed ({_first_line(exc)})"
+        return f"inference failed ({first_line(exc, 160)})"
     want = (latents, info.channels, info.image_size, info.image_size)
     if out.shape != want:
         return f"output shape {list(out.shape)} does not match the metadata; allowed: {list(want)}"
@@ -182,7 +178,7 @@ def load(source: Path | str | bytes, *, name: str = "<bytes>", max_bytes: int = 
         raise
     except Exception as exc:  # noqa: BLE001 - any other failure of a bad file is still one line naming it
         path = Path(name) if isinstance(source, (bytes, bytearray)) else Path(source)
-        raise ModelError(path, f"cannot be loaded ({type(exc).__name__}: {_first_line(exc)})") from None
+        raise ModelError(path, f"cannot be loaded ({type(exc).__name__}: {first_line(exc, 160)})") from None
 
 
 def _load(source: Path | str | bytes, name: str, max_bytes: int, intra_op_threads: int,
@@ -201,7 +197,7 @@ def _load(source: Path | str | bytes, name: str, max_bytes: int, intra_op_thread
     try:
         session = open_session(data, intra_op_threads)
     except Exception as exc:  # noqa: BLE001 - ORT raises several private exception types for bad files
-        raise ModelError(path, f"truncated or damaged ONNX file ({_first_line(exc)})") from None
+        raise ModelError(path, f"truncated or damaged ONNX file ({first_line(exc, 160)})") from None
     try:
         info, input_name, batch_fixed = _contract(session)
     except ContractError as exc:

@@ -18,7 +18,8 @@ import torch
 from PIL import Image, ImageDraw, ImageFont
 
 from installation.atomic import atomic_path, write_text_atomic
-from installation.model.load import ModelError, load, to_uint8
+from installation.model.load import ModelError, load
+from installation.model.pixels import to_uint8
 from installation.model.moods import MoodRegion, steer
 from trainer.checkpoint import CheckpointError
 from trainer.classifier import MoodCNN, predict

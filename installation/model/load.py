@@ -21,6 +21,7 @@ import numpy as np
 import onnxruntime as ort
 
 from installation.model.contract import ContractError, ModelInfo, check_shapes, parse_metadata
+from installation.model.pixels import to_uint8
 from installation.model.timelapse import Replay, load_replay
 from installation.text import first_line
 
@@ -41,17 +42,6 @@ class ModelError(ValueError):
     def __init__(self, path: Path | str, reason: str):
         super().__init__(f"{path}: {reason}")
         self.path, self.reason = Path(path), reason
-
-
-def to_uint8(batch: np.ndarray, output_range: tuple[float, float] = (-1.0, 1.0)) -> np.ndarray:
-    """[B, C, H, W] floats in output_range -> [B, H, W, 3] uint8, rounded half up (grey repeated to RGB).
-    The one conversion from a generator's output to pixels, for the player and the trainer alike."""
-    lo, hi = output_range
-    scaled = (np.asarray(batch, np.float32) - lo) * (255.0 / (hi - lo))
-    img = np.clip(scaled + 0.5, 0, 255).astype(np.uint8).transpose(0, 2, 3, 1)
-    if img.shape[3] == 1:
-        img = np.repeat(img, 3, axis=3)
-    return np.ascontiguousarray(img)
 
 
 @dataclass

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from dataclasses import replace
 
 import numpy as np
@@ -133,3 +135,11 @@ def test_fresh_run_clears_leftovers_of_a_run_that_never_checkpointed(tmp_path, t
     train(replace(tiny_cfg, epochs=1), run_dir, progress=False)
     assert sorted(p.name for p in (run_dir / "first_images").iterdir()) == ["shard-000.npz"]
     assert read_timelapse(run_dir)[1].tolist() == [0, 2]
+
+
+@pytest.mark.parametrize("module", ["trainer.train", "trainer.dataset.load", "installation.model.pixels"])
+def test_training_does_not_load_onnxruntime(module):
+    """Training needs torch, not the player's runtime: the pixel conversion they share is numpy only."""
+    code = f"import sys, {module}; print(sorted(m for m in sys.modules if m.startswith('onnxruntime')))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"

@@ -20,11 +20,11 @@ from PIL import Image, ImageDraw, ImageFont
 from installation.atomic import atomic_path, write_text_atomic
 from installation.model.load import ModelError, load
 from installation.model.pixels import to_uint8
-from installation.model.moods import MoodRegion, steer
+from installation.model.moods import MOODS, MoodRegion, steer
 from trainer.checkpoint import CheckpointError
 from trainer.classifier import MoodCNN, predict
 from trainer.export import load_generator
-from trainer.moods_labels import CLASSES, MOODS
+from trainer.moods_labels import CLASSES
 
 PAYLOAD_VERSION = 1
 STEER_STRENGTHS = (0.0, 0.25, 0.5, 0.75)
@@ -173,7 +173,7 @@ def write_site(out: Path, images: np.ndarray, probs: np.ndarray, payload: dict, 
     page = f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>AImoji moods</title>
 <style>body{{font-family:sans-serif;max-width:1060px;margin:2em auto}} img{{max-width:100%}}</style></head>
-<body><h1>AImoji moods: Neutral, Horror, Happy, Sad</h1>
+<body><h1>AImoji moods: {', '.join(m.title() for m in MOODS)}</h1>
 <p>{payload['samples']} emoji sampled from {html.escape(source_label)}, sorted by the mood classifier
 {html.escape(classifier_id)}. Each sheet shows the most confident samples of one mood; most generated
 emoji are no clear mood ({payload['counts']['other']} look like no face, {payload['counts']['unsure']}

@@ -20,7 +20,8 @@ import torch
 from onnx import TensorProto, helper, numpy_helper
 
 from installation.atomic import write_bytes_atomic
-from installation.model.contract import ContractError, check_shapes, parse_metadata, required_metadata
+from installation.model.contract import (ContractError, check_shapes, declared_shape, parse_metadata,
+                                         required_metadata)
 from installation.model.load import Generator, ModelError, load
 from installation.text import first_line
 from trainer.checkpoint import CheckpointError, load_newest_good
@@ -193,11 +194,8 @@ def export_run(run_dir: str | Path, out: str | Path, fp16: bool = False, title: 
 
 
 def graph_shapes(model: onnx.ModelProto) -> tuple[list, list]:
-    """Declared input and output shapes: ints for fixed axes, names (str) for dynamic ones."""
-    def dims(value_info) -> list:
-        return [d.dim_value if d.HasField("dim_value") else (d.dim_param or None)
-                for d in value_info.type.tensor_type.shape.dim]
-    return dims(model.graph.input[0]), dims(model.graph.output[0])
+    """The declared shapes of the graph's first input and output (see contract.declared_shape)."""
+    return declared_shape(model.graph.input[0]), declared_shape(model.graph.output[0])
 
 
 def inspect_text(path: str | Path) -> str:

@@ -7,7 +7,6 @@ clean graph: Unsqueeze, 5 x (ConvTranspose, Relu), Tanh. Input `z` [batch, z_dim
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 import logging
 import warnings
@@ -27,7 +26,7 @@ from installation.text import first_line
 from trainer.checkpoint import CheckpointError, load_newest_good
 from trainer.config import TrainConfig, trainer_version
 from trainer.model import Generator as TorchGenerator
-from trainer.plots import grid, save_png
+from trainer.image_grid import grid, save_png
 
 OPSET = 18
 FP32_TOLERANCE = 1e-4

@@ -19,7 +19,8 @@ from tqdm import tqdm
 from trainer.checkpoint import save_checkpoint
 from trainer.config import TrainConfig
 from trainer.dataset.load import to_uint8_hwc
-from trainer.plots import grid, plot_losses, save_png
+from trainer.image_grid import grid, save_png
+from trainer.plots import plot_losses
 from trainer.timelapse import FirstImagesRecorder, TimelapseRecorder
 
 

@@ -22,10 +22,13 @@ from installation.atomic import write_bytes_atomic
 from installation.model.contract import (ContractError, check_shapes, declared_shape, parse_metadata,
                                          required_metadata)
 from installation.model.load import Generator, ModelError, load
+from installation.model.timelapse import FORMAT as TIMELAPSE_FORMAT, TimelapseError, parse_timelapse
 from installation.text import first_line
 from trainer.checkpoint import CheckpointError, load_newest_good
 from trainer.config import TrainConfig, trainer_version
 from trainer.model import Generator as TorchGenerator
+from trainer.runs import TIMELAPSE, RunError
+from trainer.timelapse import png_strip
 from trainer.image_grid import grid, save_png
 
 OPSET = 18
@@ -119,12 +122,11 @@ def build_metadata(run_dir: Path, ckpt: dict, ckpt_path: Path, title: str, fp16:
         "train_options": json.dumps({k: cfg[k] for k in ("loss", "ema", "diffaugment", "spectral_norm",
                                                          "ngf", "ndf", "batch_size", "lr", "seed")}),
     }
-    try:
-        from trainer.timelapse import png_strip
-
-        props["timelapse"] = json.dumps(png_strip(run_dir), separators=(",", ":"))
-    except FileNotFoundError:
-        pass  # a run without a timelapse still exports; the player skips the evolution scene
+    if TIMELAPSE.listed(run_dir):  # a run without a timelapse still exports; the player skips the evolution scene
+        try:
+            props["timelapse"] = json.dumps(png_strip(run_dir), separators=(",", ":"))
+        except RunError as exc:
+            raise ExportError(str(exc)) from None
     return props
 
 
@@ -208,16 +210,23 @@ def inspect_text(path: str | Path) -> str:
     for entry in model.metadata_props:
         value = entry.value
         if entry.key == "timelapse":
-            try:
-                t = json.loads(value)
-                value = (f"{t.get('format')}: {t.get('frames')} frames of {t.get('frame_px')} px, steps "
-                         f"{t['steps'][0]}..{t['steps'][-1]}, PNG {len(t.get('png_base64', '')) * 3 // 4} bytes")
-            except (ValueError, KeyError, IndexError, TypeError):
-                value = f"(not valid JSON, {len(value)} characters)"
+            value = _timelapse_summary(value)
         elif len(value) > 200:
             value = value[:200] + f"... ({len(value)} characters)"
         lines.append(f"  {entry.key}: {value}")
     return "\n".join(lines)
+
+
+def _timelapse_summary(text: str) -> str:
+    """The `timelapse` payload in one line, read by the player's own parser (the PNG left undecoded)."""
+    try:
+        t = parse_timelapse(json.loads(text))
+    except json.JSONDecodeError:
+        return f"(not valid JSON, {len(text)} characters)"
+    except TimelapseError as exc:
+        return f"(damaged: {exc})"
+    return (f"{TIMELAPSE_FORMAT}: {t.frames} frames of {t.frame_px} px, steps {t.steps[0]}..{t.steps[-1]}, "
+            f"PNG {len(t.png_base64) * 3 // 4} bytes")
 
 
 def onnx_grid(model_path: str | Path, out_png: str | Path, side: int = 10, seed: int = 0, scale: int = 2) -> None:

@@ -12,8 +12,7 @@ import torch
 from trainer import checkpoint
 from trainer.checkpoint import list_checkpoints, load_checkpoint, load_newest_good
 from trainer.cli import main
-from trainer.runs import load_first_images
-from trainer.timelapse import read_timelapse
+from trainer.runs import load_first_images, read_timelapse
 from trainer.train import train
 
 

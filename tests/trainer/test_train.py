@@ -13,8 +13,7 @@ from PIL import Image
 
 from trainer.cli import main
 from trainer.config import TrainConfig, load_config
-from trainer.runs import load_first_images
-from trainer.timelapse import read_timelapse
+from trainer.runs import load_first_images, read_timelapse
 from trainer.train import train
 
 

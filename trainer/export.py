@@ -25,7 +25,7 @@ from installation.model.load import Generator, ModelError, load
 from installation.model.timelapse import FORMAT as TIMELAPSE_FORMAT, TimelapseError, parse_timelapse
 from installation.text import first_line
 from trainer.checkpoint import CheckpointError, load_newest_good
-from trainer.config import TrainConfig, trainer_version
+from trainer.config import CONFIG_FILE, ConfigError, TrainConfig, load_run_config, trainer_version
 from trainer.model import Generator as TorchGenerator
 from trainer.runs import TIMELAPSE, RunError
 from trainer.timelapse import png_strip
@@ -103,10 +103,11 @@ def format_licences(licences: dict) -> str:
 
 def build_metadata(run_dir: Path, ckpt: dict, ckpt_path: Path, title: str, fp16: bool) -> dict[str, str]:
     cfg = ckpt["config"]
-    facts = {}
-    config_json = Path(run_dir) / "config.json"
-    if config_json.is_file():
-        facts = json.loads(config_json.read_text())
+    config_json = Path(run_dir) / CONFIG_FILE
+    try:
+        facts = load_run_config(config_json).facts if config_json.is_file() else {}
+    except ConfigError as exc:
+        raise ExportError(str(exc)) from None
     props = {
         # our generator ends in tanh and always draws RGB
         **required_metadata(cfg["z_dim"], cfg["image_size"], channels=3, output_range=(-1.0, 1.0)),

@@ -20,6 +20,7 @@ import numpy as np
 
 from installation.atomic import replace_dir
 from trainer import runs
+from trainer.config import CONFIG_FILE, ConfigError, load_run_config
 from trainer.image_grid import grid, png_bytes
 
 # Cells per atlas are capped so one atlas stays well under browsers' image size limits and a page
@@ -122,6 +123,17 @@ def _write(path: Path, content: str | bytes) -> None:
         os.fsync(f.fileno())
 
 
+def _title(run_dir: Path) -> str:
+    """The page's heading: config.json's `title` where someone added one, else AImoji."""
+    path = run_dir / CONFIG_FILE
+    if not path.is_file():
+        return "AImoji"
+    try:
+        return load_run_config(path).facts.get("title") or "AImoji"
+    except ConfigError as exc:
+        raise MapError(str(exc)) from None
+
+
 def build_map(run_dir: Path, out_dir: Path, count: int = 10_000, per_row: int = 100,
               progress=None) -> dict:
     """Write out_dir/index.html (+ map.js, map.css, manifest.js, atlases/) and return the manifest.
@@ -135,11 +147,10 @@ def build_map(run_dir: Path, out_dir: Path, count: int = 10_000, per_row: int = 
                        "choose another --out or remove it")
     images, steps = runs.load_first_images(run_dir, count)
     epochs = runs.epoch_of_steps(runs.read_metrics(run_dir), steps)  # None: the map just omits epochs
-    config = runs.read_config(run_dir)
     _, cell_h, cell_w, _ = images.shape
     layout = plan_layout(len(images), per_row, cell_h)
     run_name = run_dir.resolve().name
-    title = str(config.get("title") or "AImoji")
+    title = _title(run_dir)
     data = manifest(layout, title, run_name, cell_w, cell_h, steps, epochs)
 
     out_dir.parent.mkdir(parents=True, exist_ok=True)

@@ -91,18 +91,6 @@ def _check_images(path: Path, images: np.ndarray, ndim: int, steps: np.ndarray) 
                        f"for {images.shape[0]} images")
 
 
-def read_config(run_dir: Path) -> dict:
-    """The run's config.json as a dict, or {} when absent (the map and video only use it for titles)."""
-    path = run_dir / "config.json"
-    if not path.is_file():
-        return {}
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise RunError(f"{path}: not valid JSON ({exc})") from exc
-    return data if isinstance(data, dict) else {}
-
-
 def first_image_shards(run_dir: Path) -> list[Path]:
     _check_run_dir(run_dir)
     shards = [path for _, path in FIRST_IMAGES.listed(run_dir)]

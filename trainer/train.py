@@ -7,7 +7,6 @@ trainer/recorder.py, so the loop itself is the two updates of pytorch/examples' 
 from __future__ import annotations
 
 import copy
-import json
 import os
 import sys
 import tempfile
@@ -21,7 +20,7 @@ from torch.utils.data import DistributedSampler
 
 from trainer.augment import diff_augment
 from trainer.checkpoint import list_checkpoints, load_newest_good, rng_state, set_rng_state
-from trainer.config import TrainConfig, save_config, trainer_version
+from trainer.config import CONFIG_FILE, ConfigError, TrainConfig, load_run_config, save_config, trainer_version
 from trainer.dataset.load import Dataset, fake_dataset, load_dataset, to_model_range
 from trainer.model import build_models
 from trainer.precision import decide_precision
@@ -82,11 +81,11 @@ def load_data(cfg: TrainConfig) -> Dataset:
         raise TrainError(str(exc)) from None
 
 
-def _saved_option(run_dir: Path, key: str):
-    """An option from the run folder's config.json, or None if it cannot be read."""
+def _saved_bf16(run_dir: Path) -> bool | None:
+    """The precision saved by the run being resumed, or None if its config.json cannot be read."""
     try:
-        return json.loads((run_dir / "config.json").read_text()).get(key)
-    except (OSError, ValueError, AttributeError):
+        return load_run_config(run_dir / CONFIG_FILE).options.bf16
+    except ConfigError:
         return None
 
 
@@ -148,7 +147,7 @@ def train(cfg: TrainConfig, run_dir: str | Path, resume: bool = False, progress:
 
     # --- precision: the first line a user sees says which and why ---
     asked_by = "by the run being resumed" if resume and cfg.bf16 is not None and \
-        _saved_option(run_dir, "bf16") == cfg.bf16 else None
+        _saved_bf16(run_dir) == cfg.bf16 else None
     use_bf16, lines = decide_precision(cfg.bf16, device, may_probe=world == 1, warn=rank == 0,
                                        asked_by=asked_by)
     if rank == 0:
@@ -209,7 +208,7 @@ def train(cfg: TrainConfig, run_dir: str | Path, resume: bool = False, progress:
 
     recorder = None  # only rank 0 writes
     if rank == 0:
-        save_config(cfg, run_dir / "config.json", {
+        save_config(cfg, run_dir / CONFIG_FILE, {
             "dataset": data.path, "dataset_images": len(data), "data_licences": data.licences,
             "world_size": world, "trainer_version": trainer_version()})
         recorder = Recorder(run_dir, cfg, ema if ema is not None else g, fixed_z, snapshot, epoch=epoch,

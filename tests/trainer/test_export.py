@@ -147,3 +147,16 @@ def test_inspect_names_a_damaged_timelapse(exported, tmp_path, capsys, payload, 
     onnx.save(model, str(tmp_path / "damaged.onnx"))
     assert main(["export", "--inspect", str(tmp_path / "damaged.onnx")]) == 0
     assert f"timelapse: {summary}" in capsys.readouterr().out
+
+
+def test_an_unusable_config_json_is_one_line_and_writes_nothing(tiny_run, tmp_path, capsys):
+    import shutil
+
+    run = tmp_path / "run"
+    shutil.copytree(tiny_run, run)
+    (run / "config.json").write_text("{not json")
+    out = tmp_path / "x.onnx"
+    assert main(["export", str(run), "--out", str(out)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "config.json: not valid JSON" in err and len(err.splitlines()) == 1
+    assert not out.exists()

@@ -117,6 +117,7 @@ def test_load_first_images_reads_shards_in_order_and_stops_at_count(tmp_path):
     (lambda run: np.savez(run / "first_images" / "shard-000.npz", images=np.zeros((2, 8, 8, 3), np.uint8)),
      "missing array 'steps'"),
     (lambda run: (run / "first_images" / "shard-000.npz").write_bytes(b"not a zip"), "cannot read"),
+    (lambda run: (run / "config.json").write_text('{"title": 7}'), "config.json: 'title' must be str, got 7"),
 ])
 def test_bad_run_folder_is_one_clear_line(tmp_path, capsys, damage, message):
     run = tmp_path / "run"

@@ -12,7 +12,7 @@ import pytest
 from PIL import Image
 
 from trainer.cli import main
-from trainer.config import TrainConfig, load_config
+from trainer.config import TrainConfig, load_run_config
 from trainer.runs import load_first_images, read_timelapse
 from trainer.train import train
 
@@ -29,8 +29,8 @@ def test_a_few_real_steps_lower_the_discriminator_loss(tmp_path, tiny_options):
 
 
 def test_run_folder_follows_the_contract(tiny_run):
-    cfg = load_config(tiny_run / "config.json")
-    facts = json.loads((tiny_run / "config.json").read_text())
+    saved = load_run_config(tiny_run / "config.json")
+    cfg, facts = saved.options, saved.facts
     assert cfg.image_size == 16 and cfg.ema == 0.9
     assert facts["dataset_images"] == 48
     assert facts["data_licences"] == {"CC-BY-4.0": 32, "Apache-2.0": 16}
@@ -121,7 +121,7 @@ def test_cli_fake_data_smoke(tmp_path, capsys):
     assert code == 0
     summary = json.loads(capsys.readouterr().out)
     assert summary["steps"] == 2 and summary["epochs"] == 1
-    saved = load_config(tmp_path / "run" / "config.json")
+    saved = load_run_config(tmp_path / "run" / "config.json").options
     assert (saved.loss, saved.spectral_norm, saved.diffaugment, saved.bf16) == ("hinge", True, True, True)
 
 

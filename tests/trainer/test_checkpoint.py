@@ -105,3 +105,12 @@ def test_no_readable_checkpoint_is_one_clear_error(tmp_path, tiny_cfg, capsys):
         path.write_bytes(b"garbage")
     assert main(["train", "--out", str(run_dir), "--resume", "--no-progress"]) == 2
     assert "none of 1 checkpoint(s) could be read" in capsys.readouterr().err
+
+
+def test_a_damaged_timelapse_shard_on_resume_is_one_clear_error(tmp_path, tiny_cfg, capsys):
+    run_dir = tmp_path / "run"
+    train(replace(tiny_cfg, epochs=1, max_steps=2), run_dir, progress=False)  # stops in mid-epoch 1
+    (run_dir / "timelapse" / "epoch-001.npz").write_bytes(b"not a zip")  # the shard a resume trims
+    assert main(["train", "--out", str(run_dir), "--resume", "--epochs", "2", "--no-progress"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()[-1]
+    assert err.startswith("error: ") and "epoch-001.npz: cannot read" in err

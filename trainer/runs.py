@@ -48,6 +48,7 @@ class Numbered:
 TIMELAPSE = Numbered("timelapse", "epoch", 3, ".npz")         # frames of the fixed latents, one shard per epoch
 FIRST_IMAGES = Numbered("first_images", "shard", 3, ".npz")   # the first generated images, in order
 CHECKPOINTS = Numbered("checkpoints", "step", 8, ".pt")       # named by the step they were saved at
+METRICS_FILE = "metrics.jsonl"                                # one JSON object per line, appended as it goes
 
 
 class RunError(Exception):
@@ -155,7 +156,7 @@ def read_timelapse(run_dir: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 def read_metrics(run_dir: Path) -> list[dict]:
     """metrics.jsonl's records, [] when absent; a torn last line (run killed mid-write) is skipped."""
-    path = run_dir / "metrics.jsonl"
+    path = run_dir / METRICS_FILE
     if not path.is_file():
         return []
     records = []

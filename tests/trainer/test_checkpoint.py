@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from dataclasses import replace
 
@@ -114,3 +115,14 @@ def test_a_damaged_timelapse_shard_on_resume_is_one_clear_error(tmp_path, tiny_c
     assert main(["train", "--out", str(run_dir), "--resume", "--epochs", "2", "--no-progress"]) == 2
     err = capsys.readouterr().err.strip().splitlines()[-1]
     assert err.startswith("error: ") and "epoch-001.npz: cannot read" in err
+
+
+def test_resume_after_a_torn_metrics_line_drops_it(tmp_path, tiny_cfg):
+    """A run killed while writing metrics.jsonl leaves half a line; the resume reads the log as the map does."""
+    run_dir = tmp_path / "run"
+    train(replace(tiny_cfg, epochs=1), run_dir, progress=False)
+    with open(run_dir / "metrics.jsonl", "a", encoding="utf-8") as fh:
+        fh.write('{"kind": "step", "st')
+    train(replace(tiny_cfg, epochs=2), run_dir, resume=True, progress=False)
+    records = [json.loads(line) for line in (run_dir / "metrics.jsonl").read_text().splitlines()]
+    assert [r["step"] for r in records if r["kind"] == "epoch"] == [3, 6]

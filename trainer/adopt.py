@@ -25,7 +25,7 @@ from google.protobuf.message import DecodeError
 
 from installation.atomic import write_bytes_atomic
 from installation.model.contract import required_metadata
-from installation.model.load import Generator, ModelError, load, open_session, run_batched
+from installation.model.load import RANGE_SLACK, Generator, ModelError, load, open_session, run_batched
 from installation.text import first_line
 from trainer.config import trainer_version
 from trainer.export import OPSET, FP32_TOLERANCE, ExportError, attach_metadata, created_now, parity, to_onnx
@@ -37,7 +37,6 @@ PROBE_SEED = 4321
 # Output range of a foreign ONNX generator, read from a probe batch: a tanh generator's 64 images reach
 # well below 0 somewhere; a sigmoid one never does (-0.05 leaves room for a final conv with no squashing).
 ZERO_ONE_FLOOR = -0.05
-RANGE_SLACK = 0.05  # overshoot allowed past the detected range, as a share of its span (the player's rule)
 # Where a state dict may sit inside a saved dict: our own checkpoints, trainers' habits, Lightning.
 WRAPPER_KEYS = ("generator", "netG", "G", "state_dict", "model")
 PREFIXES = ("module.", "_orig_mod.")  # DistributedDataParallel, torch.compile
@@ -126,7 +125,7 @@ def detect_range(out: np.ndarray, given: tuple[float, float] | None = None) -> t
         raise _Refused(f"output has NaN or Inf in {bad} of {out.size} values")
     lo_seen, hi_seen = float(out.min()), float(out.max())
     lo, hi = given or ((0.0, 1.0) if lo_seen >= ZERO_ONE_FLOOR else (-1.0, 1.0))
-    slack = (hi - lo) * RANGE_SLACK
+    slack = (hi - lo) * RANGE_SLACK  # the player's own rule, so what adopt accepts the player plays
     if lo_seen < lo - slack or hi_seen > hi + slack:
         raise _Refused(f"output spans {lo_seen:.3g}..{hi_seen:.3g}; adopt takes generators whose output lies in "
                        + (f"{lo:g},{hi:g} as --output-range says" if given else "[-1, 1] (tanh) or [0, 1] (sigmoid)"))

@@ -25,7 +25,8 @@ from google.protobuf.message import DecodeError
 
 from installation.atomic import write_bytes_atomic
 from installation.model.contract import required_metadata
-from installation.model.load import Generator, ModelError, load, open_session, run_batched
+from installation.model.load import RANGE_SLACK, Generator, ModelError, load, open_session, run_batched
+from installation.text import first_line
 from trainer.config import trainer_version
 from trainer.export import OPSET, FP32_TOLERANCE, ExportError, attach_metadata, created_now, parity, to_onnx
 from trainer.model import Generator as TorchGenerator
@@ -36,7 +37,6 @@ PROBE_SEED = 4321
 # Output range of a foreign ONNX generator, read from a probe batch: a tanh generator's 64 images reach
 # well below 0 somewhere; a sigmoid one never does (-0.05 leaves room for a final conv with no squashing).
 ZERO_ONE_FLOOR = -0.05
-RANGE_SLACK = 0.05  # overshoot allowed past the detected range, as a share of its span (the player's rule)
 # Where a state dict may sit inside a saved dict: our own checkpoints, trainers' habits, Lightning.
 WRAPPER_KEYS = ("generator", "netG", "G", "state_dict", "model")
 PREFIXES = ("module.", "_orig_mod.")  # DistributedDataParallel, torch.compile
@@ -125,7 +125,7 @@ def detect_range(out: np.ndarray, given: tuple[float, float] | None = None) -> t
         raise _Refused(f"output has NaN or Inf in {bad} of {out.size} values")
     lo_seen, hi_seen = float(out.min()), float(out.max())
     lo, hi = given or ((0.0, 1.0) if lo_seen >= ZERO_ONE_FLOOR else (-1.0, 1.0))
-    slack = (hi - lo) * RANGE_SLACK
+    slack = (hi - lo) * RANGE_SLACK  # the player's own rule, so what adopt accepts the player plays
     if lo_seen < lo - slack or hi_seen > hi + slack:
         raise _Refused(f"output spans {lo_seen:.3g}..{hi_seen:.3g}; adopt takes generators whose output lies in "
                        + (f"{lo:g},{hi:g} as --output-range says" if given else "[-1, 1] (tanh) or [0, 1] (sigmoid)"))
@@ -146,11 +146,6 @@ def adopted_metadata(*, source_name: str, source_sha256: str, source_kind: str, 
 
 # ---------------- the shell: files in, file out ----------------
 
-def _first_line(exc: Exception) -> str:
-    text = str(exc).strip()
-    return (text.splitlines()[0] if text else type(exc).__name__)[:200]
-
-
 def _load_state_dict(path: Path) -> dict[str, torch.Tensor]:
     try:
         # weights_only: a .pth from the internet is untrusted; tensors and plain containers only
@@ -161,7 +156,7 @@ def _load_state_dict(path: Path) -> dict[str, torch.Tensor]:
         raise AdoptError(f"{path}: holds pickled objects{what}, not just tensors; refused, since loading them could "
                          "run code: save and adopt the generator's state_dict() instead") from None
     except (RuntimeError, EOFError, ValueError, zipfile.BadZipFile, OSError) as exc:
-        raise AdoptError(f"{path}: not a readable PyTorch file ({_first_line(exc)})") from None
+        raise AdoptError(f"{path}: not a readable PyTorch file ({first_line(exc)})") from None
     try:
         return unwrap_state_dict(obj)
     except _Refused as exc:
@@ -191,7 +186,7 @@ def _from_onnx(path: Path, data: bytes, z_dim: int | None,
     try:
         model = onnx.load_from_string(data)
     except (DecodeError, ValueError) as exc:
-        raise AdoptError(f"{path}: not a readable ONNX model ({_first_line(exc)})") from None
+        raise AdoptError(f"{path}: not a readable ONNX model ({first_line(exc)})") from None
     try:
         face = interface(model)
     except WrapError as exc:
@@ -204,13 +199,13 @@ def _from_onnx(path: Path, data: bytes, z_dim: int | None,
     try:
         session = open_session(data, 1)
     except Exception as exc:  # onnxruntime raises several private exception types for bad graphs
-        raise AdoptError(f"{path}: onnxruntime cannot load it ({_first_line(exc)})") from None
+        raise AdoptError(f"{path}: onnxruntime cannot load it ({first_line(exc)})") from None
     z = np.random.default_rng(PROBE_SEED).standard_normal((PROBE_LATENTS, z_dim)).astype(np.float32)
     feed = z.reshape(PROBE_LATENTS, z_dim, *([1, 1] if face.input_rank == 4 else []))
     try:
         out = run_batched(session, session.get_inputs()[0].name, feed, face.batch)
     except Exception as exc:
-        raise AdoptError(f"{path}: inference failed on a probe batch ({_first_line(exc)})") from None
+        raise AdoptError(f"{path}: inference failed on a probe batch ({first_line(exc)})") from None
     if out.dtype != np.float32 or out.ndim != 4 or out.shape[1] not in (1, 3) or out.shape[2] != out.shape[3]:
         raise AdoptError(f"{path}: output is {out.dtype} {list(out.shape)}; adopt takes float32 [N, C, S, S] "
                          "images with C = 1 or 3")

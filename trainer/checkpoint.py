@@ -9,6 +9,7 @@ from pathlib import Path
 import torch
 
 from installation.atomic import write_bytes_atomic
+from installation.text import first_line
 from trainer.runs import CHECKPOINTS
 
 REQUIRED = ("generator", "discriminator", "opt_g", "opt_d", "rng", "epoch", "batch", "step", "config")
@@ -57,7 +58,7 @@ def load_checkpoint(path: Path) -> dict:
     try:
         state = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as exc:  # truncated zip, bad pickle, unreadable file: all mean "not usable"
-        raise CheckpointError(f"{path}: unreadable ({type(exc).__name__}: {str(exc).splitlines()[0][:120]})") from None
+        raise CheckpointError(f"{path}: unreadable ({type(exc).__name__}: {first_line(exc, 120)})") from None
     if not isinstance(state, dict) or any(k not in state for k in REQUIRED):
         raise CheckpointError(f"{path}: not an AImoji checkpoint (missing keys)")
     return state

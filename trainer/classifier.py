@@ -15,6 +15,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from installation.atomic import write_bytes_atomic
+from installation.text import first_line
 from trainer.moods_labels import CLASSES
 
 INPUT_PX = 64
@@ -114,8 +115,7 @@ def load_classifier(path: Path = DEFAULT_WEIGHTS) -> MoodCNN:
     try:
         model.load_state_dict(state)
     except (RuntimeError, TypeError, AttributeError) as exc:
-        first = str(exc).strip().splitlines()[0][:160]
-        raise ClassifierError(f"{path}: not mood classifier weights ({first})") from None
+        raise ClassifierError(f"{path}: not mood classifier weights ({first_line(exc, 160)})") from None
     return model.eval()
 
 

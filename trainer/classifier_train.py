@@ -17,9 +17,10 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from installation.model.moods import MOODS
 from trainer.classifier import MoodCNN, to_input
 from trainer.dataset.load import load_dataset
-from trainer.moods_labels import CLASSES, MOODS, group_key, label_rows, load_rules, training_class
+from trainer.moods_labels import CLASSES, group_key, label_rows, load_rules, training_class
 
 
 MIN_PER_CLASS = 48

@@ -1,16 +1,33 @@
-"""The training configuration: one frozen dataclass, saved as config.json in the run folder and in every checkpoint."""
+"""The training configuration: one frozen dataclass, saved as config.json in the run folder and in every checkpoint.
+
+config.json is written by `save_config` and read by `load_run_config` alone (resume, export, map).
+"""
 
 from __future__ import annotations
 
 import dataclasses
 import json
+import typing
 from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 from installation.atomic import write_json_atomic
+from installation.text import first_line
 
+CONFIG_FILE = "config.json"  # in the run folder
 LOSSES = ("bce", "hinge")
+DEVICES = ("auto", "cpu", "cuda")
+
+# What config.json holds beside the options: facts about the data and the run (all optional on reading).
+FACTS: dict[str, type] = {
+    "dataset": str,           # the data folder, or "fake:N"
+    "dataset_images": int,
+    "data_licences": dict,    # licence -> image count, from manifest.csv
+    "world_size": int,        # processes that trained (torchrun)
+    "trainer_version": str,
+    "title": str,             # never written by the trainer: a heading for the map page, added by hand
+}
 
 
 def trainer_version() -> str:
@@ -20,7 +37,10 @@ def trainer_version() -> str:
         return version("aimoji")
     except PackageNotFoundError:
         return "unknown"
-DEVICES = ("auto", "cpu", "cuda")
+
+
+class ConfigError(ValueError):
+    """A run's config.json cannot be used; the message is one line naming the file (and the key)."""
 
 
 @dataclass(frozen=True)
@@ -67,7 +87,7 @@ class TrainConfig:
 
     @classmethod
     def from_dict(cls, values: dict) -> "TrainConfig":
-        """Build from a dict (config.json, a checkpoint); unknown keys are an error naming the key."""
+        """Build from a checkpoint's options; unknown keys are an error naming the key."""
         names = {f.name for f in dataclasses.fields(cls)}
         unknown = sorted(set(values) - names)
         if unknown:
@@ -92,17 +112,54 @@ class TrainConfig:
             raise ValueError(f"--lr must be positive, got {self.lr}")
 
 
-def save_config(cfg: TrainConfig, path: Path, extra: dict | None = None) -> None:
+@dataclass(frozen=True)
+class RunConfig:
+    """A run's config.json as read back: its options, and the facts saved beside them."""
+    options: TrainConfig
+    facts: dict  # the keys of FACTS that the file has
+
+
+def save_config(cfg: TrainConfig, path: Path, facts: dict | None = None) -> None:
     """Write config.json: every option plus facts about the data (image count, licences)."""
-    payload = {**cfg.to_dict(), **(extra or {})}
-    write_json_atomic(path, payload, indent=2, sort_keys=True)
+    unknown = sorted(set(facts or {}) - set(FACTS))
+    if unknown:  # the writer never writes what load_run_config would refuse
+        raise ValueError(f"{path}: not a fact config.json holds: {', '.join(unknown)}")
+    write_json_atomic(path, {**cfg.to_dict(), **(facts or {})}, indent=2, sort_keys=True)
 
 
-def load_config(path: Path) -> TrainConfig:
-    """Read a run's config.json back (facts about the data are dropped)."""
+_OPTION_TYPES = typing.get_type_hints(TrainConfig)
+
+
+def _fits(value, kind) -> bool:
+    """Whether a JSON value fits a type: true/false only where a bool is meant (Python counts bools as
+    ints), whole numbers where a float is."""
+    if isinstance(value, bool):
+        return kind in (bool, bool | None)
+    if kind is float:
+        return isinstance(value, (int, float))
+    return isinstance(value, kind)
+
+
+def load_run_config(path: str | Path) -> RunConfig:
+    """Read a run's config.json: each key an option or a fact of its type, missing options at their
+    defaults. The one reader of the file; raises ConfigError, one line naming the file."""
+    path = Path(path)
     try:
-        values = json.loads(Path(path).read_text())
-    except (OSError, json.JSONDecodeError) as exc:
-        raise ValueError(f"{path}: cannot read the run's config ({exc})") from None
-    names = {f.name for f in dataclasses.fields(TrainConfig)}
-    return TrainConfig.from_dict({k: v for k, v in values.items() if k in names})
+        values = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: no such file") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read the run's config ({exc.strerror or first_line(exc)})") from None
+    except ValueError as exc:  # JSONDecodeError, UnicodeDecodeError
+        raise ConfigError(f"{path}: not valid JSON ({first_line(exc)})") from None
+    if not isinstance(values, dict):
+        raise ConfigError(f"{path}: expected a JSON object of options, got {type(values).__name__}")
+    for key, value in values.items():
+        kind = _OPTION_TYPES.get(key) or FACTS.get(key)
+        if kind is None:
+            raise ConfigError(f"{path}: unknown key '{key}' (neither a training option nor a fact about the run)")
+        if not _fits(value, kind):
+            raise ConfigError(f"{path}: '{key}' must be {getattr(kind, '__name__', kind)}, "
+                              f"got {json.dumps(value)[:40]}")
+    options = TrainConfig(**{k: v for k, v in values.items() if k in _OPTION_TYPES})
+    return RunConfig(options, {k: v for k, v in values.items() if k in FACTS})

@@ -7,7 +7,6 @@ clean graph: Unsqueeze, 5 x (ConvTranspose, Relu), Tanh. Input `z` [batch, z_dim
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 import logging
 import warnings
@@ -20,12 +19,17 @@ import torch
 from onnx import TensorProto, helper, numpy_helper
 
 from installation.atomic import write_bytes_atomic
-from installation.model.contract import ContractError, check_shapes, parse_metadata, required_metadata
+from installation.model.contract import (ContractError, check_shapes, declared_shape, parse_metadata,
+                                         required_metadata)
 from installation.model.load import Generator, ModelError, load
+from installation.model.timelapse import FORMAT as TIMELAPSE_FORMAT, TimelapseError, parse_timelapse
+from installation.text import first_line
 from trainer.checkpoint import CheckpointError, load_newest_good
-from trainer.config import TrainConfig, trainer_version
+from trainer.config import CONFIG_FILE, ConfigError, TrainConfig, load_run_config, trainer_version
 from trainer.model import Generator as TorchGenerator
-from trainer.plots import grid, save_png
+from trainer.runs import TIMELAPSE, RunError
+from trainer.timelapse import png_strip
+from trainer.image_grid import grid, save_png
 
 OPSET = 18
 FP32_TOLERANCE = 1e-4
@@ -99,10 +103,11 @@ def format_licences(licences: dict) -> str:
 
 def build_metadata(run_dir: Path, ckpt: dict, ckpt_path: Path, title: str, fp16: bool) -> dict[str, str]:
     cfg = ckpt["config"]
-    facts = {}
-    config_json = Path(run_dir) / "config.json"
-    if config_json.is_file():
-        facts = json.loads(config_json.read_text())
+    config_json = Path(run_dir) / CONFIG_FILE
+    try:
+        facts = load_run_config(config_json).facts if config_json.is_file() else {}
+    except ConfigError as exc:
+        raise ExportError(str(exc)) from None
     props = {
         # our generator ends in tanh and always draws RGB
         **required_metadata(cfg["z_dim"], cfg["image_size"], channels=3, output_range=(-1.0, 1.0)),
@@ -118,12 +123,11 @@ def build_metadata(run_dir: Path, ckpt: dict, ckpt_path: Path, title: str, fp16:
         "train_options": json.dumps({k: cfg[k] for k in ("loss", "ema", "diffaugment", "spectral_norm",
                                                          "ngf", "ndf", "batch_size", "lr", "seed")}),
     }
-    try:
-        from trainer.timelapse import png_strip
-
-        props["timelapse"] = json.dumps(png_strip(run_dir), separators=(",", ":"))
-    except FileNotFoundError:
-        pass  # a run without a timelapse still exports; the player skips the evolution scene
+    if TIMELAPSE.listed(run_dir):  # a run without a timelapse still exports; the player skips the evolution scene
+        try:
+            props["timelapse"] = json.dumps(png_strip(run_dir), separators=(",", ":"))
+        except RunError as exc:
+            raise ExportError(str(exc)) from None
     return props
 
 
@@ -142,8 +146,7 @@ def attach_metadata(model: onnx.ModelProto, props: dict[str, str], out: Path) ->
     try:
         onnx.checker.check_model(model)
     except onnx.checker.ValidationError as exc:
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise ExportError(f"{out}: the ONNX checker refuses the graph ({first[:200]})") from None
+        raise ExportError(f"{out}: the ONNX checker refuses the graph ({first_line(exc)})") from None
     try:
         check_shapes(parse_metadata(props), *graph_shapes(model))
     except ContractError as exc:
@@ -193,11 +196,8 @@ def export_run(run_dir: str | Path, out: str | Path, fp16: bool = False, title: 
 
 
 def graph_shapes(model: onnx.ModelProto) -> tuple[list, list]:
-    """Declared input and output shapes: ints for fixed axes, names (str) for dynamic ones."""
-    def dims(value_info) -> list:
-        return [d.dim_value if d.HasField("dim_value") else (d.dim_param or None)
-                for d in value_info.type.tensor_type.shape.dim]
-    return dims(model.graph.input[0]), dims(model.graph.output[0])
+    """The declared shapes of the graph's first input and output (see contract.declared_shape)."""
+    return declared_shape(model.graph.input[0]), declared_shape(model.graph.output[0])
 
 
 def inspect_text(path: str | Path) -> str:
@@ -211,16 +211,23 @@ def inspect_text(path: str | Path) -> str:
     for entry in model.metadata_props:
         value = entry.value
         if entry.key == "timelapse":
-            try:
-                t = json.loads(value)
-                value = (f"{t.get('format')}: {t.get('frames')} frames of {t.get('frame_px')} px, steps "
-                         f"{t['steps'][0]}..{t['steps'][-1]}, PNG {len(t.get('png_base64', '')) * 3 // 4} bytes")
-            except (ValueError, KeyError, IndexError, TypeError):
-                value = f"(not valid JSON, {len(value)} characters)"
+            value = _timelapse_summary(value)
         elif len(value) > 200:
             value = value[:200] + f"... ({len(value)} characters)"
         lines.append(f"  {entry.key}: {value}")
     return "\n".join(lines)
+
+
+def _timelapse_summary(text: str) -> str:
+    """The `timelapse` payload in one line, read by the player's own parser (the PNG left undecoded)."""
+    try:
+        t = parse_timelapse(json.loads(text))
+    except json.JSONDecodeError:
+        return f"(not valid JSON, {len(text)} characters)"
+    except TimelapseError as exc:
+        return f"(damaged: {exc})"
+    return (f"{TIMELAPSE_FORMAT}: {t.frames} frames of {t.frame_px} px, steps {t.steps[0]}..{t.steps[-1]}, "
+            f"PNG {len(t.png_base64) * 3 // 4} bytes")
 
 
 def onnx_grid(model_path: str | Path, out_png: str | Path, side: int = 10, seed: int = 0, scale: int = 2) -> None:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import base64
 import html
-import io
 import json
 import os
 import shutil
@@ -18,10 +17,11 @@ from pathlib import Path
 from string import Template
 
 import numpy as np
-from PIL import Image
 
 from installation.atomic import replace_dir
 from trainer import runs
+from trainer.config import CONFIG_FILE, ConfigError, load_run_config
+from trainer.image_grid import grid, png_bytes
 
 # Cells per atlas are capped so one atlas stays well under browsers' image size limits and a page
 # of 10,000 cells needs about ten requests, not 10,000.
@@ -66,22 +66,6 @@ def plan_layout(count: int, per_row: int, cell_h_px: int) -> MapLayout:
         first = first_row * per_row
         atlases.append(Atlas(first, min(n_rows * per_row, count - first), first_row, n_rows))
     return MapLayout(count, per_row, rows, tuple(atlases))
-
-
-def pack_atlas(images: np.ndarray, per_row: int, rows: int) -> np.ndarray:
-    """Tile images uint8 [n, H, W, 3] row by row into one uint8 [rows*H, per_row*W, 3] atlas."""
-    n, h, w, _ = images.shape
-    sheet = np.empty((rows * per_row, h, w, 3), np.uint8)
-    sheet[:] = EMPTY_RGB
-    sheet[:n] = images
-    return sheet.reshape(rows, per_row, h, w, 3).transpose(0, 2, 1, 3, 4).reshape(rows * h, per_row * w, 3)
-
-
-def png_bytes(pixels: np.ndarray) -> bytes:
-    buffer = io.BytesIO()
-    # No colour profile, gamma or text chunks: the browser must not colour-manage these pixels.
-    Image.fromarray(pixels, "RGB").save(buffer, "PNG", compress_level=6)
-    return buffer.getvalue()
 
 
 def atlas_script(index: int, png: bytes) -> str:
@@ -139,6 +123,17 @@ def _write(path: Path, content: str | bytes) -> None:
         os.fsync(f.fileno())
 
 
+def _title(run_dir: Path) -> str:
+    """The page's heading: config.json's `title` where someone added one, else AImoji."""
+    path = run_dir / CONFIG_FILE
+    if not path.is_file():
+        return "AImoji"
+    try:
+        return load_run_config(path).facts.get("title") or "AImoji"
+    except ConfigError as exc:
+        raise MapError(str(exc)) from None
+
+
 def build_map(run_dir: Path, out_dir: Path, count: int = 10_000, per_row: int = 100,
               progress=None) -> dict:
     """Write out_dir/index.html (+ map.js, map.css, manifest.js, atlases/) and return the manifest.
@@ -152,11 +147,10 @@ def build_map(run_dir: Path, out_dir: Path, count: int = 10_000, per_row: int = 
                        "choose another --out or remove it")
     images, steps = runs.load_first_images(run_dir, count)
     epochs = runs.epoch_of_steps(runs.read_metrics(run_dir), steps)  # None: the map just omits epochs
-    config = runs.read_config(run_dir)
     _, cell_h, cell_w, _ = images.shape
     layout = plan_layout(len(images), per_row, cell_h)
     run_name = run_dir.resolve().name
-    title = str(config.get("title") or "AImoji")
+    title = _title(run_dir)
     data = manifest(layout, title, run_name, cell_w, cell_h, steps, epochs)
 
     out_dir.parent.mkdir(parents=True, exist_ok=True)
@@ -164,7 +158,8 @@ def build_map(run_dir: Path, out_dir: Path, count: int = 10_000, per_row: int = 
     try:
         (staging / "atlases").mkdir()
         for i, atlas in enumerate(layout.atlases):
-            pixels = pack_atlas(images[atlas.first_index:atlas.first_index + atlas.count], per_row, atlas.rows)
+            pixels = grid(images[atlas.first_index:atlas.first_index + atlas.count], columns=per_row,
+                          rows=atlas.rows, pad_px=0, background=EMPTY_RGB)
             _write(staging / "atlases" / f"atlas-{i:03d}.js", atlas_script(i, png_bytes(pixels)))
             if progress:
                 progress(i)

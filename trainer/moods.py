@@ -17,13 +17,15 @@ import numpy as np
 import torch
 from PIL import Image, ImageDraw, ImageFont
 
-from installation.atomic import atomic_path, write_text_atomic
-from installation.model.load import ModelError, load, to_uint8
-from installation.model.moods import MoodRegion, steer
+from installation.atomic import write_text_atomic
+from installation.model.load import ModelError, load
+from installation.model.pixels import to_uint8
+from installation.model.moods import MOODS, MoodRegion, steer
 from trainer.checkpoint import CheckpointError
 from trainer.classifier import MoodCNN, predict
 from trainer.export import load_generator
-from trainer.moods_labels import CLASSES, MOODS
+from trainer.image_grid import fit_cells, grid, save_png
+from trainer.moods_labels import CLASSES
 
 PAYLOAD_VERSION = 1
 STEER_STRENGTHS = (0.0, 0.25, 0.5, 0.75)
@@ -116,20 +118,18 @@ def steer_hit_rates(gen: GeneratorSource, model: MoodCNN, payload: dict, n: int,
     return rates
 
 
-def contact_sheet(images: np.ndarray, title: str, cols: int = 8, cell_px: int = 128) -> Image.Image:
-    """A grid of emoji (uint8 [n, H, W, 3]) scaled to cell_px, under a one-line title."""
-    rows = max(1, -(-len(images) // cols))
+def contact_sheet(images: np.ndarray, title: str, cols: int = 8, cell_px: int = 128) -> np.ndarray:
+    """A grid of emoji (uint8 [n, H, W, 3]) scaled to cell_px, under a one-line title; uint8 [H, W, 3]."""
+    cells = grid(fit_cells(images, cell_px), columns=cols, pad_px=0)
     head = 32
-    sheet = Image.new("RGB", (cols * cell_px, head + rows * cell_px), "white")
+    sheet = Image.new("RGB", (cells.shape[1], head + cells.shape[0]), "white")
     try:
         font = ImageFont.load_default(size=18)
     except (TypeError, OSError):  # Pillow without FreeType: the small bitmap font
         font = ImageFont.load_default()
     ImageDraw.Draw(sheet).text((8, 6), title, fill="black", font=font)
-    for i, img in enumerate(images):
-        tile = Image.fromarray(img).resize((cell_px, cell_px), Image.Resampling.LANCZOS)
-        sheet.paste(tile, ((i % cols) * cell_px, head + (i // cols) * cell_px))
-    return sheet
+    sheet.paste(Image.fromarray(cells), (0, head))
+    return np.asarray(sheet)
 
 
 def top_confident(probs: np.ndarray, mood: str, threshold: float, count: int) -> np.ndarray:
@@ -137,11 +137,6 @@ def top_confident(probs: np.ndarray, mood: str, threshold: float, count: int) ->
     k = CLASSES.index(mood)
     idx = np.flatnonzero(confident(probs, mood, threshold))
     return idx[np.argsort(-probs[idx, k], kind="stable")][:count]
-
-
-def _save_png(image: Image.Image, path: Path) -> None:
-    with atomic_path(path) as tmp:
-        image.save(tmp, format="PNG")
 
 
 def write_site(out: Path, images: np.ndarray, probs: np.ndarray, payload: dict, source_label: str,
@@ -160,7 +155,7 @@ def write_site(out: Path, images: np.ndarray, probs: np.ndarray, payload: dict, 
             title = (f"{mood.title()}: none of {payload['samples']} samples reach {payload['threshold']:.2f}; "
                      f"the {len(idx)} most {mood}-leaning shown (best {probs[idx[0], k]:.2f}) - {source_label}")
         path = out / f"{mood}.png"
-        _save_png(contact_sheet(images[idx], title), path)
+        save_png(contact_sheet(images[idx], title), path)
         sheets.append(path)
         rates = payload.get("steer_hit_rate", {}).get(mood)
         steer_line = ("steered latents that come out " + mood + ": "
@@ -172,7 +167,7 @@ def write_site(out: Path, images: np.ndarray, probs: np.ndarray, payload: dict, 
     page = f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>AImoji moods</title>
 <style>body{{font-family:sans-serif;max-width:1060px;margin:2em auto}} img{{max-width:100%}}</style></head>
-<body><h1>AImoji moods: Neutral, Horror, Happy, Sad</h1>
+<body><h1>AImoji moods: {', '.join(m.title() for m in MOODS)}</h1>
 <p>{payload['samples']} emoji sampled from {html.escape(source_label)}, sorted by the mood classifier
 {html.escape(classifier_id)}. Each sheet shows the most confident samples of one mood; most generated
 emoji are no clear mood ({payload['counts']['other']} look like no face, {payload['counts']['unsure']}

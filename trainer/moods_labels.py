@@ -11,7 +11,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-MOODS = ("neutral", "horror", "happy", "sad")
+from installation.model.moods import MOODS  # the player steers toward these: one list for both
+
 OTHER = "other"  # classifier class for emoji that are not faces at all (people, objects, flags...)
 CLASSES = MOODS + (OTHER,)
 SKIP = "-"       # table mood meaning "ambiguous: leave unlabelled"

@@ -13,6 +13,8 @@ import numpy as np
 import onnx
 from onnx import TensorProto, helper, numpy_helper
 
+from installation.model.contract import declared_shape
+
 RESHAPE_MIN_OPSET = 5  # Reshape takes its target shape as an input from opset 5 on
 
 
@@ -30,11 +32,6 @@ class Interface:
     output_name: str
 
 
-def _dims(value_info) -> list:
-    return [d.dim_value if d.HasField("dim_value") else (d.dim_param or None)
-            for d in value_info.type.tensor_type.shape.dim]
-
-
 def interface(model: onnx.ModelProto) -> Interface:
     """Read and check the graph's one input and one output; raises WrapError saying what is wrong."""
     graph = model.graph
@@ -50,7 +47,7 @@ def interface(model: onnx.ModelProto) -> Interface:
     if z.type.tensor_type.elem_type != TensorProto.FLOAT:
         kind = TensorProto.DataType.Name(z.type.tensor_type.elem_type)
         raise WrapError(f"input '{z.name}' is {kind}; adopt takes a float32 latent")
-    dims = _dims(z)
+    dims = declared_shape(z)
     if len(dims) not in (2, 4) or (len(dims) == 4 and dims[2:] != [1, 1]):
         raise WrapError(f"input '{z.name}' is {dims}; adopt takes [batch, z] or [batch, z, 1, 1]")
     z_dim = dims[1] if isinstance(dims[1], int) and dims[1] > 0 else None

@@ -1,38 +1,13 @@
-"""Pictures of a run: image grids (PIL) and the D/G loss plot (matplotlib, Agg backend, no display)."""
+"""The D/G loss plot of a run (matplotlib, Agg backend, no display); image grids are trainer/image_grid.py."""
 
 from __future__ import annotations
 
 import io
-import math
 from pathlib import Path
 
 import numpy as np
-from PIL import Image
 
 from installation.atomic import write_bytes_atomic
-
-
-def grid(images: np.ndarray, columns: int | None = None, pad_px: int = 2) -> np.ndarray:
-    """uint8 [n, S, S, 3] -> one uint8 [H, W, 3] image, tiles on a white background."""
-    n, size = images.shape[0], images.shape[1]
-    columns = columns or math.ceil(math.sqrt(n))
-    rows = math.ceil(n / columns)
-    step = size + pad_px
-    out = np.full((rows * step + pad_px, columns * step + pad_px, 3), 255, np.uint8)
-    for i, image in enumerate(images):
-        r, c = divmod(i, columns)
-        out[pad_px + r * step: pad_px + r * step + size, pad_px + c * step: pad_px + c * step + size] = image
-    return out
-
-
-def save_png(image: np.ndarray, path: Path, scale: int = 1) -> None:
-    pil = Image.fromarray(image)
-    if scale > 1:
-        pil = pil.resize((pil.width * scale, pil.height * scale), Image.NEAREST)
-    buffer = io.BytesIO()
-    pil.save(buffer, format="PNG", optimize=True)
-    Path(path).parent.mkdir(parents=True, exist_ok=True)
-    write_bytes_atomic(Path(path), buffer.getvalue())
 
 
 def smooth(values: np.ndarray, window: int) -> np.ndarray:

@@ -19,20 +19,20 @@ from tqdm import tqdm
 from trainer.checkpoint import save_checkpoint
 from trainer.config import TrainConfig
 from trainer.dataset.load import to_uint8_hwc
-from trainer.plots import grid, plot_losses, save_png
+from trainer.image_grid import grid, save_png
+from trainer.plots import plot_losses
+from trainer.runs import METRICS_FILE, read_metrics
 from trainer.timelapse import FirstImagesRecorder, TimelapseRecorder
 
 
 class Metrics:
     """metrics.jsonl: one JSON object per line, appended and flushed as it goes."""
 
-    def __init__(self, path: Path, keep_until_step: int | None):
-        self.path = path
+    def __init__(self, run_dir: Path, keep_until_step: int | None):
         self.records: list[dict] = []
-        if keep_until_step is not None and path.exists():  # resuming: forget what came after the checkpoint
-            lines = [json.loads(x) for x in path.read_text().splitlines() if x.strip()]
-            self.records = [r for r in lines if r.get("step", 0) <= keep_until_step]
-        self.fh = open(path, "w", encoding="utf-8")
+        if keep_until_step is not None:  # resuming: forget what came after the checkpoint
+            self.records = [r for r in read_metrics(run_dir) if r.get("step", 0) <= keep_until_step]
+        self.fh = open(run_dir / METRICS_FILE, "w", encoding="utf-8")
         for r in self.records:
             self.fh.write(json.dumps(r) + "\n")
         self.fh.flush()
@@ -70,7 +70,7 @@ class Recorder:
                  per_epoch: int, total: int, progress: bool):
         self.run_dir, self.cfg, self.shown, self.fixed_z, self.snapshot = run_dir, cfg, shown, fixed_z, snapshot
         self.per_epoch = per_epoch
-        self.metrics = Metrics(run_dir / "metrics.jsonl", step if resume else None)
+        self.metrics = Metrics(run_dir, step if resume else None)
         self.timelapse = TimelapseRecorder(run_dir)
         self.timelapse.save_fixed_z(fixed_z.cpu().numpy())
         self.first = FirstImagesRecorder(run_dir, cfg.first_images)

@@ -48,6 +48,7 @@ class Numbered:
 TIMELAPSE = Numbered("timelapse", "epoch", 3, ".npz")         # frames of the fixed latents, one shard per epoch
 FIRST_IMAGES = Numbered("first_images", "shard", 3, ".npz")   # the first generated images, in order
 CHECKPOINTS = Numbered("checkpoints", "step", 8, ".pt")       # named by the step they were saved at
+METRICS_FILE = "metrics.jsonl"                                # one JSON object per line, appended as it goes
 
 
 class RunError(Exception):
@@ -68,8 +69,10 @@ def _check_run_dir(run_dir: Path) -> None:
         raise RunError(f"{run_dir}: no such run folder")
 
 
-def _load_npz(path: Path, keys: tuple[str, ...]) -> dict[str, np.ndarray]:
-    """Load only `keys` from an .npz (members are read lazily, so 'steps' alone is cheap)."""
+def load_npz(path: Path, keys: tuple[str, ...]) -> dict[str, np.ndarray]:
+    """Load only `keys` from one shard (members are read lazily, so 'steps' alone is cheap); raises
+    RunError naming the file. The one way shards are read: by the map, the video, the export and the
+    recorders trimming their own shards on a resume."""
     try:
         with np.load(path, allow_pickle=False) as npz:
             missing = [k for k in keys if k not in npz.files]
@@ -89,18 +92,6 @@ def _check_images(path: Path, images: np.ndarray, ndim: int, steps: np.ndarray) 
                        f"for {images.shape[0]} images")
 
 
-def read_config(run_dir: Path) -> dict:
-    """The run's config.json as a dict, or {} when absent (the map and video only use it for titles)."""
-    path = run_dir / "config.json"
-    if not path.is_file():
-        return {}
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise RunError(f"{path}: not valid JSON ({exc})") from exc
-    return data if isinstance(data, dict) else {}
-
-
 def first_image_shards(run_dir: Path) -> list[Path]:
     _check_run_dir(run_dir)
     shards = [path for _, path in FIRST_IMAGES.listed(run_dir)]
@@ -118,7 +109,7 @@ def load_first_images(run_dir: Path, count: int) -> tuple[np.ndarray, np.ndarray
     for path in first_image_shards(run_dir):
         if have >= count:
             break
-        data = _load_npz(path, ("images", "steps"))
+        data = load_npz(path, ("images", "steps"))
         _check_images(path, data["images"], 4, data["steps"])
         if images and data["images"].shape[1:] != images[0].shape[1:]:
             raise RunError(f"{path}: images are {list(data['images'].shape[1:3])} px, "
@@ -140,7 +131,7 @@ def timelapse_shards(run_dir: Path) -> list[TimelapseShard]:
         raise RunError(f"{TIMELAPSE.folder(run_dir)}: no {TIMELAPSE.glob} files (has the run finished an epoch yet?)")
     shards = []
     for path in paths:
-        data = _load_npz(path, ("steps", "epoch"))
+        data = load_npz(path, ("steps", "epoch"))
         shards.append(TimelapseShard(path, int(data["epoch"]), data["steps"].astype(np.int64).reshape(-1)))
     if sum(len(s.steps) for s in shards) == 0:
         raise RunError(f"{TIMELAPSE.folder(run_dir)}: the shards hold no frames")
@@ -149,14 +140,23 @@ def timelapse_shards(run_dir: Path) -> list[TimelapseShard]:
 
 def load_timelapse_images(shard: TimelapseShard) -> np.ndarray:
     """The pixels of one shard: uint8 [n, K, H, W, 3], checked against its steps."""
-    images = _load_npz(shard.path, ("images",))["images"]
+    images = load_npz(shard.path, ("images",))["images"]
     _check_images(shard.path, images, 5, shard.steps)
     return images
 
 
+def read_timelapse(run_dir: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Every frame at once, in order: images uint8 [n, K, H, W, 3], steps int64 [n], epoch of each frame
+    int64 [n]. For small reads (the export's strip); the video goes shard by shard instead."""
+    shards = timelapse_shards(run_dir)
+    images = np.concatenate([load_timelapse_images(shard) for shard in shards])
+    epochs = [np.full(len(shard.steps), shard.epoch, np.int64) for shard in shards]
+    return images, np.concatenate([shard.steps for shard in shards]), np.concatenate(epochs)
+
+
 def read_metrics(run_dir: Path) -> list[dict]:
     """metrics.jsonl's records, [] when absent; a torn last line (run killed mid-write) is skipped."""
-    path = run_dir / "metrics.jsonl"
+    path = run_dir / METRICS_FILE
     if not path.is_file():
         return []
     records = []

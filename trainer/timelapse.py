@@ -10,10 +10,10 @@ import io
 from pathlib import Path
 
 import numpy as np
-from PIL import Image
 
 from installation.atomic import write_bytes_atomic
-from trainer.runs import FIRST_IMAGES, TIMELAPSE
+from installation.model.timelapse import encode_strip
+from trainer.runs import FIRST_IMAGES, TIMELAPSE, load_npz, read_timelapse
 
 
 def _save_npz(path: Path, **arrays) -> None:
@@ -57,10 +57,10 @@ class TimelapseRecorder:
             if number > epoch:
                 path.unlink()
             elif number == epoch:
-                with np.load(path) as shard:
-                    keep = shard["steps"] <= step
-                    self.frames = list(shard["images"][keep])
-                    self.steps = [int(s) for s in shard["steps"][keep]]
+                shard = load_npz(path, ("images", "steps"))
+                keep = shard["steps"] <= step
+                self.frames = list(shard["images"][keep])
+                self.steps = [int(s) for s in shard["steps"][keep]]
                 if self.frames:
                     self.flush()
                 else:
@@ -102,9 +102,9 @@ class FirstImagesRecorder:
         """Trim the record back to images made at or before `step`."""
         self.count, self.shard, self.images, self.steps = 0, 0, [], []
         for number, path in FIRST_IMAGES.listed(self.run_dir):
-            with np.load(path) as shard:
-                keep = shard["steps"] <= step
-                images, steps = shard["images"][keep], shard["steps"][keep]
+            shard = load_npz(path, ("images", "steps"))
+            keep = shard["steps"] <= step
+            images, steps = shard["images"][keep], shard["steps"][keep]
             if len(steps) == self.shard_size and self.shard == number:
                 self.count += self.shard_size
                 self.shard += 1
@@ -115,20 +115,6 @@ class FirstImagesRecorder:
         self.flush()  # the partial shard on disk may hold images from after `step`
 
 
-def read_timelapse(run_dir: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """All shards in order: images [n, K, S, S, 3], steps [n], epoch of each frame [n]."""
-    shards = TIMELAPSE.listed(run_dir)
-    if not shards:
-        raise FileNotFoundError(f"{TIMELAPSE.folder(run_dir)}: no timelapse shards")
-    images, steps, epochs = [], [], []
-    for number, path in shards:
-        with np.load(path) as shard:
-            images.append(shard["images"])
-            steps.append(shard["steps"])
-            epochs.append(np.full(len(shard["steps"]), number, np.int64))
-    return np.concatenate(images), np.concatenate(steps), np.concatenate(epochs)
-
-
 def even_subsample(n: int, most: int) -> np.ndarray:
     """Indices of at most `most` items spread evenly over n, always keeping the first and the last."""
     if n <= most:
@@ -137,15 +123,8 @@ def even_subsample(n: int, most: int) -> np.ndarray:
 
 
 def png_strip(run_dir: Path, latent: int = 0, max_frames: int = 120) -> dict:
-    """The `timelapse` ONNX payload: one latent's history as a horizontal PNG strip (see runfolder.md)."""
-    import base64
-
+    """The `timelapse` ONNX payload: one latent's history, at most max_frames spread evenly, in the
+    format installation/model/timelapse.py defines. Raises RunError naming the file."""
     images, steps, epochs = read_timelapse(run_dir)
     pick = even_subsample(len(steps), max_frames)
-    frames = images[pick, latent]                        # [N, S, S, 3]
-    strip = np.concatenate(list(frames), axis=1)         # [S, N*S, 3]
-    buffer = io.BytesIO()
-    Image.fromarray(strip).save(buffer, format="PNG", optimize=True)
-    return {"format": "png-strip", "frame_px": int(frames.shape[1]), "frames": int(len(pick)),
-            "steps": [int(s) for s in steps[pick]], "epochs": [int(e) for e in epochs[pick]],
-            "png_base64": base64.b64encode(buffer.getvalue()).decode("ascii")}
+    return encode_strip(images[pick, latent], steps[pick], epochs[pick])

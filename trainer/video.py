@@ -5,7 +5,6 @@ Pure helpers choose frames and lay out the picture; `render_video` streams shard
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,8 +13,10 @@ from PIL import Image, ImageDraw, ImageFont
 
 from installation.atomic import atomic_path
 from trainer import runs
+from trainer.image_grid import grid, grid_shape
 
 CAPTION_SHARE = 0.07  # height of the epoch counter bar, as a share of the picture's width
+BLACK = (0, 0, 0)  # the empty cells of a grid that the latents do not fill
 CAPTION_BG = (17, 17, 17)
 CAPTION_FG = (232, 232, 232)
 QUALITY = 8  # imageio-ffmpeg's 0-10 scale; high, because nearest-neighbour edges blur easily
@@ -30,20 +31,6 @@ def select_frames(total: int, every: int) -> list[int]:
     if chosen[-1] != total - 1:
         chosen.append(total - 1)
     return chosen
-
-
-def grid_shape(count: int) -> tuple[int, int]:
-    """(rows, cols) of the most nearly square grid with at least `count` cells, wider than tall."""
-    cols = math.ceil(math.sqrt(count))
-    return math.ceil(count / cols), cols
-
-
-def tile(images: np.ndarray, rows: int, cols: int) -> np.ndarray:
-    """uint8 [n, H, W, 3] -> [rows*H, cols*W, 3], row by row; cells past n stay black."""
-    n, h, w, _ = images.shape
-    sheet = np.zeros((rows * cols, h, w, 3), np.uint8)
-    sheet[:n] = images
-    return sheet.reshape(rows, cols, h, w, 3).transpose(0, 2, 1, 3, 4).reshape(rows * h, cols * w, 3)
 
 
 def upscale_factor(native_px: int, size_px: int) -> int:
@@ -123,7 +110,8 @@ def plan_video(shards: list[runs.TimelapseShard], cell_hw: tuple[int, int], ever
 
 def frame_picture(images: np.ndarray, plan: VideoPlan) -> np.ndarray:
     """One video frame (without caption) from one recorded frame uint8 [K, H, W, 3]."""
-    return upscale(tile(images[plan.latents], plan.rows, plan.cols), plan.factor)
+    cells = grid(images[plan.latents], columns=plan.cols, rows=plan.rows, pad_px=0, background=BLACK)
+    return upscale(cells, plan.factor)
 
 
 def render_video(shards: list[runs.TimelapseShard], plan: VideoPlan, out: Path, fps: float,

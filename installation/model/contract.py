@@ -93,6 +93,14 @@ def required_metadata(z_dim: int, image_size: int, channels: int,
             "channels": str(channels), "output_range": f"{lo:g},{hi:g}"}
 
 
+def declared_shape(value_info) -> list:
+    """The shape an ONNX graph declares for one input or output (a ValueInfoProto), in the form
+    check_shapes compares: ints for fixed axes, the axis name (str) or None for dynamic ones. Reads the
+    protobuf's fields only, so this module still needs neither onnx nor onnxruntime."""
+    return [d.dim_value if d.HasField("dim_value") else (d.dim_param or None)
+            for d in value_info.type.tensor_type.shape.dim]
+
+
 def check_shapes(info: ModelInfo, input_shape: list, output_shape: list) -> None:
     """Compare the graph's declared shapes (ints, or str/None for dynamic axes) with the metadata."""
     if len(input_shape) != 2:

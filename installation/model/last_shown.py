@@ -17,6 +17,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from installation import atomic
+from installation.text import first_line
 
 FILE_NAME = "last_model.json"
 LOCAL_FILE = Path("state") / FILE_NAME
@@ -63,14 +64,10 @@ def recall(record: Path | str) -> LastModel:
     except OSError as exc:
         raise RecordError(f"{record}: cannot read the last-model record ({exc.strerror})") from None
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise RecordError(f"{record}: damaged last-model record ({_first_line(exc)})") from None
+        raise RecordError(f"{record}: damaged last-model record ({first_line(exc, 120)})") from None
     file, sha = (data.get("file"), data.get("sha256")) if isinstance(data, dict) else (None, None)
     if not (isinstance(file, str) and file.endswith(".onnx") and Path(file).name == file
             and isinstance(sha, str) and len(sha) == 64):
         raise RecordError(f"{record}: damaged last-model record (needs 'file': NAME.onnx and "
                           "'sha256': 64 hex digits)")
     return LastModel(file, sha)
-
-
-def _first_line(exc: Exception) -> str:
-    return str(exc).splitlines()[0][:120]

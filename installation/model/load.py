@@ -21,7 +21,9 @@ import numpy as np
 import onnxruntime as ort
 
 from installation.model.contract import ContractError, ModelInfo, check_shapes, parse_metadata
+from installation.model.pixels import to_uint8
 from installation.model.timelapse import Replay, load_replay
+from installation.text import first_line
 
 DEFAULT_INTRA_OP_THREADS = 1
 DEFAULT_BATCH = 8   # images per inference call in the player's worker (aimoji play --batch)
@@ -40,17 +42,6 @@ class ModelError(ValueError):
     def __init__(self, path: Path | str, reason: str):
         super().__init__(f"{path}: {reason}")
         self.path, self.reason = Path(path), reason
-
-
-def to_uint8(batch: np.ndarray, output_range: tuple[float, float] = (-1.0, 1.0)) -> np.ndarray:
-    """[B, C, H, W] floats in output_range -> [B, H, W, 3] uint8, rounded half up (grey repeated to RGB).
-    The one conversion from a generator's output to pixels, for the player and the trainer alike."""
-    lo, hi = output_range
-    scaled = (np.asarray(batch, np.float32) - lo) * (255.0 / (hi - lo))
-    img = np.clip(scaled + 0.5, 0, 255).astype(np.uint8).transpose(0, 2, 3, 1)
-    if img.shape[3] == 1:
-        img = np.repeat(img, 3, axis=3)
-    return np.ascontiguousarray(img)
 
 
 @dataclass
@@ -94,11 +85,6 @@ def run_batched(session: ort.InferenceSession, input_name: str, z: np.ndarray,
             part = np.concatenate([part, np.zeros((step - len(part), *z.shape[1:]), np.float32)])
         parts.append(np.asarray(session.run(None, {input_name: part})[0]))
     return np.concatenate(parts)[:len(z)]
-
-
-def _first_line(exc: Exception) -> str:
-    text = str(exc).strip()
-    return (text.splitlines()[0] if text else type(exc).__name__)[:160]
 
 
 def open_session(source: bytes | str, intra_op_threads: int) -> ort.InferenceSession:
@@ -151,7 +137,7 @@ def _probe(model: Generator, latents: int) -> str | None:
     try:
         out = np.asarray(model.run(z))
     except Exception as exc:  # noqa: BLE001 - ORT raises private exception types
-        return f"inference failed ({_first_line(exc)})"
+        return f"inference failed ({first_line(exc, 160)})"
     want = (latents, info.channels, info.image_size, info.image_size)
     if out.shape != want:
         return f"output shape {list(out.shape)} does not match the metadata; allowed: {list(want)}"
@@ -182,7 +168,7 @@ def load(source: Path | str | bytes, *, name: str = "<bytes>", max_bytes: int = 
         raise
     except Exception as exc:  # noqa: BLE001 - any other failure of a bad file is still one line naming it
         path = Path(name) if isinstance(source, (bytes, bytearray)) else Path(source)
-        raise ModelError(path, f"cannot be loaded ({type(exc).__name__}: {_first_line(exc)})") from None
+        raise ModelError(path, f"cannot be loaded ({type(exc).__name__}: {first_line(exc, 160)})") from None
 
 
 def _load(source: Path | str | bytes, name: str, max_bytes: int, intra_op_threads: int,
@@ -201,7 +187,7 @@ def _load(source: Path | str | bytes, name: str, max_bytes: int, intra_op_thread
     try:
         session = open_session(data, intra_op_threads)
     except Exception as exc:  # noqa: BLE001 - ORT raises several private exception types for bad files
-        raise ModelError(path, f"truncated or damaged ONNX file ({_first_line(exc)})") from None
+        raise ModelError(path, f"truncated or damaged ONNX file ({first_line(exc, 160)})") from None
     try:
         info, input_name, batch_fixed = _contract(session)
     except ContractError as exc:

@@ -1,7 +1,8 @@
 """The `timelapse` payload of a model file: the training replayed as a strip of small frames (one PNG).
 
-Parsed and decoded once, where the model is loaded (never inside a frame); the evolution scene only
-picks and blends the decoded frames (scenes/evolution.py).
+The format is defined here, both ways: `encode_strip` is what the trainer's export writes, and
+`parse_timelapse` + `decode_strip` read it back. Parsed and decoded once, where the model is loaded
+(never inside a frame); the evolution scene only picks and blends the decoded frames (scenes/evolution.py).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image
 
+FORMAT = "png-strip"   # N square frames side by side in one PNG, frame n = columns n*S .. n*S+S-1
 MAX_FRAMES = 1000      # the trainer writes at most 120; far more means a damaged payload
 MAX_FRAME_PX = 1024
 
@@ -35,8 +37,8 @@ def parse_timelapse(payload) -> Timelapse:
     """Check the parsed `timelapse` metadata (see model/contract.py) without decoding the PNG."""
     if not isinstance(payload, dict):
         raise TimelapseError(f"timelapse metadata is a {type(payload).__name__}, expected an object")
-    if payload.get("format") != "png-strip":
-        raise TimelapseError(f"timelapse format {payload.get('format')!r} is not 'png-strip'")
+    if payload.get("format") != FORMAT:
+        raise TimelapseError(f"timelapse format {payload.get('format')!r} is not {FORMAT!r}")
     px, n = payload.get("frame_px"), payload.get("frames")
     if not isinstance(px, int) or not 1 <= px <= MAX_FRAME_PX:
         raise TimelapseError(f"timelapse frame_px {px!r} is not an integer in 1..{MAX_FRAME_PX}")
@@ -70,6 +72,17 @@ def decode_strip(timelapse: Timelapse) -> np.ndarray:
         raise TimelapseError(f"timelapse PNG is {strip.shape[1]}x{strip.shape[0]}, expected "
                              f"{n * s}x{s} ({n} frames of {s} px)")
     return strip.reshape(s, n, s, 3).transpose(1, 0, 2, 3).copy()
+
+
+def encode_strip(frames: np.ndarray, steps, epochs) -> dict:
+    """The payload for frames uint8 [N, S, S, 3] recorded at `steps` in `epochs` (N each): the inverse
+    of parse_timelapse + decode_strip."""
+    strip = np.concatenate(list(frames), axis=1)         # [S, N*S, 3]
+    buffer = io.BytesIO()
+    Image.fromarray(strip).save(buffer, format="PNG", optimize=True)
+    return {"format": FORMAT, "frame_px": int(frames.shape[1]), "frames": int(len(frames)),
+            "steps": [int(s) for s in steps], "epochs": [int(e) for e in epochs],
+            "png_base64": base64.b64encode(buffer.getvalue()).decode("ascii")}
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from dataclasses import replace
 
@@ -12,8 +13,7 @@ import torch
 from trainer import checkpoint
 from trainer.checkpoint import list_checkpoints, load_checkpoint, load_newest_good
 from trainer.cli import main
-from trainer.runs import load_first_images
-from trainer.timelapse import read_timelapse
+from trainer.runs import load_first_images, read_timelapse
 from trainer.train import train
 
 
@@ -106,3 +106,23 @@ def test_no_readable_checkpoint_is_one_clear_error(tmp_path, tiny_cfg, capsys):
         path.write_bytes(b"garbage")
     assert main(["train", "--out", str(run_dir), "--resume", "--no-progress"]) == 2
     assert "none of 1 checkpoint(s) could be read" in capsys.readouterr().err
+
+
+def test_a_damaged_timelapse_shard_on_resume_is_one_clear_error(tmp_path, tiny_cfg, capsys):
+    run_dir = tmp_path / "run"
+    train(replace(tiny_cfg, epochs=1, max_steps=2), run_dir, progress=False)  # stops in mid-epoch 1
+    (run_dir / "timelapse" / "epoch-001.npz").write_bytes(b"not a zip")  # the shard a resume trims
+    assert main(["train", "--out", str(run_dir), "--resume", "--epochs", "2", "--no-progress"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()[-1]
+    assert err.startswith("error: ") and "epoch-001.npz: cannot read" in err
+
+
+def test_resume_after_a_torn_metrics_line_drops_it(tmp_path, tiny_cfg):
+    """A run killed while writing metrics.jsonl leaves half a line; the resume reads the log as the map does."""
+    run_dir = tmp_path / "run"
+    train(replace(tiny_cfg, epochs=1), run_dir, progress=False)
+    with open(run_dir / "metrics.jsonl", "a", encoding="utf-8") as fh:
+        fh.write('{"kind": "step", "st')
+    train(replace(tiny_cfg, epochs=2), run_dir, resume=True, progress=False)
+    records = [json.loads(line) for line in (run_dir / "metrics.jsonl").read_text().splitlines()]
+    assert [r["step"] for r in records if r["kind"] == "epoch"] == [3, 6]

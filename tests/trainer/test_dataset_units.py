@@ -8,7 +8,6 @@ from PIL import Image
 
 from trainer.dataset import DatasetError, sources
 from trainer.dataset.catalog import Entry, in_subset, key, parse_catalog
-from trainer.dataset.contact_sheet import grid_shape
 from trainer.dataset.dedupe import Deduper
 from trainer.dataset.inventory import Item, fluent_codepoints, pick_tones
 from trainer.dataset.render import RenderError, render_file, square_on_white
@@ -145,7 +144,3 @@ def test_dedupe_exact_near_and_distinct():
     assert d.check(_rgb(face(mouth="frown")))[0] == "new"
     assert d.kept == 3
 
-
-@pytest.mark.parametrize("count, shape", [(1, (1, 1)), (4, (2, 2)), (5, (3, 2)), (3085, (56, 56))])
-def test_grid_shape(count, shape):
-    assert grid_shape(count) == shape

@@ -122,3 +122,41 @@ def test_grid_shows_what_the_exported_file_draws(tiny_run, tmp_path):
     assert image.shape == (2 * (10 * 18 + 2), 2 * (10 * 18 + 2), 3)  # 10 x 10 tiles of 16 px, 2 px gaps, x2
     tiles = [image[4 + 36 * r: 4 + 36 * r + 32, 4:36] for r in range(3)]
     assert not np.array_equal(tiles[0], tiles[1])  # different latents, different emoji
+
+
+def test_a_damaged_timelapse_shard_is_one_line_and_writes_nothing(tiny_run, tmp_path, capsys):
+    import shutil
+
+    run = tmp_path / "run"
+    shutil.copytree(tiny_run, run)
+    (run / "timelapse" / "epoch-002.npz").write_bytes(b"not a zip")
+    out = tmp_path / "x.onnx"
+    assert main(["export", str(run), "--out", str(out)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "epoch-002.npz: cannot read" in err and len(err.splitlines()) == 1
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("payload, summary", [
+    ("{not json", "(not valid JSON, 9 characters)"),
+    ('{"format": "mp4"}', "(damaged: timelapse format 'mp4' is not 'png-strip')"),
+])
+def test_inspect_names_a_damaged_timelapse(exported, tmp_path, capsys, payload, summary):
+    model = onnx.load(str(exported))
+    next(p for p in model.metadata_props if p.key == "timelapse").value = payload
+    onnx.save(model, str(tmp_path / "damaged.onnx"))
+    assert main(["export", "--inspect", str(tmp_path / "damaged.onnx")]) == 0
+    assert f"timelapse: {summary}" in capsys.readouterr().out
+
+
+def test_an_unusable_config_json_is_one_line_and_writes_nothing(tiny_run, tmp_path, capsys):
+    import shutil
+
+    run = tmp_path / "run"
+    shutil.copytree(tiny_run, run)
+    (run / "config.json").write_text("{not json")
+    out = tmp_path / "x.onnx"
+    assert main(["export", str(run), "--out", str(out)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "config.json: not valid JSON" in err and len(err.splitlines()) == 1
+    assert not out.exists()

@@ -72,16 +72,6 @@ def test_plan_layout_splits_rows_into_atlases(count, per_row, cell_h, rows, atla
     assert [(a.first_index, a.count, a.first_row, a.rows) for a in layout.atlases] == atlases
 
 
-def test_pack_atlas_puts_image_i_at_its_row_and_column():
-    images = fake_images(23, px=8)
-    atlas = map_page.pack_atlas(images, per_row=10, rows=3)
-    assert atlas.shape == (24, 80, 3)
-    for i in (0, 9, 10, 22):
-        row, col = divmod(i, 10)
-        assert np.array_equal(atlas[row * 8:(row + 1) * 8, col * 8:(col + 1) * 8], images[i])
-    assert (atlas[16:24, 30:80] == map_page.EMPTY_RGB).all()  # unused cells of the last row
-
-
 @pytest.mark.parametrize("steps, epochs, text", [
     ([1, 1, 2, 157], [1, 1, 1, 3], "steps 1–157, epochs 1–3"),
     ([5, 5], [2, 2], "step 5, epoch 2"),
@@ -127,6 +117,7 @@ def test_load_first_images_reads_shards_in_order_and_stops_at_count(tmp_path):
     (lambda run: np.savez(run / "first_images" / "shard-000.npz", images=np.zeros((2, 8, 8, 3), np.uint8)),
      "missing array 'steps'"),
     (lambda run: (run / "first_images" / "shard-000.npz").write_bytes(b"not a zip"), "cannot read"),
+    (lambda run: (run / "config.json").write_text('{"title": 7}'), "config.json: 'title' must be str, got 7"),
 ])
 def test_bad_run_folder_is_one_clear_line(tmp_path, capsys, damage, message):
     run = tmp_path / "run"

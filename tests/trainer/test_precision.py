@@ -14,7 +14,7 @@ import pytest
 import torch
 
 from trainer.cli import main
-from trainer.config import TrainConfig, load_config
+from trainer.config import TrainConfig, load_run_config
 from trainer.precision import StepTimes, bf16_hardware, choose_precision, cpu_capability, decide_precision
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -84,7 +84,7 @@ def test_first_line_of_a_training_run_names_the_precision_and_the_run_keeps_it(t
     assert code == 0
     use, why = choose_precision(cpu_capability(), None)
     assert err[0] == f"precision: {'bf16' if use else 'fp32'} ({why})"
-    assert load_config(tmp_path / "run" / "config.json").bf16 is use  # what ran, not "automatic"
+    assert load_run_config(tmp_path / "run" / "config.json").options.bf16 is use  # what ran, not "automatic"
     code, err = _train_cli(capsys, tmp_path / "run", "--resume", "--epochs", "2")
     assert code == 0
     assert err[0] == f"precision: {'bf16' if use else 'fp32'} (asked for by the run being resumed)"

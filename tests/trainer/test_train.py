@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from dataclasses import replace
 
 import numpy as np
@@ -10,9 +12,8 @@ import pytest
 from PIL import Image
 
 from trainer.cli import main
-from trainer.config import TrainConfig, load_config
-from trainer.runs import load_first_images
-from trainer.timelapse import read_timelapse
+from trainer.config import TrainConfig, load_run_config
+from trainer.runs import load_first_images, read_timelapse
 from trainer.train import train
 
 
@@ -28,8 +29,8 @@ def test_a_few_real_steps_lower_the_discriminator_loss(tmp_path, tiny_options):
 
 
 def test_run_folder_follows_the_contract(tiny_run):
-    cfg = load_config(tiny_run / "config.json")
-    facts = json.loads((tiny_run / "config.json").read_text())
+    saved = load_run_config(tiny_run / "config.json")
+    cfg, facts = saved.options, saved.facts
     assert cfg.image_size == 16 and cfg.ema == 0.9
     assert facts["dataset_images"] == 48
     assert facts["data_licences"] == {"CC-BY-4.0": 32, "Apache-2.0": 16}
@@ -120,7 +121,7 @@ def test_cli_fake_data_smoke(tmp_path, capsys):
     assert code == 0
     summary = json.loads(capsys.readouterr().out)
     assert summary["steps"] == 2 and summary["epochs"] == 1
-    saved = load_config(tmp_path / "run" / "config.json")
+    saved = load_run_config(tmp_path / "run" / "config.json").options
     assert (saved.loss, saved.spectral_norm, saved.diffaugment, saved.bf16) == ("hinge", True, True, True)
 
 
@@ -133,3 +134,11 @@ def test_fresh_run_clears_leftovers_of_a_run_that_never_checkpointed(tmp_path, t
     train(replace(tiny_cfg, epochs=1), run_dir, progress=False)
     assert sorted(p.name for p in (run_dir / "first_images").iterdir()) == ["shard-000.npz"]
     assert read_timelapse(run_dir)[1].tolist() == [0, 2]
+
+
+@pytest.mark.parametrize("module", ["trainer.train", "trainer.dataset.load", "installation.model.pixels"])
+def test_training_does_not_load_onnxruntime(module):
+    """Training needs torch, not the player's runtime: the pixel conversion they share is numpy only."""
+    code = f"import sys, {module}; print(sorted(m for m in sys.modules if m.startswith('onnxruntime')))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"

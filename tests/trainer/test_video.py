@@ -50,24 +50,19 @@ def test_select_frames(total, every, frames):
     assert video.select_frames(total, every) == frames
 
 
-@pytest.mark.parametrize("count, shape", [(1, (1, 1)), (2, (1, 2)), (4, (2, 2)), (5, (2, 3)), (16, (4, 4)),
-                                          (17, (4, 5)), (64, (8, 8))])
-def test_grid_shape(count, shape):
-    assert video.grid_shape(count) == shape
-
-
 @pytest.mark.parametrize("native, size, factor", [(64, 512, 8), (256, 1024, 4), (64, 500, 7), (600, 512, 1)])
 def test_upscale_factor_is_whole(native, size, factor):
     assert video.upscale_factor(native, size) == factor
 
 
-def test_tile_and_upscale_keep_pixels_square_and_in_order():
+def test_frame_picture_tiles_the_latents_and_keeps_pixels_square():
     images = np.stack([np.full((2, 2, 3), i, np.uint8) for i in range(1, 6)])
-    sheet = video.tile(images, rows=2, cols=3)
-    assert sheet.shape == (4, 6, 3)
-    assert sheet[::2, ::2, 0].tolist() == [[1, 2, 3], [4, 5, 0]]  # the sixth cell stays black
-    big = video.upscale(sheet, 3)
-    assert big.shape == (12, 18, 3) and (big[:6, :6] == 1).all()
+    plan = video.VideoPlan(recorded=1, frames=[0], latents=[0, 1, 2, 3, 4], rows=2, cols=3, factor=3,
+                           picture_w_px=18, width_px=18, height_px=12, first_step=0, last_step=0, epochs=(1, 1))
+    big = video.frame_picture(images, plan)
+    assert big.shape == (12, 18, 3)
+    assert big[::6, ::6, 0].tolist() == [[1, 2, 3], [4, 5, 0]]  # the sixth cell stays black
+    assert (big[:6, :6] == 1).all()
 
 
 def test_caption_bar_sits_under_the_picture_and_has_text():

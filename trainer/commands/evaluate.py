@@ -7,7 +7,7 @@ import html
 import sys
 from pathlib import Path
 
-from installation.atomic import atomic_path, write_json_atomic, write_text_atomic
+from installation.atomic import write_json_atomic, write_text_atomic
 
 EXAMPLES = """examples:
   aimoji-train evaluate runs/faithful --data data/emoji --out report/
@@ -35,20 +35,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--threads", type=int, default=2, help="torch CPU threads (default 2)")
 
 
-def _grid(images, cols: int, cell_px: int):
-    from PIL import Image
-
-    rows = max(1, -(-len(images) // cols))
-    sheet = Image.new("RGB", (cols * cell_px, rows * cell_px), "white")
-    for i, img in enumerate(images):
-        tile = Image.fromarray(img).resize((cell_px, cell_px), Image.Resampling.LANCZOS)
-        sheet.paste(tile, ((i % cols) * cell_px, (i // cols) * cell_px))
-    return sheet
-
-
 def _pairs_image(gen, train, pairs: list[dict], cell_px: int = 96):
-    """Rows of (sample | its nearest training emoji), three pairs per row, closest first."""
+    """Rows of (sample | its nearest training emoji), three pairs per row, closest first; uint8 [H, W, 3]."""
+    import numpy as np
     from PIL import Image, ImageDraw
+
+    from trainer.image_grid import fit_cells, grid
 
     cols, label_px = 3, 16
     rows = max(1, -(-len(pairs) // cols))
@@ -56,16 +48,10 @@ def _pairs_image(gen, train, pairs: list[dict], cell_px: int = 96):
     draw = ImageDraw.Draw(sheet)
     for n, p in enumerate(pairs):
         x, y = (n % cols) * (2 * cell_px + 16), (n // cols) * (cell_px + label_px)
-        for j, img in enumerate((gen[p["sample"]], train[p["train_index"]])):
-            tile = Image.fromarray(img).resize((cell_px, cell_px), Image.Resampling.LANCZOS)
-            sheet.paste(tile, (x + j * cell_px, y))
+        pair = fit_cells([gen[p["sample"]], train[p["train_index"]]], cell_px)  # sizes may differ
+        sheet.paste(Image.fromarray(grid(pair, columns=2, pad_px=0)), (x, y))
         draw.text((x + 2, y + cell_px + 2), f"rms {p['pixel_rms']:.3f}", fill="black")
-    return sheet
-
-
-def _save_png(image, path: Path) -> None:
-    with atomic_path(path) as tmp:
-        image.save(tmp, format="PNG")
+    return np.asarray(sheet)
 
 
 def _html(report: dict) -> str:
@@ -107,6 +93,7 @@ def evaluate(args) -> dict:
     from trainer.classifier import DEFAULT_WEIGHTS, features, load_classifier, to_input, weights_id
     from trainer.classifier_train import load_labelled, split_by_group
     from trainer.evaluate import fed, memorisation, precision_recall
+    from trainer.image_grid import fit_cells, grid, save_png
     from trainer.moods import open_source, sample
 
     torch.set_num_threads(max(1, args.threads))
@@ -138,8 +125,8 @@ def evaluate(args) -> dict:
     for pair in report["memorisation"]["closest"]:
         pair["train_name"] = data.names[train_files[pair["train_index"]]]
     args.out.mkdir(parents=True, exist_ok=True)
-    _save_png(_grid(fake[:64], 8, 96), args.out / "samples.png")
-    _save_png(_pairs_image(fake, real[~held], report["memorisation"]["closest"]), args.out / "nearest_pairs.png")
+    save_png(grid(fit_cells(fake[:64], 96), columns=8, pad_px=0), args.out / "samples.png")
+    save_png(_pairs_image(fake, real[~held], report["memorisation"]["closest"]), args.out / "nearest_pairs.png")
     write_json_atomic(args.out / "report.json", report, indent=1)
     write_text_atomic(args.out / "report.html", _html(report))
     return report

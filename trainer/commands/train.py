@@ -83,17 +83,17 @@ def config_from_args(args: argparse.Namespace, base: TrainConfig) -> TrainConfig
 
 
 def run(args: argparse.Namespace) -> int:
-    from trainer.config import load_config
+    from trainer.config import CONFIG_FILE, load_run_config
     from trainer.train import TrainError, train
 
     out = Path(args.out)
     try:
         base = DEFAULTS
         if args.resume:
-            if not (out / "config.json").is_file():
-                print(f"error: {out}: no config.json here, nothing to resume", file=sys.stderr)
+            if not (out / CONFIG_FILE).is_file():
+                print(f"error: {out}: no {CONFIG_FILE} here, nothing to resume", file=sys.stderr)
                 return 2
-            base = load_config(out / "config.json")
+            base = load_run_config(out / CONFIG_FILE).options
         cfg = config_from_args(args, base)
         summary = train(cfg, out, resume=args.resume, progress=not args.no_progress)
     except (TrainError, ValueError) as exc:

@@ -21,6 +21,7 @@ from trainer.dataset import DatasetError, catalog, fetch, inventory, sources
 from trainer.dataset.contact_sheet import contact_sheet
 from trainer.dataset.dedupe import COLOUR_MAX_DIFF, PHASH_MAX_BITS, Deduper
 from trainer.dataset.render import render_job
+from trainer.image_grid import save_png
 
 ALIASES_CSV = Path(__file__).resolve().parent.parent / "data" / "fluentui_aliases.csv"
 MANIFEST_FIELDS = ["file", "source", "version", "codepoints", "name", "category", "subcategory",
@@ -144,7 +145,7 @@ def write_dataset(folder: Path, items, rendered, origins: dict[str, Origin], opt
         writer = csv.DictWriter(f, fieldnames=MANIFEST_FIELDS, lineterminator="\n")
         writer.writeheader()
         writer.writerows(rows)
-    contact_sheet(kept, opts.size).save(folder / "contact_sheet.png", compress_level=6)
+    save_png(contact_sheet(kept), folder / "contact_sheet.png")
     summary = summarise(rows, origins, opts, stats, dup_by_source, skipped)
     (folder / "summary.json").write_text(json.dumps(summary, indent=2, ensure_ascii=False) + "\n",
                                          encoding="utf-8")

@@ -11,7 +11,7 @@ import numpy as np
 import torch
 from PIL import Image
 
-from installation.model.load import to_uint8
+from installation.model.pixels import to_uint8
 from trainer.dataset import DatasetError
 
 

@@ -8,6 +8,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
+from installation.text import first_line
+
 SVG_RENDER_PX = 256     # SVGs are rasterised this wide first, then reduced like the bitmaps
 MARGIN_FRAC = 0.04      # white border on each side, as a fraction of the output size
 ALPHA_INK = 16          # alpha above this counts as drawn content when finding the bounding box
@@ -31,7 +33,7 @@ def load_rgba(path: Path) -> Image.Image:
             img.load()
             return img.convert("RGBA")
     except Exception as exc:  # decoders raise many types; all mean "this file is unusable"
-        raise RenderError(f"{type(exc).__name__}: {exc}".splitlines()[0][:200]) from None
+        raise RenderError(f"{type(exc).__name__}: {first_line(exc)}"[:200]) from None
 
 
 def content_box(img: Image.Image, has_alpha: bool) -> tuple[int, int, int, int] | None:

@@ -2,7 +2,8 @@
 
 import pytest
 
-from installation.model.contract import FORMAT_VERSION, REQUIRED_KEYS, parse_metadata, required_metadata
+from installation.model.contract import (FORMAT_VERSION, REQUIRED_KEYS, declared_shape, parse_metadata,
+                                         required_metadata)
 
 
 @pytest.mark.parametrize("z_dim, image_size, channels, output_range", [
@@ -17,3 +18,16 @@ def test_required_metadata_round_trips(z_dim, image_size, channels, output_range
     assert (info.format_version, info.z_dim, info.image_size, info.channels, info.output_range) == \
         (FORMAT_VERSION, z_dim, image_size, channels, output_range)
     assert info.info == {}  # nothing beyond the required keys
+
+
+@pytest.mark.parametrize("dims, expected", [
+    (["batch", 100], ["batch", 100]),        # our exporter: a named dynamic batch
+    ([8, 100, 1, 1], [8, 100, 1, 1]),        # a fixed batch
+    ([None, 3, 64, 64], [None, 3, 64, 64]),  # an unnamed dynamic axis
+    ([], []),                                # rank declared as nothing
+])
+def test_declared_shape_reads_what_a_graph_declares(dims, expected):
+    from onnx import TensorProto, helper
+
+    value_info = helper.make_tensor_value_info("z", TensorProto.FLOAT, dims)
+    assert declared_shape(value_info) == expected

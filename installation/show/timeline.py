@@ -13,7 +13,7 @@ from datetime import date, datetime, time, timedelta
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
-from installation.show.config import WEEKDAYS, Scene, Show
+from installation.show.config import WEEKDAYS, Hours, Scene, Show
 from installation.show.schedule import HORIZON, UTC, US, Showing, opening_at, wall_to_utc, what_to_show
 
 DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -92,18 +92,36 @@ def describe_clock_change(c: ClockChange, zone: ZoneInfo) -> str:
     return f"{what}: clocks go {direction} {format_span(abs(c.after - c.before))} at {wall}"
 
 
+class DayNote(NamedTuple):
+    """Why a day's hours are not its weekday's: a closed date, special hours (their ranges; none: closed
+    all day), or a weekday without hours of its own."""
+    kind: str                      # "closed date" | "special hours" | "no hours"
+    ranges: tuple[str, ...] = ()
+
+
+def day_notes(hours: Hours, day: date) -> list[DayNote]:
+    """The one rule for what is special about a day's hours (schedule text and week picture alike)."""
+    notes = []
+    if day in hours.closed_dates:
+        notes.append(DayNote("closed date"))
+    if day in hours.special_dates:
+        notes.append(DayNote("special hours", tuple(hours.special_dates[day])))
+    elif not getattr(hours, WEEKDAYS[day.weekday()]):
+        notes.append(DayNote("no hours"))
+    return notes
+
+
 def day_markers(show: Show, day: date, change: ClockChange | None, zone: ZoneInfo,
                 closed_all_day: bool) -> list[str]:
-    hours, markers = show.hours, []
-    if day in hours.closed_dates:
-        markers.append("closed date")
-    if day in hours.special_dates:
-        ranges = hours.special_dates[day]
-        markers.append(f"special hours {', '.join(ranges)}" if ranges else "special hours: closed")
-    elif not getattr(hours, WEEKDAYS[day.weekday()]):
-        # Open past midnight on the day before's hours is still open: then say what is true.
-        markers.append(f"closed ({DAY_NAMES[day.weekday()]})" if closed_all_day
-                       else f"no hours of its own ({DAY_NAMES[day.weekday()]})")
+    markers, weekday = [], DAY_NAMES[day.weekday()]
+    for note in day_notes(show.hours, day):
+        if note.kind == "special hours":
+            markers.append(f"special hours {', '.join(note.ranges)}" if note.ranges else "special hours: closed")
+        elif note.kind == "no hours":
+            # Open past midnight on the day before's hours is still open: then say what is true.
+            markers.append(f"closed ({weekday})" if closed_all_day else f"no hours of its own ({weekday})")
+        else:
+            markers.append(note.kind)
     if change is not None:
         markers.append(describe_clock_change(change, zone))
     return markers

@@ -14,9 +14,9 @@ from xml.sax.saxutils import escape, quoteattr
 from zoneinfo import ZoneInfo
 
 from installation.scenes.registry import KINDS, SCENES
-from installation.show.config import WEEKDAYS, Hours, Show
+from installation.show.config import Hours, Show
 from installation.show.schedule import Showing
-from installation.show.timeline import (DAY_NAMES, Change, ClockChange, Day, clock_change, day_bounds,
+from installation.show.timeline import (DAY_NAMES, Change, ClockChange, Day, clock_change, day_bounds, day_notes,
                                         describe_scene, format_date, format_wall, walk_days)
 
 HOUR_PX = 40  # one hour of wall time
@@ -100,13 +100,8 @@ def day_segments(d: Day) -> list[tuple[datetime, datetime, Showing]]:
 
 def _short_markers(d: Day, hours: Hours, change: ClockChange | None) -> str:
     """The day's markers, short enough for the label column."""
-    words = []
-    if d.day in hours.closed_dates:
-        words.append("closed date")
-    if d.day in hours.special_dates:
-        words.append("special hours")
-    elif not getattr(hours, WEEKDAYS[d.day.weekday()]):
-        words.append(f"no hours ({DAY_NAMES[d.day.weekday()][:3]})")
+    words = [f"no hours ({DAY_NAMES[d.day.weekday()][:3]})" if note.kind == "no hours" else note.kind
+             for note in day_notes(hours, d.day)]
     if change is not None:
         before = (change.at + change.before).strftime("%H:%M")
         after = (change.at + change.after).strftime("%H:%M")

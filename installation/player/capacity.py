@@ -7,8 +7,11 @@ The model's speed (images/s) is measured when it is loaded (model/load.py); each
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from installation.scenes import registry
-from installation.scenes.base import SceneEntry, Sustained
+from installation.scenes.base import SceneEntry, SceneUnavailable, SceneView, Sustained, ViewSpec
+from installation.scenes.walk import walk_for
 
 GENERATION_SHARE = 0.75   # of the images/s measured at load that a scene may ask for (the loop needs CPU too)
 BATCH_LATENCY_S = 1.0     # the longest a batch of images may take: an image waits for its whole batch
@@ -35,3 +38,28 @@ def degraded_line(index: int, sustained: Sustained, images_per_s: float, model: 
         return None
     return (f"playlist entry {index + 1}: {sustained.asked}; this machine makes {images_per_s:.3g} "
             f"with '{model}': {sustained.instead}")
+
+
+@dataclass(frozen=True)
+class Cast:
+    """A playlist entry made into a view this machine can feed."""
+    view: SceneView
+    degraded: str | None       # why it shows less than its entry asks (degraded_line), or None
+    unavailable: str | None    # why the entry's own scene could not be made (a morph stands in), or None
+
+
+def cast(want, model, display, background: tuple[int, int, int], colour=None) -> Cast:
+    """The view for `want` (player/programme.py Want) on `model` at the show's `display`: the entry as
+    this machine sustains it; a scene the model cannot show becomes a morph of it (never an empty wall)."""
+    sustained = sustain(want.entry, display.fps, model.images_per_s)
+    spec = ViewSpec(display.fps, walk_for(want.show, model.info.z_dim), display.scale, background, colour=colour,
+                    frames_per_image=sustained.frames_per_image)
+    unavailable = None
+    try:
+        view = registry.make_view(sustained.entry, model, spec)
+    except SceneUnavailable as exc:
+        unavailable = f"playlist entry {want.index + 1}: {exc}; showing a morph of it instead"
+        sustained = sustain(registry.KINDS[registry.DEFAULT].entry(), display.fps, model.images_per_s)
+        view = registry.make_view(sustained.entry, model, ViewSpec(
+            spec.fps, spec.walk, spec.scale, background, frames_per_image=sustained.frames_per_image))
+    return Cast(view, degraded_line(want.index, sustained, model.images_per_s, model.name), unavailable)

@@ -17,6 +17,7 @@ GRID = 8            # the fingerprint is GRID x GRID mean grey levels
 CHANGE_LEVELS = 1   # a cell must move by more than this (of 255) for the picture to count as changed
 FLAT_STD = 2.0      # below this spread (of 255) the picture is one flat colour: nothing to see
 DARK_MEAN = 8.0     # below this mean level (of 255) the picture is black
+LOOK_EVERY_S = 0.25  # how often the picture on the wall is looked at
 
 
 def fingerprint(image: np.ndarray) -> np.ndarray:
@@ -31,12 +32,26 @@ def fingerprint(image: np.ndarray) -> np.ndarray:
 
 @dataclass
 class ContentWatch:
-    """Fed the image on screen now and then (`observe`); keeps when it last changed and how it looks."""
+    """Looks at the picture on the wall now and then (`look`, `observe`); keeps when it last changed, how
+    it looks, and the last small image seen with its brightness (`picture`: the status page's thumbnail,
+    a reference the render loop stops using, never a copy or an encode on the render thread)."""
     changed_at: float | None = None   # monotonic time the picture last changed (None: nothing seen yet)
     flat_since: float | None = None   # monotonic time the picture became one flat colour (None: it is not)
     flat: bool = False
     dark: bool = False
+    picture: tuple | None = None      # (image [H, W, 3] uint8, brightness 0..1), or None: none on the wall
     _last: np.ndarray | None = None
+    _due: float = 0.0
+
+    def look(self, view, now: float, brightness: float) -> bool:
+        """Every LOOK_EVERY_S, a glance at the view on the wall (None: nothing there); True when it looked."""
+        if now < self._due:
+            return False
+        self._due = now + LOOK_EVERY_S
+        image = view.glance() if view is not None else None
+        self.observe(image, now)
+        self.picture = None if image is None else (image, brightness)
+        return True
 
     def observe(self, image: np.ndarray | None, now: float) -> None:
         if image is None:

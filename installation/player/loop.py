@@ -15,7 +15,6 @@ import logging
 import queue
 import sys
 import time
-from dataclasses import replace
 from pathlib import Path
 
 import pygame
@@ -28,20 +27,16 @@ from installation.player.captures import CaptureWriter
 from installation.player.content import ContentWatch
 from installation.player.messages import UNCHANGED, Control, ModelReady, Quit, Rejected, ShowReady
 from installation.player.overrides import Overrides
-from installation.player.pacing import Pacer, VsyncPacer, aligned_start
+from installation.player.pacing import Pacer, VsyncPacer, WalkClock
 from installation.player.programme import Programme, Want
 from installation.player.stage import Stage
 from installation.player.state import PlayerState
-from installation.player.stats import FrameStats, local_iso
+from installation.player.stats import FrameStats, local_iso, stats_json
 from installation.player.supervision import Supervisor, failure
 from installation.player.worker import Pipeline
-from installation.scenes.base import SceneUnavailable, ViewSpec
-from installation.scenes.registry import DEFAULT, KINDS, make_view
-from installation.scenes.walk import walk_for
 
 START_LEAD_S = 0.05       # frame 0 is due this long after the loop starts
 CLOCK_STEP_S = 1.0        # the wall clock moved this much against the monotonic one: it was stepped
-CONTENT_EVERY_S = 0.25    # how often the picture on screen is looked at (health)
 INBOX_PER_FRAME = 256     # messages applied per frame at most: a burst of OSC spreads over frames
 
 
@@ -51,31 +46,28 @@ class Player:
                  keys: bool = False, batch: int = DEFAULT_BATCH, clock=time.monotonic, wall=time.time,
                  sleep=time.sleep, started_at: float | None = None, log=None, on_frame=None,
                  override: str = "until_released"):
-        """models: {name: model.load.Generator}. display: a display.output Window or FramebufferDisplay.
-        vsync: the display's presents pace the loop (display.output.probe_vsync). calibration: a
-        calibration.apply.Calibration or None. clock / wall / sleep: the monotonic clock, the wall
-        clock and how to wait (tests hand in a fake clock's). log: a one-argument function for the
-        player's lines (default: the 'aimoji.player' logger). on_frame(player): called once per frame
-        after drawing, on the render thread; must not block. override: how long a Control lasts,
-        "until_released" or "until_next_change" (player/overrides.py)."""
+        """models: {name: Generator}; display: a display.output Window or FramebufferDisplay, whose
+        presents pace the loop when `vsync`. clock / wall / sleep: monotonic time, wall time and how to
+        wait (tests hand in a fake clock's). log: one-argument function for the player's lines.
+        on_frame(player): once per frame after drawing, on the render thread; must not block.
+        override: how long a Control lasts (player/overrides.py)."""
         self.display = display
         self.screen = Screen(display.surface, calibration, show.display.background_rgb)
-        self.programme = Programme(show, models, latest, Overrides(override), schedule)
+        self.overrides = Overrides(override)   # what operators hold, consulted by the programme
+        self.programme = Programme(show, models, latest, self.overrides, schedule)
         self.stage = Stage(self.screen, clock)
         self.supervisor, self.content, self.stats = Supervisor(), ContentWatch(), FrameStats()
         self.vsync, self.keys, self.captures_dir, self.batch = vsync, keys, captures_dir, batch
-        self.clock, self.wall, self.sleep, self.on_frame = clock, wall, sleep, on_frame
+        self.clock, self.sleep, self.on_frame = clock, sleep, on_frame
+        self.walk = WalkClock(clock, wall)
         logger = logging.getLogger("aimoji.player")
         self.log, self.info = (log, log) if log is not None else (logger.warning, logger.info)
         self.started_at = clock() if started_at is None else started_at
-        self.wall_offset = wall() - clock()   # walk time = monotonic + offset = epoch seconds
         self.inbox: queue.SimpleQueue = queue.SimpleQueue()
         self.running, self.closed = True, False
         self.model_swaps = 0
         self._said: set[tuple] = set()         # one log line per degraded or replaced scene
         self._captures: CaptureWriter | None = None
-        self._content_due = 0.0
-        self._picture: tuple | None = None     # (small image on the wall, brightness), see picture()
         self._state = PlayerState()
         self._publish(None)
 
@@ -87,10 +79,6 @@ class Player:
     def models(self) -> dict:
         return self.programme.models
 
-    @property
-    def overrides(self) -> Overrides:
-        return self.programme.overrides
-
     # ---- called from other threads -------------------------------------------------------------
     def post(self, message) -> None:
         """Queue a ModelReady / ShowReady / Rejected / Quit / Control; applied between frames."""
@@ -101,11 +89,8 @@ class Player:
         return self._state
 
     def picture(self) -> tuple | None:
-        """The small generated image on the wall and how bright it is shown (a dim walk, a blackout),
-        as (image [H, W, 3] uint8, brightness 0..1), or None when the wall shows none. Refreshed with
-        health's look at the picture (CONTENT_EVERY_S): a reference the loop stops using, never a copy
-        or an encode on the render thread. The status page's thumbnail (service/remote/thumbnail.py)."""
-        return self._picture
+        """(small image on the wall, brightness 0..1) or None (player/content.py): the page's thumbnail."""
+        return self.content.picture
 
     # ---- the loop ------------------------------------------------------------------------------
     def run(self, seconds: float | None = None, screenshot: Path | None = None) -> dict:
@@ -113,8 +98,9 @@ class Player:
         # hold the render loop that long. 0.5 ms keeps the loop's wake-ups on time.
         sys.setswitchinterval(0.0005)
         fps = self.show.display.fps
-        start = aligned_start(self.clock(), self.wall_offset, fps, START_LEAD_S)
-        pacer = VsyncPacer(fps, start - 1.0 / fps) if self.vsync else Pacer(fps, start)
+        pacer = self.walk.pacer(fps, START_LEAD_S)
+        if self.vsync:
+            pacer = VsyncPacer(fps, pacer.start - 1.0 / fps)
         end = None if seconds is None else self.clock() + seconds
         self.screen.clear()  # the first scene fades in from the background
         try:
@@ -125,13 +111,12 @@ class Player:
                 self._handle_events()
                 if self.show.display.fps != pacer.fps:  # a new show with another frame rate
                     pacer = Pacer(self.show.display.fps, self.clock() + 1.0 / self.show.display.fps)
-                t = pacer.due() + self.wall_offset
+                t = pacer.due() + self.walk.offset
                 self._supervise()
                 drawing = self.clock()
                 self._update(t, pacer.period)
                 fresh = self._draw(t)
-                if self.stats.first_frame_s is not None:
-                    self.stats.present_ms.append((self.clock() - drawing) * 1000.0)
+                present_ms = (self.clock() - drawing) * 1000.0
                 self._watch_content()
                 if self.on_frame is not None:
                     self.on_frame(self)
@@ -140,7 +125,7 @@ class Player:
                 if wait > 0:
                     self.sleep(wait)
                 self.display.present()
-                self._count(pacer.advance(self.clock()), work_ms, fresh)
+                self._count(pacer.advance(self.clock()), work_ms, present_ms, fresh)
             if screenshot is not None:
                 self.screen.save_png(Path(screenshot))
         finally:
@@ -149,17 +134,12 @@ class Player:
             self.stage.stop(2.0)
         return self.stats_dict()
 
-    def _count(self, dropped: int, work_ms: float, fresh: bool) -> None:
-        shown = self.clock()
-        self.stats.shown.append(shown)
-        current = self.stage.current
-        if current is not None and self.stats.first_frame_s is None:
-            self.stats.first_frame_s = shown - self.started_at
+    def _count(self, dropped: int, work_ms: float, present_ms: float, fresh: bool) -> None:
+        shown, current = self.clock(), self.stage.current
+        if self.stats.count(shown, work_ms, present_ms, dropped, fresh, emoji=current is not None,
+                            open_=not self.closed, started_at=self.started_at):
             self.info(f"first frame after {self.stats.first_frame_s:.2f} s: model "
                       f"'{current.model_name}', scene '{current.view.name}'")
-        if self.stats.first_frame_s is not None:  # start-up (model warm-up) is not counted
-            counting = not self.closed
-            self.stats.record(work_ms, dropped if counting else 0, dry=counting and not fresh)
         self._publish(shown)
 
     # ---- events: other threads' messages, keys ---------------------------------------------------
@@ -176,7 +156,12 @@ class Player:
                 self.supervisor.forgive(msg.name)
                 self._prune()
             elif isinstance(msg, ShowReady):
-                self._receive_show(msg)
+                playing = self.stage.current is not None and not self.closed
+                waits = self.programme.receive_show(msg, self.walk.now(), playing)
+                if waits is None:
+                    self._apply_show(msg)
+                else:
+                    self.info(waits)
             elif isinstance(msg, Rejected):
                 self.programme.rejected_files += 1  # the reloader has logged why; one line per file is enough
             elif isinstance(msg, Control):
@@ -184,29 +169,17 @@ class Player:
 
     def _control(self, msg: Control) -> None:
         """An operator's override (OSC, the status page); one line when it is refused."""
-        current = self.stage.current
-        showing = current.index if current is not None and current.index >= 0 else None
         was_frozen = self.overrides.frozen
-        why = self.programme.control(msg, self.clock(), self.clock() + self.wall_offset, showing)
+        why = self.programme.control(msg, self.clock(), self.walk.now(), self.stage.showing())
         if why is not None:
             self.log(f"control from {msg.sender}: {why}; nothing changed")
         elif was_frozen and not self.overrides.frozen:
             self.content.reset()   # moving again: health judges the picture afresh
 
-    def _receive_show(self, msg: ShowReady) -> None:
-        playing = self.stage.current is not None and not self.closed
-        line = self.programme.receive_show(msg, self.clock() + self.wall_offset, playing)
-        if line is not None:
-            self.info(line)
-        else:
-            self._apply_show(msg)
-
     def _apply_show(self, msg: ShowReady) -> None:
         calibration = self.screen.calibration if msg.calibration is UNCHANGED else msg.calibration
-        if msg.show == self.show and calibration is self.screen.calibration:
-            self.programme.waiting = None
+        if not self.programme.apply_show(msg.show, same_calibration=calibration is self.screen.calibration):
             return  # the same show again (a SIGHUP after the watcher had it): nothing to cross-fade
-        self.programme.apply_show(msg.show)
         self.screen.configure(calibration=calibration, background=msg.show.display.background_rgb)
         self.stage.restart()   # a hand-over (with crossfade) to the new show
         self._prune()
@@ -229,30 +202,22 @@ class Player:
                     if self.stage.current is not None:  # a new, blank screen: background and margins again
                         self.stage.current.view.invalidate()
                 elif event.key == pygame.K_s and self.captures_dir is not None:
-                    self._capture()
+                    self._captures = self._captures or CaptureWriter(Path(self.captures_dir))
+                    self._captures.capture(self.screen, self.stage.current.view if self.stage.current else None)
 
-    def _capture(self) -> None:
-        if self._captures is None:
-            self._captures = CaptureWriter(Path(self.captures_dir))
-        current = self.stage.current
-        self._captures.capture(self.screen, current.view if current is not None else None)
 
     # ---- update: what should be on the wall -------------------------------------------------------
     def _follow_wall_clock(self, pacer):
         """NTP, an RTC fixed at boot or a resume from suspend steps the wall clock: walk and schedule
         follow it within a frame; pacing stays on the monotonic clock. The picture jumps to another
         part of the walk, so the scene restarts under a crossfade instead of cutting."""
-        offset = self.wall() - self.clock()
-        step = offset - self.wall_offset
-        if abs(step) < CLOCK_STEP_S:
+        step = self.walk.follow(CLOCK_STEP_S)
+        if step is None:
             return pacer
         self.log(f"wall clock stepped by {step:+.1f} s; walk and schedule follow it")
-        self.wall_offset = offset
         self.programme.forget_schedule()
         self.stage.restart()
-        if isinstance(pacer, VsyncPacer):
-            return pacer
-        return Pacer(pacer.fps, aligned_start(self.clock(), offset, pacer.fps, 0.0))
+        return pacer if isinstance(pacer, VsyncPacer) else self.walk.pacer(pacer.fps, 0.0)
 
     def _supervise(self) -> None:
         """A worker that failed is restarted with back-off; a model that keeps failing is given up for
@@ -286,10 +251,8 @@ class Player:
         if self.overrides.frozen and self.stage.current is not None:
             return   # a freeze: nothing new is pulled
         want = self.programme.want(t, self.closed, self.supervisor.broken)
-        target = self.stage.target()
-        stale = target is None or target.index != want.index or target.model_name != want.model or \
-            target.model is not self.models.get(want.model) or target.variant != self.overrides.variant
-        if stale and self.supervisor.may_start(self.clock()):
+        heading = self.stage.heading_for(want, self.models.get(want.model), self.overrides.variant)
+        if not heading and self.supervisor.may_start(self.clock()):
             self._start(want)
         self.stage.pump(t, period / 2)
         slow = self.stage.pending_slow()
@@ -301,25 +264,14 @@ class Player:
 
     def _start(self, want: Want) -> None:
         model = self.models[want.model]
-        display = self.show.display
-        sustained = capacity.sustain(want.entry, display.fps, model.images_per_s)
-        spec = ViewSpec(display.fps, walk_for(want.show, model.info.z_dim), display.scale,
-                        self.screen.background, colour=self.screen.colour,
-                        frames_per_image=sustained.frames_per_image)
-        try:
-            view = make_view(sustained.entry, model, spec)
-        except SceneUnavailable as exc:
-            # Never an empty wall: the same model as a morph, said once.
-            self._say_once(("unavailable", want.index, want.model),
-                           f"playlist entry {want.index + 1}: {exc}; showing a morph of it instead")
-            sustained = capacity.sustain(KINDS[DEFAULT].entry(), display.fps, model.images_per_s)
-            view = make_view(sustained.entry, model, replace(spec, frames_per_image=sustained.frames_per_image))
-        degraded = capacity.degraded_line(want.index, sustained, model.images_per_s, model.name)
-        if degraded is not None:
-            self._say_once(("degraded", want.index, sustained.entry.scene, id(model)), degraded)
-        self.stage.prepare(Pipeline(want.index, want.model, model, view, lambda: self.clock() + self.wall_offset,
+        cast = capacity.cast(want, model, self.show.display, self.screen.background, self.screen.colour)
+        if cast.unavailable is not None:
+            self._say_once(("unavailable", want.index, want.model), cast.unavailable)
+        if cast.degraded is not None:
+            self._say_once(("degraded", want.index, cast.view.name, id(model)), cast.degraded)
+        self.stage.prepare(Pipeline(want.index, want.model, model, cast.view, self.walk.now,
                                     capacity.sustainable_batch(self.batch, model.images_per_s),
-                                    self.screen.colour, self.overrides.variant, degraded))
+                                    self.screen.colour, self.overrides.variant, cast.degraded))
         self.supervisor.started(want.model, self.stage.pending_since)
 
     def _hand_over(self) -> None:
@@ -360,16 +312,9 @@ class Player:
 
     # ---- health: the picture, and what others read -----------------------------------------------
     def _watch_content(self) -> None:
-        now = self.clock()
-        if now < self._content_due:
-            return
-        self._content_due = now + CONTENT_EVERY_S
-        image, current = None, self.stage.current
-        if current is not None:   # closed with 'dim': the darkened walk is watched too
-            image = current.view.glance()
-            self.content.observe(image, now)
+        now, current = self.clock(), self.stage.current
+        if self.content.look(current.view if current else None, now, self._brightness(now)) and current:
             self.supervisor.running(current.model_name, now)
-        self._picture = None if image is None else (image, self._brightness(now))
 
     def _publish(self, shown: float | None) -> None:
         """The state other threads read, after a frame shown at monotonic time `shown` (None before
@@ -392,9 +337,4 @@ class Player:
 
     def stats_dict(self) -> dict:
         """What `--stats-json` and the benchmarks get at exit."""
-        s = self._state
-        return {**self.stats.summary(), "fps_target": self.show.display.fps, "generated": s.generation.generated,
-                "model": s.model, "scene": s.scene, "model_swaps": s.model_swaps,
-                "rejected_files": s.rejected_files, "fps_measured": s.frames.fps,
-                "asked_images_per_s": s.generation.asked_per_s, "uptime_s": s.uptime_s,
-                "worker_error": s.generation.error}
+        return stats_json(self.stats, self._state)

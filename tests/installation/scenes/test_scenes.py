@@ -1,6 +1,5 @@
 """Scene logic: layout maths, which frames the morph and grid plans ask for, what their selectors show."""
 
-import math
 
 import numpy as np
 import pytest

@@ -210,6 +210,7 @@ def test_a_whole_request_is_answered_though_a_flood_arrives_with_it(serving, cap
 
 
 @pytest.mark.slow
+@pytest.mark.realtime
 def test_200_slow_clients_cost_no_frame_and_are_cut_off_in_time(serving, capsys):
     """4 s of the player alone at 30 fps, then 6 s with 200 connections trickling a request at one byte a
     second and 20 silent ones, from another process, dialling again when cut. At most 32 wait for their

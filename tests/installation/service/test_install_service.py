@@ -1,6 +1,5 @@
 """`aimoji install-service`: the plan per display variant, dry-run output, and staging under --prefix."""
 
-from pathlib import PurePosixPath as P
 
 import pytest
 

@@ -207,6 +207,7 @@ def test_a_cue_loads_a_show_from_the_show_folder(playing, tmp_path):
     assert player.snapshot().show == "evening" and stats["scene"] == "grid"
 
 
+@pytest.mark.realtime
 def test_a_burst_of_10000_messages_drops_no_frame(playing, capsys):
     """10,000 /aimoji/speed as fast as one client sends them, while the player runs at 30 fps."""
     player, server, client = playing()

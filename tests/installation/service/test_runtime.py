@@ -3,7 +3,6 @@
 
 import logging
 
-import pytest
 
 from installation.calibration import profile as cal
 from installation.player.messages import UNCHANGED

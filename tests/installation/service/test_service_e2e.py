@@ -21,6 +21,8 @@ from installation.player.loop import Player
 from installation.service.systemd.watchdog import WatchdogPinger
 from installation.show.config import load_show
 
+pytestmark = pytest.mark.realtime   # real processes under real signals and sockets
+
 ROOT = Path(__file__).resolve().parents[3]
 
 SHOW = """title = "{title}"

@@ -8,6 +8,10 @@ import textwrap
 import time
 from pathlib import Path
 
+import pytest
+
+pytestmark = pytest.mark.realtime   # real processes under real signals and sockets
+
 ROOT = Path(__file__).resolve().parents[3]
 
 CHILD = textwrap.dedent("""
@@ -33,8 +37,8 @@ CHILD = textwrap.dedent("""
 
 
 def _start(mode):
-    child = subprocess.Popen([sys.executable, "-c", CHILD, mode], cwd=ROOT, stdout=subprocess.PIPE, text=True,
-                             env={**os.environ, "PYTHONPATH": str(ROOT)})
+    child = subprocess.Popen([sys.executable, "-c", CHILD, mode], cwd=ROOT, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
     assert child.stdout.readline() == "ready\n"
     return child
 
@@ -50,14 +54,15 @@ def test_sighup_reloads_and_sigterm_exits_cleanly_within_2_s():
     assert child.stdout.read().splitlines() == ["quit", "clean exit"]
 
 
-def test_sigterm_with_a_hung_loop_still_exits_within_2_s():
+def test_sigterm_with_a_hung_loop_still_exits_before_systemd_would_kill_it():
     child = _start("hang")
     t0 = time.monotonic()
     child.send_signal(signal.SIGTERM)
     assert child.wait(5) == 0
-    took = time.monotonic() - t0
-    assert 1.5 < took < 2.0, took
+    # Gone after the grace and before TimeoutStopSec=3 (the unit): no SIGKILL, one line saying why.
+    assert time.monotonic() - t0 < 3.0
     assert child.stdout.read().splitlines() == ["quit"]
+    assert "render loop did not stop within 1.8 s of SIGTERM: exiting without cleanup" in child.stderr.read()
 
 
 def test_second_sigterm_exits_at_once():

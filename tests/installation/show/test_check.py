@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from installation.cli import main
-from tests.support.model_files import HUGE_LIMIT_BYTES, generator_bytes, model_bytes
+from tests.support.model_files import generator_bytes, model_bytes
 
 ROOT = Path(__file__).resolve().parents[3]
 

@@ -1,0 +1,52 @@
+"""player/capacity.py: what a machine making so many images per second shows of each scene, the batch
+that arrives in time, and the one line that says so; cast() builds the view the player hands over to."""
+
+from dataclasses import replace
+
+import pytest
+
+from installation.model.load import load
+from installation.player import capacity
+from installation.player.programme import Want
+from installation.scenes.evolution import EvolutionScene
+from installation.scenes.grid import GridScene
+from installation.scenes.morph import MorphScene
+from installation.show.config import load_show
+
+GRID = GridScene(scene="grid", cols=12, rows=12, tile_fps=4.0)
+
+
+@pytest.mark.parametrize("entry, fps, made, want_entry, every, line", [
+    (MorphScene(), 60, 500.0, MorphScene(), 1, None),
+    (MorphScene(), 60, 0.0, MorphScene(), 1, None),                  # not measured: as asked
+    (MorphScene(), 30, 12.0, MorphScene(), 4,                         # 0.75 x 12 = 9/s: every 4th frame
+     "playlist entry 2: a morph at 30 fps asks 30 images/s; this machine makes 12 with 'tiny': "
+     "generating 7.5/s, blending between them"),
+    (GRID, 60, 1000.0, GRID, 1, None),                               # 576 <= 750
+    (GRID, 60, 80.0, GRID.model_copy(update={"tile_fps": 60 / 144}), 1,
+     "playlist entry 2: a 12x12 grid at 4 Hz/tile asks 576 images/s; this machine makes 80 with 'tiny': "
+     "showing 0.42 Hz/tile"),
+    (EvolutionScene(scene="evolution"), 60, 0.5, EvolutionScene(scene="evolution"), 1, None),  # no generation
+])
+def test_what_a_machine_sustains(entry, fps, made, want_entry, every, line):
+    sustained = capacity.sustain(entry, fps, made)
+    assert sustained.entry == want_entry and sustained.frames_per_image == every
+    assert capacity.degraded_line(1, sustained, made, "tiny") == line
+
+
+@pytest.mark.parametrize("images_per_s, batch", [(0.5, 1), (3.7, 3), (12.0, 8), (540.0, 8), (0.0, 8)])
+def test_a_slow_machine_generates_in_batches_it_can_make_within_a_second(images_per_s, batch):
+    assert capacity.sustainable_batch(8, images_per_s) == batch
+
+
+def test_cast_builds_the_sustained_view_and_a_morph_for_a_scene_the_model_cannot_show(tiny_model_path, show_file):
+    show = load_show(show_file("morph"))
+    slow = replace(load(tiny_model_path), images_per_s=12.0)
+    cast = capacity.cast(Want(0, "tiny", MorphScene(), show), slow, show.display, (255, 255, 255))
+    assert cast.view.name == "morph" and cast.view.plan.frames_per_image == 4 and cast.unavailable is None
+    assert "generating 7.5/s" in cast.degraded
+    evolution = Want(0, "tiny", EvolutionScene(scene="evolution"), show)
+    cast = capacity.cast(evolution, slow, show.display, (255, 255, 255))
+    assert cast.view.name == "morph"
+    assert cast.unavailable == ("playlist entry 1: model 'tiny random test generator' has no training timelapse; "
+                                "re-export with a newer trainer; showing a morph of it instead")

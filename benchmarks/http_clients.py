@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import http.client
 import os
+import logging
 import sys
 import threading
 import time
@@ -28,6 +29,7 @@ from installation.display.output import Window
 from installation.player.loop import Player
 from installation.service.remote.http_status import HttpStatus, Settings, StatusApp
 from installation.service.health.writer import StateWriter
+from installation.service.remote.control import Cues
 from installation.show.config import parse_show
 from tests.support import slow_clients
 
@@ -61,8 +63,8 @@ def run(seconds: float, slow: bool, timeout_s: float) -> dict:
     model = load(ROOT / "exported_models" / "default.onnx")
     player = Player(show, {model.name: model}, model.name, Window(surface), schedule=lambda now: (0, now + 3600))
     writer = StateWriter(player.snapshot, path=ROOT / "out" / "bench-http-status.json")
-    server = HttpStatus(Settings(port=0), lambda s: StatusApp(writer.report, player, ROOT / "show_configs",
-                                                              lambda show, path: None, None, "off",
+    cues = Cues(ROOT / "show_configs", lambda show, path, by: None, logging.getLogger("aimoji.http"))
+    server = HttpStatus(Settings(port=0), lambda s: StatusApp(writer.report, player, cues, None, "off",
                                                               server=s.counters), timeout_s=timeout_s).start()
     clients, counts = None, {}
     gets: list = []

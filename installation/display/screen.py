@@ -24,6 +24,7 @@ from installation.atomic import atomic_path
 from installation.display import sharp
 
 IDENTITY = Calibration()
+GLANCE_PX = 320     # health's look at the presented frame: about this many pixels on its longer side
 
 
 def to_surface(image: np.ndarray) -> pygame.Surface:
@@ -194,6 +195,27 @@ class Screen:
         self._surface.blit(surface, at)
 
     # ---- reading it back ----------------------------------------------------------------------
+    @property
+    def on_panel(self) -> float:
+        """The share of the picture that lies on the display (the calibration's offset or scale may
+        push part of it off): 1.0 without a calibration."""
+        x, y, w, h = self.picture
+        sw, sh = self._surface.get_size()
+        inside = max(0, min(sw, x + w) - max(0, x)) * max(0, min(sh, y + h) - max(0, y))
+        return inside / max(1, w * h)
+
+    def glance(self, longest_px: int = GLANCE_PX) -> np.ndarray:
+        """The display as presented, sampled every k-th pixel down to about longest_px on its longer
+        side, [h, w, 3] uint8 (a copy: microseconds, no scaling pass). What health judges, and the status
+        page's thumbnail."""
+        w, h = self._surface.get_size()
+        k = max(1, -(-max(w, h) // longest_px))
+        view = pygame.surfarray.pixels3d(self._surface)   # locks the surface until the view is gone
+        try:
+            return np.ascontiguousarray(view[k // 2::k, k // 2::k].transpose(1, 0, 2))
+        finally:
+            del view
+
     def pixels(self) -> np.ndarray:
         """The display as it is now, [H, W, 3] uint8 (a copy)."""
         return np.ascontiguousarray(pygame.surfarray.array3d(self._surface).transpose(1, 0, 2))

@@ -1,9 +1,11 @@
-"""Which model is 'latest': the one rule `aimoji play`, `aimoji render` and `aimoji calibrate` share.
+"""Which model is 'latest': the one rule `aimoji play`, `aimoji render`, `aimoji calibrate` and the
+player's fallback (service/reload/fallback.py) share.
 
 'latest' is the model the last-shown record names (model/last_shown.py) while its file is there with the
 same bytes and plays; otherwise the newest playable `.onnx` in the folder, where files that arrived
 together (a fresh clone, one copy of a folder) count as equally new and default.onnx wins among them.
-Files that do not play are named in one line each and skipped.
+Files that do not play, and models that failed on the wall while their bytes are unchanged, are named
+in one line each and skipped.
 """
 
 from __future__ import annotations
@@ -48,26 +50,40 @@ class Chooser:
     load(path) -> Generator raising ModelError; log(line) for the lines that say why a file or the
     record is passed over."""
 
-    def __init__(self, models_dir: Path, load: Callable[[Path], Generator], log: Callable[[str], None]):
+    def __init__(self, models_dir: Path, load: Callable[[Path], Generator], log: Callable[[str], None],
+                 failed: frozenset[tuple[str, str]] = frozenset(), skip: frozenset[str] = frozenset()):
+        """failed: (file name, sha256) of models given up on the wall (model/last_shown.py); skip: names
+        not to choose whatever their bytes."""
         self.models_dir, self.load, self.log = Path(models_dir), load, log
+        self.failed, self.skip = failed, skip
         self._tried: dict[Path, Generator | None] = {}
 
     def attempt(self, path: Path) -> Generator | None:
         path = Path(path)
         if path not in self._tried:
             try:
-                self._tried[path] = self.load(path)
+                model = self.load(path)
             except ModelError as exc:
                 self.log(f"{exc}; skipped")
-                self._tried[path] = None
+                model = None
+            if model is not None and (path.name, model.sha256) in self.failed:
+                self.log(f"{path}: skipped: it failed on the wall and its file has not changed since")
+                model = None
+            self._tried[path] = model
         return self._tried[path]
 
-    def latest(self, record: Path | None = None) -> Generator:
-        """The model that is 'latest' now (see the module's docstring); LookupError in one line when
-        the folder has none that plays."""
-        found = candidates(self.models_dir)
+    def latest(self, record: Path | None = None, also: tuple[Path, ...] = ()) -> Generator:
+        """The model that is 'latest' now (see the module's docstring), or else the first of `also` that
+        plays (the shipped default beside another folder); LookupError in one line when none plays."""
+        found = [p for p in candidates(self.models_dir) if p.stem not in self.skip]
+        found += [p for p in also if p.is_file() and p.stem not in self.skip and p not in found]
         if not found:
             raise LookupError(missing_message(self.models_dir))
+        if record is not None:
+            try:
+                self.failed |= last_shown.recall(record).failed
+            except last_shown.RecordError:
+                pass   # said by _remembered, when it matters
         model = self._remembered(record) if record is not None else None
         model = model or next((m for m in map(self.attempt, found) if m is not None), None)
         if model is None:

@@ -1,4 +1,6 @@
-"""The model that was 'latest', remembered across restarts: its file name and the sha256 of its bytes.
+"""The model that was 'latest', remembered across restarts: its file name and the sha256 of its bytes;
+and the models that failed on the wall, so a restart does not choose them again while their bytes are
+the same (a new file under the name gets a fresh start).
 
 Hot reload makes the newest arrival 'latest'; after a restart the player used to guess it again from
 modification times, which copies with -p, restores from a backup and git checkouts all rewrite. So the
@@ -22,12 +24,14 @@ from installation.text import first_line
 FILE_NAME = "last_model.json"
 LOCAL_FILE = Path("state") / FILE_NAME
 SCHEMA = 1
+FAILED_KEPT = 16   # failed models remembered, newest first
 
 
 @dataclass(frozen=True)
 class LastModel:
     file: str    # the file's name inside the models folder, e.g. "default.onnx"
     sha256: str  # of its bytes when it was shown: same name with other bytes is another model
+    failed: frozenset[tuple[str, str]] = frozenset()   # (file, sha256) of models given up on the wall
 
 
 class RecordError(ValueError):
@@ -46,10 +50,34 @@ def path_for(environ: Mapping[str, str] = os.environ) -> Path:
 
 
 def remember(record: Path | str, model_file: Path | str, sha256: str) -> None:
-    """Write the record atomically (a crash leaves the old one or the new one). Raises OSError."""
+    """Record the model shown, keeping the failed ones; atomic (a crash leaves the old record or the new
+    one). Raises OSError."""
+    _write(record, Path(model_file).name, sha256, _failed_list(record))
+
+
+def remember_failed(record: Path | str, model_file: Path | str, sha256: str) -> None:
+    """Add a model given up on the wall (its file name and bytes); the model shown stays. Raises OSError."""
+    entry = [Path(model_file).name, sha256]
+    failed = [entry] + [f for f in _failed_list(record) if f != entry]
+    try:
+        last = recall(record)
+        file, sha = last.file, last.sha256
+    except RecordError:
+        file, sha = entry
+    _write(record, file, sha, failed[:FAILED_KEPT])
+
+
+def _failed_list(record: Path | str) -> list[list[str]]:
+    try:
+        return [list(f) for f in sorted(recall(record).failed)]
+    except RecordError:
+        return []
+
+
+def _write(record: Path | str, file: str, sha256: str, failed: list[list[str]]) -> None:
     record = Path(record)
     record.parent.mkdir(parents=True, exist_ok=True)
-    atomic.write_json_atomic(record, {"schema": SCHEMA, "file": Path(model_file).name, "sha256": sha256,
+    atomic.write_json_atomic(record, {"schema": SCHEMA, "file": file, "sha256": sha256, "failed": failed,
                                       "at_utc": datetime.now(timezone.utc).isoformat(timespec="seconds")},
                              mode=0o644)
 
@@ -70,4 +98,7 @@ def recall(record: Path | str) -> LastModel:
             and isinstance(sha, str) and len(sha) == 64):
         raise RecordError(f"{record}: damaged last-model record (needs 'file': NAME.onnx and "
                           "'sha256': 64 hex digits)")
-    return LastModel(file, sha)
+    failed = data.get("failed", [])
+    failed = frozenset(tuple(f) for f in failed if isinstance(f, list) and len(f) == 2
+                       and all(isinstance(x, str) for x in f)) if isinstance(failed, list) else frozenset()
+    return LastModel(file, sha, failed)

@@ -15,6 +15,8 @@ from installation.scenes.walk import walk_for
 
 GENERATION_SHARE = 0.75   # of the images/s measured at load that a scene may ask for (the loop needs CPU too)
 BATCH_LATENCY_S = 1.0     # the longest a batch of images may take: an image waits for its whole batch
+REMEASURE_S = 6.0         # a running scene's delivery is judged over this long
+SHORTFALL = 0.8           # delivered less than this share of what the scene asks: the machine cannot (now)
 
 
 def sustainable_batch(batch: int, images_per_s: float) -> int:
@@ -24,6 +26,16 @@ def sustainable_batch(batch: int, images_per_s: float) -> int:
     if images_per_s <= 0:
         return batch
     return max(1, min(batch, int(images_per_s * BATCH_LATENCY_S)))
+
+
+def remeasured(asked_per_s: float, delivered_per_s: float | None, images_per_s: float) -> float | None:
+    """When a running scene gets less than SHORTFALL of the images it asks (another program took the
+    CPU after the model's speed was measured at load), the model's images/s as this machine makes them
+    now, so the scene is cast again asking what it gets; None while it gets what it asks."""
+    if delivered_per_s is None or asked_per_s <= 0 or delivered_per_s >= SHORTFALL * asked_per_s:
+        return None
+    made = 0.9 * delivered_per_s / GENERATION_SHARE
+    return max(0.05, min(made, 0.95 * images_per_s)) if images_per_s > 0 else max(0.05, made)
 
 
 def sustain(entry: SceneEntry, fps: float, images_per_s: float) -> Sustained:

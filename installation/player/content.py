@@ -17,7 +17,7 @@ GRID = 8            # the fingerprint is GRID x GRID mean grey levels
 CHANGE_LEVELS = 1   # a cell must move by more than this (of 255) for the picture to count as changed
 FLAT_STD = 2.0      # below this spread (of 255) the picture is one flat colour: nothing to see
 DARK_MEAN = 8.0     # below this mean level (of 255) the picture is black
-LOOK_EVERY_S = 0.25  # how often the picture on the wall is looked at
+LOOK_EVERY_S = 0.25  # how often the picture is looked at
 
 
 def fingerprint(image: np.ndarray) -> np.ndarray:
@@ -32,28 +32,18 @@ def fingerprint(image: np.ndarray) -> np.ndarray:
 
 @dataclass
 class ContentWatch:
-    """Looks at the picture on the wall now and then (`look`, `observe`); keeps when it last changed, how
-    it looks, and the last small image seen with its brightness (`picture`: the status page's thumbnail,
-    a reference the render loop stops using, never a copy or an encode on the render thread)."""
+    """Fed a picture now and then (`observe`); keeps when it last changed, how it looks, and the last
+    image seen (`image`: for the panel, the status page's thumbnail: a copy the loop made small, never
+    encoded on the render thread)."""
     changed_at: float | None = None   # monotonic time the picture last changed (None: nothing seen yet)
     flat_since: float | None = None   # monotonic time the picture became one flat colour (None: it is not)
     flat: bool = False
     dark: bool = False
-    picture: tuple | None = None      # (image [H, W, 3] uint8, brightness 0..1), or None: none on the wall
+    image: np.ndarray | None = None
     _last: np.ndarray | None = None
-    _due: float = 0.0
-
-    def look(self, view, now: float, brightness: float) -> bool:
-        """Every LOOK_EVERY_S, a glance at the view on the wall (None: nothing there); True when it looked."""
-        if now < self._due:
-            return False
-        self._due = now + LOOK_EVERY_S
-        image = view.glance() if view is not None else None
-        self.observe(image, now)
-        self.picture = None if image is None else (image, brightness)
-        return True
 
     def observe(self, image: np.ndarray | None, now: float) -> None:
+        self.image = image
         if image is None:
             return
         step = max(1, min(image.shape[:2]) // 64)   # a few thousand pixels tell all this needs
@@ -69,5 +59,30 @@ class ContentWatch:
         """A new scene or model: its first image counts as a change."""
         self._last, self.flat_since, self.flat, self.dark = None, None, False, False
 
-    def facts(self, still_allowed_s: float, intended_still: bool) -> PictureFacts:
-        return PictureFacts(self.changed_at, self.flat, self.dark, still_allowed_s, intended_still)
+    def facts(self, still_allowed_s: float, intended_still: bool, on_panel: float = 1.0) -> PictureFacts:
+        return PictureFacts(self.changed_at, self.flat, self.dark, still_allowed_s, intended_still, on_panel)
+
+
+class Witness:
+    """The player's two looks at the picture, every LOOK_EVERY_S: the panel (the frame as presented,
+    sampled by the Screen: what health judges, and the status page's thumbnail) and the image the
+    generator made (what supervision judges)."""
+
+    def __init__(self):
+        self.panel, self.generated = ContentWatch(), ContentWatch()
+        self._due = 0.0
+
+    def look(self, screen, view, now: float) -> bool:
+        """screen: the display/screen.py Screen; view: the scene view on the wall, or None. True when it
+        looked (not more often than LOOK_EVERY_S)."""
+        if now < self._due:
+            return False
+        self._due = now + LOOK_EVERY_S
+        self.panel.observe(screen.glance(), now)
+        self.generated.observe(view.glance() if view is not None else None, now)
+        return True
+
+    def reset(self) -> None:
+        """A new scene or model, or a picture moving again: its next look counts as a change."""
+        self.panel.reset()
+        self.generated.reset()

@@ -24,7 +24,8 @@ from installation.model.load import DEFAULT_BATCH
 from installation.paths import DEFAULT_MODEL
 from installation.player import capacity
 from installation.player.captures import CaptureWriter
-from installation.player.content import ContentWatch
+from installation.player.content import Witness
+from installation.player.controls import ControlBox
 from installation.player.messages import UNCHANGED, Control, ModelReady, Quit, Rejected, ShowReady
 from installation.player.overrides import Overrides
 from installation.player.pacing import Pacer, VsyncPacer, WalkClock
@@ -45,27 +46,27 @@ class Player:
                  schedule=None, calibration=None, captures_dir: Path | None = None,
                  keys: bool = False, batch: int = DEFAULT_BATCH, clock=time.monotonic, wall=time.time,
                  sleep=time.sleep, started_at: float | None = None, log=None, on_frame=None,
-                 override: str = "until_released"):
+                 override: str = "until_released", find_model=None):
         """models: {name: Generator}; display: a display.output Window or FramebufferDisplay, whose
         presents pace the loop when `vsync`. clock / wall / sleep: monotonic time, wall time and how to
         wait (tests hand in a fake clock's). log: one-argument function for the player's lines.
         on_frame(player): once per frame after drawing, on the render thread; must not block.
-        override: how long a Control lasts (player/overrides.py)."""
+        override: how long a Control lasts (player/overrides.py). find_model(path, sha256, given_up): asks,
+        without blocking, for any other valid model when one fails for good (service/reload/fallback.py)."""
         self.display = display
         self.screen = Screen(display.surface, calibration, show.display.background_rgb)
         self.overrides = Overrides(override)   # what operators hold, consulted by the programme
         self.programme = Programme(show, models, latest, self.overrides, schedule)
         self.stage = Stage(self.screen, clock)
-        self.supervisor, self.content, self.stats = Supervisor(), ContentWatch(), FrameStats()
+        self.supervisor, self.witness, self.stats = Supervisor(), Witness(), FrameStats()
         self.vsync, self.keys, self.captures_dir, self.batch = vsync, keys, captures_dir, batch
-        self.clock, self.sleep, self.on_frame = clock, sleep, on_frame
-        self.walk = WalkClock(clock, wall)
+        self.clock, self.sleep, self.on_frame, self.walk = clock, sleep, on_frame, WalkClock(clock, wall)
         logger = logging.getLogger("aimoji.player")
         self.log, self.info = (log, log) if log is not None else (logger.warning, logger.info)
         self.started_at = clock() if started_at is None else started_at
-        self.inbox: queue.SimpleQueue = queue.SimpleQueue()
-        self.running, self.closed = True, False
-        self.model_swaps = 0
+        self.inbox: queue.SimpleQueue = queue.SimpleQueue()   # local threads: reload, signals (bounded there)
+        self.controls, self.find_model = ControlBox(), find_model   # operators: the latest of each kind
+        self.running, self.closed, self.model_swaps = True, False, 0
         self._said: set[tuple] = set()         # one log line per degraded or replaced scene
         self._captures: CaptureWriter | None = None
         self._state = PlayerState()
@@ -82,15 +83,15 @@ class Player:
     # ---- called from other threads -------------------------------------------------------------
     def post(self, message) -> None:
         """Queue a ModelReady / ShowReady / Rejected / Quit / Control; applied between frames."""
-        self.inbox.put(message)
+        (self.controls.put if isinstance(message, Control) else self.inbox.put)(message)
 
     def snapshot(self) -> PlayerState:
         """The facts of the last frame (replaced whole each frame: reading it needs no lock)."""
         return self._state
 
-    def picture(self) -> tuple | None:
-        """(small image on the wall, brightness 0..1) or None (player/content.py): the page's thumbnail."""
-        return self.content.picture
+    def picture(self):
+        """The panel as presented, small ([h, w, 3] uint8), or None before the first look: the thumbnail."""
+        return self.witness.panel.image
 
     # ---- the loop ------------------------------------------------------------------------------
     def run(self, seconds: float | None = None, screenshot: Path | None = None) -> dict:
@@ -148,7 +149,7 @@ class Player:
             try:
                 msg = self.inbox.get_nowait()
             except queue.Empty:
-                return
+                break
             if isinstance(msg, Quit):
                 self.running = False
             elif isinstance(msg, ModelReady):
@@ -156,16 +157,15 @@ class Player:
                 self.supervisor.forgive(msg.name)
                 self._prune()
             elif isinstance(msg, ShowReady):
-                playing = self.stage.current is not None and not self.closed
-                waits = self.programme.receive_show(msg, self.walk.now(), playing)
+                waits = self.programme.receive_show(msg, self.walk.now(), bool(self.stage.current) and not self.closed)
                 if waits is None:
                     self._apply_show(msg)
                 else:
                     self.info(waits)
             elif isinstance(msg, Rejected):
                 self.programme.rejected_files += 1  # the reloader has logged why; one line per file is enough
-            elif isinstance(msg, Control):
-                self._control(msg)
+        for control in self.controls.take():
+            self._control(control)
 
     def _control(self, msg: Control) -> None:
         """An operator's override (OSC, the status page); one line when it is refused."""
@@ -174,11 +174,11 @@ class Player:
         if why is not None:
             self.log(f"control from {msg.sender}: {why}; nothing changed")
         elif was_frozen and not self.overrides.frozen:
-            self.content.reset()   # moving again: health judges the picture afresh
+            self.witness.reset()   # moving again: health judges the picture afresh
 
     def _apply_show(self, msg: ShowReady) -> None:
         calibration = self.screen.calibration if msg.calibration is UNCHANGED else msg.calibration
-        if not self.programme.apply_show(msg.show, same_calibration=calibration is self.screen.calibration):
+        if not self.programme.apply_show(msg.show, calibration is self.screen.calibration, msg.cue):
             return  # the same show again (a SIGHUP after the watcher had it): nothing to cross-fade
         self.screen.configure(calibration=calibration, background=msg.show.display.background_rgb)
         self.stage.restart()   # a hand-over (with crossfade) to the new show
@@ -208,9 +208,8 @@ class Player:
 
     # ---- update: what should be on the wall -------------------------------------------------------
     def _follow_wall_clock(self, pacer):
-        """NTP, an RTC fixed at boot or a resume from suspend steps the wall clock: walk and schedule
-        follow it within a frame; pacing stays on the monotonic clock. The picture jumps to another
-        part of the walk, so the scene restarts under a crossfade instead of cutting."""
+        """A stepped wall clock (NTP, RTC, resume): walk and schedule follow it, the scene restarts under a
+        crossfade (the picture jumps to another part of the walk); pacing stays monotonic."""
         step = self.walk.follow(CLOCK_STEP_S)
         if step is None:
             return pacer
@@ -224,17 +223,19 @@ class Player:
         the one that last worked (then the shipped default). One log line per decision."""
         now = self.clock()
         for p in self.stage.running:
-            why = failure(p.error, p is self.stage.current, self.content.flat_since, now)
+            why = failure(p.error, p is self.stage.current, self.witness.generated.flat_since, now)
             if p.index == -1 or why is None:
                 continue
             others = [n for n in self.models if n != p.model_name]
             response = self.supervisor.handle(p.model_name, why, now, others, DEFAULT_MODEL, self.programme.latest)
             self.programme.latest = response.instead or self.programme.latest
             self.log(f"{p.model.path}: {response.status}")
+            if response.gave_up and response.instead is None and self.find_model is not None:
+                self.find_model(p.model.path, p.model.sha256, frozenset(self.supervisor.broken))
             self.stage.retire(p)
             p.index = -1           # the view keeps drawing its last image until the restart
             if p is self.stage.current:
-                self.content.reset()
+                self.witness.reset()
 
     def _update(self, t: float, period: float) -> None:
         """The schedule and the overrides at walk time t; a new pipeline when the wall should show
@@ -243,7 +244,8 @@ class Player:
         if due is not None:
             self._apply_show(due)
         index = self.programme.scene_at(t)
-        self.overrides.tick(self.clock(), t, self.programme.showing[1])
+        for kind, by in self.overrides.tick(self.clock(), t, self.programme.showing[1], self.show.max_override_s):
+            self.info(f"override '{kind}' by {by} lapsed after {self.show.max_override_s:g} s (max_override_s)")
         self.closed = index is None
         if self.closed and self.show.outside_hours.action != "dim":
             self.stage.clear()
@@ -275,13 +277,12 @@ class Player:
         self.supervisor.started(want.model, self.stage.pending_since)
 
     def _hand_over(self) -> None:
-        old = self.stage.hand_over(self.show.transitions.crossfade_s,
-                                   fade=self.stage.current is not None or self.stats.frames > 0)
+        old = self.stage.hand_over(self.show.transitions.crossfade_s, shown_before=self.stats.frames > 0)
         current = self.stage.current
-        if old is not None and old.model is not current.model:
+        if old is not None and old.model.sha256 != current.model.sha256:   # not a re-cast of the same model
             self.model_swaps += 1
             self.info(f"now showing model '{current.model_name}' (scene '{current.view.name}')")
-        self.content.reset()
+        self.witness.reset()
         self.supervisor.shown(current.model_name)
 
     def _say_once(self, key: tuple, line: str) -> None:
@@ -313,8 +314,10 @@ class Player:
     # ---- health: the picture, and what others read -----------------------------------------------
     def _watch_content(self) -> None:
         now, current = self.clock(), self.stage.current
-        if self.content.look(current.view if current else None, now, self._brightness(now)) and current:
+        if self.witness.look(self.screen, current.view if current else None, now) and current:
             self.supervisor.running(current.model_name, now)
+            if (slower := self.stage.remeasure(now)) is not None:   # the machine gives less now: ask less
+                self.models[current.model_name] = slower
 
     def _publish(self, shown: float | None) -> None:
         """The state other threads read, after a frame shown at monotonic time `shown` (None before
@@ -328,12 +331,12 @@ class Player:
             outside_action=self.show.outside_hours.action, next_change=local_iso(programme.showing[1]),
             playlist=tuple(e.scene for e in self.show.playlist), models=programme.names,
             calibrated=self.screen.calibration is not None, model_swaps=self.model_swaps,
-            rejected_files=programme.rejected_files, overrides=overrides.report(),
+            rejected_files=programme.rejected_files, overrides=programme.held(self.clock(), self.walk.now()),
             frames=self.stats.facts(self.show.display.fps, shown),
             # a freeze or a blackout is a still or black wall on purpose
-            picture=self.content.facts(cur.view.still_s if cur else 0.0,
-                                       overrides.frozen or overrides.blackout is not None),
-            generation=self.stage.facts(self.supervisor.status))
+            picture=self.witness.panel.facts(cur.view.still_s if cur else 0.0,
+                                             overrides.frozen or overrides.blackout is not None, self.screen.on_panel),
+            generation=self.stage.facts(self.supervisor.status, self.supervisor.stopped))
 
     def stats_dict(self) -> dict:
         """What `--stats-json` and the benchmarks get at exit."""

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from installation.player.state import Override
+
 if TYPE_CHECKING:   # for the annotations only: importing the loader would load onnxruntime here
     from installation.calibration.apply import Calibration
     from installation.model.load import Generator
@@ -30,10 +32,12 @@ class ShowReady:
     """A validated show.Show replacing the current one (cross-fades to its scene; with
     transitions.show_change = "next_scene" it waits for the current scene to end).
     calibration: a calibration.apply.Calibration, None for none, or UNCHANGED to keep the current one.
-    models: (name, model) pairs the new playlist names that the player did not have loaded."""
+    models: (name, model) pairs the new playlist names that the player did not have loaded.
+    cue: who cued it and until when (an operator's show: the state says so while it plays), or None."""
     show: Show
     calibration: Calibration | None | str = UNCHANGED
     models: tuple[tuple[str, Generator], ...] = ()
+    cue: Override | None = None
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,8 @@ loop consults each frame. No pygame, no clock of its own: every call takes the t
 Overrides that rebuild a scene (scene, model, mood, speed) take effect once they have stayed the same
 for SETTLE_S, so a fader swept from QLab or a burst of messages restarts generation once, not per
 message. Blackout and freeze act at once. An override lasts until `release`, or with
-override = "until_next_change" until the schedule's next change after it was given.
+override = "until_next_change" until the schedule's next change after it was given, and never longer
+than the show's max_override_s (a freeze sent by mistake must not hold the wall for a week).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from dataclasses import dataclass
 
 from installation.player.messages import Control
 from installation.player.state import Override
+from installation.player.stats import local_iso
 from installation.scenes.registry import kind_of
 
 SETTLE_S = 0.25   # a scene-rebuilding override unchanged this long is applied (debounces sweeps)
@@ -47,6 +49,7 @@ class Overrides:
     def __init__(self, mode: str = "until_released"):
         self.mode = mode                      # "until_released" | "until_next_change"
         self.wanted: dict[str, tuple] = {}    # kind -> (value, sender)
+        self.since: dict[str, float] = {}     # kind -> monotonic time it was given
         self.variant = Variant()              # the settled, rebuilding overrides
         self._changed_at = -1e18
         self.blackout: Blackout | None = None
@@ -79,6 +82,7 @@ class Overrides:
         else:
             return f"unknown control '{kind}'"
         self.wanted[kind] = (value, control.sender)
+        self.since[kind] = now
         if kind == "blackout" and not value[0]:
             self.wanted.pop("blackout")       # fading back up is not an override any more
         if kind == "freeze" and not value:
@@ -91,6 +95,7 @@ class Overrides:
         if self.blackout is not None:
             self.blackout = Blackout(0.0, self.blackout.fade_s, now, self.blackout.level(now))
         self.wanted.clear()
+        self.since.clear()
         self.frozen_at = None
         self._changed_at = now - SETTLE_S     # back to the playlist at once
         self.until = None
@@ -100,9 +105,25 @@ class Overrides:
         self.wanted.pop("scene", None)
         self.variant = Variant(None, self.variant.model, self.variant.mood, self.variant.speed)
 
+    def lapse(self, kind: str, now: float) -> None:
+        """End one override: a blackout fades back up over its own fade, a freeze moves again."""
+        self.wanted.pop(kind, None)
+        if kind == "blackout" and self.blackout is not None:
+            self.blackout = Blackout(0.0, self.blackout.fade_s, now, self.blackout.level(now))
+        elif kind == "freeze":
+            self.frozen_at = None
+        else:
+            self._changed_at = now - SETTLE_S
+
     # ---- each frame ----------------------------------------------------------------------------
-    def tick(self, now: float, t: float, next_change: float) -> None:
-        """Settle rebuilding overrides; end all of them at the schedule's next change when asked to."""
+    def tick(self, now: float, t: float, next_change: float, max_s: float = 0.0) -> list[tuple[str, str]]:
+        """Settle rebuilding overrides; end all of them at the schedule's next change when asked to, and
+        each one max_s after it was given (0: never). Returns the (kind, sender) that lapsed now."""
+        lapsed = []
+        if max_s > 0:
+            for kind in [k for k in self.wanted if now - self.since.get(k, now) >= max_s]:
+                lapsed.append((kind, self.wanted[kind][1]))
+                self.lapse(kind, now)
         if self.mode == "until_next_change" and self.wanted:
             if self.until is None:
                 self.until = next_change
@@ -113,6 +134,7 @@ class Overrides:
             self.variant = Variant(get("scene"), get("model"), get("mood"), get("speed"))
         if self.blackout is not None and self.blackout.target == 0 and self.blackout.level(now) <= 0:
             self.blackout = None
+        return lapsed
 
     @property
     def frozen(self) -> bool:
@@ -134,13 +156,15 @@ class Overrides:
             return show
         return show.model_copy(update={"walk": show.walk.model_copy(update={"speed": self.variant.speed})})
 
-    def report(self) -> dict[str, Override]:
-        """What is held, by kind, as people say it (the player's state)."""
+    def report(self, now: float, walk_now: float, max_s: float) -> dict[str, Override]:
+        """What is held, by kind, as people say it, with the local time each lapses by itself (the
+        player's state); now: monotonic, walk_now: the same moment in epoch seconds."""
         out = {}
         for kind, (value, sender) in self.wanted.items():
             if kind == "scene":
                 value = value + 1                 # people count scenes from 1
             elif kind == "blackout":
                 value = {"on": True, "fade_s": value[1]}
-            out[kind] = Override(value, sender)
+            lapses = walk_now + self.since.get(kind, now) - now + max_s
+            out[kind] = Override(value, sender, local_iso(round(lapses)) if max_s > 0 else None)
         return out

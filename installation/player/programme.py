@@ -12,6 +12,7 @@ from installation.model.load import Generator
 from installation.paths import DEFAULT_MODEL
 from installation.player.messages import Control, ShowReady
 from installation.player.overrides import Overrides
+from installation.player.state import Override
 from installation.scenes.base import SceneEntry
 from installation.show.config import Show
 from installation.show.schedule import schedule_hook
@@ -39,6 +40,7 @@ class Programme:
         self.waiting: tuple[ShowReady, float] | None = None   # show_change = "next_scene": (message, due)
         self.rejected_files = 0
         self.names = tuple(sorted(self.models))
+        self.cue: Override | None = None   # the show playing is an operator's cue: who, until when
 
     # ---- the schedule ------------------------------------------------------------------------
     def scene_at(self, t: float) -> int | None:
@@ -106,9 +108,10 @@ class Programme:
             return self.waiting[0]
         return None
 
-    def apply_show(self, show: Show, same_calibration: bool = True) -> bool:
-        """Play `show` from now on; False (nothing to do) when it is the show playing, calibration and all."""
-        self.waiting = None
+    def apply_show(self, show: Show, same_calibration: bool = True, cue: Override | None = None) -> bool:
+        """Play `show` from now on (an operator's cue when `cue`); False (nothing to do) when it is the
+        show playing, calibration and all."""
+        self.waiting, self.cue = None, cue
         if show == self.show and same_calibration:
             return False
         self.show = show
@@ -118,6 +121,11 @@ class Programme:
         return True
 
     # ---- controls ----------------------------------------------------------------------------
+    def held(self, now: float, walk_now: float) -> dict[str, Override]:
+        """What operators hold now, with who and until when: the overrides, and a cued show."""
+        held = self.overrides.report(now, walk_now, self.show.max_override_s)
+        return {**held, "cue": self.cue} if self.cue is not None else held
+
     def control(self, msg: Control, now: float, t: float, showing: int | None) -> str | None:
         """An operator's override, checked again against what the player holds now (the show or the
         models may have changed since the sender's thread looked). Returns why it changed nothing."""

@@ -6,7 +6,11 @@ worker: a retired pipeline stops after its current batch.
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable
+from dataclasses import replace
+
+from installation.player.capacity import REMEASURE_S, remeasured
 
 from installation.display.screen import Screen, Snapshot
 from installation.player.state import GenerationFacts
@@ -25,6 +29,7 @@ class Stage:
         self.fade_started = 0.0
         self.pending_since = 0.0
         self.generated_done = 0     # images made by pipelines that have stopped
+        self._delivered: deque[tuple[float, int]] = deque(maxlen=256)   # the current one's (time, generated)
 
     @property
     def running(self) -> tuple[Pipeline, ...]:
@@ -36,14 +41,14 @@ class Stage:
     def generated(self) -> int:
         return self.generated_done + sum(p.generated for p in self.running)
 
-    def facts(self, status: str) -> GenerationFacts:
-        """Generation as it is on the wall; `status` is the supervisor's word on it."""
+    def facts(self, status: str, stopped: bool) -> GenerationFacts:
+        """Generation as it is on the wall; `status` and `stopped` are the supervisor's word on it."""
         cur = self.current
         if cur is None:
-            return GenerationFacts(status, generated=self.generated())
+            return GenerationFacts(status, generated=self.generated(), stopped=stopped)
         plan = cur.view.plan
         return GenerationFacts(status, cur.error, cur.degraded, round(plan.rate_hz, 1) if plan else 0.0,
-                               round(cur.model.images_per_s, 1), cur.view.stale_tiles, self.generated())
+                               round(cur.model.images_per_s, 1), cur.view.stale_tiles, self.generated(), stopped)
 
     # ---- preparing and handing over ----------------------------------------------------------
     def showing(self) -> int | None:
@@ -76,18 +81,36 @@ class Stage:
     def pending_slow(self) -> bool:
         return self.pending is not None and self.clock() - self.pending_since > FILL_TIMEOUT_S
 
-    def hand_over(self, crossfade_s: float, fade: bool) -> Pipeline | None:
-        """Swap the pending pipeline in atomically, fading from the picture on the wall when `fade`;
-        returns the one it replaced (already retired), or None."""
+    def hand_over(self, crossfade_s: float, shown_before: bool) -> Pipeline | None:
+        """Swap the pending pipeline in atomically, fading from the picture on the wall (if a scene or a
+        frame was shown before); returns the one it replaced (already retired), or None."""
         old, self.current, self.pending = self.current, self.pending, None
         if old is not None:
             self.retire(old)
-        if crossfade_s > 0 and fade:
+        if crossfade_s > 0 and (old is not None or shown_before):
             self.fade_from = self.screen.snapshot()
             self.fade_started = self.clock()
         self.screen.clear()
         self.current.view.invalidate()
+        self._delivered.clear()
         return old
+
+    def remeasure(self, now: float):
+        """The current pipeline's model with the images/s this machine gives it now, when the scene has
+        had less than it asks for REMEASURE_S (capacity.remeasured); None while it gets what it asks. The
+        player puts that model in place of the old one, which re-casts the scene to ask what it gets."""
+        cur = self.current
+        if cur is None or cur.view.plan is None or cur.index == -1:
+            return None
+        self._delivered.append((now, cur.generated))
+        t0, n0 = next(((t, n) for t, n in self._delivered if now - t <= REMEASURE_S), (now, cur.generated))
+        if now - self._delivered[0][0] < REMEASURE_S:
+            return None   # not running long enough to judge
+        rate = remeasured(cur.view.plan.rate_hz, (cur.generated - n0) / max(now - t0, 1e-6), cur.model.images_per_s)
+        if rate is None:
+            return None
+        self._delivered.clear()
+        return replace(cur.model, images_per_s=rate)
 
     def restart(self) -> None:
         """Make every pipeline out of date (a new show, a stepped clock): the next frame starts anew

@@ -21,6 +21,7 @@ class Override:
     a blackout as {"on": true, "fade_s": 2}."""
     value: Any
     by: str                     # who: OSC 'host:port', 'http host'
+    until: str | None = None    # local ISO time it lapses by itself (the show's max_override_s), or None
 
 
 @dataclass(frozen=True)
@@ -30,16 +31,18 @@ class FrameFacts:
     fps: float = 0.0                        # measured over the last two seconds
     target_fps: float = 0.0                 # the show's
     last_monotonic: float | None = None     # when the last frame was presented; None before the first
+    dropped_share: float = 0.0              # of the frame slots in the last few seconds, those dropped
 
 
 @dataclass(frozen=True)
 class PictureFacts:
-    """What is on the wall, from the small generated image(s) it shows (player/content.py)."""
+    """What is on the panel: the frame as presented, calibration and all (player/content.py)."""
     changed_monotonic: float | None = None  # when the picture last changed; None: nothing seen yet
     flat: bool = False                      # one flat colour
     dark: bool = False                      # black
     still_allowed_s: float = 0.0            # stillness the scene intends (evolution's held face)
     intended_still: bool = False            # an operator froze or blacked out the wall
+    on_panel: float = 1.0                   # the share of the picture the calibration's geometry leaves on the panel
 
 
 @dataclass(frozen=True)
@@ -51,6 +54,7 @@ class GenerationFacts:
     model_per_s: float = 0.0                # images per second the model made here when it was loaded
     stale_tiles: int = 0                    # grid tiles waiting for a fresh image
     generated: int = 0                      # images generated since start
+    stopped: bool = False                   # the model failed for good and there is nothing else to play
 
 
 @dataclass(frozen=True)

@@ -7,11 +7,13 @@ import math
 from collections import deque
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 
 from installation.player.state import FrameFacts, PlayerState
 
 WINDOW = 36_000     # ten minutes at 60 fps of per-frame times, for the percentiles
 FPS_WINDOW = 121    # show times over which fps is measured (two seconds at 60 fps)
+DROP_WINDOW = 600   # frames over which the share of dropped slots is measured (ten seconds at 60 fps)
 
 
 def percentile(values, q: float) -> float | None:
@@ -45,16 +47,26 @@ class FrameStats:
     frame_ms: deque = field(init=False)     # the loop's own work per frame
     present_ms: deque = field(init=False)   # drawing + presenting, calibration included
     shown: deque = field(init=False)        # monotonic show times
+    recent_drops: deque = field(init=False)  # per recent frame: (slots missed before it, 1 if a dry repeat)
 
     def __post_init__(self):
         self.frame_ms, self.present_ms = deque(maxlen=self.window), deque(maxlen=self.window)
         self.shown = deque(maxlen=FPS_WINDOW)
+        self.recent_drops = deque(maxlen=DROP_WINDOW)
 
     def record(self, work_ms: float, dropped: int = 0, dry: bool = False) -> None:
         self.frames += 1
         self.dropped_frames += dropped + (1 if dry else 0)
         self.dry_frames += 1 if dry else 0
         self.frame_ms.append(work_ms)
+        self.recent_drops.append((dropped, 1 if dry else 0))
+
+    def dropped_share(self) -> float:
+        """Of the recent frame slots (each frame shown, and each missed), the share dropped: missed, or
+        shown as a dry repeat of the last image."""
+        missed = sum(m for m, _ in self.recent_drops)
+        dry = sum(d for _, d in self.recent_drops)
+        return (missed + dry) / max(1, len(self.recent_drops) + missed)
 
     def count(self, shown: float, work_ms: float, present_ms: float, dropped: int, fresh: bool, *,
               emoji: bool, open_: bool, started_at: float) -> bool:
@@ -74,7 +86,8 @@ class FrameStats:
         return measured_fps(self.shown)
 
     def facts(self, target_fps: float, last_monotonic: float | None) -> FrameFacts:
-        return FrameFacts(self.frames, self.dropped_frames, round(self.fps(), 2), target_fps, last_monotonic)
+        return FrameFacts(self.frames, self.dropped_frames, round(self.fps(), 2), target_fps, last_monotonic,
+                          round(self.dropped_share(), 3))
 
     def summary(self) -> dict:
         """The frame figures of the stats JSON (`aimoji play --stats-json`, benchmarks)."""
@@ -99,14 +112,11 @@ def stats_json(stats: FrameStats, state: PlayerState) -> dict:
             "worker_error": state.generation.error}
 
 
-_iso_cache: dict[float, str] = {}
-
-
 def local_iso(epoch_s: float) -> str | None:
-    """Epoch seconds as local ISO time (the schedule's next change); None for 'never'."""
-    if not math.isfinite(epoch_s):
-        return None
-    if epoch_s not in _iso_cache:  # asked every frame, changes every few minutes
-        _iso_cache.clear()
-        _iso_cache[epoch_s] = datetime.fromtimestamp(epoch_s).astimezone().isoformat(timespec="seconds")
-    return _iso_cache[epoch_s]
+    """Epoch seconds as local ISO time (the schedule's next change, an override's end); None for 'never'."""
+    return _iso(epoch_s) if math.isfinite(epoch_s) else None
+
+
+@lru_cache(maxsize=16)   # asked every frame; the answers change every few minutes
+def _iso(epoch_s: float) -> str:
+    return datetime.fromtimestamp(epoch_s).astimezone().isoformat(timespec="seconds")

@@ -29,6 +29,7 @@ class Response:
     status: str              # what generation does now, for the state and one log line
     instead: str | None      # the model that is 'latest' from now on, when another takes over
     restart_in_s: float      # start the scene again this long after the failure
+    gave_up: bool = False    # the model is given up (instead None: ask for any other valid model)
 
 
 def failure(worker_error: str | None, on_wall: bool, flat_since: float | None, now: float) -> str | None:
@@ -48,6 +49,7 @@ class Supervisor:
     broken: dict[str, str] = field(default_factory=dict)              # given-up model -> why
     status: str = "ok"                 # what generation does now, for the state: ok | why not
     restart_at: float | None = None    # a failed scene may start again from then (back-off)
+    stopped: bool = False              # a model was given up and no other one is held to play instead
     _since: dict[str, float] = field(default_factory=dict)            # model -> when it (re)started
 
     def started(self, model: str, now: float) -> None:
@@ -92,13 +94,14 @@ class Supervisor:
             response = Response(f"model '{model}' failed ({why}); restarting in {decision.retry_in_s:g} s "
                                 f"(failure {decision.failures})", None, decision.retry_in_s)
         elif (instead := self.fallback(others, default)) is None:
-            response = Response(f"model '{model}' keeps failing ({why}) and no other model is loaded; "
-                                f"retrying in {decision.retry_in_s:g} s", None,
-                                0.0 if latest != model else decision.retry_in_s)
+            response = Response(f"model '{model}' keeps failing ({why}) and no other model is loaded; looking "
+                                f"for another, retrying in {decision.retry_in_s:g} s", None,
+                                0.0 if latest != model else decision.retry_in_s, gave_up=True)
         else:
             response = Response(f"model '{model}' failed {decision.failures} times ({why}); playing "
-                                f"'{instead}' instead", instead, 0.0)
+                                f"'{instead}' instead", instead, 0.0, gave_up=True)
         self.status, self.restart_at = response.status, now + response.restart_in_s
+        self.stopped = response.gave_up and response.instead is None and latest == model
         return response
 
     def may_start(self, now: float) -> bool:
@@ -111,6 +114,8 @@ class Supervisor:
         """A scene on `model` took over the wall: generation is 'ok' again unless that model has
         failed lately or a model was given up (a fallback stays in the status until its model is
         replaced)."""
+        if model not in self.broken:
+            self.stopped = False
         if model not in self.failures and not self.broken:
             self.status = "ok"
 

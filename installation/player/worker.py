@@ -7,18 +7,14 @@ if the buffer runs dry it repeats the last image and counts a dropped frame.
 
 from __future__ import annotations
 
-import os
 import threading
 from collections import deque
 from typing import Callable
 
 import numpy as np
 
+from installation.priority import WORKER_NICE, lower_this_thread
 from installation.scenes.base import Frame, Plan
-
-# Niceness of the worker thread (Linux: per thread): lower priority than the render loop.
-WORKER_NICE = 5
-
 
 class FrameBuffer:
     """Bounded, thread-safe, ordered by need time (the worker produces in that order)."""
@@ -89,10 +85,7 @@ class GeneratorWorker(threading.Thread):
             self.join(join_s)
 
     def run(self) -> None:
-        try:  # the render thread comes first when both want a core
-            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), WORKER_NICE)
-        except (AttributeError, OSError):
-            pass
+        lower_this_thread(WORKER_NICE)   # the render thread comes first when both want a core
         try:
             while not self._halt.is_set():
                 if not self.buffer.wait_for_space(0.05):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import signal
 import threading
+import time
 from collections.abc import Callable
 from contextlib import contextmanager
 from pathlib import Path
@@ -18,10 +19,15 @@ from installation.calibration.apply import Calibration
 from installation.calibration.profile import ProfileError
 from installation.model.load import ModelError, load
 from installation.player.messages import UNCHANGED, ModelReady, Quit, Rejected, ShowReady
+from installation.player.state import Override
+from installation.player.stats import local_iso
 from installation.service.power import power_commands
 from installation.service.systemd import sdnotify, signals
 from installation.service.power.display_power import DisplayPower
+from installation.paths import DEFAULT_MODEL, MODELS_DIR
+from installation.service.reload.fallback import FallbackFinder
 from installation.service.reload.reloader import Reloader
+from installation.service.remote import control
 from installation.service.health.report import Companions
 from installation.service.health.writer import StateWriter
 from installation.service.systemd.watchdog import WatchdogPinger
@@ -63,6 +69,8 @@ class ReloadHooks:
                  accept_models: bool = True):
         self.player, self.models_dir, self.show_path = player, Path(models_dir), show_path
         self.calibrations, self.accept_models = calibrations, accept_models
+        self._shows = 0                              # shows posted: a cue lapses only if none came after it
+        self._lapse: threading.Timer | None = None
 
     def on_model(self, name: str, model) -> None:
         if self.accept_models:
@@ -70,10 +78,41 @@ class ReloadHooks:
         else:
             log.info("%s: not played (--model names one file to play)", name)
 
-    def on_show(self, show, path: Path | None = None) -> None:
-        """path: the show's file when it is not the watched one (an OSC cue), for its calibration."""
+    def on_show(self, show, path: Path | None = None, cue: Override | None = None) -> None:
+        """path: the show's file when it is not the watched one (a cue), for its calibration."""
+        self._shows += 1
         calibration = self.calibrations.for_show(show, path or self.show_path())
-        self.player.post(ShowReady(show, calibration, self._named_models(show)))
+        self.player.post(ShowReady(show, calibration, self._named_models(show), cue))
+
+    def on_cue(self, show, path: Path, by: str) -> None:
+        """An operator's show (control.Cues): posted, and after its max_override_s the configured show
+        again, unless another show came in between."""
+        max_s = show.max_override_s
+        until = local_iso(round(time.time() + max_s)) if max_s else None
+        self.on_show(show, path, Override(show.title, by, until))
+        if self._lapse is not None:
+            self._lapse.cancel()
+        if max_s:
+            self._lapse = threading.Timer(max_s, self._cue_lapsed, args=(self._shows, show.title, by, max_s))
+            self._lapse.daemon = True
+            self._lapse.start()
+
+    def _cue_lapsed(self, serial: int, title: str, by: str, max_s: float) -> None:
+        if serial != self._shows:
+            return   # another show (a cue, an edit, a reload) took over since
+        path = self.show_path()
+        try:
+            show = load_show(path)
+        except ShowError as exc:
+            log.error("cue '%s' by %s lapsed after %g s, but %s; keeping the cue", title, by, max_s,
+                      "; ".join(exc.problems))
+            return
+        log.info("cue '%s' by %s lapsed after %g s (max_override_s): back to %s", title, by, max_s, path)
+        self.on_show(show)
+
+    def stop(self) -> None:
+        if self._lapse is not None:
+            self._lapse.cancel()
 
     def on_reject(self, path: str, reason: str) -> None:
         self.player.post(Rejected(path, reason))  # the reloader has logged it
@@ -161,7 +200,15 @@ def companions(player, *, models_dir: Path, explicit_show: Path | None, show_fol
     show_path = lambda: reloader.show_path if reloader is not None else resolve_show_path(  # noqa: E731
         explicit_show, show_folder)
     hooks = ReloadHooks(player, models_dir, show_path, calibrations, accept_models)
+    stops.append(hooks.stop)
     try:
+        if accept_models:
+            # A model that fails for good with nothing else held: any other valid one from the folder.
+            finder = FallbackFinder(models_dir, lambda path: load(path, batch=player.batch), hooks.on_model,
+                                    last_model_file, shipped=(MODELS_DIR / f"{DEFAULT_MODEL}.onnx",))
+            finder.start()
+            stops.append(finder.stop)
+            player.find_model = finder.request
         if watch:
             # The player's own models: rewriting one of them with the same bytes is not a new model.
             known = {m.path: m.sha256 for m in player.models.values()}
@@ -181,7 +228,8 @@ def companions(player, *, models_dir: Path, explicit_show: Path | None, show_fol
                              *power_commands.load_or_problem(power_commands.resolve_path(power_file)))
         stops.append(power.close)
         player.on_frame = FrameHook(power)
-        osc_server = _start_osc(osc, player, show_folder, hooks.on_show)
+        cues = control.Cues(show_folder, hooks.on_cue, logging.getLogger("aimoji.control"))
+        osc_server = _start_osc(osc, player, cues)
         if osc_server is not None:
             stops.append(osc_server.stop)
         http_server = None
@@ -191,7 +239,7 @@ def companions(player, *, models_dir: Path, explicit_show: Path | None, show_fol
                               osc_server.status() if osc_server is not None else "off",
                               http_server.status() if http_server is not None else "off")
         writer = StateWriter(player.snapshot, companions=companions, path=state_path)
-        http_server = _start_http(http, token, player, show_folder, hooks.on_show, writer.report)
+        http_server = _start_http(http, token, player, cues, writer.report)
         if http_server is not None:
             stops.append(http_server.stop)
         pinger = WatchdogPinger(player.snapshot)
@@ -208,13 +256,13 @@ def companions(player, *, models_dir: Path, explicit_show: Path | None, show_fol
                 log.exception("while stopping")
 
 
-def _start_http(settings, token: tuple[bytes | None, str], player, show_folder: Path, on_cue, state):
+def _start_http(settings, token: tuple[bytes | None, str], player, cues, state):
     """The status page, or None when off or when its port cannot be had (one line; the wall plays on)."""
     if settings is None:
         return None
     from installation.service.remote.http_status import HttpStatus, StatusApp
     try:
-        return HttpStatus(settings, lambda server: StatusApp(state, player, show_folder, on_cue, *token,
+        return HttpStatus(settings, lambda server: StatusApp(state, player, cues, *token,
                                                              server=server.counters)).start()
     except OSError as exc:
         log.error("HTTP: cannot listen on %s:%d (%s); playing without the status page", settings.bind,
@@ -222,13 +270,13 @@ def _start_http(settings, token: tuple[bytes | None, str], player, show_folder: 
         return None
 
 
-def _start_osc(settings, player, show_folder: Path, on_cue):
+def _start_osc(settings, player, cues):
     """The OSC server, or None when off or when its port cannot be had (one line; the wall plays on)."""
     if settings is None:
         return None
     from installation.service.remote.osc import OscServer
     try:
-        return OscServer(settings, player, show_folder, on_cue).start()
+        return OscServer(settings, player, cues).start()
     except OSError as exc:
         log.error("OSC: cannot listen on %s:%d (%s); playing without OSC control", settings.bind,
                   settings.port, exc.strerror or exc)

@@ -225,6 +225,10 @@ class Show(_Strict):
     playlist: list[Scene] = Field(default_factory=lambda: [KINDS["morph"].entry()], min_length=1,
                                   description="scenes played in order, looping while open")
     calibration: str | None = Field(None, description="calibration profile (TOML), relative to the show file")
+    max_override_s: float = Field(
+        3600, ge=0, le=7 * 86400, description="the longest an operator's override (a freeze, a blackout, a "
+                                              "scene, a cue from OSC or the status page) holds before the show "
+                                              "takes over again; 0: until released")
     osc: Osc | None = Field(None, description="OSC control; off when absent")
     http: Http | None = Field(None, description="status page and metrics over HTTP; off when absent")
 

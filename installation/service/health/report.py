@@ -48,9 +48,10 @@ class Report:
     written_monotonic: float
     boot_id: str | None           # monotonic times from another boot mean nothing
     pid: int
-    healthy: bool                 # the verdict (health/verdict.py) at writing time
-    phase: str                    # "starting", "ok" or "unhealthy"
-    problems: tuple[str, ...]
+    healthy: bool                 # the verdict (health/verdict.py) at writing time: ok
+    phase: str                    # "starting", "ok", "degraded" or "unhealthy"
+    problems: tuple[str, ...]     # what a restart may fix (the watchdog stops)
+    degraded: tuple[str, ...]     # what is worse than asked, but alive
     last_frame_age_s: float | None
     picture_still_s: float | None
     player: PlayerState
@@ -67,7 +68,7 @@ def build_report(state: PlayerState, companions: Companions, now_wall: float, no
     judged = verdict(state, now_mono)
     last, changed = state.frames.last_monotonic, state.picture.changed_monotonic
     return Report(SCHEMA, round(now_wall, 3), _iso(now_wall), round(now_mono, 3), boot, pid, judged.healthy,
-                  judged.phase, judged.problems,
+                  judged.phase, judged.problems, judged.degraded,
                   None if last is None else round(max(0.0, now_mono - last), 3),
                   None if changed is None else round(max(0.0, now_mono - changed), 3),
                   state, companions, tuple(errors))
@@ -157,16 +158,18 @@ def _duration(seconds: float) -> str:
 
 def format_report(report: Report, problems: list[str], now_mono: float, path: Path | str) -> str:
     """A few lines for a person at the gallery PC."""
-    word = "UNHEALTHY" if problems else "OK"
+    word = "UNHEALTHY" if problems else "DEGRADED" if report.degraded else "OK"
     lines = [f"AImoji player: {word}   ({path}, written {now_mono - report.written_monotonic:.0f} s ago)"]
     lines += [f"  problem: {p}" for p in problems]
+    lines += [f"  degraded: {d}" for d in report.degraded]
     s, frames = report.player, report.player.frames
     rows = [
         ("state", s.activity),
         ("show", s.show),
         ("scene", s.scene),
         ("model", s.model),
-        ("generation", s.generation.status if s.generation.status != "ok" else None),
+        ("overrides", "; ".join(f"{kind} {o.value} by {o.by}" + (f" until {o.until}" if o.until else "")
+                                for kind, o in s.overrides.items()) or None),
         ("picture", None if report.picture_still_s is None else
          f"last changed {report.picture_still_s:.1f} s ago"),
         ("open", "yes" if s.open else "no (outside opening hours)"),

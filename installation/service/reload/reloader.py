@@ -26,6 +26,7 @@ from watchdog.observers import Observer
 
 from installation.model.load import DEFAULT_BATCH, MAX_MODEL_BYTES, Generator, ModelError, load
 from installation.model import last_shown as last_model
+from installation.priority import lower_this_thread
 from installation.service.reload.folder_watch import POLLING_S, FolderWatcher
 from installation.show.config import Show, ShowError, load_show, resolve_show_path
 from installation.service.reload.stable_file import WINDOW_S, StableFiles, Stat, watched_kind
@@ -156,6 +157,7 @@ class Reloader:
 
     # -- the worker --------------------------------------------------------------------------------
     def _work(self) -> None:
+        lower_this_thread()   # loading and probing a model must never take a core from the render loop
         while not self._stop.is_set():
             busy = self._files.pending() or self._held
             try:

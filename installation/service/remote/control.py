@@ -4,7 +4,8 @@
 `parse` is pure: an action name and its arguments become a validated `Control` for the player, a `Cue`,
 or one line saying why not (nothing changes). Names come only from what the player holds (scene kinds
 of its playlist, loaded models) or, for a cue, a bare file name in the show folder: nothing received
-can name a path, run a program or write a file. `load_cue` reads that one show file.
+can name a path, run a program or write a file. `Cues` reads that one show file, a few times a minute
+at most.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import ipaddress
 import logging
 import math
 import re
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +22,7 @@ from pathlib import Path
 from installation.model import moods
 from installation.player.messages import Control
 from installation.player.state import PlayerState
+from installation.service.remote.limits import SourceLimit
 
 ACTIONS = ("scene", "next", "previous", "mood", "model", "speed", "blackout", "freeze", "cue", "release")
 MOODS = (*moods.MOODS, "none")
@@ -133,20 +136,37 @@ def _show(args) -> str:
     return " ".join(repr(a) for a in args) or "(no arguments)"
 
 
-def load_cue(cue: Cue, show_folder: Path, on_cue: Callable[[object, Path], None], who: str,
-             log: logging.Logger) -> str | None:
-    """Load the cue's show file from the show folder and hand it to on_cue(show, path) (runtime's
-    ReloadHooks.on_show posts it); returns why not (logged after `who`, e.g. 'OSC from 10.0.0.5:53000'),
-    or None."""
-    from installation.show.config import ShowError, load_show
+CUES_PER_S = 0.5   # a cue reads a show file and cross-fades the wall: one every two seconds is plenty
+CUE_BURST = 3      # a QLab cue list may fire a few at once
 
-    path = Path(show_folder) / f"{cue.name}.toml"   # parse() let only a bare name through
-    try:
-        show = load_show(path)
-    except ShowError as exc:
-        why = f"cue {cue.name}: {'; '.join(exc.problems)}"
-        log.warning("%s: %s; still playing the previous show", who, why)
-        return why
-    log.info("%s: cue '%s' (%s)", who, show.title, path)
-    on_cue(show, path)
-    return None
+
+class Cues:
+    """Loads a cue's show file from the show folder, off the render loop, and hands it to
+    on_cue(show, path, by) (runtime: posts it, and lets it lapse after the show's max_override_s).
+    Shared by OSC and the status page: at most CUES_PER_S whoever sends them, one line per burst over."""
+
+    def __init__(self, show_folder: Path, on_cue: Callable[[object, Path, str], None], log: logging.Logger,
+                 clock: Callable[[], float] = time.monotonic):
+        self.show_folder, self.on_cue, self.log, self.clock = Path(show_folder), on_cue, log, clock
+        self.limit = SourceLimit("cue", rate_hz=CUES_PER_S, burst=CUE_BURST)
+
+    def load(self, cue: Cue, who: str) -> str | None:
+        """Load and post the cue's show; returns why not (logged after `who`, e.g. 'OSC from
+        10.0.0.5:53000'), or None."""
+        from installation.show.config import ShowError, load_show
+
+        verdict = self.limit.check("any sender", self.clock())
+        if verdict.line is not None:
+            self.log.warning("%s", verdict.line)
+        if not verdict.allowed:
+            return f"cue {cue.name}: more than {CUES_PER_S:g} cues a second; refused"
+        path = self.show_folder / f"{cue.name}.toml"   # parse() let only a bare name through
+        try:
+            show = load_show(path)
+        except ShowError as exc:
+            why = f"cue {cue.name}: {'; '.join(exc.problems)}"
+            self.log.warning("%s: %s; still playing the previous show", who, why)
+            return why
+        self.log.info("%s: cue '%s' (%s)", who, show.title, path)
+        self.on_cue(show, path, who)
+        return None

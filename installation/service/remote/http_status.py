@@ -30,7 +30,6 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from http import HTTPStatus
 from importlib import resources
-from pathlib import Path
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
@@ -39,6 +38,7 @@ import h11
 from installation.service.health import report
 from installation.service.remote import control, control_token, metrics
 from installation.service.remote.control import Cue, Known, allowed
+from installation.service.remote.limits import SourceLimit
 from installation.service.remote.listen import Listen
 from installation.service.remote.thumbnail import Thumbnails
 
@@ -89,14 +89,13 @@ class StatusApp:
     """What each path answers; no sockets here (HttpStatus carries requests to it).
 
     state(): the state file's report now (StateWriter.report). player: snapshot(), picture(), post()
-    and .show. token: the control token, or None with `why` control is off. on_cue(show, path) posts a
-    show loaded for a cue from show_folder (runtime.ReloadHooks.on_show). server(): the transport's
-    counters for /metrics."""
+    and .show. cues: control.Cues (a cue's show, loaded and posted, rate-limited). token: the control
+    token, or None with `why` control is off. server(): the transport's counters for /metrics."""
 
-    def __init__(self, state: Callable[[], report.Report], player, show_folder: Path,
-                 on_cue: Callable[[object, Path], None], token: bytes | None, why: str,
-                 server: Callable[[], Mapping] | None = None):
-        self.state, self.player, self.show_folder, self.on_cue = state, player, Path(show_folder), on_cue
+    def __init__(self, state: Callable[[], report.Report], player, cues: control.Cues, token: bytes | None,
+                 why: str, server: Callable[[], Mapping] | None = None):
+        self.state, self.player, self.cues = state, player, cues
+        self.limit = SourceLimit("HTTP control")
         self.token, self.why = token, why
         self.thumbnails = Thumbnails(player.picture)
         self.registry = metrics.registry(state, server)
@@ -146,6 +145,11 @@ class StatusApp:
             log.warning("%s: POST /control refused: no or wrong token; nothing changed", who)
             return Response(401, json.dumps({"error": "no or wrong token (Authorization: Bearer ...)"}).encode(),
                             "application/json", (("WWW-Authenticate", 'Bearer realm="aimoji"'),))
+        verdict = self.limit.check(host, time.monotonic())
+        if verdict.line is not None:
+            log.warning("%s", verdict.line)
+        if not verdict.allowed:
+            return _json(429, {"error": f"more than {self.limit.rate_hz:g} controls a second; refused"})
         if headers.get("content-type", "").split(";")[0].strip() != "application/json":
             return _json(415, {"error": "send JSON (Content-Type: application/json)"})
         try:
@@ -161,7 +165,7 @@ class StatusApp:
         if isinstance(result, str):
             return self._refused(who, result)
         if isinstance(result, Cue):
-            why = control.load_cue(result, self.show_folder, self.on_cue, who, log)
+            why = self.cues.load(result, who)
             if why is not None:
                 return _json(400, {"error": why})
         else:

@@ -10,15 +10,18 @@ line (logs.py's RepeatFilter folds repeats) and changes nothing. Addresses: docs
 from __future__ import annotations
 
 import logging
+import sys
 import threading
-from collections.abc import Callable, Sequence
+import time
+from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 from installation.player.messages import Control
 from installation.service.remote import control
 from installation.service.remote.control import ACTIONS, Cue, Known, allowed
+from installation.service.remote.limits import SourceLimit
 from installation.service.remote.listen import Listen
+from installation.text import first_line
 
 log = logging.getLogger("aimoji.osc")
 
@@ -42,30 +45,39 @@ def parse(address: str, args: Sequence, known: Known, sender: str = "") -> Contr
     return control.parse(address[len(PREFIX):], args, known, sender, label=address)
 
 
-class OscServer:
-    """The UDP server on its own thread. player: post() and snapshot(). on_cue(show, path): posts a
-    loaded show (runtime.ReloadHooks.on_show). show_folder: where /aimoji/cue looks."""
+# Datagrams that overtake a flood: an operator's blackout or release must reach the wall however much
+# else a sender (or a forged address) sends.
+URGENT = tuple(f"{PREFIX}{a}".encode() for a in ("blackout", "release"))
 
-    def __init__(self, settings: Settings, player, show_folder: Path, on_cue: Callable[[object, Path], None]):
+
+class OscServer:
+    """The UDP server on its own thread. player: post() and snapshot(). cues: control.Cues (loads a
+    cue's show and posts it, rate-limited). Everything a sender sends is bounded here: datagrams from
+    outside `allow` are refused before parsing, each source address gets SourceLimit's rate (blackout
+    and release exempt), a datagram python-osc cannot read is one line (never a traceback), and the
+    player keeps only the latest control of each kind (player/controls.py)."""
+
+    def __init__(self, settings: Settings, player, cues: control.Cues, clock=time.monotonic):
         from pythonosc.dispatcher import Dispatcher
         from pythonosc.osc_server import BlockingOSCUDPServer
 
-        self.settings, self.player, self.show_folder, self.on_cue = settings, player, Path(show_folder), on_cue
+        self.settings, self.player, self.cues, self.clock = settings, player, cues, clock
         self.networks = settings.networks()
-        self.received = self.refused = self.invalid = 0
+        self.limit = SourceLimit("OSC")
+        self.received = self.refused = self.invalid = self.unreadable = 0
         dispatcher = Dispatcher(strict_timing=False)   # a bundle timed in the future must not park the thread
         dispatcher.set_default_handler(self._handle, needs_reply_address=True)
         outer = self
 
         class Server(BlockingOSCUDPServer):
             def verify_request(self, request, client_address) -> bool:
-                # Before parsing: a sender outside `allow` costs one address check, nothing more.
-                if allowed(client_address[0], outer.networks):
-                    return True
-                outer.refused += 1
-                log.warning("OSC from %s refused: not in the allowed networks (%s)", client_address[0],
-                            ", ".join(outer.settings.allow))
-                return False
+                return outer._admit(request[0], client_address[0])
+
+            def handle_error(self, request, client_address) -> None:
+                # socketserver would print a traceback per datagram (a nested bundle: ~2,000 lines each).
+                outer.unreadable += 1
+                log.warning("OSC from %s: unreadable datagram (%s); nothing changed", client_address[0],
+                            first_line(sys.exc_info()[1]))
 
         self.server = Server((settings.bind, settings.port), dispatcher)
         self.port = self.server.server_address[1]   # the real one when port 0 asked for any
@@ -83,6 +95,19 @@ class OscServer:
         self.server.server_close()
         self.thread.join(2.0)
 
+    def _admit(self, data: bytes, host: str) -> bool:
+        """Before parsing: a sender outside `allow` costs one address check; one over its rate, a bucket."""
+        if not allowed(host, self.networks):
+            self.refused += 1
+            log.warning("OSC from %s refused: not in the allowed networks (%s)", host, ", ".join(self.settings.allow))
+            return False
+        if data.startswith(URGENT):
+            return True
+        verdict = self.limit.check(host, self.clock())
+        if verdict.line is not None:
+            log.warning("%s", verdict.line)
+        return verdict.allowed
+
     def _known(self) -> Known:
         return Known.of(self.player.snapshot())
 
@@ -94,11 +119,11 @@ class OscServer:
             self.invalid += 1
             log.warning("OSC from %s: %s; nothing changed", sender, result)
         elif isinstance(result, Cue):
-            if control.load_cue(result, self.show_folder, self.on_cue, f"OSC from {sender}", log) is not None:
+            if self.cues.load(result, f"OSC from {sender}") is not None:
                 self.invalid += 1
         else:
             self.player.post(result)
 
     def status(self) -> str:
-        return f"on {self.settings.bind}:{self.port}, {self.received} received, {self.invalid} invalid, " \
-               f"{self.refused} refused"
+        return (f"on {self.settings.bind}:{self.port}, {self.received} received, {self.invalid} invalid, "
+                f"{self.refused} refused, {self.limit.dropped} over the rate limit, {self.unreadable} unreadable")

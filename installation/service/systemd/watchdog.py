@@ -1,6 +1,7 @@
-"""Tells systemd how the player is doing: READY=1 once the screen is first healthy, WATCHDOG=1 only while
-it stays healthy (service/health/verdict.py: fresh frames, a changing, non-blank picture), STATUS= with model,
-scene and fps, or why not.
+"""Tells systemd how the player is doing: READY=1 once the wall is first alive, WATCHDOG=1 only while it
+stays alive (service/health/verdict.py: fresh frames of a changing, non-blank picture on the panel;
+slow or degraded still counts, since a restart would not help), STATUS= with model, scene and fps and
+what is degraded, or why not.
 
 `notify_message` is the pure decision; `WatchdogPinger` is the thread that polls `player.snapshot()`.
 """
@@ -28,21 +29,21 @@ def status_line(state: PlayerState, judged: Verdict) -> str:
         line = f"closed ({state.outside_action})"
     else:
         line = f"model {state.model or '?'}, scene {state.scene or '?'}, {state.frames.fps:.0f} fps"
-    generation = state.generation.status
-    return line + (f"; {generation}" if generation != "ok" else "")
+    return line + "".join(f"; degraded: {d}" for d in judged.degraded)
 
 
 def notify_message(state: PlayerState, now_mono: float, stale_s: float, ready_sent: bool,
                    last_status: str | None, pid: int) -> tuple[str, bool, str]:
     """(datagram to send or '', ready_sent after it, status line). READY and WATCHDOG only while the
-    screen is healthy (health/verdict.py): a frozen, blank or starved wall is not fed to the watchdog."""
+    wall is alive (health/verdict.py): a stalled, frozen, blank or dead wall is not fed to the watchdog,
+    a slow or degraded one is (a restart would not make it faster)."""
     judged = verdict(state, now_mono, stall_s=stale_s)
     lines = []
-    if judged.healthy and not ready_sent:
+    if judged.alive and not ready_sent:
         # MAINPID: under cage the unit's main process is cage; this makes SIGHUP/SIGTERM reach us.
         lines += ["READY=1", f"MAINPID={pid}"]
         ready_sent = True
-    if judged.healthy:
+    if judged.alive:
         lines.append("WATCHDOG=1")
     status = status_line(state, judged)
     if status != last_status:

@@ -4,6 +4,7 @@ import pytest
 
 from installation.player.messages import Control
 from installation.player.state import Override
+from installation.player.stats import local_iso
 from installation.player.overrides import SETTLE_S, Blackout, Overrides, Variant
 from installation.scenes.grid import GridScene
 from installation.scenes.morph import MorphScene
@@ -32,7 +33,7 @@ def test_rebuilding_overrides_settle_before_they_take_effect():
     _apply(o, "speed", 3.0, now=0.2)
     o.tick(0.2 + SETTLE_S, 0.0, 1e9)
     assert o.variant == Variant(speed=3.0)
-    assert o.report() == {"speed": Override(3.0, "10.0.0.9:5000")}
+    assert o.report(0.3, 1000.3, max_s=0) == {"speed": Override(3.0, "10.0.0.9:5000")}
 
 
 def test_a_scene_outside_the_playlist_is_refused():
@@ -78,3 +79,26 @@ def test_blackout_level_is_a_linear_fade():
     b = Blackout(1.0, 2.0, 10.0, 0.0)
     assert [b.level(t) for t in (9.0, 10.0, 11.0, 12.0, 20.0)] == [0.0, 0.0, 0.5, 1.0, 1.0]
     assert Blackout(1.0, 0.0, 10.0, 0.0).level(10.0) == 1.0
+
+
+def test_an_override_lapses_after_max_override_s_and_says_by_whom_and_when():
+    o = Overrides()
+    _apply(o, "freeze", True, now=10.0)
+    _apply(o, "blackout", (True, 2.0), now=20.0)
+    _apply(o, "speed", 2.0, now=30.0)
+    held = o.report(40.0, 1_800_000_040.0, max_s=3600)
+    assert held["freeze"].until == local_iso(1_800_000_040.0 - 30.0 + 3600)
+    assert [o.tick(now, 0.0, 1e18, max_s=3600) for now in (3609.9, 3610.0)] == [[], [("freeze", "10.0.0.9:5000")]]
+    assert not o.frozen and o.blackout.target == 1.0
+    assert o.tick(3620.0, 0.0, 1e18, max_s=3600) == [("blackout", "10.0.0.9:5000")]
+    assert o.blackout.target == 0.0 and o.black_level(3621.0) == pytest.approx(0.5)   # fading back up
+    assert o.tick(3630.0, 0.0, 1e18, max_s=3600) == [("speed", "10.0.0.9:5000")]
+    assert o.wanted == {} and o.tick(3631.0, 0.0, 1e18, max_s=3600) == []
+    assert o.variant == Variant()
+
+
+def test_with_max_override_s_0_an_override_holds_until_released():
+    o = Overrides()
+    _apply(o, "freeze", True, now=0.0)
+    assert o.tick(10 ** 7, 0.0, 1e18, max_s=0) == [] and o.frozen
+    assert o.report(10 ** 7, 0.0, max_s=0)["freeze"].until is None

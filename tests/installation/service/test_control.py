@@ -8,7 +8,7 @@ import pytest
 
 from installation.player.messages import Control
 from installation.player.state import PlayerState
-from installation.service.remote.control import Cue, Known, allowed, load_cue, parse
+from installation.service.remote.control import CUE_BURST, Cue, Cues, Known, allowed, parse
 
 KNOWN = Known(("morph", "grid"), ("tiny", "default"))
 LOG = logging.getLogger("aimoji.test")
@@ -40,11 +40,26 @@ def test_a_cue_loads_only_the_named_show_from_the_show_folder(tmp_path):
     (tmp_path / "evening.toml").write_text('title = "evening"\n')
     (tmp_path / "broken.toml").write_text('title = 3\n')
     posted = []
-    assert load_cue(Cue("evening"), tmp_path, lambda show, path: posted.append((show.title, path)), "t", LOG) is None
-    assert posted == [("evening", tmp_path / "evening.toml")]
-    why = load_cue(Cue("broken"), tmp_path, lambda show, path: posted.append(show), "t", LOG)
+    cues = Cues(tmp_path, lambda show, path, by: posted.append((show.title, path, by)), LOG, clock=lambda: 0.0)
+    assert cues.load(Cue("evening"), "OSC from 10.0.0.5:9000") is None
+    assert posted == [("evening", tmp_path / "evening.toml", "OSC from 10.0.0.5:9000")]
+    why = cues.load(Cue("broken"), "t")
     assert why.startswith("cue broken: ") and "broken.toml: title" in why and len(posted) == 1
-    assert "show file not found" in load_cue(Cue("nope"), tmp_path, posted.append, "t", LOG)
+    assert "show file not found" in cues.load(Cue("nope"), "t")
+
+
+def test_a_cue_flood_loads_a_few_and_says_so_once(tmp_path, caplog):
+    (tmp_path / "evening.toml").write_text('title = "evening"\n')
+    posted, now = [], [100.0]
+    cues = Cues(tmp_path, lambda show, path, by: posted.append(show.title), LOG, clock=lambda: now[0])
+    with caplog.at_level("INFO", logger="aimoji.test"):
+        answers = [cues.load(Cue("evening"), "OSC from 10.0.0.5:9000") for _ in range(11_296)]
+    assert len(posted) == CUE_BURST and answers.count(None) == CUE_BURST
+    assert all(a.endswith("cues a second; refused") for a in answers if a is not None)
+    warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert len(warnings) == 1 and warnings[0].startswith("cue from any sender: more than 0.5 messages a second")
+    now[0] += 10.0                                   # ten seconds later the gate is open again
+    assert cues.load(Cue("evening"), "t") is None and len(posted) == CUE_BURST + 1
 
 
 def test_known_comes_from_the_snapshot():

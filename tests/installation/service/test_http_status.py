@@ -4,6 +4,7 @@ must not cost a frame, and `aimoji play --http` from the command line."""
 
 import http.client
 import json
+import logging
 import socket
 import threading
 import time
@@ -13,8 +14,8 @@ import pytest
 from installation.model.load import load
 from installation.display.output import Window
 from installation.player.loop import Player
-from installation.player.state import Override
 from installation.player.messages import ShowReady
+from installation.service.remote.control import Cues
 from installation.service.remote.control_token import NO_TOKEN
 from installation.service.remote.http_status import HttpStatus, Settings, StatusApp
 from installation.service.health.logs import RepeatFilter
@@ -43,9 +44,10 @@ def serving(screen, tiny_model_path, show_file, tmp_path):
         # The first scene for the next hour: the real schedule would pick one by the wall clock.
         player = Player(show, {model.name: model}, model.name, Window(screen), schedule=lambda now: (0, now + 3600))
         writer = StateWriter(player.snapshot, path=tmp_path / "status.json")
+        cues = Cues(tmp_path, lambda show, path, by: player.post(ShowReady(show)), logging.getLogger("aimoji.http"))
         server = HttpStatus(Settings(port=0, allow=tuple(allow)), lambda s: StatusApp(
-            writer.report, player, tmp_path, lambda show, path: player.post(ShowReady(show)), token,
-            NO_TOKEN if token is None else "test", server=s.counters), **options).start()
+            writer.report, player, cues, token, NO_TOKEN if token is None else "test", server=s.counters),
+            **options).start()
         servers.append(server)
         return player, server
     yield start
@@ -128,7 +130,8 @@ def test_a_control_with_the_token_switches_the_scene(serving):
     assert not errors, errors
     assert seen["answer"] == (202, {"accepted": "scene", "args": [2]})
     assert seen["scene"] == "grid"
-    assert player.snapshot().overrides["scene"] == Override(2, "http 127.0.0.1")
+    held = player.snapshot().overrides["scene"]
+    assert (held.value, held.by) == (2, "http 127.0.0.1") and held.until is not None   # lapses by itself
 
 
 def test_without_the_right_token_nothing_changes(serving):
@@ -299,7 +302,8 @@ def test_play_with_http_serves_the_state_file_and_takes_a_control(models_dir, sh
     t.join()
     assert rc == 0 and seen["answer"] == 202
     served = seen["served"]
-    assert served["player"]["overrides"]["speed"] == {"value": 2.5, "by": "http 127.0.0.1"}
+    speed = served["player"]["overrides"]["speed"]
+    assert (speed["value"], speed["by"]) == (2.5, "http 127.0.0.1") and speed["until"]
     assert served["companions"]["http"].startswith(f"on 127.0.0.1:{port}, control on") and served["healthy"] is True
     assert set(served) == set(seen["file"])   # the state file's keys, judged at the request
 

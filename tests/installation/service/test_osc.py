@@ -14,6 +14,7 @@ from installation.display.output import Window
 from installation.player.loop import Player
 from installation.player.messages import Control, ShowReady
 from installation.service.health.verdict import verdict
+from installation.service.remote.control import Cues
 from installation.service.remote.osc import Cue, Known, OscServer, Settings, allowed, parse
 from installation.show.config import load_show
 
@@ -102,8 +103,8 @@ def playing(screen, tiny_model_path, show_file, tmp_path):
         # The first scene for the next hour: the real schedule would pick one by the wall clock.
         player = Player(show, {model.name: model}, model.name, Window(screen), override=override,
                         schedule=lambda now: (0, now + 3600))
-        server = OscServer(Settings(port=0, allow=tuple(allow)), player, tmp_path,
-                           on_cue=lambda s, path: player.post(ShowReady(s))).start()
+        cues = Cues(tmp_path, lambda s, path, by: player.post(ShowReady(s)), logging.getLogger("aimoji.osc"))
+        server = OscServer(Settings(port=0, allow=tuple(allow)), player, cues).start()
         servers.append(server)
         return player, server, SimpleUDPClient("127.0.0.1", server.port)
     yield start

@@ -77,9 +77,15 @@ OK = "STATUS=model emoji-e40, scene morph, 60 fps"
      False, ["READY=1", "MAINPID=42", "WATCHDOG=1", "STATUS=closed (black)"], True),
     ({"activity": "closed", "outside_action": "dim", "picture__changed_monotonic": 10.0}, True,
      ["STATUS=picture frozen: unchanged for 90 s"], True),
-    ({"frames__last_monotonic": None, "activity": "starting", "uptime_s": 90.0, "generation__status": "model 'm' failed"},
-     False, ["STATUS=starting for 90 s and no emoji on screen yet (model 'm' failed)"], False),
-    ({"frames__fps": 20.0}, True, ["STATUS=slow: 20.0 fps, target 60 fps"], True),
+    ({"frames__last_monotonic": None, "activity": "starting", "uptime_s": 250.0, "generation__status": "model 'm' failed"},
+     False, ["STATUS=starting for 250 s and no emoji on screen yet (model 'm' failed)"], False),
+    # Slow is degraded, not dead: the watchdog stays fed, and STATUS says what is degraded.
+    ({"frames__fps": 20.0}, True, ["WATCHDOG=1", "STATUS=model emoji-e40, scene morph, 20 fps; degraded: slow: 20.0 "
+                                                "fps, target 60 fps"], True),
+    ({"frames__fps": 20.0}, False, ["READY=1", "MAINPID=42", "WATCHDOG=1", "STATUS=model emoji-e40, scene morph, "
+                                    "20 fps; degraded: slow: 20.0 fps, target 60 fps"], True),
+    ({"picture__on_panel": 0.0}, True, ["STATUS=the calibration puts 100% of the picture off the panel (its "
+                                        "offset or scale)"], True),
 ])
 def test_notify_message(change, ready_before, expected_lines, ready_after):
     snap = state(**{**BASE, **change})

@@ -37,7 +37,6 @@ def test_healthy_player(tmp_path, capsys):
     ({"written_ago_s": 60}, 15, "stale: last written 60 s ago"),
     ({"written_ago_s": 8}, 5, "stale: last written 8 s ago (limit 5 s)"),
     ({"frame_age_s": 9}, 15, "render loop stalled: no new frame for 9.0 s"),
-    ({"frames__fps": 12.0}, 15, "slow: 12.0 fps, target 60 fps"),
     ({"still_s": 30}, 15, "picture frozen: unchanged for 30 s"),
     ({"picture__flat": True}, 15, "picture blank: one flat colour"),
     ({"boot": "another-boot"}, 15, "stale: written before this boot"),
@@ -51,6 +50,14 @@ def test_unhealthy_player_exits_1(tmp_path, capsys, kwargs, max_age, problem):
     out = capsys.readouterr().out
     assert out.startswith("AImoji player: UNHEALTHY")
     assert f"problem: {problem}" in out
+
+
+def test_a_slow_player_is_degraded_not_unhealthy(tmp_path, capsys):
+    path = tmp_path / "status.json"
+    _write(path, frames__fps=12.0)
+    assert main(["status", "--state", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("AImoji player: DEGRADED") and "  degraded: slow: 12.0 fps, target 60 fps" in out
 
 
 @pytest.mark.parametrize("step_s", [-3 * 3600, -30, 30, 3 * 3600])

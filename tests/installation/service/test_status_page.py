@@ -153,7 +153,8 @@ def test_the_token_typed_in_switches_the_scene(page):
     number, kind = other_scene(port)
     assert press_scene(driver, number, TOKEN) == f"sent: scene [{number}]"
     wait_for(lambda: status(port)["player"]["scene"] == kind, 5)
-    assert status(port)["player"]["overrides"]["scene"] == {"value": number, "by": "http 127.0.0.1"}
+    held = status(port)["player"]["overrides"]["scene"]
+    assert (held["value"], held["by"]) == (number, "http 127.0.0.1") and held["until"]
     assert TOKEN not in driver.current_url
     assert driver.execute_script("return sessionStorage.getItem('aimoji-control-token')") == TOKEN
     wait_for(lambda: driver.find_element("id", "scene").text == kind, 5)

@@ -1,19 +1,21 @@
-"""The health verdict: one pure judgement of a PlayerState, by table."""
+"""The health verdict: one pure judgement of a PlayerState, by table: problems a restart may fix (the
+watchdog stops), degradations it would not (reported, the watchdog fed)."""
 
 import pytest
 
-from installation.service.health.verdict import verdict
+from installation.service.health.verdict import START_BOUND_S, verdict
 from tests.support.states import state
 
 
 @pytest.mark.parametrize("change, problems", [
     ({}, []),
     ({"frames__last_monotonic": None, "activity": "starting", "uptime_s": 30.0}, None),   # starting: not judged
-    ({"frames__last_monotonic": None, "activity": "starting", "uptime_s": 61.0},
-     ["starting for 61 s and no emoji on screen yet"]),
-    ({"frames__last_monotonic": None, "activity": "starting", "uptime_s": 61.0,
+    ({"frames__last_monotonic": None, "activity": "starting", "uptime_s": START_BOUND_S - 1}, None),  # a weak PC
+    ({"frames__last_monotonic": None, "activity": "starting", "uptime_s": 241.0},
+     ["starting for 241 s and no emoji on screen yet"]),
+    ({"frames__last_monotonic": None, "activity": "starting", "uptime_s": 241.0,
       "generation__status": "model 'x' failed (NaN)"},
-     ["starting for 61 s and no emoji on screen yet (model 'x' failed (NaN))"]),
+     ["starting for 241 s and no emoji on screen yet (model 'x' failed (NaN))"]),
     ({"frames__last_monotonic": 494.0}, ["render loop stalled: no new frame for 6.0 s"]),
     ({"picture__changed_monotonic": 489.0}, ["picture frozen: unchanged for 11 s"]),
     ({"picture__changed_monotonic": 489.0, "picture__still_allowed_s": 9.0}, []),     # evolution's held face
@@ -25,15 +27,36 @@ from tests.support.states import state
     ({"activity": "closed", "outside_action": "black", "picture__changed_monotonic": 100.0}, []),
     ({"activity": "closed", "outside_action": "dim", "picture__changed_monotonic": 100.0},
      ["picture frozen: unchanged for 400 s"]),
-    ({"frames__fps": 29.0}, ["slow: 29.0 fps, target 60 fps"]),
-    ({"frames__fps": 3.0, "uptime_s": 2.0}, []),  # still starting up
+    ({"picture__on_panel": 0.0}, ["the calibration puts 100% of the picture off the panel (its offset or scale)"]),
+    ({"picture__on_panel": 0.6}, []),                                     # a little off the edge is a choice
+    ({"generation__stopped": True, "generation__status": "model 'm' keeps failing (boom)"},
+     ["generation stopped: model 'm' keeps failing (boom)"]),
 ])
-def test_verdict(change, problems):
+def test_problems_a_restart_may_fix(change, problems):
     judged = verdict(state(**change), 500.0)
     if problems is None:
-        assert judged.phase == "starting" and not judged.healthy
+        assert judged.phase == "starting" and not judged.healthy and not judged.alive
     else:
         assert list(judged.problems) == problems and judged.healthy == (not problems)
+        assert judged.alive == (not problems)
+
+
+@pytest.mark.parametrize("change, degraded", [
+    ({"frames__fps": 29.0}, ["slow: 29.0 fps, target 60 fps"]),
+    ({"frames__fps": 3.0, "uptime_s": 2.0}, []),                          # still starting up
+    ({"frames__dropped_share": 0.4}, ["dropping 40% of frames"]),
+    ({"frames__dropped_share": 0.2}, []),
+    ({"generation__degraded": "playlist entry 1: a 12x12 grid asks 576 images/s; ..."},
+     ["playlist entry 1: a 12x12 grid asks 576 images/s; ..."]),
+    ({"generation__status": "model 'm' failed 3 times (boom); playing 'default' instead"},
+     ["model 'm' failed 3 times (boom); playing 'default' instead"]),
+    ({"frames__fps": 1.0, "frames__dropped_share": 1.0},                  # a weak PC: slow, but a wall
+     ["slow: 1.0 fps, target 60 fps", "dropping 100% of frames"]),
+])
+def test_degradations_are_reported_and_the_watchdog_stays_fed(change, degraded):
+    judged = verdict(state(**change), 500.0)
+    assert list(judged.degraded) == degraded and judged.problems == () and judged.alive
+    assert judged.phase == ("degraded" if degraded else "ok")
 
 
 def test_a_watchdog_that_looks_later_sees_the_stall():

@@ -23,6 +23,19 @@ def _own_state_directory(tmp_path, monkeypatch):
     monkeypatch.setenv("STATE_DIRECTORY", str(tmp_path / "state_directory"))
 
 
+@pytest.fixture(autouse=True)
+def _no_stale_log_handlers():
+    """`aimoji play` run in-process sets up the 'aimoji' logger with a handler on the stderr of that
+    moment (pytest's capture of one test): take it down afterwards, or later tests log into a closed
+    stream."""
+    yield
+    import logging
+    logger = logging.getLogger("aimoji")
+    for handler in list(logger.handlers):
+        logger.removeHandler(handler)
+    logger.propagate = True
+
+
 @pytest.fixture(scope="session")
 def tiny_model_path(tmp_path_factory) -> Path:
     return Path(shutil.copy(TINY, tmp_path_factory.mktemp("models") / "tiny.onnx"))

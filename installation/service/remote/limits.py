@@ -12,13 +12,15 @@ from dataclasses import dataclass
 PER_SOURCE_HZ = 50.0      # a TouchOSC fader sends ~30-60 messages a second while it moves
 BURST = 100               # what a sender may send at once (a QLab cue list firing several messages)
 MAX_SOURCES = 256         # senders remembered; a flood of forged addresses cycles through these
+QUIET_S = 1.0             # a burst is over when the sender has gone this long without being refused
 
 
 @dataclass
 class _Bucket:
     tokens: float
     at: float
-    dropped: int = 0      # in the current burst over the limit
+    dropped: int = 0          # in the current burst over the limit
+    last_drop: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -34,6 +36,11 @@ class SourceLimit:
         self._buckets: OrderedDict[str, _Bucket] = OrderedDict()
         self.dropped = 0      # over the limit, ever
 
+    @property
+    def senders(self) -> int:
+        """Senders remembered now (at most max_sources)."""
+        return len(self._buckets)
+
     def check(self, source: str, now: float) -> Verdict:
         """May a message from `source` (an address) go on at monotonic time `now`?"""
         bucket = self._buckets.pop(source, None) or _Bucket(float(self.burst), now)
@@ -44,13 +51,14 @@ class SourceLimit:
         bucket.at = now
         if bucket.tokens >= 1.0:
             bucket.tokens -= 1.0
-            if bucket.dropped:
+            if bucket.dropped and now - bucket.last_drop >= QUIET_S:
                 line = f"{self.what} from {source}: back within the limit; {bucket.dropped} messages were dropped"
                 bucket.dropped = 0
                 return Verdict(True, line)
             return Verdict(True)
         self.dropped += 1
         bucket.dropped += 1
+        bucket.last_drop = now
         if bucket.dropped == 1:
             return Verdict(False, f"{self.what} from {source}: more than {self.rate_hz:g} messages a second "
                                   f"(burst {self.burst}); dropping the rest until it slows down")

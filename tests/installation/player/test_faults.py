@@ -219,3 +219,36 @@ def test_a_capture_on_a_broken_disk_is_one_log_line_and_the_show_goes_on(screen,
     assert stats["frames"] > 20
     errors = [r.getMessage() for r in caplog.records if r.levelname == "ERROR"]
     assert len(errors) == 1 and errors[0].startswith(f"capture not saved in {blocked / 'captures'}")
+
+
+def test_a_calibration_that_pushes_the_picture_off_the_panel_is_unhealthy(screen, tiny_model_path, show_file):
+    """offset_x_px = 8000 (the profile allows it): the panel shows only black margins. Health looks at the
+    panel as presented, so it says so, and the watchdog would stop."""
+    from installation.calibration import profile as cal
+    from installation.calibration.apply import Calibration
+    off = Calibration(cal.Profile(geometry=cal.Geometry(offset_x_px=8000)))
+    player = Player(load_show(show_file("morph")), {"tiny": load(tiny_model_path)}, "tiny", Window(screen),
+                    calibration=off, log=lambda _: None)
+    player.run(seconds=1.0)
+    snap = player.snapshot()
+    assert snap.picture.on_panel == 0.0 and snap.picture.flat and snap.picture.dark
+    judged = verdict(snap, time.monotonic())
+    assert not judged.alive and "the calibration puts 100% of the picture off the panel (its offset or scale)" \
+        in judged.problems
+
+
+def test_a_grid_slowed_after_load_is_cast_again_at_what_it_gets(screen, tiny_model_path, show_file):
+    """The model's speed was measured at load (500 images/s), then another program took the CPU (the
+    session makes 60): the grid asks 144 tiles x 2 Hz = 288 and gets a fifth of it. Within a few seconds
+    it is cast again asking what it gets, said in one line; it is degraded, never 'every tile stale'."""
+    lines = []
+    slow = replace(slowed(load(tiny_model_path), 60.0), images_per_s=500.0)
+    show = load_show(show_file("grid", "cols = 12\nrows = 12\ntile_fps = 2\n"))
+    clock = FastClock(speed=2)
+    player = Player(show, {"tiny": slow}, "tiny", Window(screen), batch=4, log=lines.append, **clock.player_clocks())
+    took = _watch(player, lambda s: s.generation.degraded is not None and s.activity == "playing", 30.0)
+    assert took is not None, lines
+    recast = player.models["tiny"]
+    assert recast.images_per_s < 0.5 * 500 and recast.sha256 == slow.sha256
+    assert any("asks 288 images/s; this machine makes" in line for line in lines)
+    assert player.snapshot().model_swaps == 0          # the same model, asked less: not a swap

@@ -3,6 +3,7 @@ headless player on loopback: scene, bad messages, a refused sender, freeze/black
 
 import ipaddress
 import logging
+import socket
 import threading
 from dataclasses import replace
 import time
@@ -288,3 +289,65 @@ def test_bad_osc_options_are_one_line(capsys, models_dir, show_file, argv, line)
     rc = main(["play", "--headless", "--seconds", "1", "--models", str(models_dir),
                "--show", str(show_file("morph")), *argv])
     assert rc == 2 and capsys.readouterr().err.strip().splitlines() == [line]
+
+
+def _nested_bundle(depth: int) -> bytes:
+    """A bundle holding a bundle holding ... a /aimoji/speed message, `depth` deep (one small datagram)."""
+    packet = b"/aimoji/speed\x00\x00\x00,f\x00\x00@\x00\x00\x00"
+    for _ in range(depth):
+        packet = b"#bundle\x00" + b"\x00\x00\x00\x00\x00\x00\x00\x01" + len(packet).to_bytes(4, "big") + packet
+    return packet
+
+
+def test_a_nested_bundle_costs_one_line_never_a_traceback(playing, osc_lines, capfd):
+    """A depth-500 bundle makes python-osc recurse until RecursionError: one warning, nothing on stderr,
+    however many arrive (the log's RepeatFilter folds the same line per sender)."""
+    player, server, client = playing()
+    datagram = _nested_bundle(500)
+    assert len(datagram) < 65_507            # one UDP datagram
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        for _ in range(20):
+            sock.sendto(datagram, ("127.0.0.1", server.port))
+        _later(0.5, lambda: None)
+        stats = player.run(seconds=1.0)
+    assert server.unreadable >= 1 and stats["frames"] > 10
+    assert osc_lines and all(line.startswith("OSC from 127.0.0.1: unreadable datagram (") for line in osc_lines)
+    err = capfd.readouterr().err
+    assert "Traceback" not in err and "Exception occurred during processing" not in err
+
+
+@pytest.mark.realtime
+def test_a_flood_stays_bounded_and_a_blackout_sent_after_it_applies_at_once(playing, osc_lines):
+    """Two senders flood /aimoji/speed as fast as they can for 4 s, then one sends a blackout: memory
+    and log lines stay bounded, the flood is dropped at its sources, the blackout reaches the wall
+    within a second. (benchmarks/faults.py runs it for 60 s and reports RSS.)"""
+    player, server, client = playing()
+    marks = {}
+
+    def flood():
+        time.sleep(0.5)
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as a, socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as b:
+            datagram = b"/aimoji/speed\x00\x00\x00,f\x00\x00@\x00\x00\x00"
+            end = time.monotonic() + 4.0
+            while time.monotonic() < end:
+                for _ in range(200):
+                    a.sendto(datagram, ("127.0.0.1", server.port))
+                    b.sendto(datagram, ("127.0.0.1", server.port))
+        # UDP: a datagram sent while the flood fills the socket's buffer is lost in the kernel, as
+        # on any OSC link; sent after it, the blackout must not wait behind what the flood left.
+        time.sleep(0.1)
+        marks["sent_blackout"] = time.monotonic()
+        client.send_message("/aimoji/blackout", [1, 0.0])
+
+    def watch(p):
+        if "sent_blackout" in marks and "dark" not in marks and p.overrides.black_level(p.clock()) >= 1.0:
+            marks["dark"] = time.monotonic()
+    player.on_frame = watch
+    sender = threading.Thread(target=flood)
+    sender.start()
+    stats = player.run(seconds=6.5)
+    sender.join()
+    assert "dark" in marks and marks["dark"] - marks["sent_blackout"] < 1.0, (marks, server.status())
+    assert server.limit.dropped > 1000 and len(player.controls) == 0
+    assert len(osc_lines) <= 4, osc_lines      # a line per sender at the burst's start (and its end)
+    assert stats["frames"] > 100

@@ -56,6 +56,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 # sd_booted(): systemd is the init system of the running machine (not so in an image builder's chroot).
 SYSTEMD_RUNNING = Path("/run/systemd/system")
+PROC_SYS = Path("/proc/sys")
 
 
 def _default_aimoji() -> str:
@@ -71,6 +72,17 @@ def _systemd_version() -> int:
     return sp.parse_systemd_version(out.stdout)
 
 
+def _sysctls() -> dict[str, str]:
+    """The running kernel's user namespace knobs (install_plan.USERNS_SYSCTLS) that it has."""
+    out = {}
+    for name in sp.USERNS_SYSCTLS:
+        try:
+            out[name] = (PROC_SYS / name).read_text()
+        except OSError:
+            pass
+    return out
+
+
 def _templates() -> dict[str, str]:
     return {p.name: p.read_text(encoding="utf-8") for p in TEMPLATES.iterdir() if p.is_file()}
 
@@ -82,16 +94,23 @@ def run(args: argparse.Namespace) -> int:
                       app_dir=str(Path(args.app_dir).resolve()), cage=shutil.which("cage") or "/usr/bin/cage",
                       osc_port=args.osc, osc_bind=args.osc_bind, osc_allow=tuple(args.osc_allow),
                       http_port=args.http, http_bind=args.http_bind, http_allow=tuple(args.http_allow))
-    known = [sp.SYSTEM_UNIT, sp.USER_UNIT, sp.AUTOSTART, sp.LIGHTDM_CONF, sp.DROPIN_DIR / "display.conf",
-             sp.DROPIN_DIR / "backoff.conf", sp.DROPIN_DIR / "home.conf", sp.NETWORK_DROPIN]
+    known = [sp.SYSTEM_UNIT, sp.USER_UNIT, sp.USER_NAMESPACES, sp.AUTOSTART, sp.LIGHTDM_CONF,
+             sp.DROPIN_DIR / "display.conf", sp.DROPIN_DIR / "backoff.conf", sp.DROPIN_DIR / "home.conf",
+             sp.NETWORK_DROPIN]
     existing = {p for p in known if (root / p).exists()}
     has_token = (root / sp.CONTROL_TOKEN).exists()
+    userns_refused = sp.user_namespaces_refused(_sysctls())
     try:
         steps = sp.plan(opts, _templates(), _systemd_version(), existing, (root / "etc/lightdm").is_dir(),
-                        has_token, systemd_running=SYSTEMD_RUNNING.is_dir())
+                        has_token, systemd_running=SYSTEMD_RUNNING.is_dir(), user_namespaces=userns_refused is None)
     except (sp.PlanError, KeyError, OSError) as exc:
         print(f"aimoji install-service: {exc}", file=sys.stderr)
         return 2
+    if opts.display == "x11" and userns_refused:
+        print(f"warning: {userns_refused}: this kernel refuses the user manager the user namespace that the x11 "
+              "unit's sandbox needs (PrivateUsers=, ProtectSystem=, PrivateNetwork= ...), so the unit goes "
+              "without it (seccomp still keeps it off the network); --display kms or cage keeps the whole "
+              "sandbox", file=sys.stderr)
     for warning in _warnings(opts):
         print(f"warning: {warning}", file=sys.stderr)
     if args.dry_run:

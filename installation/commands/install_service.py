@@ -9,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from installation.service.remote.control_token import TokenError, read_token
 from installation.service.systemd import install_plan as sp
 from installation.atomic import write_text_atomic
 
@@ -101,9 +102,13 @@ def run(args: argparse.Namespace) -> int:
     has_token = (root / sp.CONTROL_TOKEN).exists()
     userns_refused = sp.user_namespaces_refused(_sysctls())
     try:
+        if opts.http_port is not None and has_token:
+            # The unit hands this file to the player, which refuses to start with a bad one (a 0644 file:
+            # its secret was readable by every user of this PC): say so now, not in a restart loop.
+            read_token(root / sp.CONTROL_TOKEN)
         steps = sp.plan(opts, _templates(), _systemd_version(), existing, (root / "etc/lightdm").is_dir(),
                         has_token, systemd_running=SYSTEMD_RUNNING.is_dir(), user_namespaces=userns_refused is None)
-    except (sp.PlanError, KeyError, OSError) as exc:
+    except (sp.PlanError, TokenError, KeyError, OSError) as exc:
         print(f"aimoji install-service: {exc}", file=sys.stderr)
         return 2
     if opts.display == "x11" and userns_refused:

@@ -232,3 +232,23 @@ def test_the_token_file_is_pointed_to_never_written(tmp_path, capsys):
     assert f"the status page is read-only: no control token in {tmp_path}/etc/aimoji/control-token" in \
         capsys.readouterr().out
     assert not (tmp_path / "etc/aimoji/control-token").exists()
+
+
+@pytest.mark.parametrize("mode, refused", [(0o600, False), (0o400, False), (0o644, True), (0o640, True)])
+def test_a_token_file_the_player_would_refuse_is_refused_at_install(tmp_path, capsys, mode, refused):
+    token = tmp_path / "etc/aimoji/control-token"
+    token.parent.mkdir(parents=True)
+    token.write_text("0123456789abcdef0123\n")
+    token.chmod(mode)
+    for dry in (["--dry-run"], []):
+        rc = main(["install-service", "--prefix", str(tmp_path), "--http", "8080", *dry])
+        err = capsys.readouterr().err
+        if refused:
+            assert rc == 2 and err.strip().splitlines() == [
+                f"aimoji install-service: {token}: mode {mode:04o}; allowed: 0600 or 0400, its owner's alone "
+                f"(chmod 0600 {token}; if others could read it, make a new token)"]
+            assert not (tmp_path / "etc/systemd").exists()   # nothing staged with it
+        else:
+            assert rc == 0, err
+    if not refused:
+        assert "LoadCredential=control-token:/etc/aimoji/control-token" in (tmp_path / sp.NETWORK_DROPIN).read_text()

@@ -162,6 +162,7 @@ def test_the_network_drop_in_verifies_and_opens_only_the_allowed_networks(tmp_pa
     on = tmp_path / "network"
     (on / "etc/aimoji").mkdir(parents=True)
     (on / "etc/aimoji/control-token").write_text("0123456789abcdef0123\n")
+    (on / "etc/aimoji/control-token").chmod(0o600)
     assert main(["install-service", "--prefix", str(on), "--display", "kms", "--app-dir", str(ROOT), *NETWORK]) == 0
     out = _analyze(["verify", str(_unit(on, "kms"))], "kms", tmp_path)
     assert out.returncode == 0 and out.stdout + out.stderr == "", out.stdout + out.stderr

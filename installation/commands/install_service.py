@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import pwd
 import shutil
 import subprocess
 import sys
@@ -11,6 +12,7 @@ from pathlib import Path
 
 from installation.service.remote.control_token import TokenError, read_token
 from installation.service.systemd import install_plan as sp
+from installation.service.systemd import reach
 from installation.atomic import write_text_atomic
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "systemd"
@@ -111,6 +113,11 @@ def run(args: argparse.Namespace) -> int:
     except (sp.PlanError, TokenError, KeyError, OSError) as exc:
         print(f"aimoji install-service: {exc}", file=sys.stderr)
         return 2
+    unreachable = [] if staging else reach.problems(_places(opts), opts, _uid(opts.user))
+    if unreachable:   # the service would fail at every start with "Permission denied" or "No such file"
+        for line in unreachable:
+            print(f"aimoji install-service: {line}", file=sys.stderr)
+        return 2
     if opts.display == "x11" and userns_refused:
         print(f"warning: {userns_refused}: this kernel refuses the user manager the user namespace that the x11 "
               "unit's sandbox needs (PrivateUsers=, ProtectSystem=, PrivateNetwork= ...), so the unit goes "
@@ -162,7 +169,44 @@ def _warnings(opts: sp.Options) -> list[str]:
         out.append(f"{opts.aimoji} does not exist yet; the service will fail until it does")
     if opts.display == "cage" and not shutil.which("cage"):
         out.append("cage is not installed: apt install cage xwayland")
-    if opts.app_dir.startswith(sp.HOME_ROOTS):
-        out.append(f"{opts.app_dir} is in a home folder: the user '{opts.user}' must be able to read it "
-                   "(a copy in /opt/aimoji avoids that)")
     return out
+
+
+def _places(opts: sp.Options) -> list[reach.Place]:
+    """What the unit runs, where it really is: the app folder, the aimoji program, the Python in its
+    first line and the Python that venv was made from (reach.problems judges them)."""
+    places = [_place("the app folder", opts.app_dir, reach.APP_FIX),
+              _place("the aimoji program", opts.aimoji, reach.VENV_FIX)]
+    try:
+        with open(opts.aimoji, encoding="utf-8", errors="replace") as fh:
+            python = reach.interpreter_of(fh.readline(400))
+    except OSError:
+        return places   # not there yet: _warnings says so
+    if python:
+        places.append(_place("its Python", python, reach.VENV_FIX))
+        try:
+            home = reach.venv_home((Path(python).parent.parent / "pyvenv.cfg").read_text(encoding="utf-8"))
+        except OSError:
+            home = None
+        if home:
+            places.append(_place("the Python its venv was made from", home, reach.VENV_FIX))
+    return places
+
+
+def _place(what: str, path: str, fix: str) -> reach.Place:
+    real = Path(os.path.realpath(path))
+    chain = []
+    for folder in (*reversed(real.parents), real):
+        try:
+            info = os.stat(folder)
+        except OSError:
+            break
+        chain.append(reach.Folder(str(folder), info.st_mode, info.st_uid))
+    return reach.Place(what, str(real), tuple(chain), fix)
+
+
+def _uid(user: str) -> int | None:
+    try:
+        return pwd.getpwnam(user).pw_uid
+    except KeyError:
+        return None   # created by the install: it owns nothing yet

@@ -134,9 +134,15 @@ def _network_dropin(opts: Options, has_token: bool) -> str | None:
     return "\n".join(lines) + "\n"
 
 
+def home_binds(opts: Options) -> list[str]:
+    """The folders under a home folder that the kms and cage units bind back in (ProtectHome= hides the
+    rest): the app folder and the venv the aimoji program is in."""
+    return sorted({p for p in (opts.app_dir, str(P(opts.aimoji).parent.parent)) if p.startswith(HOME_ROOTS)})
+
+
 def _home_dropin(opts: Options) -> str | None:
     """ProtectHome= hides /home; if the player lives there, bind its folders back in, read-only."""
-    paths = sorted({p for p in (opts.app_dir, str(P(opts.aimoji).parent.parent)) if p.startswith(HOME_ROOTS)})
+    paths = home_binds(opts)
     if not paths:
         return None
     return ("# The player is installed under a home folder, which ProtectHome= would hide.\n"

@@ -10,17 +10,10 @@ import pytest
 
 from installation.display.connector import (SETTLE_S, Connector, ConnectorWatch, DisplayLink, in_use,
                                             read_connectors)
+from tests.support.drm import plug
 
 HDMI, DP = "card0-HDMI-A-1", "card0-DP-1"
 TODAY_1402 = time.mktime(time.localtime()[:3] + (14, 2, 0, 0, 0, -1))
-
-
-def plug(root, name, status="connected", enabled=True):
-    """A connector folder as DRM's sysfs has it (write again to change it)."""
-    folder = root / name
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / "status").write_text(status + "\n")
-    (folder / "enabled").write_text(("enabled" if enabled else "disabled") + "\n")
 
 
 class Clocks:

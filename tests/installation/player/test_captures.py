@@ -2,10 +2,10 @@
 line and leaves the folder as it was, no empty PNG, no good capture deleted; "saved" means a PNG that
 reads back whole, and old captures go only after such a write."""
 
+import itertools
 import logging
 import os
-import shutil
-import subprocess
+from contextlib import ExitStack
 
 import numpy as np
 import pygame
@@ -16,52 +16,21 @@ from installation.model.load import load
 from installation.player.captures import KEEP, CaptureWriter, check_png
 from installation.player.loop import Player
 from installation.show.config import load_show
+from tests.support.disks import MountRefused, fill, good_captures, tmpfs
 
 
 @pytest.fixture
 def small_disk(tmp_path):
-    """make(size) -> a tmpfs of that size mounted in tmp_path: a filesystem that really fills up."""
-    mounted = []
+    """make(size) -> a tmpfs of that size, mounted for this test: a filesystem that really fills up."""
+    with ExitStack() as mounts:
+        names = itertools.count()
 
-    def make(size: str):
-        if os.geteuid() != 0 or shutil.which("mount") is None:
-            pytest.skip("a real full disk needs root to mount a tmpfs (mount -t tmpfs)")
-        where = tmp_path / f"disk{len(mounted)}"
-        where.mkdir()
-        done = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size},mode=0755", "tmpfs", str(where)],
-                              capture_output=True, text=True)
-        if done.returncode != 0:
-            pytest.skip(f"mount -t tmpfs refused here: {done.stderr.strip()}")
-        mounted.append(where)
-        return where
-    yield make
-    for where in mounted:
-        subprocess.run(["umount", "-l", str(where)], check=False)
-
-
-def fill(disk, leave_kb: int = 0):
-    """Take all of the disk's room but leave_kb (a file outside the captures folder)."""
-    with open(disk / "filler", "wb") as fh:
-        try:
-            while shutil.disk_usage(disk).free > leave_kb * 1024:
-                fh.write(b"\0" * 4096)
-                fh.flush()
-        except OSError:
-            pass
-    return disk / "filler"
-
-
-def good_captures(folder, n: int) -> dict:
-    """n small, valid captures older than any the player makes; {path: bytes}."""
-    folder.mkdir(parents=True, exist_ok=True)
-    surface = pygame.Surface((8, 8))
-    out = {}
-    for i in range(n):
-        surface.fill((i % 256, 40, 90))
-        path = folder / f"aimoji-20240101-{i // 3600:02d}{i // 60 % 60:02d}{i % 60:02d}-000-screen.png"
-        pygame.image.save(surface, str(path))
-        out[path] = path.read_bytes()
-    return out
+        def make(size: str):
+            try:
+                return mounts.enter_context(tmpfs(tmp_path / f"disk{next(names)}", size))
+            except MountRefused as exc:
+                pytest.skip(str(exc))
+        yield make
 
 
 def press_s(player, presses: int, seconds: float = 30.0) -> list[str]:

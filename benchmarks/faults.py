@@ -12,7 +12,9 @@ within 10 s, and the last good model and show kept playing.
 The players run in this process on SDL's dummy driver with the runtime's own wiring (hot reload,
 show re-reading, state file, display power, health verdict); faults come from outside the player:
 files dropped into its folders, models that start failing, a stepped wall clock, SIGSTOP, a blocked
-disk. The SIGSTOP case runs `aimoji play` as a subprocess with a systemd notify socket.
+disk, a full one (a small tmpfs: run as root, else that row is skipped with the reason), a display
+unplugged (a fake DRM sysfs tree under the connector watcher). The SIGSTOP case runs `aimoji play` as a
+subprocess with a systemd notify socket.
 """
 
 from __future__ import annotations
@@ -37,10 +39,14 @@ os.environ["SDL_VIDEODRIVER"] = "dummy"
 import installation  # noqa: F401  (quiets pygame's banner before it is imported)
 import numpy as np
 import pygame
+from tests.support.disks import MountRefused, fill, good_captures, tmpfs
+from tests.support.drm import plug
 from tests.support.model_files import generator_bytes, model_bytes
 
 from installation.model.load import load
+from installation.display.connector import ConnectorWatch
 from installation.display.output import Window
+from installation.player.captures import KEEP
 from installation.player.loop import Player
 from installation.player.messages import Quit
 from installation.service.health.verdict import verdict
@@ -212,7 +218,7 @@ def file_fault(root: Path, lines: Lines, name: str, data: bytes, file: str = "dr
 
 def cases(only: str | None) -> list[Row]:
     lines = Lines()
-    for name in ("aimoji", "aimoji.player", "aimoji.reload", "aimoji.health"):
+    for name in ("aimoji", "aimoji.player", "aimoji.reload", "aimoji.health", "aimoji.display"):
         logging.getLogger(name).addHandler(lines)
         logging.getLogger(name).setLevel(logging.INFO)
     pygame.display.init()
@@ -286,6 +292,14 @@ def cases(only: str | None) -> list[Row]:
         rows.append(_state_fault(fresh(), lines))
     if want("disk blocked for captures"):
         rows.append(_capture_fault(fresh(), lines))
+    if want("full-disk captures"):
+        try:
+            with tmpfs(fresh() / "disk", "2m") as disk:
+                rows.append(_full_disk_fault(disk.parent, disk, lines))
+        except MountRefused as exc:
+            print(f"full-disk captures: skipped ({exc})", file=sys.stderr)
+    if want("display unplugged"):
+        rows.append(_display_fault(fresh(), lines))
     if want("grid the machine cannot feed"):
         rows.append(_grid_fault(fresh(), lines))
     if want("SIGSTOP"):
@@ -371,6 +385,60 @@ def _capture_fault(root: Path, lines: Lines) -> Row:
                     lambda: pygame.event.post(pygame.event.Event(pygame.KEYDOWN, key=pygame.K_s, mod=0)),
                     lambda t0: lines.first("capture not saved", t0), stage.healthy,
                     "one line; the show goes on", seconds=6.0)
+
+
+def _full_disk_fault(root: Path, disk: Path, lines: Lines) -> Row:
+    """The audit's case: the folder at its 200 captures, the disk fills, S is pressed three times."""
+    stage = Stage(root)
+    folder = disk / "captures"
+    kept = good_captures(folder, KEEP)
+    stage.player.captures_dir, stage.player.keys = folder, True
+
+    def fill_and_press():
+        fill(disk)
+        for _ in range(3):
+            pygame.event.post(pygame.event.Event(pygame.KEYDOWN, key=pygame.K_s, mod=0))
+            time.sleep(0.5)   # each press after the last one's write: none skipped as "still being written"
+
+    def intact() -> bool:
+        return sorted(folder.iterdir()) == sorted(kept) and all(p.read_bytes() == b for p, b in kept.items())
+    start = len(lines.lines)
+    row = run_case("full-disk captures (S key x3, 200 kept)", stage, fill_and_press,
+                   lambda t0: lines.first("capture not saved", t0),
+                   lambda: stage.healthy() and lines.first("capture not saved", 0.0) is not None and intact(),
+                   "nothing written, nothing deleted; one line a press", seconds=8.0)
+    # a set: the handler sits on 'aimoji' and 'aimoji.player', so each line arrives twice
+    said = {line for _, line in lines.lines[start:] if "capture" in line or line.startswith("saved ")}
+    empty = sum(1 for p in folder.iterdir() if p.stat().st_size == 0)
+    row.notes.append(f"{sum(p.exists() for p in kept)} of {len(kept)} kept, {empty} empty files, "
+                     f"{sum(line.startswith('capture not saved') for line in said)} 'not saved' lines, "
+                     f"{sum(line.startswith('saved ') for line in said)} 'saved'")
+    return row
+
+
+def _display_fault(root: Path, lines: Lines) -> Row:
+    """The panel's cable pulled (a fake DRM sysfs tree), put back once the status says so."""
+    drm, name = root / "drm", "card0-HDMI-A-1"
+    plug(drm, name)
+    stage = Stage(root)
+    reopened: list[float] = []
+    watch = ConnectorWatch(lambda state: reopened.append(time.monotonic()), root=drm)
+    watch.start()
+    replugged: list[float] = []
+
+    def replug_once_seen() -> bool:
+        if not replugged and watch.state.connected is False:
+            plug(drm, name)
+            replugged.append(time.monotonic())
+        return bool(reopened) and stage.healthy()
+    row = run_case("display unplugged (HDMI, fake sysfs)", stage, lambda: plug(drm, name, "disconnected"),
+                   lambda t0: lines.first("display disconnected", t0), replug_once_seen,
+                   "status and one line; re-open asked when it is back", seconds=10.0)
+    watch.stop()
+    if reopened and replugged:
+        row.notes.append(f"re-open asked {reopened[0] - replugged[0]:.1f} s after the replug (polls every "
+                         f"{watch.every_s:g} s); status now: {watch.status()}")
+    return row
 
 
 def _grid_fault(root: Path, lines: Lines) -> Row:

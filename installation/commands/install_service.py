@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import argparse
 import os
+import pwd
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
+from installation.service.remote.control_token import TokenError, read_token
 from installation.service.systemd import install_plan as sp
+from installation.service.systemd import reach
 from installation.atomic import write_text_atomic
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "systemd"
@@ -56,6 +59,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 # sd_booted(): systemd is the init system of the running machine (not so in an image builder's chroot).
 SYSTEMD_RUNNING = Path("/run/systemd/system")
+PROC_SYS = Path("/proc/sys")
 
 
 def _default_aimoji() -> str:
@@ -71,6 +75,17 @@ def _systemd_version() -> int:
     return sp.parse_systemd_version(out.stdout)
 
 
+def _sysctls() -> dict[str, str]:
+    """The running kernel's user namespace knobs (install_plan.USERNS_SYSCTLS) that it has."""
+    out = {}
+    for name in sp.USERNS_SYSCTLS:
+        try:
+            out[name] = (PROC_SYS / name).read_text()
+        except OSError:
+            pass
+    return out
+
+
 def _templates() -> dict[str, str]:
     return {p.name: p.read_text(encoding="utf-8") for p in TEMPLATES.iterdir() if p.is_file()}
 
@@ -82,16 +97,32 @@ def run(args: argparse.Namespace) -> int:
                       app_dir=str(Path(args.app_dir).resolve()), cage=shutil.which("cage") or "/usr/bin/cage",
                       osc_port=args.osc, osc_bind=args.osc_bind, osc_allow=tuple(args.osc_allow),
                       http_port=args.http, http_bind=args.http_bind, http_allow=tuple(args.http_allow))
-    known = [sp.SYSTEM_UNIT, sp.USER_UNIT, sp.AUTOSTART, sp.LIGHTDM_CONF, sp.DROPIN_DIR / "display.conf",
-             sp.DROPIN_DIR / "backoff.conf", sp.DROPIN_DIR / "home.conf", sp.NETWORK_DROPIN]
+    known = [sp.SYSTEM_UNIT, sp.USER_UNIT, sp.USER_NAMESPACES, sp.AUTOSTART, sp.LIGHTDM_CONF,
+             sp.DROPIN_DIR / "display.conf", sp.DROPIN_DIR / "backoff.conf", sp.DROPIN_DIR / "home.conf",
+             sp.NETWORK_DROPIN]
     existing = {p for p in known if (root / p).exists()}
     has_token = (root / sp.CONTROL_TOKEN).exists()
+    userns_refused = sp.user_namespaces_refused(_sysctls())
     try:
+        if opts.http_port is not None and has_token:
+            # The unit hands this file to the player, which refuses to start with a bad one (a 0644 file:
+            # its secret was readable by every user of this PC): say so now, not in a restart loop.
+            read_token(root / sp.CONTROL_TOKEN)
         steps = sp.plan(opts, _templates(), _systemd_version(), existing, (root / "etc/lightdm").is_dir(),
-                        has_token, systemd_running=SYSTEMD_RUNNING.is_dir())
-    except (sp.PlanError, KeyError, OSError) as exc:
+                        has_token, systemd_running=SYSTEMD_RUNNING.is_dir(), user_namespaces=userns_refused is None)
+    except (sp.PlanError, TokenError, KeyError, OSError) as exc:
         print(f"aimoji install-service: {exc}", file=sys.stderr)
         return 2
+    unreachable = [] if staging else reach.problems(_places(opts), opts, _uid(opts.user))
+    if unreachable:   # the service would fail at every start with "Permission denied" or "No such file"
+        for line in unreachable:
+            print(f"aimoji install-service: {line}", file=sys.stderr)
+        return 2
+    if opts.display == "x11" and userns_refused:
+        print(f"warning: {userns_refused}: this kernel refuses the user manager the user namespace that the x11 "
+              "unit's sandbox needs (PrivateUsers=, ProtectSystem=, PrivateNetwork= ...), so the unit goes "
+              "without it (seccomp still keeps it off the network); --display kms or cage keeps the whole "
+              "sandbox", file=sys.stderr)
     for warning in _warnings(opts):
         print(f"warning: {warning}", file=sys.stderr)
     if args.dry_run:
@@ -138,7 +169,44 @@ def _warnings(opts: sp.Options) -> list[str]:
         out.append(f"{opts.aimoji} does not exist yet; the service will fail until it does")
     if opts.display == "cage" and not shutil.which("cage"):
         out.append("cage is not installed: apt install cage xwayland")
-    if opts.app_dir.startswith(sp.HOME_ROOTS):
-        out.append(f"{opts.app_dir} is in a home folder: the user '{opts.user}' must be able to read it "
-                   "(a copy in /opt/aimoji avoids that)")
     return out
+
+
+def _places(opts: sp.Options) -> list[reach.Place]:
+    """What the unit runs, where it really is: the app folder, the aimoji program, the Python in its
+    first line and the Python that venv was made from (reach.problems judges them)."""
+    places = [_place("the app folder", opts.app_dir, reach.APP_FIX),
+              _place("the aimoji program", opts.aimoji, reach.VENV_FIX)]
+    try:
+        with open(opts.aimoji, encoding="utf-8", errors="replace") as fh:
+            python = reach.interpreter_of(fh.readline(400))
+    except OSError:
+        return places   # not there yet: _warnings says so
+    if python:
+        places.append(_place("its Python", python, reach.VENV_FIX))
+        try:
+            home = reach.venv_home((Path(python).parent.parent / "pyvenv.cfg").read_text(encoding="utf-8"))
+        except OSError:
+            home = None
+        if home:
+            places.append(_place("the Python its venv was made from", home, reach.VENV_FIX))
+    return places
+
+
+def _place(what: str, path: str, fix: str) -> reach.Place:
+    real = Path(os.path.realpath(path))
+    chain = []
+    for folder in (*reversed(real.parents), real):
+        try:
+            info = os.stat(folder)
+        except OSError:
+            break
+        chain.append(reach.Folder(str(folder), info.st_mode, info.st_uid))
+    return reach.Place(what, str(real), tuple(chain), fix)
+
+
+def _uid(user: str) -> int | None:
+    try:
+        return pwd.getpwnam(user).pw_uid
+    except KeyError:
+        return None   # created by the install: it owns nothing yet

@@ -17,6 +17,7 @@ from pathlib import Path
 
 CREDENTIAL = "control-token"
 MIN_LENGTH = 16
+MODES = (0o600, 0o400)   # the owner's alone: the group (often a desktop user's) may not read it either
 TOKEN = re.compile(rb"[\x21-\x7e]+")   # printable ASCII without spaces: it travels in a header
 NO_TOKEN = ("control is off: no token file (aimoji play --http-token-file PATH, or the service's "
             "LoadCredential=control-token; docs/operations.md)")
@@ -27,8 +28,8 @@ class TokenError(ValueError):
 
 
 def read_token(path: Path | str, uid: int | None = None) -> bytes:
-    """The token in `path`; TokenError if the file is not owned by root or by this user, if others may
-    write it (or read it), or if it holds no usable token."""
+    """The token in `path`; TokenError if the file is not owned by root or by this user, if its mode is
+    not 0600 or 0400, or if it holds no usable token."""
     path, uid = Path(path), os.getuid() if uid is None else uid
     try:
         with open(path, "rb") as f:
@@ -41,9 +42,9 @@ def read_token(path: Path | str, uid: int | None = None) -> bytes:
     if info.st_uid not in (0, uid):
         raise TokenError(f"{path}: owned by uid {info.st_uid}; allowed: owned by root or by the user "
                          f"running the player (uid {uid})")
-    if info.st_mode & (stat.S_IWGRP | stat.S_IWOTH | stat.S_IROTH):
-        raise TokenError(f"{path}: mode {stat.S_IMODE(info.st_mode):04o} lets others write or read it; "
-                         "allowed: 0600 or 0400 (install -m 0600 -o root /dev/stdin " + str(path) + ")")
+    if stat.S_IMODE(info.st_mode) not in MODES:
+        raise TokenError(f"{path}: mode {stat.S_IMODE(info.st_mode):04o}; allowed: 0600 or 0400, its owner's "
+                         f"alone (chmod 0600 {path}; if others could read it, make a new token)")
     token = data.strip()
     if not TOKEN.fullmatch(token) or len(token) < MIN_LENGTH:
         raise TokenError(f"{path}: not a usable token; allowed: one word of at least {MIN_LENGTH} printable "

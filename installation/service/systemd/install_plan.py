@@ -7,6 +7,7 @@ The command prints the plan (--dry-run) or carries it out.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import PurePosixPath as P
 
@@ -19,6 +20,7 @@ BACKOFF_MIN_SYSTEMD = 254  # RestartSteps= / RestartMaxDelaySec= appeared in sys
 SYSTEM_UNIT = P("etc/systemd/system/aimoji.service")
 DROPIN_DIR = P("etc/systemd/system/aimoji.service.d")
 USER_UNIT = P("etc/systemd/user/aimoji.service")
+USER_NAMESPACES = P("etc/systemd/user/aimoji.service.d/namespaces.conf")  # x11: the sandbox needing userns
 AUTOSTART = P("etc/xdg/autostart/aimoji.desktop")
 LIGHTDM_CONF = P("etc/lightdm/lightdm.conf.d/50-aimoji-autologin.conf")
 SYSUSERS = P("etc/sysusers.d/aimoji.conf")
@@ -132,22 +134,51 @@ def _network_dropin(opts: Options, has_token: bool) -> str | None:
     return "\n".join(lines) + "\n"
 
 
+def home_binds(opts: Options) -> list[str]:
+    """The folders under a home folder that the kms and cage units bind back in (ProtectHome= hides the
+    rest): the app folder and the venv the aimoji program is in."""
+    return sorted({p for p in (opts.app_dir, str(P(opts.aimoji).parent.parent)) if p.startswith(HOME_ROOTS)})
+
+
 def _home_dropin(opts: Options) -> str | None:
     """ProtectHome= hides /home; if the player lives there, bind its folders back in, read-only."""
-    paths = sorted({p for p in (opts.app_dir, str(P(opts.aimoji).parent.parent)) if p.startswith(HOME_ROOTS)})
+    paths = home_binds(opts)
     if not paths:
         return None
     return ("# The player is installed under a home folder, which ProtectHome= would hide.\n"
             "[Service]\nProtectHome=tmpfs\n" + "".join(f"BindReadOnlyPaths={p}\n" for p in paths))
 
 
+# /proc/sys files that say whether an unprivileged process (the x11 variant's user manager) may create a
+# user namespace; a kernel without one of them has no such restriction.
+USERNS_SYSCTLS = ("kernel/apparmor_restrict_unprivileged_userns", "kernel/unprivileged_userns_clone",
+                  "user/max_user_namespaces")
+
+
+def user_namespaces_refused(sysctls: Mapping[str, str]) -> str | None:
+    """Why a user manager cannot create a user namespace here (the x11 unit's sandbox needs one), from
+    the USERNS_SYSCTLS values that exist; None when it can."""
+    def value(name: str, default: str) -> str:
+        return sysctls.get(name, default).strip()
+    if value("kernel/apparmor_restrict_unprivileged_userns", "0") == "1":
+        return "kernel.apparmor_restrict_unprivileged_userns = 1 (AppArmor, the default since Ubuntu 23.10)"
+    if value("kernel/unprivileged_userns_clone", "1") == "0":
+        return "kernel.unprivileged_userns_clone = 0"
+    if value("user/max_user_namespaces", "1") == "0":
+        return "user.max_user_namespaces = 0"
+    return None
+
+
 def plan(opts: Options, templates: dict[str, str], systemd_version: int, existing: set[P],
-         has_lightdm: bool, has_token: bool = False, systemd_running: bool = True) -> list[Step]:
+         has_lightdm: bool, has_token: bool = False, systemd_running: bool = True,
+         user_namespaces: bool = True) -> list[Step]:
     """Steps for the chosen display variant. `templates`: file name in systemd/ -> text;
     `existing`: which of the paths above are already installed (to remove another variant's files);
     has_token: /etc/aimoji/control-token exists (the status page may take control with it);
     `systemd_running`: false while an image is being built in a chroot, where systemd is not PID 1:
-    then there is no manager to reload (enable and set-default work on the files alone)."""
+    then there is no manager to reload (enable and set-default work on the files alone);
+    `user_namespaces`: an unprivileged user manager may create one (user_namespaces_refused), so the x11
+    unit gets its namespace sandbox; where it may not, that drop-in would fail the whole unit."""
     check_options(opts)
     values = {"USER": opts.user, "AIMOJI": opts.aimoji, "APP_DIR": opts.app_dir, "CAGE": opts.cage,
               "SHELL": "/bin/bash" if opts.display == "x11" else "/usr/sbin/nologin"}
@@ -163,8 +194,11 @@ def plan(opts: Options, templates: dict[str, str], systemd_version: int, existin
         if has_lightdm:
             steps.append(Write(LIGHTDM_CONF, render(templates["lightdm-autologin.conf"], values),
                                f"LightDM logs '{opts.user}' in automatically"))
+        if user_namespaces:
+            steps.append(Write(USER_NAMESPACES, templates["x11-namespaces.conf"],
+                               "its sandbox's namespaces (this kernel lets the user manager make them)"))
         stale = [SYSTEM_UNIT, DROPIN_DIR / "display.conf", DROPIN_DIR / "backoff.conf", DROPIN_DIR / "home.conf",
-                 NETWORK_DROPIN]
+                 NETWORK_DROPIN] + ([] if user_namespaces else [USER_NAMESPACES])
     else:
         steps += [
             Write(SYSTEM_UNIT, render(templates["aimoji.service"], values), "the hardened system service"),
@@ -181,7 +215,7 @@ def plan(opts: Options, templates: dict[str, str], systemd_version: int, existin
         if network:
             steps.append(Write(NETWORK_DROPIN, network, "network for " + " and ".join(
                 name for name, port in (("OSC", opts.osc_port), ("the status page", opts.http_port)) if port)))
-        stale = [USER_UNIT, AUTOSTART, LIGHTDM_CONF]
+        stale = [USER_UNIT, USER_NAMESPACES, AUTOSTART, LIGHTDM_CONF]
         if not network:
             stale.append(NETWORK_DROPIN)
         if systemd_version < BACKOFF_MIN_SYSTEMD:
@@ -192,8 +226,7 @@ def plan(opts: Options, templates: dict[str, str], systemd_version: int, existin
         steps.append(Run(("systemctl", "disable", "aimoji.service"), "no system service in this variant"))
     if opts.display != "x11" and USER_UNIT in existing:
         steps.append(Run(("systemctl", "--global", "disable", "aimoji.service"), "no session service now"))
-    steps += [Remove(p, "network off: no --osc/--http" if p == NETWORK_DROPIN and opts.display != "x11"
-                     else "left from another variant") for p in stale if p in existing]
+    steps += [Remove(p, _why_removed(p, opts)) for p in stale if p in existing]
     steps += [
         Run(("systemd-sysusers", "/" + str(SYSUSERS)), "create the user"),
         Run(("systemd-tmpfiles", "--create", "/" + str(TMPFILES)), "create its folders"),
@@ -209,6 +242,14 @@ def plan(opts: Options, templates: dict[str, str], systemd_version: int, existin
                 "boot without a desktop, which would hold the screen (undo: set-default graphical.target)"),
         ]
     return steps
+
+
+def _why_removed(path: P, opts: Options) -> str:
+    if path == NETWORK_DROPIN and opts.display != "x11":
+        return "network off: no --osc/--http"
+    if path == USER_NAMESPACES and opts.display == "x11":
+        return "this kernel refuses the user manager its user namespaces"
+    return "left from another variant"
 
 
 def format_step(step: Step, root: str = "/") -> str:

@@ -26,11 +26,20 @@ def test_a_private_file_gives_its_token(token_file):
     assert read_token(token_file(mode=0o400)) == TOKEN.encode()
 
 
-@pytest.mark.parametrize("mode", [0o620, 0o602, 0o604, 0o666])
-def test_a_file_others_may_write_or_read_is_refused(token_file, mode):
+@pytest.mark.parametrize("mode, allowed", [
+    (0o600, True), (0o400, True),
+    (0o640, False), (0o440, False), (0o660, False), (0o620, False),   # the group may read or write it
+    (0o644, False), (0o604, False), (0o602, False), (0o666, False), (0o444, False),   # anyone may
+    (0o700, False), (0o500, False), (0o4600, False),   # not what the message allows, so not allowed
+])
+def test_only_the_modes_the_message_names_are_allowed(token_file, mode, allowed):
     path = token_file(mode=mode)
-    with pytest.raises(TokenError, match=f"{path}: mode {mode:04o} lets others write or read it; allowed: 0600"):
-        read_token(path)
+    if allowed:
+        assert read_token(path) == TOKEN.encode()
+    else:
+        with pytest.raises(TokenError, match=f"^{path}: mode {mode:04o}; allowed: 0600 or 0400, its owner's alone "
+                                             f"\\(chmod 0600 {path}; "):
+            read_token(path)
 
 
 def test_a_file_owned_by_someone_else_is_refused(token_file):

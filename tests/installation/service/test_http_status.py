@@ -313,8 +313,8 @@ def test_play_with_http_serves_the_state_file_and_takes_a_control(models_dir, sh
     (["--http", "8080", "--http-allow", "lan"], None,
      "aimoji play: --http-allow 'lan' is not a network; allowed: CIDR such as 192.168.1.0/24"),
     (["--http", "8080", "--http-token-file", "{token}"], 0o644,
-     "aimoji play: --http-token-file {token}: mode 0644 lets others write or read it; allowed: 0600 or "
-     "0400 (install -m 0600 -o root /dev/stdin {token})"),
+     "aimoji play: --http-token-file {token}: mode 0644; allowed: 0600 or 0400, its owner's alone "
+     "(chmod 0600 {token}; if others could read it, make a new token)"),
     (["--http-token-file", "{token}"], 0o600,
      "aimoji play: --http-token-file {token}: the status page is off; allowed: with --http PORT or the "
      "show's [http]"),

@@ -26,7 +26,7 @@ def _runs(steps):
     ("cage", ["etc/sysusers.d/aimoji.conf", "etc/tmpfiles.d/aimoji.conf", "etc/systemd/system/aimoji.service",
               "etc/systemd/system/aimoji.service.d/display.conf"]),
     ("x11", ["etc/sysusers.d/aimoji.conf", "etc/tmpfiles.d/aimoji.conf", "etc/systemd/user/aimoji.service",
-             "etc/xdg/autostart/aimoji.desktop"]),
+             "etc/xdg/autostart/aimoji.desktop", "etc/systemd/user/aimoji.service.d/namespaces.conf"]),
 ])
 def test_plan_writes_per_display(display, writes):
     steps = sp.plan(sp.Options(**{**OPTS.__dict__, "display": display}), T, 252, set(), has_lightdm=False)
@@ -74,6 +74,34 @@ def test_switching_variant_removes_the_other_variants_files_after_disabling_them
     assert kinds.index("Run") < kinds.index("Remove")  # `systemctl disable` needs the unit file
     assert _runs(steps)[0] == "systemctl disable aimoji.service"
     assert "etc/lightdm/lightdm.conf.d/50-aimoji-autologin.conf" in _paths(steps, sp.Write)
+
+
+@pytest.mark.parametrize("sysctls, refused", [
+    ({}, None),                                                           # a kernel without any of the knobs
+    ({"kernel/apparmor_restrict_unprivileged_userns": "0\n", "user/max_user_namespaces": "96367\n"}, None),
+    ({"kernel/apparmor_restrict_unprivileged_userns": "1\n"}, "kernel.apparmor_restrict_unprivileged_userns = 1"),
+    ({"kernel/unprivileged_userns_clone": "0\n"}, "kernel.unprivileged_userns_clone = 0"),   # older Debian
+    ({"user/max_user_namespaces": "0\n"}, "user.max_user_namespaces = 0"),
+])
+def test_whether_the_user_manager_may_make_user_namespaces(sysctls, refused):
+    why = sp.user_namespaces_refused(sysctls)
+    assert (why is None) if refused is None else why.startswith(refused)
+
+
+def test_where_user_namespaces_are_refused_the_x11_unit_goes_without_its_namespace_sandbox():
+    x11 = sp.Options(**{**OPTS.__dict__, "display": "x11"})
+    unit = _text(sp.plan(x11, T, 252, set(), False), sp.USER_UNIT)
+    assert "PrivateUsers=yes" not in unit and "ProtectSystem=" not in unit   # only in the drop-in
+    assert "RestrictAddressFamilies=AF_UNIX\n" in unit and "NoNewPrivileges=yes\n" in unit
+    dropin = _text(sp.plan(x11, T, 252, set(), False), sp.USER_NAMESPACES)
+    assert "PrivateUsers=yes\n" in dropin and "PrivateNetwork=yes\n" in dropin
+    steps = sp.plan(x11, T, 252, {sp.USER_UNIT, sp.USER_NAMESPACES}, False, user_namespaces=False)
+    assert str(sp.USER_NAMESPACES) not in _paths(steps, sp.Write)
+    assert [(str(s.path), s.why) for s in steps if isinstance(s, sp.Remove)] == [
+        (str(sp.USER_NAMESPACES), "this kernel refuses the user manager its user namespaces")]
+    # and a system variant takes the x11 drop-in away with the user unit
+    assert str(sp.USER_NAMESPACES) in _paths(sp.plan(OPTS, T, 252, {sp.USER_UNIT, sp.USER_NAMESPACES}, False),
+                                             sp.Remove)
 
 
 def test_player_under_home_gets_its_folder_bound_back_in():
@@ -204,3 +232,23 @@ def test_the_token_file_is_pointed_to_never_written(tmp_path, capsys):
     assert f"the status page is read-only: no control token in {tmp_path}/etc/aimoji/control-token" in \
         capsys.readouterr().out
     assert not (tmp_path / "etc/aimoji/control-token").exists()
+
+
+@pytest.mark.parametrize("mode, refused", [(0o600, False), (0o400, False), (0o644, True), (0o640, True)])
+def test_a_token_file_the_player_would_refuse_is_refused_at_install(tmp_path, capsys, mode, refused):
+    token = tmp_path / "etc/aimoji/control-token"
+    token.parent.mkdir(parents=True)
+    token.write_text("0123456789abcdef0123\n")
+    token.chmod(mode)
+    for dry in (["--dry-run"], []):
+        rc = main(["install-service", "--prefix", str(tmp_path), "--http", "8080", *dry])
+        err = capsys.readouterr().err
+        if refused:
+            assert rc == 2 and err.strip().splitlines() == [
+                f"aimoji install-service: {token}: mode {mode:04o}; allowed: 0600 or 0400, its owner's alone "
+                f"(chmod 0600 {token}; if others could read it, make a new token)"]
+            assert not (tmp_path / "etc/systemd").exists()   # nothing staged with it
+        else:
+            assert rc == 0, err
+    if not refused:
+        assert "LoadCredential=control-token:/etc/aimoji/control-token" in (tmp_path / sp.NETWORK_DROPIN).read_text()

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from installation.cli import main
+from installation.service.systemd import install_plan as sp
 
 ROOT = Path(__file__).resolve().parents[3]
 MAX_EXPOSURE = 2.0
@@ -161,6 +162,7 @@ def test_the_network_drop_in_verifies_and_opens_only_the_allowed_networks(tmp_pa
     on = tmp_path / "network"
     (on / "etc/aimoji").mkdir(parents=True)
     (on / "etc/aimoji/control-token").write_text("0123456789abcdef0123\n")
+    (on / "etc/aimoji/control-token").chmod(0o600)
     assert main(["install-service", "--prefix", str(on), "--display", "kms", "--app-dir", str(ROOT), *NETWORK]) == 0
     out = _analyze(["verify", str(_unit(on, "kms"))], "kms", tmp_path)
     assert out.returncode == 0 and out.stdout + out.stderr == "", out.stdout + out.stderr
@@ -174,3 +176,28 @@ def test_the_network_drop_in_verifies_and_opens_only_the_allowed_networks(tmp_pa
     assert "Service defines IP address allow list with non-localhost entries" in text_on
     assert "Service cannot allocate packet sockets" in text_on and "exotic sockets" in text_on
     assert exposure_off < exposure_on <= MAX_EXPOSURE
+
+
+@needs_analyze
+def test_the_x11_unit_without_user_namespaces_still_verifies_and_stays_off_the_network(tmp_path, capsys):
+    # Where the kernel refuses the user manager a user namespace (Ubuntu >= 23.10), install-service leaves
+    # the namespace drop-in out: the unit must still load clean, and its seccomp keeps Internet sockets out.
+    templates = {p.name: p.read_text() for p in (ROOT / "systemd").iterdir() if p.is_file()}
+    opts = sp.Options(display="x11", aimoji=sys.executable, app_dir=str(ROOT))
+    figures = {}
+    for allowed in (True, False):
+        prefix = tmp_path / f"userns-{allowed}"
+        for step in sp.plan(opts, templates, 252, set(), False, user_namespaces=allowed):
+            if isinstance(step, sp.Write):
+                (prefix / step.path).parent.mkdir(parents=True, exist_ok=True)
+                (prefix / step.path).write_text(step.text)
+        out = _analyze(["verify", str(_unit(prefix, "x11"))], "x11", tmp_path)
+        assert out.returncode == 0 and out.stdout + out.stderr == "", out.stdout + out.stderr
+        out = _analyze(["security", "--offline=true", "--threshold=20", str(_unit(prefix, "x11"))], "x11", tmp_path)
+        figures[allowed] = float(re.search(r"Overall exposure level for aimoji\.service: (\d+\.\d)",
+                                           out.stdout).group(1))
+        assert "Service cannot allocate Internet sockets" in out.stdout
+    with capsys.disabled():
+        print(f"\nx11 unit, systemd-analyze security --offline: with its namespaces {figures[True]}, "
+              f"without (user namespaces refused) {figures[False]}")
+    assert figures[True] <= MAX_EXPOSURE < figures[False] <= 3.5

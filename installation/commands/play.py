@@ -249,7 +249,7 @@ def run(args) -> int:
                                 watch=not args.no_watch, state_path=state_path, calibrations=calibrations,
                                 accept_models=args.model is None, last_model_file=record,
                                 power_file=args.display_power, osc=osc, http=http,
-                                token=token):
+                                token=token, panel=not args.headless):
             stats = player.run(seconds=args.seconds, screenshot=args.screenshot)
     finally:
         display.close()

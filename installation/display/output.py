@@ -1,6 +1,6 @@
 """Opening the display the player and the calibration draw on, and presenting each frame on it.
 
-Two kinds, one interface (`surface`, `present()`, `vsync`, `line`, `toggled()`, `close()`):
+Two kinds, one interface (`surface`, `present()`, `vsync`, `line`, `toggled()`, `reopened()`, `close()`):
 * Window: SDL shows the picture, through the driver the environment asks for (kmsdrm on a console,
   x11 under cage or a desktop); `present` is SDL's flip, which waits for vsync where it was granted.
 * FramebufferDisplay: the software path. Where SDL cannot open the console's screen (kmsdrm without a
@@ -70,6 +70,13 @@ class Window:
         """The same size in the other mode (the F key)."""
         return _window(self.surface.get_size(), not self.fullscreen, self.title, self.accelerated)
 
+    def reopened(self) -> Window:
+        """The same window opened again (a panel plugged back in: kmsdrm must set its mode anew). Where
+        the driver cannot open it yet, this one stays (pygame.error is one line in the caller's log)."""
+        size = self.surface.get_size()
+        self.close()
+        return _window(size, self.fullscreen, self.title, self.accelerated)
+
     def close(self) -> None:
         pygame.display.quit()
 
@@ -99,6 +106,9 @@ class FramebufferDisplay:
 
     def toggled(self) -> FramebufferDisplay:
         return self   # the framebuffer is the whole screen: there is no window to switch to
+
+    def reopened(self) -> FramebufferDisplay:
+        return self   # the kernel keeps /dev/fb0 and its mapping across a panel's hotplug
 
     def close(self) -> None:
         self.console.restore()

@@ -26,7 +26,8 @@ from installation.player import capacity
 from installation.player.captures import CaptureWriter
 from installation.player.content import Witness
 from installation.player.controls import ControlBox
-from installation.player.messages import UNCHANGED, Control, ModelReady, Quit, Rejected, ShowReady
+from installation.player.messages import UNCHANGED, Control, ModelReady, Quit, Rejected, Reopen, ShowReady
+from installation.player.oncelog import OnceLog
 from installation.player.overrides import Overrides
 from installation.player.pacing import Pacer, VsyncPacer, WalkClock
 from installation.player.programme import Programme, Want
@@ -57,6 +58,7 @@ class Player:
         self.screen = Screen(display.surface, calibration, show.display.background_rgb)
         self.overrides = Overrides(override)   # what operators hold, consulted by the programme
         self.programme = Programme(show, models, latest, self.overrides, schedule)
+        self.models = self.programme.models     # the models held: the programme's own dict
         self.stage = Stage(self.screen, clock)
         self.supervisor, self.witness, self.stats = Supervisor(), Witness(), FrameStats()
         self.vsync, self.keys, self.captures_dir, self.batch = vsync, keys, captures_dir, batch
@@ -67,7 +69,8 @@ class Player:
         self.inbox: queue.SimpleQueue = queue.SimpleQueue()   # local threads: reload, signals (bounded there)
         self.controls, self.find_model = ControlBox(), find_model   # operators: the latest of each kind
         self.running, self.closed, self.model_swaps = True, False, 0
-        self._said: set[tuple] = set()         # one log line per degraded or replaced scene
+        self._say_once = OnceLog(self.log)      # one line per degraded or replaced scene
+        self.link = None                       # the panel's connector watch (display/connector.py), if any
         self._captures: CaptureWriter | None = None
         self._state = PlayerState()
         self._publish(None)
@@ -75,10 +78,6 @@ class Player:
     @property
     def show(self):
         return self.programme.show
-
-    @property
-    def models(self) -> dict:
-        return self.programme.models
 
     # ---- called from other threads -------------------------------------------------------------
     def post(self, message) -> None:
@@ -152,6 +151,8 @@ class Player:
                 break
             if isinstance(msg, Quit):
                 self.running = False
+            elif isinstance(msg, Reopen):
+                self._use_display(self.display.reopened)
             elif isinstance(msg, ModelReady):
                 self.programme.add_model(msg.name, msg.model)
                 self.supervisor.forgive(msg.name)
@@ -184,6 +185,18 @@ class Player:
         self.stage.restart()   # a hand-over (with crossfade) to the new show
         self._prune()
 
+    def _use_display(self, open_it) -> None:
+        """A display opened anew (the F key, a panel back): drawn on from the next frame, whole."""
+        try:
+            self.display = open_it()
+        except pygame.error as exc:
+            self.log(f"display: cannot open it again ({exc}); drawing on the one there is")
+            return
+        self.vsync = self.display.vsync
+        self.screen.configure(surface=self.display.surface, calibration=self.screen.calibration)
+        if self.stage.current is not None:  # a new, blank screen: background and margins again
+            self.stage.current.view.invalidate()
+
     def _prune(self) -> None:
         self.programme.prune(self.stage.model_names(), next(iter(self.supervisor.worked), None))
 
@@ -196,11 +209,7 @@ class Player:
                 if event.key in (pygame.K_ESCAPE, pygame.K_q):
                     self.running = False
                 elif event.key == pygame.K_f:
-                    self.display = self.display.toggled()
-                    self.vsync = self.display.vsync
-                    self.screen.configure(surface=self.display.surface, calibration=self.screen.calibration)
-                    if self.stage.current is not None:  # a new, blank screen: background and margins again
-                        self.stage.current.view.invalidate()
+                    self._use_display(self.display.toggled)
                 elif event.key == pygame.K_s and self.captures_dir is not None:
                     self._captures = self._captures or CaptureWriter(Path(self.captures_dir))
                     self._captures.capture(self.screen, self.stage.current.view if self.stage.current else None)
@@ -285,12 +294,6 @@ class Player:
         self.witness.reset()
         self.supervisor.shown(current.model_name)
 
-    def _say_once(self, key: tuple, line: str) -> None:
-        """Log `line` the first time `key` comes up (a degraded or replaced scene, said once)."""
-        if key not in self._said:
-            self._said.add(key)
-            self.log(line)
-
     # ---- draw ------------------------------------------------------------------------------------
     def _draw(self, t: float) -> bool:
         """The frame for walk time t; whether it shows a fresh image."""
@@ -299,13 +302,8 @@ class Player:
             return False
         if self.stage.current is None:
             return False
-        brightness = self._brightness(self.clock())
-        if self.overrides.frozen:
-            # The picture of the moment it was frozen, drawn again: an intended still, so it counts
-            # as a fresh frame (and health is told, see _publish).
-            self.stage.draw_still(self.overrides.frozen_at, brightness)
-            return True
-        return self.stage.draw(t, self.show.transitions.crossfade_s, brightness)
+        return self.stage.draw(t, self.show.transitions.crossfade_s, self._brightness(self.clock()),
+                               frozen_at=self.overrides.frozen_at)
 
     def _brightness(self, now: float) -> float:
         dim = self.show.outside_hours.dim_level if self.closed else 1.0
@@ -331,6 +329,7 @@ class Player:
             outside_action=self.show.outside_hours.action, next_change=local_iso(programme.showing[1]),
             playlist=tuple(e.scene for e in self.show.playlist), models=programme.names,
             calibrated=self.screen.calibration is not None, model_swaps=self.model_swaps,
+            display=self.link.state if self.link else None,
             rejected_files=programme.rejected_files, overrides=programme.held(self.clock(), self.walk.now()),
             frames=self.stats.facts(self.show.display.fps, shown),
             # a freeze or a blackout is a still or black wall on purpose

@@ -63,3 +63,8 @@ class Control:
     kind: str
     value: object = None
     sender: str = ""
+
+
+@dataclass(frozen=True)
+class Reopen:
+    """The panel came back (display/connector.py): open the display again between frames."""

@@ -139,9 +139,15 @@ class Stage:
             p.join(join_s)
 
     # ---- drawing -----------------------------------------------------------------------------
-    def draw(self, t: float, crossfade_s: float, brightness: float) -> bool:
+    def draw(self, t: float, crossfade_s: float, brightness: float, frozen_at: float | None = None) -> bool:
         """The current scene at walk time t, the crossfade over it, darkened to `brightness` (a dim
-        walk, a blackout); returns whether the frame shows a fresh image."""
+        walk, a blackout); returns whether the frame shows a fresh image. Frozen (an operator's
+        freeze): the picture of walk time frozen_at drawn again, an intended still, so a fresh frame."""
+        if frozen_at is not None:
+            self.current.view.invalidate()
+            self.current.view.draw(self.screen, frozen_at)
+            self.screen.darken(brightness)
+            return True
         if brightness < 1 or self.fade_from is not None:
             # Repaint the margins too, or the overlay below would compound frame after frame.
             self.current.view.invalidate()
@@ -154,9 +160,3 @@ class Stage:
                 self.screen.fade_in_snapshot(self.fade_from, 1 - progress)
         self.screen.darken(brightness)
         return fresh
-
-    def draw_still(self, t: float, brightness: float) -> None:
-        """The current scene at a fixed walk time (a freeze), drawn again whole."""
-        self.current.view.invalidate()
-        self.current.view.draw(self.screen, t)
-        self.screen.darken(brightness)

@@ -12,6 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from installation.display.connector import DisplayLink
+
 Activity = Literal["starting", "playing", "closed"]
 
 
@@ -70,6 +72,7 @@ class PlayerState:
     playlist: tuple[str, ...] = ()          # the scene kinds of the show's playlist, in order
     models: tuple[str, ...] = ()            # the models the player holds
     calibrated: bool = False
+    display: DisplayLink | None = None      # the panel's connector (display/connector.py); None: not watched
     model_swaps: int = 0                    # times another model took over the wall
     rejected_files: int = 0                 # dropped-in files refused by validation
     overrides: dict[str, Override] = field(default_factory=dict)

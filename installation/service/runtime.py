@@ -18,7 +18,8 @@ from pathlib import Path
 from installation.calibration.apply import Calibration
 from installation.calibration.profile import ProfileError
 from installation.model.load import ModelError, load
-from installation.player.messages import UNCHANGED, ModelReady, Quit, Rejected, ShowReady
+from installation.display.connector import ConnectorWatch
+from installation.player.messages import UNCHANGED, ModelReady, Quit, Rejected, Reopen, ShowReady
 from installation.player.state import Override
 from installation.player.stats import local_iso
 from installation.service.power import power_commands
@@ -187,14 +188,14 @@ class FrameHook:
 def companions(player, *, models_dir: Path, explicit_show: Path | None, show_folder: Path, watch: bool,
                state_path: Path, calibrations: Calibrations, accept_models: bool = True,
                last_model_file: Path | None = None, power_file: Path | None = None, osc=None, http=None,
-               token: tuple[bytes | None, str] = (None, "")):
+               token: tuple[bytes | None, str] = (None, ""), panel: bool = True):
     """Start everything that runs beside the render loop; stop it all (in reverse) on exit.
     Call from the main thread (signal handlers). last_model_file: where the reloader records each model
     it hands over, for the next start (commands/play.py load_models). power_file: the display power
     commands (power_commands.resolve_path: --display-power, $AIMOJI_DISPLAY_POWER_FILE or /etc/aimoji/).
     osc: an osc.Settings to listen for OSC control, or None (off). http: an http_status.Settings for the
     status page, or None (off); token: (control token or None, where it came from or why control is
-    off), from control_token.find_token."""
+    off), from control_token.find_token. panel: watch the panel's connector (not for --headless)."""
     stops: list[Callable[[], None]] = []
     reloader = None
     show_path = lambda: reloader.show_path if reloader is not None else resolve_show_path(  # noqa: E731
@@ -228,6 +229,11 @@ def companions(player, *, models_dir: Path, explicit_show: Path | None, show_fol
                              *power_commands.load_or_problem(power_commands.resolve_path(power_file)))
         stops.append(power.close)
         player.on_frame = FrameHook(power)
+        if panel:   # unplugged: a status line; back: the player opens its display again
+            link = ConnectorWatch(on_reconnect=lambda _state: player.post(Reopen()))
+            link.start()
+            stops.append(link.stop)
+            player.link = link
         cues = control.Cues(show_folder, hooks.on_cue, logging.getLogger("aimoji.control"))
         osc_server = _start_osc(osc, player, cues)
         if osc_server is not None:

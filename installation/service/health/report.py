@@ -173,7 +173,8 @@ def format_report(report: Report, problems: list[str], now_mono: float, path: Pa
         ("picture", None if report.picture_still_s is None else
          f"last changed {report.picture_still_s:.1f} s ago"),
         ("open", "yes" if s.open else "no (outside opening hours)"),
-        ("display", report.companions.display_power),
+        ("panel", s.display.status(report.written_at) if s.display is not None else None),
+        ("display power", report.companions.display_power),
         ("hot reload", report.companions.hot_reload),
         ("next change", s.next_change),
         ("uptime", _duration(s.uptime_s)),

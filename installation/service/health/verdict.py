@@ -84,6 +84,9 @@ def verdict(state: PlayerState, now_mono: float, stall_s: float = STALL_S) -> Ve
             degraded.append(f"slow: {fps:.1f} fps, target {target:g} fps")
         if state.frames.dropped_share > DROPPED_SHARE and state.activity == "playing":
             degraded.append(f"dropping {state.frames.dropped_share:.0%} of frames")
+    if state.display is not None and state.display.connected is False:
+        # A restart cannot plug a cable back in; the player re-opens the display when it returns.
+        degraded.append(state.display.status(state.display.since))
     if generation.degraded and state.activity == "playing":
         degraded.append(generation.degraded)
     if generation.status != "ok" and not generation.stopped:

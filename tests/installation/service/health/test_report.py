@@ -85,7 +85,7 @@ def test_format_report_for_a_person():
     assert "  fps          59.8 (target 60)" in text
     assert "  frames       223000, 12 dropped" in text
     assert "  next change  2027-01-15T18:00:00+01:00" in text
-    assert "  display      on" in text
+    assert "  display power on" in text
     assert "model broken.onnx: metadata lacks 'z_dim' (x3)" in text
 
 

@@ -27,7 +27,7 @@ from installation.atomic import write_bytes_atomic
 from installation.model.contract import required_metadata
 from installation.model.load import RANGE_SLACK, Generator, ModelError, load, open_session, run_batched
 from installation.text import first_line
-from trainer.config import trainer_version
+from installation.version import package_version
 from trainer.export import OPSET, FP32_TOLERANCE, ExportError, attach_metadata, created_now, parity, to_onnx
 from trainer.model import Generator as TorchGenerator
 from trainer.onnx_wrap import WrapError, default_opset, interface, wrap
@@ -140,7 +140,7 @@ def adopted_metadata(*, source_name: str, source_sha256: str, source_kind: str, 
         **required_metadata(z_dim, image_size, channels, output_range),
         "title": title, "adopted_from": source_name, "source_sha256": source_sha256,
         "source_kind": source_kind, "data_licences": licence or "unknown", "created": created,
-        "trainer_version": trainer_version(), "opset": str(opset),
+        "trainer_version": package_version(), "opset": str(opset),
     }
 
 

@@ -25,7 +25,8 @@ from installation.model.load import Generator, ModelError, load
 from installation.model.timelapse import FORMAT as TIMELAPSE_FORMAT, TimelapseError, parse_timelapse
 from installation.text import first_line
 from trainer.checkpoint import CheckpointError, load_newest_good
-from trainer.config import CONFIG_FILE, ConfigError, TrainConfig, load_run_config, trainer_version
+from installation.version import package_version
+from trainer.config import CONFIG_FILE, ConfigError, TrainConfig, load_run_config
 from trainer.model import Generator as TorchGenerator
 from trainer.runs import TIMELAPSE, RunError
 from trainer.timelapse import png_strip
@@ -116,7 +117,7 @@ def build_metadata(run_dir: Path, ckpt: dict, ckpt_path: Path, title: str, fp16:
         "dataset_images": str(facts.get("dataset_images", "")),
         "data_licences": format_licences(facts.get("data_licences", {})),
         "created": created_now(),
-        "trainer_version": trainer_version(),
+        "trainer_version": package_version(),
         "checkpoint_sha256": hashlib.sha256(Path(ckpt_path).read_bytes()).hexdigest(),
         "opset": str(OPSET),
         "weights": ("ema" if "ema" in ckpt else "generator") + (" fp16" if fp16 else " fp32"),

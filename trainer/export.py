@@ -23,7 +23,7 @@ from installation.model.contract import (ContractError, check_shapes, declared_s
                                          required_metadata)
 from installation.model.load import Generator, ModelError, load
 from installation.model.timelapse import FORMAT as TIMELAPSE_FORMAT, TimelapseError, parse_timelapse
-from installation.text import first_line
+from installation.text import first_line, size_text
 from trainer.checkpoint import CheckpointError, load_newest_good
 from installation.version import package_version
 from trainer.config import CONFIG_FILE, ConfigError, TrainConfig, load_run_config
@@ -228,7 +228,7 @@ def _timelapse_summary(text: str) -> str:
     except TimelapseError as exc:
         return f"(damaged: {exc})"
     return (f"{TIMELAPSE_FORMAT}: {t.frames} frames of {t.frame_px} px, steps {t.steps[0]}..{t.steps[-1]}, "
-            f"PNG {len(t.png_base64) * 3 // 4} bytes")
+            f"PNG {size_text(len(t.png_base64) * 3 // 4)}")
 
 
 def onnx_grid(model_path: str | Path, out_png: str | Path, side: int = 10, seed: int = 0, scale: int = 2) -> None:

@@ -27,7 +27,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="folder where shows' model names must exist (default: exported_models/ of this "
                         "checkout; skipped if the folder does not exist)")
     p.add_argument("--max-model-mb", type=float, default=None, metavar="MB",
-                   help="refuse models larger than this many MiB (default 256, as the hot reloader)")
+                   help="refuse models larger than this many MB (1 MB = 1,000,000 bytes; default 256, as "
+                        "the hot reloader)")
 
 
 def files_to_check(paths: list[Path]) -> tuple[list[Path], list[str]]:
@@ -125,8 +126,9 @@ def check_paths(paths: list[Path], models_dir: Path | None, max_bytes: int) -> t
 def run(args) -> int:
     from installation.model.load import MAX_MODEL_BYTES
     from installation.paths import MODELS_DIR
+    from installation.text import MB
 
-    max_bytes = MAX_MODEL_BYTES if args.max_model_mb is None else int(args.max_model_mb * 2**20)
+    max_bytes = MAX_MODEL_BYTES if args.max_model_mb is None else int(args.max_model_mb * MB)
     lines, problems = check_paths(args.paths, args.models or MODELS_DIR, max_bytes)
     for line in lines:
         print(line)

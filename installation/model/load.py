@@ -23,11 +23,11 @@ import onnxruntime as ort
 from installation.model.contract import ContractError, ModelInfo, check_shapes, parse_metadata
 from installation.model.pixels import to_uint8
 from installation.model.timelapse import Replay, load_replay
-from installation.text import first_line
+from installation.text import MB, first_line, size_text
 
 DEFAULT_INTRA_OP_THREADS = 1
 DEFAULT_BATCH = 8   # images per inference call in the player's worker (aimoji play --batch)
-MAX_MODEL_BYTES = 256 * 2**20  # a 64 px DCGAN generator is ~15 MB; 256 MB leaves room for bigger ones
+MAX_MODEL_BYTES = 256 * MB  # a 64 px DCGAN generator is ~16 MB; 256 MB leaves room for bigger ones
 PROBE_SEED = 1234
 MIN_PROBE_LATENTS = 3   # 'responds to z' needs more than one image
 RANGE_SLACK = 0.05  # output may overshoot output_range by 5 % of its span (rounding, no final tanh)
@@ -103,8 +103,7 @@ def _read(path: Path, max_bytes: int) -> bytes:
         if size == 0:
             raise ModelError(path, f"empty file (0 bytes); {FROM_EXPORT}")
         if size > max_bytes:
-            raise ModelError(path, f"{size / 2**20:.1f} MB is too large; allowed: at most "
-                                   f"{max_bytes / 2**20:.1f} MB")
+            raise ModelError(path, f"{size_text(size)} is too large; allowed: at most {size_text(max_bytes)}")
         return path.read_bytes()
     except FileNotFoundError:
         raise ModelError(path, "model file not found") from None
@@ -232,6 +231,4 @@ def describe(model: Generator) -> str:
     colour = "RGB" if info.channels == 3 else "grey"
     title = f", '{info.title}'" if info.title else ""
     moods = ", moods" if info.moods else ""
-    size = f"{model.size_bytes / 2**20:.1f} MB" if model.size_bytes >= 2**20 else \
-        f"{model.size_bytes / 2**10:.0f} KB"
-    return f"z {info.z_dim}, {info.image_size}x{info.image_size} {colour}, {size}{moods}{title}"
+    return f"z {info.z_dim}, {info.image_size}x{info.image_size} {colour}, {size_text(model.size_bytes)}{moods}{title}"

@@ -36,7 +36,7 @@ def test_clean_run_prints_one_ok_line_per_file(capsys, gallery):
     assert code == 0 and err == ""
     assert lines == [
         f"{shows}/good.toml: OK (show 'good', 2 scenes, Europe/Vienna)",
-        f"{models}/night.onnx: OK (model z 8, 8x8 RGB, 7 KB, 'linear test generator')",
+        f"{models}/night.onnx: OK (model z 8, 8x8 RGB, 7.29 kB, 'linear test generator')",
     ]
 
 
@@ -60,8 +60,8 @@ def test_problems_one_line_each_and_non_zero_exit(capsys, gallery):
         f"{shows}/good.toml: OK (show 'good', 2 scenes, Europe/Vienna)",
         f"{models}/broken.onnx: truncated or damaged ONNX file ([ONNXRuntimeError] : 7 : INVALID_PROTOBUF : "
         "Failed to load model because protobuf parsing failed.)",
-        f"{models}/huge.onnx: 1.2 MB is too large; allowed: at most 1.0 MB",
-        f"{models}/night.onnx: OK (model z 8, 8x8 RGB, 7 KB, 'linear test generator')",
+        f"{models}/huge.onnx: 1.21 MB is too large; allowed: at most 1 MB",
+        f"{models}/night.onnx: OK (model z 8, 8x8 RGB, 7.29 kB, 'linear test generator')",
     ]
     assert err == "aimoji check: 7 problems\n"
 

@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 import onnxruntime as ort
 
+from installation.model.blank import FLAT_STD, is_flat
 from installation.model.contract import ContractError, ModelInfo, check_shapes, parse_metadata
 from installation.model.pixels import to_uint8
 from installation.model.timelapse import Replay, load_replay
@@ -31,7 +32,10 @@ MAX_MODEL_BYTES = 256 * MB  # a 64 px DCGAN generator is ~16 MB; 256 MB leaves r
 PROBE_SEED = 1234
 MIN_PROBE_LATENTS = 3   # 'responds to z' needs more than one image
 RANGE_SLACK = 0.05  # output may overshoot output_range by 5 % of its span (rounding, no final tanh)
-FLAT = 1e-6  # a spread below this is no image at all
+SAME = 1e-6  # latents whose outputs differ by less than this give the same image
+DRAWS_NOTHING_SHARE = 0.5  # flat pictures (model/blank.py, the player's rule) for this share of the probe's
+                           # latents or more: the generator draws nothing (an untrained one: weights as
+                           # initialised, output within +-0.02); the player would restart it over and over
 FROM_EXPORT = "allowed: an ONNX generator from aimoji-train export"
 
 
@@ -143,16 +147,29 @@ def _probe(model: Generator, latents: int) -> str | None:
     bad = int(np.count_nonzero(~np.isfinite(out)))
     if bad:
         return f"output has NaN or Inf in {bad} of {out.size} values; allowed: finite numbers"
-    if float(out.reshape(latents, -1).std(axis=1).max()) < FLAT:
-        return "output is a flat colour for every latent; allowed: images with content"
-    if float(np.abs(out - out[:1]).max()) < FLAT:
-        return "every latent gives the same image; allowed: a generator that responds to z"
     lo, hi = info.output_range
     slack = (hi - lo) * RANGE_SLACK
     if float(out.min()) < lo - slack or float(out.max()) > hi + slack:
         return (f"output spans {float(out.min()):.3g}..{float(out.max()):.3g}; allowed: "
                 f"within metadata output_range {lo:g},{hi:g}")
+    problem = draws_nothing(out, info.output_range)
+    if problem is not None:
+        return problem
+    if float(np.abs(out - out[:1]).max()) < SAME:
+        return "every latent gives the same image; allowed: a generator that responds to z"
     return None
+
+
+def draws_nothing(out: np.ndarray, output_range: tuple[float, float]) -> str | None:
+    """For raw outputs [B, C, H, W]: why the pictures show nothing, by the rule the player's health
+    applies to the wall (model/blank.py), or None. The probe's line, and `adopt`'s."""
+    images = to_uint8(out, output_range)
+    flat = sum(is_flat(image) for image in images)
+    if flat < DRAWS_NOTHING_SHARE * len(images):
+        return None
+    return (f"draws nothing: {flat} of {len(images)} pictures are one flat colour (spread under {FLAT_STD:g} "
+            f"of 255 levels; output {float(out.min()):.3g}..{float(out.max()):.3g} of {output_range[0]:g}.."
+            f"{output_range[1]:g}); allowed: a trained generator")
 
 
 def load(source: Path | str | bytes, *, name: str = "<bytes>", max_bytes: int = MAX_MODEL_BYTES,

@@ -219,7 +219,7 @@ def _load(source: Path | str | bytes, name: str, max_bytes: int, intra_op_thread
         raise ModelError(path, problem)
     model.probe_ms = (time.perf_counter() - t1) * 1000
     model.images_per_s = _images_per_s(model, batch, probe_latents / max(model.probe_ms / 1000, 1e-6))
-    model.replay, model.replay_problem = load_replay(info.timelapse)  # tens of ms for 120 frames
+    model.replay, model.replay_problem = load_replay(info.timelapse, info.info.get("adopted_from"))  # tens of ms
     return model
 
 

@@ -54,6 +54,7 @@ from installation.service.runtime import Calibrations, ReloadHooks
 from installation.service.reload.reloader import Reloader
 from installation.service.health.writer import StateWriter
 from installation.show.config import load_show
+from installation.text import MB
 
 TINY = ROOT / "tests" / "installation" / "fixtures" / "tiny.onnx"
 SHOW = """title = "{title}"
@@ -74,7 +75,7 @@ def rss_mb() -> float:
     with open("/proc/self/status") as fh:
         for line in fh:
             if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
+                return int(line.split()[1]) * 1024 / MB   # VmRSS counts KiB
     return 0.0
 
 
@@ -506,7 +507,7 @@ def _sigstop_fault(root: Path) -> Row:
 def _proc_rss(pid: int) -> float:
     try:
         with open(f"/proc/{pid}/status") as fh:
-            return next(int(line.split()[1]) / 1024 for line in fh if line.startswith("VmRSS:"))
+            return next(int(line.split()[1]) * 1024 / MB for line in fh if line.startswith("VmRSS:"))
     except (OSError, StopIteration):
         return 0.0
 

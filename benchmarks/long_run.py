@@ -35,6 +35,7 @@ from installation.player.loop import Player
 from installation.player.messages import Quit
 from installation.service.health import verdict as health
 from installation.show.config import parse_show
+from installation.text import MB
 
 SHOW = {
     "title": "long run", "timezone": "Europe/Vienna", "seed": 5,
@@ -50,7 +51,7 @@ SHOW = {
 
 def resources() -> tuple[float, int, int]:
     with open("/proc/self/status") as fh:
-        rss = next(int(line.split()[1]) / 1024 for line in fh if line.startswith("VmRSS:"))
+        rss = next(int(line.split()[1]) * 1024 / MB for line in fh if line.startswith("VmRSS:"))
     return rss, len(os.listdir("/proc/self/fd")), threading.active_count()
 
 

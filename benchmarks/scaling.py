@@ -32,6 +32,7 @@ from benchmarks.framebuffer import cpu
 from installation.model.load import load
 from installation.display.screen import scale_to, to_surface
 from installation.scenes.layout import grid_boxes, morph_box
+from installation.text import size_text
 
 MODES = ("smooth", "pixel", "sharp")
 SCREENS = [(1920, 1080), (3840, 2160)]
@@ -79,7 +80,7 @@ def crops(display: pygame.Surface, image: np.ndarray, out: Path) -> None:
         sheet.blit(font.render(mode, True, LABEL), (left, 6))
     rgb = pygame.surfarray.array3d(sheet).transpose(1, 0, 2)
     Image.fromarray(rgb).save(out, optimize=True)
-    print(f"wrote {out} ({out.stat().st_size // 1024} KB)")
+    print(f"wrote {out} ({size_text(out.stat().st_size)})")
 
 
 def main() -> None:

@@ -26,6 +26,7 @@ ROOT = Path(__file__).resolve().parents[1]
 from tests.support.model_files import BAD_KINDS, HUGE_LIMIT_BYTES, model_bytes
 
 from installation.service.reload.reloader import Reloader
+from installation.text import MB, size_text
 
 SHOW_KINDS = {"show_good": "title = 'soak {i}'\nseed = {i}\n",
               "show_toml_error": "title = 'soak {i}\n",
@@ -84,7 +85,7 @@ def write_file(path: Path, data: bytes, how: str, rng: random.Random) -> float:
 
 def rss_mb() -> float:
     with open("/proc/self/statm") as fh:
-        return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+        return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / MB
 
 
 @dataclass
@@ -388,9 +389,8 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
     if args.latency_model is not None:
         with tempfile.TemporaryDirectory(prefix="aimoji-latency-") as tmp:
-            size_mb = args.latency_model.stat().st_size / 2**20
             for how, row in latency(Path(tmp), args.latency_model, window_s=args.window_s).items():
-                print(f"{args.latency_model.name} ({size_mb:.1f} MB), {how:>6}: {row}  "
+                print(f"{args.latency_model.name} ({size_text(args.latency_model.stat().st_size)}), {how:>6}: {row}  "
                       f"(target first frame < 1000 ms: ratio {row['first_frame_ms_max'] / 1000:.2f})")
         return 0
     with tempfile.TemporaryDirectory(prefix="aimoji-soak-") as tmp:

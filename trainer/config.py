@@ -9,7 +9,6 @@ import dataclasses
 import json
 import typing
 from dataclasses import dataclass
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 from installation.atomic import write_json_atomic
@@ -28,15 +27,6 @@ FACTS: dict[str, type] = {
     "trainer_version": str,
     "title": str,             # never written by the trainer: a heading for the map page, added by hand
 }
-
-
-def trainer_version() -> str:
-    """The installed aimoji version (read from package metadata, so it works however `trainer` was imported)."""
-
-    try:
-        return version("aimoji")
-    except PackageNotFoundError:
-        return "unknown"
 
 
 class ConfigError(ValueError):

@@ -23,9 +23,10 @@ from installation.model.contract import (ContractError, check_shapes, declared_s
                                          required_metadata)
 from installation.model.load import Generator, ModelError, load
 from installation.model.timelapse import FORMAT as TIMELAPSE_FORMAT, TimelapseError, parse_timelapse
-from installation.text import first_line
+from installation.text import first_line, size_text
 from trainer.checkpoint import CheckpointError, load_newest_good
-from trainer.config import CONFIG_FILE, ConfigError, TrainConfig, load_run_config, trainer_version
+from installation.version import package_version
+from trainer.config import CONFIG_FILE, ConfigError, TrainConfig, load_run_config
 from trainer.model import Generator as TorchGenerator
 from trainer.runs import TIMELAPSE, RunError
 from trainer.timelapse import png_strip
@@ -116,7 +117,7 @@ def build_metadata(run_dir: Path, ckpt: dict, ckpt_path: Path, title: str, fp16:
         "dataset_images": str(facts.get("dataset_images", "")),
         "data_licences": format_licences(facts.get("data_licences", {})),
         "created": created_now(),
-        "trainer_version": trainer_version(),
+        "trainer_version": package_version(),
         "checkpoint_sha256": hashlib.sha256(Path(ckpt_path).read_bytes()).hexdigest(),
         "opset": str(OPSET),
         "weights": ("ema" if "ema" in ckpt else "generator") + (" fp16" if fp16 else " fp32"),
@@ -227,7 +228,7 @@ def _timelapse_summary(text: str) -> str:
     except TimelapseError as exc:
         return f"(damaged: {exc})"
     return (f"{TIMELAPSE_FORMAT}: {t.frames} frames of {t.frame_px} px, steps {t.steps[0]}..{t.steps[-1]}, "
-            f"PNG {len(t.png_base64) * 3 // 4} bytes")
+            f"PNG {size_text(len(t.png_base64) * 3 // 4)}")
 
 
 def onnx_grid(model_path: str | Path, out_png: str | Path, side: int = 10, seed: int = 0, scale: int = 2) -> None:

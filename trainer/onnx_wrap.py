@@ -1,8 +1,10 @@
 """Give a foreign ONNX generator the contract's interface: one input z [batch, z_dim], one output image.
 
 Pure graph surgery on an `onnx.ModelProto` (no onnxruntime, no torch): the graph's own nodes and weights
-are untouched; an input [batch, z, 1, 1] gets a Reshape in front, and names are bridged with Identity
-nodes, so the wrapped model computes exactly what the original did.
+are untouched; an input [batch, z, 1, 1] gets a Reshape in front, names are bridged with Identity
+nodes, and extra inputs the user fixes (a StyleGAN's truncation_psi) become constants, so the wrapped
+model computes exactly what the original did with those values. `graph_range` reads the output range
+where the graph says it (a final Tanh or Sigmoid).
 """
 
 from __future__ import annotations
@@ -16,6 +18,10 @@ from onnx import TensorProto, helper, numpy_helper
 from installation.model.contract import declared_shape
 
 RESHAPE_MIN_OPSET = 5  # Reshape takes its target shape as an input from opset 5 on
+# The last squashing op of a generator says its output range; these ops between it and the output keep
+# every value as it is (they only move or retype it).
+SQUASHING = {"Tanh": (-1.0, 1.0), "Sigmoid": (0.0, 1.0)}
+KEEPS_VALUES = {"Identity", "Reshape", "Flatten", "Squeeze", "Unsqueeze", "Transpose"}
 
 
 class WrapError(ValueError):
@@ -39,8 +45,10 @@ def interface(model: onnx.ModelProto) -> Interface:
     inputs = [i for i in graph.input if i.name not in weights]  # old IR versions list weights as inputs
     if len(inputs) != 1:
         names = ", ".join(i.name for i in inputs) or "none"
+        hint = ("; keep the latent and give each other input a value with --fix-input NAME=VALUE "
+                "(e.g. a StyleGAN's --fix-input truncation_psi=0.7)") if len(inputs) > 1 else ""
         raise WrapError(f"graph has {len(inputs)} inputs ({names}); adopt takes a generator with one input, "
-                        "the latent z")
+                        f"the latent z{hint}")
     if len(graph.output) != 1:
         raise WrapError(f"graph has {len(graph.output)} outputs; adopt takes a generator with one, the image")
     z = inputs[0]
@@ -53,6 +61,57 @@ def interface(model: onnx.ModelProto) -> Interface:
     z_dim = dims[1] if isinstance(dims[1], int) and dims[1] > 0 else None
     batch = dims[0] if isinstance(dims[0], int) and dims[0] > 0 else None
     return Interface(z.name, len(dims), z_dim, batch, graph.output[0].name)
+
+
+def graph_range(model: onnx.ModelProto) -> tuple[str, tuple[float, float]] | None:
+    """(op, (lo, hi)) when the graph's output comes from a Tanh or Sigmoid (through ops that keep values,
+    such as a Reshape), else None: then only a probe can tell."""
+    graph = model.graph
+    made_by = {name: node for node in graph.node for name in node.output}
+    name = graph.output[0].name
+    for _ in range(len(graph.node)):
+        node = made_by.get(name)
+        if node is None or node.domain not in ("", "ai.onnx"):
+            return None
+        if node.op_type in SQUASHING:
+            return node.op_type, SQUASHING[node.op_type]
+        if node.op_type not in KEEPS_VALUES:
+            return None
+        name = node.input[0]
+    return None
+
+
+def fix_inputs(model: onnx.ModelProto, values: dict[str, float]) -> onnx.ModelProto:
+    """A copy of `model` in which each input named in `values` is a Constant of that value, in the
+    input's declared type and (fixed) shape, so the graph is left with one input, z."""
+    if not values:
+        return model
+    fixed = onnx.ModelProto()
+    fixed.CopyFrom(model)
+    graph = fixed.graph
+    weights = {init.name for init in graph.initializer}
+    inputs = {i.name: i for i in graph.input if i.name not in weights}
+    used = _names_in_use(graph)
+    constants = []
+    for name, value in values.items():
+        if name not in inputs:
+            raise WrapError(f"--fix-input {name}: the graph has no input '{name}'; its inputs: {', '.join(inputs)}")
+        dtype = helper.tensor_dtype_to_np_dtype(inputs[name].type.tensor_type.elem_type)
+        dims = declared_shape(inputs[name])
+        if not all(isinstance(d, int) and d > 0 for d in dims):
+            raise WrapError(f"--fix-input {name}: input '{name}' is {dims}, a shape that is not fixed; adopt can fix "
+                            "inputs of a fixed shape (a scalar such as truncation_psi)")
+        if np.issubdtype(dtype, np.integer) and value != int(value):
+            raise WrapError(f"--fix-input {name}={value:g}: input '{name}' takes whole numbers ({dtype.__name__})")
+        constants.append(helper.make_node("Constant", [], [name], name=_fresh(f"adopt_fixed_{name}", used),
+                                          value=numpy_helper.from_array(np.full(dims, value, dtype))))
+    nodes = [*constants, *graph.node]
+    del graph.node[:]
+    graph.node.extend(nodes)
+    kept = [i for i in graph.input if i.name not in values]
+    del graph.input[:]
+    graph.input.extend(kept)
+    return fixed
 
 
 def default_opset(model: onnx.ModelProto) -> int:

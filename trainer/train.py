@@ -21,9 +21,10 @@ import torch
 import torch.nn.functional as F
 from torch.utils.data import DistributedSampler
 
+from installation.version import package_version
 from trainer.augment import diff_augment
 from trainer.checkpoint import CheckpointError, list_checkpoints, load_newest_good, rng_state, set_rng_state
-from trainer.config import CONFIG_FILE, ConfigError, TrainConfig, load_run_config, save_config, trainer_version
+from trainer.config import CONFIG_FILE, ConfigError, TrainConfig, load_run_config, save_config
 from trainer.dataset.load import Dataset, fake_dataset, load_dataset, to_model_range
 from trainer.model import build_models
 from trainer.precision import decide_precision
@@ -272,7 +273,7 @@ class _Unrecorded:
 def _facts(data: Dataset, world: int) -> dict:
     """What config.json says beside the options (config.FACTS)."""
     return {"dataset": data.path, "dataset_images": len(data), "data_licences": data.licences,
-            "world_size": world, "trainer_version": trainer_version()}
+            "world_size": world, "trainer_version": package_version()}
 
 
 # ---------------- the loop ----------------

@@ -1,7 +1,9 @@
 """`aimoji check PATH...`: validate show configs (.toml) and models (.onnx), files or whole folders.
 
 One line per problem, "FILE: field: what is wrong; allowed: what is allowed"; one OK line per good file.
-Exit status 1 if anything has a problem, so it can guard a deployment script.
+A show's problems come in one pass: its fields, the models it names and its calibration profile are
+checked from the file's table even when another field is wrong. Warnings (overlapping hours) are lines
+too, but not problems. Exit status 1 if anything has a problem, so it can guard a deployment script.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from installation.show.config import Show, ShowError, calibration_path, load_show
+from installation.show.config import WEEKDAYS, ShowError, beside_show, overlapping, parse_show, read_show_data
 
 EPILOG = """examples:
   aimoji check show_configs/ exported_models/      everything the installation would load
@@ -27,7 +29,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="folder where shows' model names must exist (default: exported_models/ of this "
                         "checkout; skipped if the folder does not exist)")
     p.add_argument("--max-model-mb", type=float, default=None, metavar="MB",
-                   help="refuse models larger than this many MiB (default 256, as the hot reloader)")
+                   help="refuse models larger than this many MB (1 MB = 1,000,000 bytes; default 256, as "
+                        "the hot reloader)")
 
 
 def files_to_check(paths: list[Path]) -> tuple[list[Path], list[str]]:
@@ -49,31 +52,54 @@ def files_to_check(paths: list[Path]) -> tuple[list[Path], list[str]]:
     return files, problems
 
 
-def show_cross_checks(path: Path, show: Show, models_dir: Path | None) -> list[str]:
-    """What a valid show can still get wrong: models it names, a calibration profile that is not there."""
+def show_cross_checks(path: Path, data: dict, models_dir: Path | None) -> list[str]:
+    """What the fields alone do not tell: models the playlist names that are not in the folder, a
+    calibration profile that is not there. Read from the table, so they come with any field errors;
+    values of the wrong type are left to the validation's own line."""
     problems = []
-    if models_dir is not None and models_dir.is_dir():
+    playlist = data.get("playlist")
+    if models_dir is not None and models_dir.is_dir() and isinstance(playlist, list):
         present = sorted(p.stem for p in models_dir.glob("*.onnx") if not p.name.startswith("."))
         allowed = ", ".join(["latest", *present])
-        for i, scene in enumerate(show.playlist, start=1):
-            if scene.model != "latest" and scene.model not in present:
-                problems.append(f"{path}: playlist.{i}.model: '{scene.model}' is not in {models_dir}; "
-                                f"allowed: {allowed}")
-    calibration = calibration_path(show, path)
-    if calibration is not None and not calibration.is_file():
-        problems.append(f"{path}: calibration: '{show.calibration}' not found (looked for {calibration}); "
+        for i, entry in enumerate(playlist, start=1):
+            model = entry.get("model", "latest") if isinstance(entry, dict) else "latest"
+            if isinstance(model, str) and model != "latest" and model not in present:
+                problems.append(f"{path}: playlist.{i}.model: '{model}' is not in {models_dir}; allowed: {allowed}")
+    name = data.get("calibration")
+    if isinstance(name, str) and not beside_show(name, path).is_file():
+        problems.append(f"{path}: calibration: '{name}' not found (looked for {beside_show(name, path)}); "
                         "allowed: a profile written by aimoji calibrate")
     return problems
 
 
-def check_show(path: Path, models_dir: Path | None) -> tuple[list[str], str]:
+def hour_warnings(path: Path, data: dict) -> list[str]:
+    """A warning per pair of a day's ranges that overlap (weekdays and special dates)."""
+    hours = data.get("hours")
+    if not isinstance(hours, dict):
+        return []
+    days = [(day, hours.get(day)) for day in WEEKDAYS]
+    special = hours.get("special_dates")
+    if isinstance(special, dict):
+        days += [(f"special_dates.{day}", ranges) for day, ranges in special.items()]
+    return [f"{path}: hours.{day}: warning: '{a}' and '{b}' overlap; allowed (the show is open in either), but "
+            "one of them may be a typo" for day, ranges in days if isinstance(ranges, list)
+            for a, b in overlapping(ranges)]
+
+
+def check_show(path: Path, models_dir: Path | None) -> tuple[list[str], list[str], str]:
+    """(problems, warnings, the OK line) of one show file."""
     try:
-        show = load_show(path)
+        data = read_show_data(path)
     except ShowError as exc:
-        return exc.problems, ""
-    problems = show_cross_checks(path, show, models_dir)
+        return exc.problems, [], ""
+    warnings = hour_warnings(path, data)
+    cross = show_cross_checks(path, data, models_dir)
+    try:
+        show = parse_show(data, path)
+    except ShowError as exc:
+        return exc.problems + cross, warnings, ""
     scenes = f"{len(show.playlist)} scene{'s' if len(show.playlist) != 1 else ''}"
-    return problems, f"{path}: OK (show '{show.title}', {scenes}, {show.timezone})"
+    return cross, warnings, f"{path}: OK (show '{show.title}', {scenes}, {show.timezone})"
 
 
 NOT_OURS = "metadata lacks 'format_version'"
@@ -114,10 +140,10 @@ def check_paths(paths: list[Path], models_dir: Path | None, max_bytes: int) -> t
     lines, count = list(problems), len(problems)
     for path in files:
         if path.suffix.lower() == ".toml":
-            found, ok = check_show(path, models_dir)
+            found, warnings, ok = check_show(path, models_dir)
         else:
-            found, ok = check_model(path, max_bytes)
-        lines += found or [ok]
+            (found, ok), warnings = check_model(path, max_bytes), []
+        lines += found + warnings + ([] if found else [ok])
         count += len(found)
     return lines, count
 
@@ -125,8 +151,9 @@ def check_paths(paths: list[Path], models_dir: Path | None, max_bytes: int) -> t
 def run(args) -> int:
     from installation.model.load import MAX_MODEL_BYTES
     from installation.paths import MODELS_DIR
+    from installation.text import MB
 
-    max_bytes = MAX_MODEL_BYTES if args.max_model_mb is None else int(args.max_model_mb * 2**20)
+    max_bytes = MAX_MODEL_BYTES if args.max_model_mb is None else int(args.max_model_mb * MB)
     lines, problems = check_paths(args.paths, args.models or MODELS_DIR, max_bytes)
     for line in lines:
         print(line)

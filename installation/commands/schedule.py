@@ -7,7 +7,7 @@ from __future__ import annotations
 import argparse
 import re
 import sys
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -19,8 +19,9 @@ EPILOG = """examples:
   aimoji schedule show_configs/museum_week.toml                      the next 7 days from today
   aimoji schedule show_configs/museum_week.toml --from 2026-10-23 --days 4
   aimoji schedule show_configs/museum_week.toml --at "2026-10-25 02:30"
+  aimoji schedule show_configs/active.toml --at now
   aimoji schedule show_configs/evening.toml --png week.png           a picture of the week
-times are the show's wall clock (its timezone); --at also takes ISO 8601 with an offset.
+times are the show's wall clock (its timezone); --at also takes ISO 8601 with an offset, or now.
 exit status: 0, or 2 for a show that does not load or an argument that is not allowed."""
 
 PROG = "aimoji schedule"
@@ -34,8 +35,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="first day, YYYY-MM-DD (default: today in the show's time zone)")
     p.add_argument("--days", default=None, metavar="N", help=f"how many days, 1 to {MAX_DAYS} (default 7)")
     p.add_argument("--at", default=None, metavar="TIME",
-                   help="what is on at this instant: 'YYYY-MM-DD HH:MM' on the show's clock, or ISO 8601 "
-                        "with an offset; says which one when the clock shows the time twice or never")
+                   help="what is on at this instant: 'YYYY-MM-DD HH:MM' on the show's clock, ISO 8601 "
+                        "with an offset, or 'now'; says which one when the clock shows the time twice or never")
     p.add_argument("--svg", type=Path, default=None, metavar="FILE",
                    help="write a picture of the days as SVG instead of printing the timeline")
     p.add_argument("--png", type=Path, default=None, metavar="FILE",
@@ -99,7 +100,7 @@ def run(args) -> int:
                                           ("--svg", args.svg), ("--png", args.png)) if v is not None]
             if given:
                 raise ValueError(f"--at: answers one instant; allowed: --at alone, without {', '.join(given)}")
-            instant, note = parse_at(args.at, zone)
+            instant, note = parse_at(args.at, zone, datetime.now(UTC))
         else:
             first = parse_first(args.first, datetime.now(zone).date())
             days = parse_days(args.days)

@@ -20,18 +20,22 @@ from pathlib import Path
 import numpy as np
 import onnxruntime as ort
 
+from installation.model.blank import FLAT_STD, is_flat
 from installation.model.contract import ContractError, ModelInfo, check_shapes, parse_metadata
 from installation.model.pixels import to_uint8
 from installation.model.timelapse import Replay, load_replay
-from installation.text import first_line
+from installation.text import MB, first_line, size_text
 
 DEFAULT_INTRA_OP_THREADS = 1
 DEFAULT_BATCH = 8   # images per inference call in the player's worker (aimoji play --batch)
-MAX_MODEL_BYTES = 256 * 2**20  # a 64 px DCGAN generator is ~15 MB; 256 MB leaves room for bigger ones
+MAX_MODEL_BYTES = 256 * MB  # a 64 px DCGAN generator is ~16 MB; 256 MB leaves room for bigger ones
 PROBE_SEED = 1234
 MIN_PROBE_LATENTS = 3   # 'responds to z' needs more than one image
 RANGE_SLACK = 0.05  # output may overshoot output_range by 5 % of its span (rounding, no final tanh)
-FLAT = 1e-6  # a spread below this is no image at all
+SAME = 1e-6  # latents whose outputs differ by less than this give the same image
+DRAWS_NOTHING_SHARE = 0.5  # flat pictures (model/blank.py, the player's rule) for this share of the probe's
+                           # latents or more: the generator draws nothing (an untrained one: weights as
+                           # initialised, output within +-0.02); the player would restart it over and over
 FROM_EXPORT = "allowed: an ONNX generator from aimoji-train export"
 
 
@@ -103,8 +107,7 @@ def _read(path: Path, max_bytes: int) -> bytes:
         if size == 0:
             raise ModelError(path, f"empty file (0 bytes); {FROM_EXPORT}")
         if size > max_bytes:
-            raise ModelError(path, f"{size / 2**20:.1f} MB is too large; allowed: at most "
-                                   f"{max_bytes / 2**20:.1f} MB")
+            raise ModelError(path, f"{size_text(size)} is too large; allowed: at most {size_text(max_bytes)}")
         return path.read_bytes()
     except FileNotFoundError:
         raise ModelError(path, "model file not found") from None
@@ -144,16 +147,29 @@ def _probe(model: Generator, latents: int) -> str | None:
     bad = int(np.count_nonzero(~np.isfinite(out)))
     if bad:
         return f"output has NaN or Inf in {bad} of {out.size} values; allowed: finite numbers"
-    if float(out.reshape(latents, -1).std(axis=1).max()) < FLAT:
-        return "output is a flat colour for every latent; allowed: images with content"
-    if float(np.abs(out - out[:1]).max()) < FLAT:
-        return "every latent gives the same image; allowed: a generator that responds to z"
     lo, hi = info.output_range
     slack = (hi - lo) * RANGE_SLACK
     if float(out.min()) < lo - slack or float(out.max()) > hi + slack:
         return (f"output spans {float(out.min()):.3g}..{float(out.max()):.3g}; allowed: "
                 f"within metadata output_range {lo:g},{hi:g}")
+    problem = draws_nothing(out, info.output_range)
+    if problem is not None:
+        return problem
+    if float(np.abs(out - out[:1]).max()) < SAME:
+        return "every latent gives the same image; allowed: a generator that responds to z"
     return None
+
+
+def draws_nothing(out: np.ndarray, output_range: tuple[float, float]) -> str | None:
+    """For raw outputs [B, C, H, W]: why the pictures show nothing, by the rule the player's health
+    applies to the wall (model/blank.py), or None. The probe's line, and `adopt`'s."""
+    images = to_uint8(out, output_range)
+    flat = sum(is_flat(image) for image in images)
+    if flat < DRAWS_NOTHING_SHARE * len(images):
+        return None
+    return (f"draws nothing: {flat} of {len(images)} pictures are one flat colour (spread under {FLAT_STD:g} "
+            f"of 255 levels; output {float(out.min()):.3g}..{float(out.max()):.3g} of {output_range[0]:g}.."
+            f"{output_range[1]:g}); allowed: a trained generator")
 
 
 def load(source: Path | str | bytes, *, name: str = "<bytes>", max_bytes: int = MAX_MODEL_BYTES,
@@ -203,7 +219,7 @@ def _load(source: Path | str | bytes, name: str, max_bytes: int, intra_op_thread
         raise ModelError(path, problem)
     model.probe_ms = (time.perf_counter() - t1) * 1000
     model.images_per_s = _images_per_s(model, batch, probe_latents / max(model.probe_ms / 1000, 1e-6))
-    model.replay, model.replay_problem = load_replay(info.timelapse)  # tens of ms for 120 frames
+    model.replay, model.replay_problem = load_replay(info.timelapse, info.info.get("adopted_from"))  # tens of ms
     return model
 
 
@@ -232,6 +248,4 @@ def describe(model: Generator) -> str:
     colour = "RGB" if info.channels == 3 else "grey"
     title = f", '{info.title}'" if info.title else ""
     moods = ", moods" if info.moods else ""
-    size = f"{model.size_bytes / 2**20:.1f} MB" if model.size_bytes >= 2**20 else \
-        f"{model.size_bytes / 2**10:.0f} KB"
-    return f"z {info.z_dim}, {info.image_size}x{info.image_size} {colour}, {size}{moods}{title}"
+    return f"z {info.z_dim}, {info.image_size}x{info.image_size} {colour}, {size_text(model.size_bytes)}{moods}{title}"

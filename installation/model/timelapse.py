@@ -92,10 +92,17 @@ class Replay:
     frames: np.ndarray     # [N, S, S, 3] uint8
 
 
-def load_replay(payload) -> tuple[Replay | None, str | None]:
-    """(replay, None), or (None, why the model has no usable replay) for the evolution scene to report."""
+def load_replay(payload, adopted_from: str | None = None) -> tuple[Replay | None, str | None]:
+    """(replay, None), or (None, why the model has no usable replay and what it can play) for the
+    evolution scene to report. `adopted_from`: the source file of a model made by aimoji-train adopt,
+    which never has one (its training happened elsewhere, unrecorded)."""
+    if payload is None and adopted_from:
+        return None, (f"was adopted from {adopted_from}, and only a model trained with aimoji-train has a "
+                      "training timelapse; morph and grid play it (for evolution, train one with aimoji-train "
+                      "train and export it)")
     if payload is None:
-        return None, "has no training timelapse; re-export with a newer trainer"
+        return None, ("has no training timelapse; morph and grid play it (for evolution, export its run again "
+                      "with this version of aimoji-train export)")
     try:
         timelapse = parse_timelapse(payload)
         return Replay(timelapse, decode_strip(timelapse)), None

@@ -11,12 +11,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from installation.model.blank import is_dark, is_flat
 from installation.player.state import PictureFacts
 
 GRID = 8            # the fingerprint is GRID x GRID mean grey levels
 CHANGE_LEVELS = 1   # a cell must move by more than this (of 255) for the picture to count as changed
-FLAT_STD = 2.0      # below this spread (of 255) the picture is one flat colour: nothing to see
-DARK_MEAN = 8.0     # below this mean level (of 255) the picture is black
 LOOK_EVERY_S = 0.25  # how often the picture is looked at
 
 
@@ -51,8 +50,8 @@ class ContentWatch:
         fp = fingerprint(image)
         if self._last is None or int(np.abs(fp.astype(np.int16) - self._last).max()) > CHANGE_LEVELS:
             self.changed_at, self._last = now, fp
-        self.flat = float(image.std()) < FLAT_STD
-        self.dark = float(image.mean()) < DARK_MEAN
+        self.flat = is_flat(image)
+        self.dark = is_dark(image)
         self.flat_since = (self.flat_since or now) if self.flat else None
 
     def reset(self) -> None:

@@ -57,6 +57,14 @@ def output_kind(out: Path | str) -> str:
     return "frames"
 
 
+def gif_delays_cs(count: int, fps: float) -> list[int]:
+    """Each frame's delay in centiseconds (GIF's unit) so that frame i starts at round(i * 100 / fps) cs:
+    at 15 fps 7, 6, 7, 7, 6, ... and a 3 s loop lasts 300 cs. One rounded delay for all (6 cs) would
+    play it in 2.7 s. (Browsers show delays under 2 cs as 10 cs: above 50 fps a GIF plays slow.)"""
+    starts = [round(i * 100 / fps) for i in range(count + 1)]
+    return [b - a for a, b in zip(starts, starts[1:])]
+
+
 def loop_frames(model: Generator, entry: SceneEntry, walk: WalkParams, spec: LoopSpec) -> Iterator[np.ndarray]:
     """[size, size, 3] uint8 frames of one loop of playlist entry `entry`: frame i shows t = i / fps,
     i < seconds * fps. The view comes from the player's own registry, made to loop by the scene's own
@@ -112,8 +120,9 @@ def write_loop(frames: Iterator[np.ndarray], out: Path | str, fps: float, total:
         nonlocal count
         images = [Image.fromarray(f).quantize(colors=255, method=Image.Quantize.MEDIANCUT) for f in frames]
         count = len(images)
+        # durations in ms, each a whole number of cs: Pillow writes int(ms / 10), so 67 ms would be 6 cs
         images[0].save(tmp, format="GIF", save_all=True, append_images=images[1:],
-                       duration=round(1000 / fps), loop=0, disposal=1)
+                       duration=[10 * cs for cs in gif_delays_cs(count, fps)], loop=0, disposal=1)
 
     if kind == "mp4":
         _atomic_file(out, mp4)

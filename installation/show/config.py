@@ -47,6 +47,20 @@ def parse_range(r: str) -> tuple[int, int]:
     return start, end if end > start else end + 1440
 
 
+def overlapping(ranges: list) -> list[tuple[str, str]]:
+    """The pairs of one day's 'HH:MM-HH:MM' ranges that share time, in the order given; texts that are
+    not ranges are skipped (the show's validation reports them). Overlaps are allowed (the show is open
+    in either) but usually a typo, so `aimoji check` warns."""
+    spans = []
+    for text in ranges:
+        try:
+            spans.append((text, parse_range(text)))
+        except (ValueError, TypeError):
+            continue
+    return [(a, b) for i, (a, (a0, a1)) in enumerate(spans) for b, (b0, b1) in spans[i + 1:]
+            if a0 < b1 and b0 < a1]
+
+
 def _check_range(r: str) -> str:
     parse_range(r)
     return r
@@ -259,6 +273,12 @@ def parse_show(data: dict, path: Path | str = "<show>") -> Show:
 
 
 def load_show(path: Path | str) -> Show:
+    return parse_show(read_show_data(path), path)
+
+
+def read_show_data(path: Path | str) -> dict:
+    """A show file's TOML table, not yet validated (`aimoji check` looks at it whole); ShowError in one
+    line when it cannot be read or is not TOML."""
     path = Path(path)
     try:
         raw = path.read_bytes()
@@ -272,7 +292,7 @@ def load_show(path: Path | str) -> Show:
         raise ShowError([f"{path}: not UTF-8 text; allowed: a TOML text file"]) from None
     except tomllib.TOMLDecodeError as exc:
         raise ShowError([f"{path}: TOML syntax error: {exc}"]) from None
-    return parse_show(data, path)
+    return data
 
 
 def resolve_show_path(explicit: Path | str | None, folder: Path | str = "show_configs") -> Path:
@@ -285,7 +305,10 @@ def resolve_show_path(explicit: Path | str | None, folder: Path | str = "show_co
 
 def calibration_path(show: Show, show_file: Path | str) -> Path | None:
     """The show's calibration profile, with a relative path taken from the show file's folder."""
-    if show.calibration is None:
-        return None
-    p = Path(show.calibration).expanduser()
+    return None if show.calibration is None else beside_show(show.calibration, show_file)
+
+
+def beside_show(name: str, show_file: Path | str) -> Path:
+    """A file a show names: an absolute (or ~) path as given, a relative one from the show file's folder."""
+    p = Path(name).expanduser()
     return p if p.is_absolute() else Path(show_file).parent / p

@@ -243,12 +243,15 @@ def format_timeline(show: Show, first: date, days: int) -> str:
 
 # --- one instant -------------------------------------------------------------------------------------
 
-def parse_at(text: str, zone: ZoneInfo) -> tuple[datetime, str | None]:
-    """'YYYY-MM-DD HH:MM[:SS]' on the show's wall clock, or ISO 8601 with an offset, as a UTC instant
-    and a note when the wall time is ambiguous or skipped. ValueError saying what is allowed."""
-    allowed = (f"allowed: 'YYYY-MM-DD HH:MM' in the show's time zone ({zone.key}), or ISO 8601 "
-               "with an offset such as 2026-10-25T02:30+01:00")
+def parse_at(text: str, zone: ZoneInfo, now: datetime) -> tuple[datetime, str | None]:
+    """'YYYY-MM-DD HH:MM[:SS]' on the show's wall clock, ISO 8601 with an offset, or 'now' (the aware
+    `now` passed in), as a UTC instant and a note when the wall time is ambiguous or skipped. ValueError
+    saying what is allowed."""
+    allowed = (f"allowed: 'YYYY-MM-DD HH:MM' in the show's time zone ({zone.key}), ISO 8601 "
+               "with an offset such as 2026-10-25T02:30+01:00, or 'now'")
     cleaned = text.strip()
+    if cleaned.lower() == "now":
+        return now.astimezone(UTC).replace(microsecond=0), None
     try:
         if len(cleaned) <= 10:  # a date alone: which instant of it is meant?
             raise ValueError

@@ -12,7 +12,7 @@ GOOD_METADATA = {"format_version": "1", "z_dim": str(Z_DIM), "image_size": str(S
                  "channels": str(CHANNELS), "output_range": "-1,1", "title": "linear test generator"}
 # Every way a dropped file can be bad; good files are "good".
 BAD_KINDS = ("zero_bytes", "truncated", "not_onnx", "wrong_shapes", "nan_output", "inf_output",
-             "constant_output", "huge", "bad_metadata")
+             "constant_output", "faint_output", "huge", "bad_metadata")
 
 
 def generator_bytes(seed: int = 0, weights: str = "random", metadata: dict[str, str | None] | None = None,
@@ -50,6 +50,15 @@ def generator_bytes(seed: int = 0, weights: str = "random", metadata: dict[str, 
     return model.SerializeToString()
 
 
+def faint_generator_bytes(seed: int = 0, scale: float = 0.002) -> bytes:
+    """A generator whose weights are `scale` of a good one's: outputs within about +-0.02, as an untrained
+    DCGAN draws (pytorch/examples' initial weights give +-0.013): one flat grey on the wall."""
+    model = onnx.load_from_string(generator_bytes(seed))
+    for init in model.graph.initializer[:2]:   # w and b
+        init.CopyFrom(numpy_helper.from_array(numpy_helper.to_array(init) * np.float32(scale), init.name))
+    return model.SerializeToString()
+
+
 def model_bytes(kind: str, seed: int = 0) -> bytes:
     """The bytes of a file of the given kind ('good' or one of BAD_KINDS)."""
     if kind == "good":
@@ -69,6 +78,8 @@ def model_bytes(kind: str, seed: int = 0) -> bytes:
         return generator_bytes(seed, weights="inf", final="Identity")
     if kind == "constant_output":
         return generator_bytes(seed, weights="zero")
+    if kind == "faint_output":
+        return faint_generator_bytes(seed)
     if kind == "huge":
         return generator_bytes(seed, padding_floats=300_000)  # about 1.2 MB
     if kind == "bad_metadata":

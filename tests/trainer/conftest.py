@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import csv
+import io
+import shutil
 
 import pytest
 from PIL import Image
@@ -61,3 +63,31 @@ def tiny_run(tmp_path_factory, tiny_cfg):
     run_dir = tmp_path_factory.mktemp("runs") / "tiny"
     train(replace(tiny_cfg, ema=0.9), run_dir, progress=False)
     return run_dir
+
+
+GAIN = 40.0   # six steps leave the last layer's weights at their initial N(0, 0.02); trained ones are larger
+
+
+@pytest.fixture(scope="session")
+def exportable_run(tiny_run, tmp_path_factory):
+    """tiny_run with contrast. Six steps leave a DCGAN as initialised: it draws a flat grey (outputs
+    within +-0.013), which the player's loader, and so export, refuses. Here the last layer's weights in
+    each checkpoint (generator and EMA) are GAIN times larger, as training grows them, so the run exports
+    a generator that draws; steps, epochs, timelapse and config stay tiny_run's. Do not modify it."""
+    import torch
+
+    from trainer.checkpoint import list_checkpoints, load_checkpoint
+
+    run = tmp_path_factory.mktemp("runs") / "tiny"
+    shutil.copytree(tiny_run, run)
+    for path in list_checkpoints(run):
+        state = load_checkpoint(path)
+        for key in ("generator", "ema"):
+            if key in state:
+                convs = [k for k, v in state[key].items() if k.startswith("main.") and v.ndim == 4]
+                last = max(convs, key=lambda k: int(k.split(".")[1]))
+                state[key][last] = state[key][last] * GAIN
+        buffer = io.BytesIO()
+        torch.save(state, buffer)
+        path.write_bytes(buffer.getvalue())
+    return run

@@ -3,6 +3,7 @@
 Every source is built here: a pytorch/examples-layout generator with random weights and BatchNorm
 statistics, saved as a state dict, and hand-built ONNX graphs of the same network (BatchNormalization
 nodes unfused, as another exporter might leave them) with the input and output shapes adopt accepts.
+An untrained one (pytorch/examples' own weights_init) is the generator that draws nothing.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import onnxruntime as ort
 import pytest
 import torch
 from onnx import TensorProto, helper, numpy_helper
+from PIL import Image
 from torch import nn
 
 from installation.model.contract import check_shapes, parse_metadata
@@ -69,6 +71,19 @@ def trained_looking(net: ExamplesGenerator, seed: int = 0) -> ExamplesGenerator:
     return net.eval()
 
 
+def untrained(net: ExamplesGenerator, seed: int = 0) -> ExamplesGenerator:
+    """pytorch/examples dcgan's weights_init, as the network is before its first step: conv weights
+    N(0, 0.02), BatchNorm scale N(1, 0.02) and shift 0. Its images are within about +-0.02: flat grey."""
+    torch.manual_seed(seed)
+    for m in net.modules():
+        if isinstance(m, nn.ConvTranspose2d):
+            nn.init.normal_(m.weight, 0.0, 0.02)
+        elif isinstance(m, nn.BatchNorm2d):
+            nn.init.normal_(m.weight, 1.0, 0.02)
+            nn.init.zeros_(m.bias)
+    return net.eval()
+
+
 def torch_images(net: ExamplesGenerator, z: np.ndarray) -> np.ndarray:
     with torch.no_grad():
         return net(torch.from_numpy(z).reshape(len(z), -1, 1, 1)).numpy()
@@ -105,7 +120,8 @@ def onnx_of(net: ExamplesGenerator, z_rank: int, batch: int | str = "N", input_n
 
 
 def adopt_cli(capsys, *argv) -> tuple[int, dict | None, list[str]]:
-    code = main(["adopt", *map(str, argv)])
+    """adopt with --json: (exit code, the summary, stderr lines)."""
+    code = main(["adopt", *map(str, argv), "--json"])
     captured = capsys.readouterr()
     return code, (json.loads(captured.out) if code == 0 else None), captured.err.splitlines()
 
@@ -220,16 +236,39 @@ def test_open_z_size_needs_z_dim(tmp_path, capsys):
     assert parse_metadata(metadata(tmp_path / "a.onnx")).z_dim == 8
 
 
-def test_a_dim_tanh_generator_reads_as_0_to_1_unless_told(tmp_path, capsys):
+def test_a_dim_tanh_generator_reads_its_range_from_the_graph_not_the_probe(tmp_path, capsys):
     net = trained_looking(ExamplesGenerator(nz=8), seed=5)
     with torch.no_grad():
         net.main[-2].weight.abs_().mul_(0.2)  # a dim, all-positive final layer: tanh output in [0, 0.3]
     (tmp_path / "dim.onnx").write_bytes(onnx_of(net, 2))
-    assert adopt_cli(capsys, tmp_path / "dim.onnx", "--out", tmp_path / "a.onnx")[0] == 0
-    assert parse_metadata(metadata(tmp_path / "a.onnx")).output_range == (0.0, 1.0)
-    code, _, err = adopt_cli(capsys, tmp_path / "dim.onnx", "--out", tmp_path / "b.onnx", "--output-range=-1,1")
+    code, summary, err = adopt_cli(capsys, tmp_path / "dim.onnx", "--out", tmp_path / "a.onnx")
     assert code == 0, err
-    assert parse_metadata(metadata(tmp_path / "b.onnx")).output_range == (-1.0, 1.0)
+    assert parse_metadata(metadata(tmp_path / "a.onnx")).output_range == (-1.0, 1.0)
+    assert summary["output_range_from"] == "the graph ends in Tanh"
+    code, _, err = adopt_cli(capsys, tmp_path / "dim.onnx", "--out", tmp_path / "b.onnx", "--output-range=0,1")
+    assert code == 2 and err == [f"error: {tmp_path / 'dim.onnx'}: the graph ends in Tanh: its output range is -1,1, "
+                                 "not --output-range 0,1; leave --output-range out"]
+
+
+def _scaled(model_bytes: bytes, by: float) -> bytes:
+    """The graph with a final Mul after its output: a squashing op no longer says the range."""
+    model = onnx.load_from_string(model_bytes)
+    model.graph.initializer.append(numpy_helper.from_array(np.array(by, np.float32), "k"))
+    model.graph.node.append(helper.make_node("Mul", ["out", "k"], ["scaled"]))
+    model.graph.output[0].name = "scaled"
+    return model.SerializeToString()
+
+
+def test_where_the_graph_does_not_say_the_probe_reads_the_range_unless_told(tmp_path, capsys):
+    net = trained_looking(ExamplesGenerator(nz=8, final=nn.Sigmoid()), seed=6)
+    (tmp_path / "plain.onnx").write_bytes(_scaled(onnx_of(net, 2), 1.0))
+    code, summary, err = adopt_cli(capsys, tmp_path / "plain.onnx", "--out", tmp_path / "a.onnx")
+    assert code == 0, err
+    assert summary["output_range"] == "0,1" and summary["output_range_from"].startswith("read from a probe batch")
+    code, summary, err = adopt_cli(capsys, tmp_path / "plain.onnx", "--out", tmp_path / "b.onnx",
+                                   "--output-range=-1,1")
+    assert code == 0, err
+    assert (summary["output_range"], summary["output_range_from"]) == ("-1,1", "--output-range")
 
 
 def test_end_to_end_the_player_plays_an_adopted_model(tmp_path, capsys):
@@ -297,7 +336,13 @@ def test_onnx_with_two_inputs_is_refused(tmp_path, capsys):
         [helper.make_tensor_value_info("image", TensorProto.FLOAT, ["N", 8])])
     (tmp_path / "cgan.onnx").write_bytes(helper.make_model(graph).SerializeToString())
     assert _refused(capsys, tmp_path, tmp_path / "cgan.onnx").endswith(
-        "graph has 2 inputs (z, label); adopt takes a generator with one input, the latent z")
+        "graph has 2 inputs (z, label); adopt takes a generator with one input, the latent z; keep the latent and "
+        "give each other input a value with --fix-input NAME=VALUE (e.g. a StyleGAN's --fix-input "
+        "truncation_psi=0.7)")
+    # a label per image (a dynamic [N, 8]) has no one value to fix
+    code, _, err = adopt_cli(capsys, tmp_path / "cgan.onnx", "--out", tmp_path / "a.onnx", "--fix-input", "label=1")
+    assert code == 2 and err[0].endswith("--fix-input label: input 'label' is ['N', 8], a shape that is not fixed; "
+                                         "adopt can fix inputs of a fixed shape (a scalar such as truncation_psi)")
 
 
 def test_onnx_drawing_0_to_255_is_refused(tmp_path, capsys):
@@ -308,6 +353,94 @@ def test_onnx_drawing_0_to_255_is_refused(tmp_path, capsys):
     (tmp_path / "bytes.onnx").write_bytes(model.SerializeToString())
     line = _refused(capsys, tmp_path, tmp_path / "bytes.onnx")
     assert "adopt takes generators whose output lies in [-1, 1] (tanh) or [0, 1] (sigmoid)" in line
+
+
+# ---------------- a generator that draws nothing ----------------
+
+DRAWS_NOTHING = re.compile(
+    r"^error: (?P<file>\S+): draws nothing: 64 of 64 pictures are one flat colour \(spread under 2 of 255 "
+    r"levels; output -0\.0\d+\.\.0\.0\d+ of -1\.\.1\); allowed: a trained generator; an untrained generator "
+    r"draws this; adopt the weights saved after training \(e\.g\. the last netG_epoch_N\.pth\), or train one "
+    r"here with aimoji-train train; not written$")
+
+
+def test_an_untrained_examples_netg_is_refused_with_one_line(tmp_path, capsys):
+    """The issue's case: pytorch/examples' netG as initialised (nz 100, ngf 64: outputs about +-0.013)
+    passed adopt, then went on the wall as a grey square. Refused now, as .pth and as ONNX."""
+    net = untrained(ExamplesGenerator(nz=100, ngf=64))
+    z = latents(8, 100)
+    assert np.abs(torch_images(net, z)).max() < 0.05
+    torch.save(net.state_dict(), tmp_path / "netG_epoch_0.pth")
+    (tmp_path / "netG.onnx").write_bytes(onnx_of(net, 4))
+    for source in (tmp_path / "netG_epoch_0.pth", tmp_path / "netG.onnx"):
+        line = _refused(capsys, tmp_path, source)
+        assert DRAWS_NOTHING.match(line) and DRAWS_NOTHING.match(line)["file"] == str(source), line
+
+
+def test_aimoji_check_refuses_it_too(tmp_path, capsys):
+    """The same picture test in `aimoji check`: a faint generator with the contract's metadata."""
+    from installation.cli import main as aimoji
+    from tests.support.model_files import faint_generator_bytes
+
+    (tmp_path / "faint.onnx").write_bytes(faint_generator_bytes())
+    assert aimoji(["check", str(tmp_path / "faint.onnx")]) == 1
+    out = capsys.readouterr().out
+    assert out.startswith(f"{tmp_path / 'faint.onnx'}: draws nothing: 8 of 8 pictures are one flat colour")
+
+
+# ---------------- extra inputs, the sample sheet, the summary ----------------
+
+def with_truncation_psi(net: ExamplesGenerator) -> bytes:
+    """A StyleGAN-style interface: inputs z [N, nz] and truncation_psi (a scalar), z scaled by psi first."""
+    model = onnx.load_from_string(onnx_of(net, 2, input_name="z_in"))
+    graph = model.graph
+    graph.node.insert(0, helper.make_node("Mul", ["z", "truncation_psi"], ["z_in"]))
+    del graph.input[:]
+    graph.input.extend([helper.make_tensor_value_info("z", TensorProto.FLOAT, ["N", net.nz]),
+                        helper.make_tensor_value_info("truncation_psi", TensorProto.FLOAT, [])])
+    return model.SerializeToString()
+
+
+def test_a_generator_with_a_truncation_psi_input_is_adopted_with_it_fixed(tmp_path, capsys):
+    net = trained_looking(ExamplesGenerator(nz=8), seed=7)
+    source, out = tmp_path / "stylegan.onnx", tmp_path / "sg.onnx"
+    source.write_bytes(with_truncation_psi(net))
+    assert "--fix-input NAME=VALUE" in _refused(capsys, tmp_path, source)
+    code, summary, err = adopt_cli(capsys, source, "--out", out, "--fix-input", "truncation_psi=0.7")
+    assert code == 0, err
+    assert summary["fixed_inputs"] == {"truncation_psi": 0.7} and summary["max_abs_diff"] == 0.0
+    assert [i.name for i in onnx.load(str(out)).graph.input] == ["z"]      # the contract: one input
+    assert metadata(out)["fixed_inputs"] == "truncation_psi=0.7"
+    z = latents(4, 8)
+    theirs = ort.InferenceSession(source.read_bytes(), providers=["CPUExecutionProvider"]).run(
+        None, {"z": z, "truncation_psi": np.array(0.7, np.float32)})[0]
+    np.testing.assert_array_equal(load(out).run(z), theirs)
+
+
+@pytest.mark.parametrize("option, message", [
+    ("psi=0.7", "--fix-input psi: the graph has no input 'psi'; its inputs: z, truncation_psi"),
+    ("truncation_psi", "--fix-input 'truncation_psi': allowed: NAME=NUMBER such as truncation_psi=0.7"),
+    ("truncation_psi=high", "--fix-input 'truncation_psi=high': allowed: NAME=NUMBER such as truncation_psi=0.7"),
+])
+def test_fix_input_mistakes_are_one_line(tmp_path, capsys, option, message):
+    (tmp_path / "sg.onnx").write_bytes(with_truncation_psi(trained_looking(ExamplesGenerator(nz=8), seed=7)))
+    code, _, err = adopt_cli(capsys, tmp_path / "sg.onnx", "--out", tmp_path / "a.onnx", "--fix-input", option)
+    assert code == 2 and len(err) == 1 and err[0].endswith(message) and not (tmp_path / "a.onnx").exists()
+
+
+def test_the_sheet_and_the_summary_a_person_reads(tmp_path, capsys):
+    net = trained_looking(ExamplesGenerator(nz=8, ngf=4, size=32), seed=4)
+    torch.save(net.state_dict(), tmp_path / "netG.pth")
+    out, sheet = tmp_path / "models" / "theirs.onnx", tmp_path / "sheet.png"
+    assert main(["adopt", str(tmp_path / "netG.pth"), "--out", str(out), "--sheet", str(sheet)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert re.fullmatch(rf"adopted {tmp_path}/netG.pth as {out} \(\d+(\.\d+)? kB\), 'netG'", lines[0]), lines[0]
+    assert "  range    -1,1 (the graph ends in Tanh)" in lines
+    assert "  draws    32x32 RGB from z of 8, batch dynamic" in lines
+    assert any(line.startswith("  plays    morph and grid") and "not evolution" in line for line in lines)
+    assert lines[-1].startswith(f"next: aimoji check {out}; aimoji play --model {out}")
+    with Image.open(sheet) as im:   # 8 x 8 pictures of 32 px, doubled, with 2 px gaps
+        assert im.size == ((8 * 34 + 2) * 2,) * 2
 
 
 def test_neither_torch_nor_onnx_is_refused(tmp_path, capsys):

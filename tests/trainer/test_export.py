@@ -20,9 +20,9 @@ from trainer.export import graph_shapes, load_generator
 
 
 @pytest.fixture(scope="module")
-def exported(tiny_run, tmp_path_factory):
+def exported(exportable_run, tmp_path_factory):
     out = tmp_path_factory.mktemp("onnx") / "tiny.onnx"
-    assert main(["export", str(tiny_run), "--out", str(out), "--title", "Tiny test"]) == 0
+    assert main(["export", str(exportable_run), "--out", str(out), "--title", "Tiny test"]) == 0
     return out
 
 
@@ -50,8 +50,8 @@ def test_timelapse_payload_is_one_png_strip(exported):
     assert strip.size == (4 * 16, 16)
 
 
-def test_onnx_draws_what_torch_draws_at_any_batch(exported, tiny_run):
-    g, _, _ = load_generator(tiny_run)
+def test_onnx_draws_what_torch_draws_at_any_batch(exported, exportable_run):
+    g, _, _ = load_generator(exportable_run)
     session = ort.InferenceSession(str(exported), providers=["CPUExecutionProvider"])
     for batch in (1, 5, 33):
         z = torch.randn(batch, 100, generator=torch.Generator().manual_seed(batch))
@@ -62,8 +62,8 @@ def test_onnx_draws_what_torch_draws_at_any_batch(exported, tiny_run):
         assert np.abs(got - want).max() <= 1e-4
 
 
-def test_exported_weights_are_the_ema_ones(tiny_run):
-    g, ckpt, _ = load_generator(tiny_run)
+def test_exported_weights_are_the_ema_ones(exportable_run):
+    g, ckpt, _ = load_generator(exportable_run)
     name = "main.0.weight"
     assert torch.equal(g.state_dict()[name], ckpt["ema"][name])
     assert not torch.equal(ckpt["ema"][name], ckpt["generator"][name])
@@ -75,9 +75,9 @@ def test_graph_is_clean(exported):
     assert ops.count("ConvTranspose") == 3 and ops[-1] == "Tanh"
 
 
-def test_fp16_halves_the_file_and_stays_close(exported, tiny_run, tmp_path, capsys):
+def test_fp16_halves_the_file_and_stays_close(exported, exportable_run, tmp_path, capsys):
     out = tmp_path / "half.onnx"
-    assert main(["export", str(tiny_run), "--out", str(out), "--fp16"]) == 0
+    assert main(["export", str(exportable_run), "--out", str(out), "--fp16"]) == 0
     summary = json.loads(capsys.readouterr().out)
     assert out.stat().st_size < 0.6 * exported.stat().st_size
     assert summary["max_abs_diff"] <= export.FP16_TOLERANCE
@@ -85,11 +85,11 @@ def test_fp16_halves_the_file_and_stays_close(exported, tiny_run, tmp_path, caps
     assert session.get_inputs()[0].type == "tensor(float)"  # the contract's input type is unchanged
 
 
-def test_failed_parity_writes_nothing(tiny_run, tmp_path, monkeypatch, capsys):
+def test_failed_parity_writes_nothing(exportable_run, tmp_path, monkeypatch, capsys):
     monkeypatch.setattr(export, "FP32_TOLERANCE", 0.0)
     monkeypatch.setattr(export, "parity", lambda data, g: 3e-3)
     out = tmp_path / "bad.onnx"
-    assert main(["export", str(tiny_run), "--out", str(out)]) == 2
+    assert main(["export", str(exportable_run), "--out", str(out)]) == 2
     err = capsys.readouterr().err.strip()
     assert "differs from torch by 3.00e-03" in err and "not written" in err and len(err.splitlines()) == 1
     assert not out.exists() and list(tmp_path.iterdir()) == []
@@ -115,20 +115,20 @@ def test_inspect_of_a_broken_file(tmp_path, capsys):
     assert "bad.onnx: not a readable ONNX model" in capsys.readouterr().err
 
 
-def test_grid_shows_what_the_exported_file_draws(tiny_run, tmp_path):
+def test_grid_shows_what_the_exported_file_draws(exportable_run, tmp_path):
     out, png = tmp_path / "m.onnx", tmp_path / "grid.png"
-    assert main(["export", str(tiny_run), "--out", str(out), "--grid", str(png)]) == 0
+    assert main(["export", str(exportable_run), "--out", str(out), "--grid", str(png)]) == 0
     image = np.asarray(Image.open(png))
     assert image.shape == (2 * (10 * 18 + 2), 2 * (10 * 18 + 2), 3)  # 10 x 10 tiles of 16 px, 2 px gaps, x2
     tiles = [image[4 + 36 * r: 4 + 36 * r + 32, 4:36] for r in range(3)]
     assert not np.array_equal(tiles[0], tiles[1])  # different latents, different emoji
 
 
-def test_a_damaged_timelapse_shard_is_one_line_and_writes_nothing(tiny_run, tmp_path, capsys):
+def test_a_damaged_timelapse_shard_is_one_line_and_writes_nothing(exportable_run, tmp_path, capsys):
     import shutil
 
     run = tmp_path / "run"
-    shutil.copytree(tiny_run, run)
+    shutil.copytree(exportable_run, run)
     (run / "timelapse" / "epoch-002.npz").write_bytes(b"not a zip")
     out = tmp_path / "x.onnx"
     assert main(["export", str(run), "--out", str(out)]) == 2
@@ -149,11 +149,11 @@ def test_inspect_names_a_damaged_timelapse(exported, tmp_path, capsys, payload, 
     assert f"timelapse: {summary}" in capsys.readouterr().out
 
 
-def test_an_unusable_config_json_is_one_line_and_writes_nothing(tiny_run, tmp_path, capsys):
+def test_an_unusable_config_json_is_one_line_and_writes_nothing(exportable_run, tmp_path, capsys):
     import shutil
 
     run = tmp_path / "run"
-    shutil.copytree(tiny_run, run)
+    shutil.copytree(exportable_run, run)
     (run / "config.json").write_text("{not json")
     out = tmp_path / "x.onnx"
     assert main(["export", str(run), "--out", str(out)]) == 2

@@ -7,6 +7,8 @@ import json
 import sys
 from pathlib import Path
 
+from installation.text import size_text
+
 USAGE = """two uses:
   aimoji-train moods classifier [--data data/emoji] [--out trainer/models/mood_cnn.pt]
       train the small mood classifier on the labelled real emoji (labels from trainer/data/moods.csv);
@@ -85,7 +87,7 @@ def _train_classifier(args) -> int:
                           f"--epochs {args.epochs} --batch {args.batch} --val-fraction {args.val_fraction} "
                           f"--seed {args.seed} --threads {args.threads}")}
     Path(out).with_suffix(".json").write_text(json.dumps(report, indent=1) + "\n", encoding="utf-8")
-    print(f"wrote {out} ({Path(out).stat().st_size / 1e6:.2f} MB) and {Path(out).with_suffix('.json')}")
+    print(f"wrote {out} ({size_text(Path(out).stat().st_size)}) and {Path(out).with_suffix('.json')}")
     return 0
 
 
@@ -126,7 +128,7 @@ def _sort_moods(args) -> int:
     if args.embed is not None:
         text = json.dumps(payload, separators=(",", ":"))
         write_metadata(args.embed, {"moods": text})
-        print(f"embedded 'moods' ({len(text) / 1024:.1f} KiB, regions: {', '.join(payload['centroids']) or 'none'}) "
+        print(f"embedded 'moods' ({size_text(len(text.encode()))}, regions: {', '.join(payload['centroids']) or 'none'}) "
               f"into {args.embed}")
     return 0
 

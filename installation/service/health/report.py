@@ -184,8 +184,9 @@ def format_report(report: Report, problems: list[str], now_mono: float, path: Pa
     ]
     lines += [f"  {name:<12} {value}" for name, value in rows if value is not None]
     if report.errors:
-        lines.append(f"  last errors ({len(report.errors)}):")
-        for e in report.errors[-5:]:
+        shown = report.errors[-5:]   # the newest; the file keeps more (`aimoji status --json` has them all)
+        lines.append(f"  last errors ({len(shown)} of {len(report.errors)}):")
+        for e in shown:
             count = f" (x{e.count})" if e.count > 1 else ""
             lines.append(f"    {e.at} {e.level}: {e.message}{count}")
     return "\n".join(lines)

@@ -2,7 +2,12 @@
 watchdog and `aimoji status` use) in its text format, read when scraped, never counted twice.
 
 `StateCollector` is a prometheus-client custom collector over a `state()` callable (StateWriter.report);
-`exposition` renders a `registry` holding it. The status page's own counters come in `server()`.
+`exposition` renders a `registry` holding it, prometheus-client's ProcessCollector (`process_*`: CPU,
+memory, open files and the process's start time) and `aimoji_build_info{version}`. The status page's
+own counters come in `server()`. Names follow Prometheus' conventions: base units in the name
+(`_seconds`), `_total` on counters, labels in `_info`, and a start time rather than an uptime (a
+restart is a change of `aimoji_start_time_seconds`; an uptime gauge only says so by falling). The
+alert rules and the dashboard over these names: monitoring/.
 """
 
 from __future__ import annotations
@@ -10,19 +15,19 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from datetime import datetime
 
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, ProcessCollector, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, InfoMetricFamily
 
 from installation.service.health.report import Report
+from installation.version import package_version
 
 CONTENT_TYPE = CONTENT_TYPE_LATEST
 
 # (metric name, help, the figure in a report); counters get _total from prometheus-client
 GAUGES = (
-    ("aimoji_fps", "frames per second shown, measured over the last seconds",
+    ("aimoji_frames_per_second", "frames per second shown, measured over the last two seconds",
      lambda r: r.player.frames.fps if r.player.frames.last_monotonic is not None else None),
-    ("aimoji_fps_target", "the show's frame rate", lambda r: r.player.frames.target_fps),
-    ("aimoji_uptime_seconds", "seconds since the player started", lambda r: r.player.uptime_s),
+    ("aimoji_target_frames_per_second", "the show's frame rate", lambda r: r.player.frames.target_fps),
     ("aimoji_last_frame_age_seconds", "seconds since the last frame was shown", lambda r: r.last_frame_age_s),
     ("aimoji_picture_still_seconds", "seconds since the picture on the wall last changed",
      lambda r: r.picture_still_s),
@@ -52,8 +57,15 @@ def _epoch(iso) -> float | None:
         return None
 
 
-def families(report: Report, server: Mapping | None = None) -> list:
-    """The metric families of one report (and the status page's own counters)."""
+def start_time(report: Report) -> float | None:
+    """When the player started, in Unix time: the report's wall clock less the player's uptime (None
+    before the player has published its state)."""
+    return round(report.written_at - report.player.uptime_s, 3) if report.player.uptime_s > 0 else None
+
+
+def families(report: Report, server: Mapping | None = None, started_at: float | None = None) -> list:
+    """The metric families of one report (and the status page's own counters); `started_at`: the
+    player's start time (Unix), when known."""
     player = report.player
     out = [_flag("aimoji_healthy", "1 while the health verdict is ok (what feeds the systemd watchdog)",
                  report.healthy),
@@ -68,6 +80,9 @@ def families(report: Report, server: Mapping | None = None) -> list:
             out.append(GaugeMetricFamily(name, help_text, value=float(figure(report))))
     for name, help_text, figure in COUNTERS:
         out.append(CounterMetricFamily(name, help_text, value=float(figure(report))))
+    if started_at is not None:
+        out.append(GaugeMetricFamily("aimoji_start_time_seconds", "when the player started (Unix time); a "
+                                     "change is a restart", value=started_at))
     change = _epoch(player.next_change)
     if change is not None:
         out.append(GaugeMetricFamily("aimoji_next_change_timestamp_seconds",
@@ -100,22 +115,31 @@ def families(report: Report, server: Mapping | None = None) -> list:
 
 class StateCollector:
     """A prometheus-client collector: each scrape reads state() (the report) and server() (the page's
-    counters)."""
+    counters). The player's start time is fixed at the first scrape that knows it, so every scrape of
+    one run gives the same number (worked out again each time, it would move with the milliseconds
+    between a frame and a scrape, and look like restarts)."""
 
     def __init__(self, state: Callable[[], Report], server: Callable[[], Mapping] | None = None):
         self.state, self.server = state, server
+        self.started_at: float | None = None
+        self.build = InfoMetricFamily("aimoji_build", "the installed aimoji", value={"version": package_version()})
 
     def describe(self):
         return []   # nothing to check at registration: collect() reads the player when scraped
 
     def collect(self):
-        yield from families(self.state(), self.server() if self.server is not None else None)
+        report = self.state()
+        self.started_at = self.started_at or start_time(report)
+        yield self.build
+        yield from families(report, self.server() if self.server is not None else None, self.started_at)
 
 
 def registry(state: Callable[[], Report], server: Callable[[], Mapping] | None = None) -> CollectorRegistry:
-    """A registry of its own (not the process-global one) holding the player's collector."""
+    """A registry of its own (not the process-global one) holding the player's collector and the
+    process's figures (the page runs in the player's process)."""
     reg = CollectorRegistry(auto_describe=False)
     reg.register(StateCollector(state, server))
+    ProcessCollector(registry=reg)
     return reg
 
 

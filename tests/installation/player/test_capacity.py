@@ -49,4 +49,5 @@ def test_cast_builds_the_sustained_view_and_a_morph_for_a_scene_the_model_cannot
     cast = capacity.cast(evolution, slow, show.display, (255, 255, 255))
     assert cast.view.name == "morph"
     assert cast.unavailable == ("playlist entry 1: model 'tiny random test generator' has no training timelapse; "
-                                "re-export with a newer trainer; showing a morph of it instead")
+                                "morph and grid play it (for evolution, export its run again with this version "
+                                "of aimoji-train export); showing a morph of it instead")

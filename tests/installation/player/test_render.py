@@ -6,7 +6,7 @@ from PIL import Image
 
 from installation.cli import main
 from installation.model.load import load
-from installation.player.render import LoopSpec, loop_frames
+from installation.player.render import LoopSpec, gif_delays_cs, loop_frames
 from installation.scenes.walk import walk_for
 from installation.scenes.grid import GridScene
 from installation.scenes.morph import MorphScene
@@ -37,6 +37,35 @@ def test_gif_frame_count(tiny_model_path, show_file, tmp_path):
                  "--fps", "10", "--size", "48", "--out", str(out), "--quiet"]) == 0
     with Image.open(out) as im:
         assert im.n_frames == 15 and im.size == (48, 48)
+
+
+@pytest.mark.parametrize("count, fps, delays", [
+    (45, 15, [7, 6, 7] * 15),          # 3 s: 300 cs, where 45 x 6 cs would play in 2.7 s
+    (10, 10, [10] * 10),
+    (30, 30, [3, 4, 3] * 10),          # 1 s
+    (5, 12.5, [8] * 5),
+    (4, 3, [33, 34, 33, 33]),
+])
+def test_gif_delays_keep_each_frame_on_the_clock(count, fps, delays):
+    assert gif_delays_cs(count, fps) == delays
+    assert sum(delays) == round(count * 100 / fps)
+
+
+def _gif_delays_cs(data: bytes) -> list[int]:
+    """The delays the file holds: each Graphic Control Extension (21 F9 04, flags, delay as uint16 LE)."""
+    delays, at = [], data.find(b"\x21\xf9\x04")
+    while at >= 0:
+        delays.append(int.from_bytes(data[at + 4:at + 6], "little"))
+        at = data.find(b"\x21\xf9\x04", at + 8)
+    return delays
+
+
+def test_a_15_fps_gif_plays_its_3_s_in_3_s(tiny_model_path, show_file, tmp_path):
+    out = tmp_path / "loop.gif"
+    assert main(["render", "--model", str(tiny_model_path), "--show", str(show_file()), "--seconds", "3",
+                 "--fps", "15", "--size", "32", "--out", str(out), "--quiet"]) == 0
+    delays = _gif_delays_cs(out.read_bytes())
+    assert sum(delays) == 300 and set(delays) <= {6, 7, 13, 14, 20}   # Pillow merges repeated frames
 
 
 def test_mp4_is_written(tiny_model_path, show_file, tmp_path):

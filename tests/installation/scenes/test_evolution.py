@@ -223,7 +223,8 @@ def test_caption_is_drawn_small_in_a_corner(evo_model_path, show_file):
 def test_model_without_timelapse_is_unavailable_with_one_line(plain_model_path, show_file):
     with pytest.raises(SceneUnavailable) as exc:
         _view(load(plain_model_path), _show(show_file))
-    assert str(exc.value) == "model 'plain' has no training timelapse; re-export with a newer trainer"
+    assert str(exc.value) == ("model 'plain' has no training timelapse; morph and grid play it (for evolution, "
+                              "export its run again with this version of aimoji-train export)")
 
 
 def test_a_damaged_strip_still_loads_the_model_and_says_why_there_is_no_replay(tmp_path):
@@ -262,8 +263,9 @@ def test_evolution_of_a_model_without_timelapse_becomes_a_morph_never_an_empty_w
     player = Player(show, {"plain": load(plain_model_path)}, "plain", Window(screen), log=lines.append)
     stats = player.run(seconds=0.6)
     assert stats["scene"] == "morph" and stats["frames"] > 5
-    assert lines[0] == ("playlist entry 1: model 'plain' has no training timelapse; "
-                        "re-export with a newer trainer; showing a morph of it instead")
+    assert lines[0] == ("playlist entry 1: model 'plain' has no training timelapse; morph and grid play it "
+                        "(for evolution, export its run again with this version of aimoji-train export); "
+                        "showing a morph of it instead")
     assert sum("no training timelapse" in line for line in lines) == 1
 
 
@@ -287,4 +289,16 @@ def test_render_evolution_without_timelapse_is_one_line(capsys, plain_model_path
     rc = main(["render", "--model", str(plain_model_path), "--scene", "evolution", "--out", str(out), "--quiet"])
     err = capsys.readouterr().err.strip().splitlines()
     assert rc == 2 and not out.exists() and not list(tmp_path.iterdir())
-    assert err == ["aimoji render: model 'plain' has no training timelapse; re-export with a newer trainer"]
+    assert err == ["aimoji render: model 'plain' has no training timelapse; morph and grid play it (for "
+                   "evolution, export its run again with this version of aimoji-train export)"]
+
+
+def test_render_evolution_of_an_adopted_model_says_what_it_can_play(capsys, tmp_path):
+    path = tmp_path / "theirs.onnx"
+    path.write_bytes(generator_bytes(side=S, metadata={"title": "theirs", "adopted_from": "netG_epoch_24.pth"}))
+    rc = main(["render", "--model", str(path), "--scene", "evolution", "--out", str(tmp_path / "a.gif"), "--quiet"])
+    assert rc == 2
+    assert capsys.readouterr().err.splitlines() == [
+        "aimoji render: model 'theirs' was adopted from netG_epoch_24.pth, and only a model trained with "
+        "aimoji-train has a training timelapse; morph and grid play it (for evolution, train one with "
+        "aimoji-train train and export it)"]

@@ -1,8 +1,11 @@
-"""/metrics (service/remote/metrics.py): the state file's figures in Prometheus' text format, read per scrape."""
+"""/metrics (service/remote/metrics.py): the state file's figures in Prometheus' text format, read per scrape,
+with the build, the process and the player's start time."""
+
+import time
+from dataclasses import replace
+from importlib.metadata import version
 
 from prometheus_client.parser import text_string_to_metric_families
-
-from dataclasses import replace
 
 from installation.player.state import Override, PlayerState
 from installation.service.health.logs import LogEntry
@@ -15,7 +18,8 @@ PLAYER = state(show="Museum", model="night", scene="grid", uptime_s=41.5, model_
                next_change="2026-10-25T18:00:00+01:00", frames__fps=29.5, frames__target_fps=30,
                frames__shown=1200, frames__dropped=3, generation__generated=9000,
                picture__changed_monotonic=460.0)
-STATE = build_report(PLAYER, Companions(), 0.0, 500.0, 1, (LogEntry("t", "error", "a"),))
+NOW = 1_800_000_000.0
+STATE = build_report(PLAYER, Companions(), NOW, 500.0, 1, (LogEntry("t", "error", "a"),))
 
 
 def samples(state, server=None) -> dict:
@@ -27,10 +31,10 @@ def samples(state, server=None) -> dict:
 def test_the_state_becomes_metrics():
     got = samples(STATE)
     assert got[("aimoji_healthy", ())] == 0 and got[("aimoji_problems", ())] == 1
-    assert got[("aimoji_fps", ())] == 29.5 and got[("aimoji_fps_target", ())] == 30
+    assert got[("aimoji_frames_per_second", ())] == 29.5 and got[("aimoji_target_frames_per_second", ())] == 30
     assert got[("aimoji_frames_total", ())] == 1200 and got[("aimoji_dropped_frames_total", ())] == 3
     assert got[("aimoji_model_swaps_total", ())] == 2 and got[("aimoji_rejected_files_total", ())] == 1
-    assert got[("aimoji_uptime_seconds", ())] == 41.5 and got[("aimoji_open", ())] == 1
+    assert got[("aimoji_start_time_seconds", ())] == NOW - 41.5 and got[("aimoji_open", ())] == 1
     assert got[("aimoji_override", (("kind", "blackout"),))] == 1
     assert got[("aimoji_next_change_timestamp_seconds", ())] == 1792947600
     info = [k for k in got if k[0] == "aimoji_player_info"]
@@ -47,8 +51,27 @@ def test_each_scrape_reads_the_state_again():
 
 
 def test_a_starting_player_has_no_figures_yet_but_says_so():
-    got = samples(build_report(PlayerState(), Companions(), 0.0, 10.0, 1))
-    assert got[("aimoji_healthy", ())] == 0 and ("aimoji_fps", ()) not in got
+    got = samples(build_report(PlayerState(), Companions(), NOW, 10.0, 1))
+    assert got[("aimoji_healthy", ())] == 0 and ("aimoji_frames_per_second", ()) not in got
+    assert ("aimoji_start_time_seconds", ()) not in got   # not published yet: no start time to tell
+
+
+def test_the_start_time_is_the_same_in_every_scrape_of_one_run():
+    """Reports are written at other moments, a frame or so after the uptime was taken: the start time
+    worked out from each would wander by milliseconds; the first one known is kept."""
+    reports = [STATE]
+    reg = metrics.registry(lambda: reports[-1])
+    first = metrics.exposition(reg)
+    reports.append(replace(STATE, written_at=NOW + 60.017, player=replace(PLAYER, uptime_s=101.5)))
+    assert b"aimoji_start_time_seconds 1.7999999585e+09" in first and b"1.7999999585e+09" in metrics.exposition(reg)
+
+
+def test_build_and_process_figures_by_prometheus_names():
+    got = samples(STATE)
+    assert got[("aimoji_build_info", (("version", version("aimoji")),))] == 1
+    assert got[("process_resident_memory_bytes", ())] > 10e6 and got[("process_open_fds", ())] >= 3
+    assert time.time() - 86400 < got[("process_start_time_seconds", ())] <= time.time()   # this test's process
+    assert not [name for name, _ in got if name.startswith("aimoji_") and ("fps" in name or "uptime" in name)]
 
 
 def test_the_page_counters_are_there():

@@ -36,7 +36,7 @@ def test_clean_run_prints_one_ok_line_per_file(capsys, gallery):
     assert code == 0 and err == ""
     assert lines == [
         f"{shows}/good.toml: OK (show 'good', 2 scenes, Europe/Vienna)",
-        f"{models}/night.onnx: OK (model z 8, 8x8 RGB, 7 KB, 'linear test generator')",
+        f"{models}/night.onnx: OK (model z 8, 8x8 RGB, 7.29 kB, 'linear test generator')",
     ]
 
 
@@ -55,15 +55,17 @@ def test_problems_one_line_each_and_non_zero_exit(capsys, gallery):
         f"{shows}/gone.toml: not found",
         f"{shows}/bad.toml: display.fps: 0 is too small; allowed: at least 1 and at most 240",
         f"{shows}/bad.toml: display.scale: 'blurry' is not allowed; allowed: smooth, pixel, sharp",
+        # in the same pass as the field errors, not after they are fixed
+        f"{shows}/bad.toml: playlist.1.model: 'nigth' is not in {models}; allowed: latest, broken, huge, night",
         f"{shows}/cal.toml: calibration: 'room2.toml' not found (looked for {shows}/room2.toml); "
         "allowed: a profile written by aimoji calibrate",
         f"{shows}/good.toml: OK (show 'good', 2 scenes, Europe/Vienna)",
         f"{models}/broken.onnx: truncated or damaged ONNX file ([ONNXRuntimeError] : 7 : INVALID_PROTOBUF : "
         "Failed to load model because protobuf parsing failed.)",
-        f"{models}/huge.onnx: 1.2 MB is too large; allowed: at most 1.0 MB",
-        f"{models}/night.onnx: OK (model z 8, 8x8 RGB, 7 KB, 'linear test generator')",
+        f"{models}/huge.onnx: 1.21 MB is too large; allowed: at most 1 MB",
+        f"{models}/night.onnx: OK (model z 8, 8x8 RGB, 7.29 kB, 'linear test generator')",
     ]
-    assert err == "aimoji check: 7 problems\n"
+    assert err == "aimoji check: 8 problems\n"
 
 
 def test_a_valid_show_naming_a_missing_model(capsys, gallery):
@@ -72,6 +74,31 @@ def test_a_valid_show_naming_a_missing_model(capsys, gallery):
     code, lines, _ = run(capsys, "check", str(shows / "typo.toml"), "--models", str(models))
     assert code == 1
     assert lines == [f"{shows}/typo.toml: playlist.1.model: 'nigth' is not in {models}; allowed: latest, night"]
+
+
+def test_overlapping_hours_are_a_warning_not_a_problem(capsys, gallery):
+    models, shows = gallery
+    (shows / "week.toml").write_text("[hours]\nmon = ['10:00-18:00', '12:00-14:00']\ntue = ['10:00-12:00', '12:00-14:00']\n"
+                                     "wed = ['22:00-02:00', '01:00-03:00']\n"
+                                     "[hours.special_dates]\n2026-12-24 = ['09:00-13:00', '12:30-16:00']\n")
+    code, lines, err = run(capsys, "check", str(shows / "week.toml"), "--models", str(models))
+    assert code == 0 and err == ""   # tue's ranges only touch; wed's overnight range ends on Thursday
+    assert lines == [
+        f"{shows}/week.toml: hours.mon: warning: '10:00-18:00' and '12:00-14:00' overlap; allowed (the show is "
+        "open in either), but one of them may be a typo",
+        f"{shows}/week.toml: hours.special_dates.2026-12-24: warning: '09:00-13:00' and '12:30-16:00' overlap; "
+        "allowed (the show is open in either), but one of them may be a typo",
+        f"{shows}/week.toml: OK (show 'Untitled show', 1 scene, UTC)",
+    ]
+
+
+def test_a_show_with_a_bad_field_still_gets_its_warnings_and_model_names(capsys, gallery):
+    models, shows = gallery
+    (shows / "two.toml").write_text("fps = 30\n[hours]\nmon = ['10:00-18:00', '12:00-14:00']\n"
+                                    "[[playlist]]\nmodel = 'nigth'\n")
+    code, lines, err = run(capsys, "check", str(shows / "two.toml"), "--models", str(models))
+    assert code == 1 and err == "aimoji check: 2 problems\n"
+    assert [line.split(": ", 2)[1] for line in lines] == ["fps", "playlist.1.model", "hours.mon"]
 
 
 def test_a_foreign_generator_gets_the_adopt_command_that_makes_it_playable(capsys, tmp_path):

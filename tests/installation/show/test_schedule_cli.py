@@ -2,6 +2,7 @@
 one line and exit 2 for bad input, and the week as SVG and PNG."""
 
 import xml.etree.ElementTree as ET
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
@@ -74,14 +75,23 @@ def test_at_a_time_the_autumn_clocks_show_twice(capsys):
     assert not lines[1].startswith("note")
 
 
+def test_at_now_answers_for_this_minute(capsys):
+    before = datetime.now(timezone.utc)
+    code, lines, _ = run(capsys, MUSEUM, "--at", "now")
+    after = datetime.now(timezone.utc)
+    assert code == 0
+    stamps = {f"({t:%Y-%m-%d %H:%M} UTC)" for t in (before, after)}   # the minute may turn during the run
+    assert any(lines[0].endswith(stamp) for stamp in stamps), lines[0]
+
+
 @pytest.mark.parametrize("argv, message", [
     (["--from", "2026-13-01"], "--from: '2026-13-01' is not a date; allowed: YYYY-MM-DD such as 2026-10-23"),
     (["--from", "23.10.2026"], "--from: '23.10.2026' is not a date; allowed: YYYY-MM-DD such as 2026-10-23"),
     (["--days", "0"], "--days: '0' is not allowed; allowed: a whole number from 1 to 366"),
     (["--days", "a week"], "--days: 'a week' is not allowed; allowed: a whole number from 1 to 366"),
     (["--at", "2026-10-25"], "--at: '2026-10-25' is not a date and time; allowed: 'YYYY-MM-DD HH:MM' in "
-                             "the show's time zone (Europe/Vienna), or ISO 8601 with an offset such as "
-                             "2026-10-25T02:30+01:00"),
+                             "the show's time zone (Europe/Vienna), ISO 8601 with an offset such as "
+                             "2026-10-25T02:30+01:00, or 'now'"),
     (["--at", "2026-10-25 10:00", "--png", "x.png"],
      "--at: answers one instant; allowed: --at alone, without --png"),
 ])

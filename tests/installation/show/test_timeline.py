@@ -56,14 +56,19 @@ def test_clock_change_is_found_to_the_second(day, at, before, after):
      "the jump, as the player does"),
 ])
 def test_parse_at(text, instant, note):
-    assert parse_at(text, VIENNA) == (utc(instant), note)
+    assert parse_at(text, VIENNA, utc("2030-01-01T00:00Z")) == (utc(instant), note)
+
+
+@pytest.mark.parametrize("text", ["now", " NOW ", "Now"])
+def test_parse_at_now_is_the_clock_passed_in(text):
+    assert parse_at(text, VIENNA, utc("2026-10-25T00:30:15.25Z")) == (utc("2026-10-25T00:30:15Z"), None)
 
 
 @pytest.mark.parametrize("text", ["2026-10-25", "tomorrow", "2026-10-25 25:00", "", "2026-02-30 10:00"])
 def test_parse_at_refuses_what_is_not_an_instant(text):
     with pytest.raises(ValueError, match=r"is not a date and time; allowed: 'YYYY-MM-DD HH:MM' in the "
                                          r"show's time zone \(Europe/Vienna\)"):
-        parse_at(text, VIENNA)
+        parse_at(text, VIENNA, utc("2030-01-01T00:00Z"))
 
 
 def test_a_playlist_coming_round_is_listed_once_then_summed_up():

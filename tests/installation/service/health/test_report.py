@@ -89,6 +89,13 @@ def test_format_report_for_a_person():
     assert "model broken.onnx: metadata lacks 'z_dim' (x3)" in text
 
 
+
+def test_the_errors_heading_counts_what_it_lists():
+    errors = tuple(LogEntry(f"10:00:{i:02d}", "warning", f"warning {i}") for i in range(10))
+    lines = rp.format_report(_report(errors=errors), [], 503.5, "s.json").splitlines()
+    heading = lines.index("  last errors (5 of 10):")
+    assert [line.split(": ", 1)[1] for line in lines[heading + 1:]] == [f"warning {i}" for i in range(5, 10)]
+
 @pytest.mark.parametrize("env, expected", [
     ({"AIMOJI_STATE_FILE": "/x/s.json", "RUNTIME_DIRECTORY": "/run/aimoji"}, "/x/s.json"),
     ({"RUNTIME_DIRECTORY": "/run/aimoji:/run/other"}, "/run/aimoji/status.json"),

@@ -34,6 +34,8 @@ class FrameFacts:
     target_fps: float = 0.0                 # the show's
     last_monotonic: float | None = None     # when the last frame was presented; None before the first
     dropped_share: float = 0.0              # of the frame slots in the last few seconds, those dropped
+    work_s_buckets: tuple[int, ...] = ()    # frames whose work took <= player/stats.py FRAME_BUCKETS_S[i] (cumulative)
+    work_s_sum: float = 0.0                 # the seconds of work of all frames counted
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,8 @@ the one percentile rule every figure in the stats JSON and the health file uses.
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import math
 from collections import deque
 from dataclasses import dataclass, field
@@ -14,6 +16,9 @@ from installation.player.state import FrameFacts, PlayerState
 WINDOW = 36_000     # ten minutes at 60 fps of per-frame times, for the percentiles
 FPS_WINDOW = 121    # show times over which fps is measured (two seconds at 60 fps)
 DROP_WINDOW = 600   # frames over which the share of dropped slots is measured (ten seconds at 60 fps)
+# Upper bounds (s) of the frame-work histogram (/metrics aimoji_frame_seconds): around 60 and 30 fps
+# budgets (16.7 ms, 33.3 ms) and the stalls beyond them.
+FRAME_BUCKETS_S = (0.002, 0.005, 0.01, 0.0167, 0.025, 0.0333, 0.05, 0.1, 0.25, 1.0)
 
 
 def percentile(values, q: float) -> float | None:
@@ -48,11 +53,14 @@ class FrameStats:
     present_ms: deque = field(init=False)   # drawing + presenting, calibration included
     shown: deque = field(init=False)        # monotonic show times
     recent_drops: deque = field(init=False)  # per recent frame: (slots missed before it, 1 if a dry repeat)
+    work_counts: list = field(init=False)   # frames per FRAME_BUCKETS_S bucket (the last: beyond them all)
+    work_sum_s: float = 0.0
 
     def __post_init__(self):
         self.frame_ms, self.present_ms = deque(maxlen=self.window), deque(maxlen=self.window)
         self.shown = deque(maxlen=FPS_WINDOW)
         self.recent_drops = deque(maxlen=DROP_WINDOW)
+        self.work_counts = [0] * (len(FRAME_BUCKETS_S) + 1)
 
     def record(self, work_ms: float, dropped: int = 0, dry: bool = False) -> None:
         self.frames += 1
@@ -60,6 +68,8 @@ class FrameStats:
         self.dry_frames += 1 if dry else 0
         self.frame_ms.append(work_ms)
         self.recent_drops.append((dropped, 1 if dry else 0))
+        self.work_counts[bisect.bisect_left(FRAME_BUCKETS_S, work_ms / 1000)] += 1
+        self.work_sum_s += work_ms / 1000
 
     def dropped_share(self) -> float:
         """Of the recent frame slots (each frame shown, and each missed), the share dropped: missed, or
@@ -86,8 +96,9 @@ class FrameStats:
         return measured_fps(self.shown)
 
     def facts(self, target_fps: float, last_monotonic: float | None) -> FrameFacts:
+        cumulative = tuple(itertools.accumulate(self.work_counts[:-1]))
         return FrameFacts(self.frames, self.dropped_frames, round(self.fps(), 2), target_fps, last_monotonic,
-                          round(self.dropped_share(), 3))
+                          round(self.dropped_share(), 3), cumulative, round(self.work_sum_s, 6))
 
     def summary(self) -> dict:
         """The frame figures of the stats JSON (`aimoji play --stats-json`, benchmarks)."""

@@ -16,8 +16,9 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, ProcessCollector, generate_latest
-from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, InfoMetricFamily
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily, InfoMetricFamily
 
+from installation.player.stats import FRAME_BUCKETS_S
 from installation.service.health.report import Report
 from installation.version import package_version
 
@@ -80,6 +81,12 @@ def families(report: Report, server: Mapping | None = None, started_at: float | 
             out.append(GaugeMetricFamily(name, help_text, value=float(figure(report))))
     for name, help_text, figure in COUNTERS:
         out.append(CounterMetricFamily(name, help_text, value=float(figure(report))))
+    frames = player.frames
+    if frames.work_s_buckets:
+        out.append(HistogramMetricFamily(
+            "aimoji_frame_seconds", "the render loop's own work per frame shown (start-up not counted)",
+            buckets=[*((f"{le:g}", float(n)) for le, n in zip(FRAME_BUCKETS_S, frames.work_s_buckets)),
+                     ("+Inf", float(frames.shown))], sum_value=frames.work_s_sum))
     if started_at is not None:
         out.append(GaugeMetricFamily("aimoji_start_time_seconds", "when the player started (Unix time); a "
                                      "change is a restart", value=started_at))

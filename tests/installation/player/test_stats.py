@@ -13,6 +13,15 @@ def test_dry_frames_count_as_dropped():
     assert (s.frames, s.dropped_frames, s.dry_frames) == (3, 3, 1)
 
 
+def test_frame_work_is_counted_into_cumulative_buckets_since_start():
+    s = FrameStats(window=2)                      # the percentile window forgets; the histogram does not
+    for work_ms in (1, 3, 12, 16.7, 40, 300, 2000):
+        s.record(work_ms)
+    facts = s.facts(60, 1.0)
+    assert facts.work_s_buckets == (1, 2, 2, 4, 4, 4, 5, 5, 5, 6)   # <= 2, 5, 10, 16.7, 25, 33.3, 50, 100, 250, 1000 ms
+    assert facts.shown == 7 and facts.work_s_sum == pytest.approx(2.3727)
+
+
 def test_stats_window_is_bounded():
     s = FrameStats(window=10)
     for i in range(100):

@@ -81,3 +81,11 @@ def test_the_page_counters_are_there():
     assert got[("aimoji_http_connections_closed_total", (("reason", "busy"),))] == 168
     assert got[("aimoji_http_connections_closed_total", (("reason", "evicted"),))] == 900
     assert got[("aimoji_http_requests_total", (("code", "200"),))] == 9
+
+
+def test_frame_work_is_a_histogram_in_seconds():
+    player = state(frames__shown=7, frames__work_s_buckets=(1, 2, 2, 3, 4, 4, 5, 5, 5, 6), frames__work_s_sum=2.376)
+    got = samples(build_report(player, Companions(), NOW, 500.0, 1))
+    assert got[("aimoji_frame_seconds_bucket", (("le", "0.0167"),))] == 3
+    assert got[("aimoji_frame_seconds_bucket", (("le", "+Inf"),))] == 7 == got[("aimoji_frame_seconds_count", ())]
+    assert got[("aimoji_frame_seconds_sum", ())] == 2.376

@@ -68,7 +68,7 @@ def families(report: Report, server: Mapping | None = None, started_at: float | 
     """The metric families of one report (and the status page's own counters); `started_at`: the
     player's start time (Unix), when known."""
     player = report.player
-    out = [_flag("aimoji_healthy", "1 while the health verdict is ok (what feeds the systemd watchdog)",
+    out = [_flag("aimoji_healthy", "1 while the health verdict is ok: nothing a restart may fix, nothing degraded",
                  report.healthy),
            _flag("aimoji_open", "1 while the show is open (inside opening hours)", player.open),
            _flag("aimoji_intended_still", "1 while an operator froze or blacked out the wall",
@@ -94,8 +94,16 @@ def families(report: Report, server: Mapping | None = None, started_at: float | 
     if change is not None:
         out.append(GaugeMetricFamily("aimoji_next_change_timestamp_seconds",
                                      "when the schedule next changes (Unix time)", value=change))
-    problems = GaugeMetricFamily("aimoji_problems", "the health verdict's problems now")
+    problems = GaugeMetricFamily("aimoji_problems", "the health verdict's problems now (what a restart may fix; "
+                                                    "the watchdog stops)")
     problems.add_metric([], float(len(report.problems)))
+    degraded = GaugeMetricFamily("aimoji_degradations", "what is worse than the show asks but alive now (slow, "
+                                                        "dropping frames, a fallback, the panel unplugged)")
+    degraded.add_metric([], float(len(report.degraded)))
+    out.append(degraded)
+    if player.display is not None and player.display.connected is not None:
+        out.append(_flag("aimoji_display_connected", "1 while the panel's connector reads connected (DRM sysfs)",
+                         player.display.connected))
     errors = GaugeMetricFamily("aimoji_recent_errors", "warnings and errors kept for the state file")
     errors.add_metric([], float(len(report.errors)))
     overrides = GaugeMetricFamily("aimoji_override", "1 per override an operator holds (OSC, the status page)",

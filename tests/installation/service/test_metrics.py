@@ -89,3 +89,12 @@ def test_frame_work_is_a_histogram_in_seconds():
     assert got[("aimoji_frame_seconds_bucket", (("le", "0.0167"),))] == 3
     assert got[("aimoji_frame_seconds_bucket", (("le", "+Inf"),))] == 7 == got[("aimoji_frame_seconds_count", ())]
     assert got[("aimoji_frame_seconds_sum", ())] == 2.376
+
+
+def test_degradations_and_the_panel_are_there():
+    from installation.display.connector import DisplayLink
+    unplugged = state(frames__fps=20.0, display=DisplayLink(False, "card0-HDMI-A-1", 1_800_000_000.0))
+    got = samples(build_report(unplugged, Companions(), 0.0, 500.0, 1))
+    assert got[("aimoji_degradations", ())] == 2 and got[("aimoji_problems", ())] == 0   # slow, unplugged
+    assert got[("aimoji_display_connected", ())] == 0 and got[("aimoji_healthy", ())] == 0
+    assert ("aimoji_display_connected", ()) not in samples(STATE)                          # not watched

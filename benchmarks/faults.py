@@ -30,7 +30,7 @@ import sys
 import tempfile
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -42,13 +42,19 @@ import pygame
 from tests.support.disks import MountRefused, fill, good_captures, tmpfs
 from tests.support.drm import plug
 from tests.support.model_files import generator_bytes, model_bytes
+from tests.support.sessions import flaky, slowed
 
+from installation.calibration import profile as cal
+from installation.calibration.apply import Calibration
 from installation.model.load import load
 from installation.display.connector import ConnectorWatch
 from installation.display.output import Window
 from installation.player.captures import KEEP
 from installation.player.loop import Player
-from installation.player.messages import Quit
+from installation.player.messages import Control, Quit, ShowReady
+from installation.service.remote.control import Cues
+from installation.service.remote.osc import OscServer
+from installation.service.remote.osc import Settings as OscSettings
 from installation.service.health.verdict import verdict
 from installation.service.runtime import Calibrations, ReloadHooks
 from installation.service.reload.reloader import Reloader
@@ -136,7 +142,8 @@ class Stage:
         self.writer.start()
 
     def healthy(self) -> bool:
-        return verdict(self.player.snapshot(), time.monotonic()).healthy
+        """The wall shows the piece (degraded counts: a fallback playing, a slower scene)."""
+        return verdict(self.player.snapshot(), time.monotonic()).alive
 
     def close(self) -> None:
         self.reloader.stop()
@@ -178,33 +185,11 @@ def run_case(name: str, stage: Stage, inject, detect, recovered, action: str, se
     return row
 
 
-class Flaky:
-    """A loaded model that starts failing on its `after`-th call: raising, NaN, or its thread dying."""
-
-    def __init__(self, real, after: int, how: str):
-        self.real, self.after, self.how, self.calls, self.armed = real, after, how, 0, False
-        for key in ("info", "path", "images_per_s", "replay", "replay_problem", "sha256", "name"):
-            setattr(self, key, getattr(real, key))
-
-    def generate(self, z):
-        self.calls += 1
-        if self.armed and self.calls >= self.after:
-            if self.how == "raise":
-                raise RuntimeError("std::bad_alloc")
-            if self.how == "thread":
-                raise SystemExit("thread killed")
-            return np.full((len(z), self.info.image_size, self.info.image_size, 3), 0, np.uint8)
-        return self.real.generate(z)
-
-    def arm(self) -> None:
-        self.calls, self.armed = 0, True
-
-
 def model_fault(root: Path, lines: Lines, name: str, how: str, after: int) -> Row:
     stage = Stage(root)
-    flaky = Flaky(stage.player.models["tiny"], after, how)
-    stage.player.models["tiny"] = flaky
-    return run_case(name, stage, flaky.arm, lambda t0: lines.first("failed", t0),
+    failing = flaky(stage.player.models["tiny"], after=None, how=how)
+    stage.player.models["tiny"] = failing
+    return run_case(name, stage, lambda: failing.session.arm(after), lambda t0: lines.first("failed", t0),
                     lambda: stage.player.snapshot().model == "default" and stage.healthy(),
                     "restart with back-off, then the shipped default")
 
@@ -217,9 +202,10 @@ def file_fault(root: Path, lines: Lines, name: str, data: bytes, file: str = "dr
                     "rejected, one line; the last good model plays on")
 
 
-def cases(only: str | None) -> list[Row]:
+def cases(only: str | None, flood_s: float = 60.0) -> list[Row]:
     lines = Lines()
-    for name in ("aimoji", "aimoji.player", "aimoji.reload", "aimoji.health", "aimoji.display"):
+    for name in ("aimoji", "aimoji.player", "aimoji.reload", "aimoji.health", "aimoji.display", "aimoji.osc",
+                 "aimoji.control"):
         logging.getLogger(name).addHandler(lines)
         logging.getLogger(name).setLevel(logging.INFO)
     pygame.display.init()
@@ -235,8 +221,8 @@ def cases(only: str | None) -> list[Row]:
         rows.append(model_fault(fresh(), lines, "session raising after some batches", "raise", 20))
     if want("session raising on every call"):
         rows.append(model_fault(fresh(), lines, "session raising on every call", "raise", 1))
-    if want("model producing NaN after N calls"):
-        rows.append(model_fault(fresh(), lines, "model producing NaN after N calls", "nan", 20))
+    if want("model drawing one flat colour after N calls"):
+        rows.append(model_fault(fresh(), lines, "model drawing one flat colour after N calls", "flat", 20))
     if want("generator thread killed"):
         rows.append(model_fault(fresh(), lines, "generator thread killed", "thread", 5))
     three = _fails_at_eight()
@@ -301,8 +287,16 @@ def cases(only: str | None) -> list[Row]:
             print(f"full-disk captures: skipped ({exc})", file=sys.stderr)
     if want("display unplugged"):
         rows.append(_display_fault(fresh(), lines))
-    if want("grid the machine cannot feed"):
+    if want("grid slowed after load"):
         rows.append(_grid_fault(fresh(), lines))
+    if want("OSC flood"):
+        rows.append(_osc_fault(fresh(), lines, flood_s))
+    if want("nested OSC bundles"):
+        rows.append(_bundle_fault(fresh(), lines))
+    if want("a freeze forgotten"):
+        rows.append(_expiry_fault(fresh(), lines))
+    if want("calibration pushing the picture off the panel"):
+        rows.append(_off_panel_fault(fresh(), lines))
     if want("SIGSTOP"):
         rows.append(_sigstop_fault(fresh()))
     return rows
@@ -443,16 +437,113 @@ def _display_fault(root: Path, lines: Lines) -> Row:
 
 
 def _grid_fault(root: Path, lines: Lines) -> Row:
-    stage = Stage(root, scene="grid", extra="cols = 12\nrows = 12\ntile_fps = 4\n")
+    """The grid's speed measured at load (the model makes 500 images/s), then another program takes the
+    CPU: the session makes 60. The grid asking 12x12 x 2 Hz = 288 must be cast again at what it gets."""
+    stage = Stage(root, scene="grid", extra="cols = 12\nrows = 12\ntile_fps = 2\n")
     model = stage.player.models["tiny"]
+    stage.player.models["tiny"] = replace(model, images_per_s=500.0)
 
-    def slow_machine():
-        model.images_per_s = 100.0  # as a slow machine measures it: 576 images/s asked
-        stage.player.stage.restart()
-    return run_case("grid the machine cannot feed (12x12 at 4 Hz)", stage, slow_machine,
-                    lambda t0: lines.first("asks 576 images/s", t0),
-                    lambda: stage.player.snapshot().scene == "grid" and stage.healthy(),
-                    "tile rate lowered to what the machine makes, said once")
+    def cpu_taken():
+        stage.player.models["tiny"] = replace(slowed(model, 60.0), images_per_s=500.0)
+    def said_degraded(t0):
+        judged = verdict(stage.player.snapshot(), time.monotonic())
+        return time.monotonic() if judged.degraded else None
+    return run_case("grid slowed after load (CPU taken: 500 -> 60 images/s)", stage, cpu_taken, said_degraded,
+                    lambda: lines.first("asks 288 images/s; this machine makes", 0) is not None and stage.healthy(),
+                    "degraded at once (frames dropped); cast again asking what it gets, said once")
+
+
+def _osc_fault(root: Path, lines: Lines, flood_s: float) -> Row:
+    """Two senders in the allowed network flood /aimoji/speed as fast as they can for flood_s, then an
+    operator sends a blackout: RSS, log lines and the blackout's delay are what counts."""
+    stage = Stage(root)
+    cues = Cues(stage.show_path.parent, lambda show, path, by: None, logging.getLogger("aimoji.control"))
+    server = OscServer(OscSettings(port=0), stage.player, cues).start()
+    row = Row(f"OSC flood {flood_s:g} s (2 senders), then a blackout",
+              action="dropped at its source, the latest of each kind kept; the blackout overtakes")
+    marks, before = {}, len(lines.lines)
+
+    def flood():
+        datagram = b"/aimoji/speed\x00\x00\x00,f\x00\x00@\x00\x00\x00"
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as a, socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as b:
+            end = time.monotonic() + flood_s
+            while time.monotonic() < end:
+                for _ in range(200):
+                    a.sendto(datagram, ("127.0.0.1", server.port))
+                    b.sendto(datagram, ("127.0.0.1", server.port))
+        time.sleep(0.1)    # UDP: a datagram sent into a full socket buffer is lost, as on any OSC link
+        marks["blackout"] = time.monotonic()
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as c:
+            c.sendto(b"/aimoji/blackout\x00\x00\x00\x00,if\x00\x00\x00\x00\x01\x00\x00\x00\x00",
+                     ("127.0.0.1", server.port))
+
+    def inject():
+        marks["rss"] = rss_mb()
+        threading.Thread(target=flood, daemon=True).start()
+
+    def dark() -> bool:
+        if "blackout" in marks and stage.player.overrides.black_level(stage.player.clock()) >= 1.0:
+            marks.setdefault("dark", time.monotonic())
+            return True
+        return False
+    row = run_case(row.fault, stage, inject, lambda t0: lines.first("OSC from 127.0.0.1: more than", t0),
+                   dark, row.action, seconds=flood_s + 12)
+    server.stop()
+    row.recover_s = None if "dark" not in marks else marks["dark"] - marks["blackout"]
+    row.notes.append(f"blackout on the wall {_fmt(row.recover_s, '.2f')} s after it was sent; RSS "
+                     f"+{row.rss_after - marks.get('rss', row.rss_after):.1f} MB; {server.limit.dropped} datagrams "
+                     f"dropped at the source, {len(lines.lines) - before} log lines")
+    return row
+
+
+def _bundle_fault(root: Path, lines: Lines) -> Row:
+    """100 datagrams each a depth-500 nested bundle (python-osc recurses until RecursionError)."""
+    stage = Stage(root)
+    cues = Cues(stage.show_path.parent, lambda show, path, by: None, logging.getLogger("aimoji.control"))
+    server = OscServer(OscSettings(port=0), stage.player, cues).start()
+    packet = b"/aimoji/speed\x00\x00\x00,f\x00\x00@\x00\x00\x00"
+    for _ in range(500):
+        packet = b"#bundle\x00" + b"\x00" * 7 + b"\x01" + len(packet).to_bytes(4, "big") + packet
+    def inject():
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+            for _ in range(100):
+                sock.sendto(packet, ("127.0.0.1", server.port))
+    row = run_case("nested OSC bundles, depth 500 (x100)", stage, inject,
+                   lambda t0: lines.first("unreadable datagram", t0), lambda: stage.healthy(),
+                   "one line per sender (folded), never a traceback; nothing changes")
+    server.stop()
+    row.notes.append(f"{server.unreadable} datagrams read (the rest overflowed the socket's buffer), one warning "
+                     "each before the log's repeat filter folds them to one a minute; no traceback")
+    return row
+
+
+def _expiry_fault(root: Path, lines: Lines) -> Row:
+    """An operator's freeze over OSC, forgotten: with max_override_s = 5 it lapses by itself."""
+    stage = Stage(root, extra="")
+    stage.player.programme.show = stage.player.show.model_copy(update={"max_override_s": 5.0})
+
+    def freeze():
+        stage.player.post(Control("freeze", True, "10.0.0.9:9000"))
+    return run_case("a freeze forgotten (max_override_s = 5)", stage, freeze,
+                    lambda t0: lines.first("lapsed after 5 s", t0),
+                    lambda: not stage.player.overrides.frozen and stage.healthy(),
+                    "lapses by itself, one line; the state said by whom and until when")
+
+
+def _off_panel_fault(root: Path, lines: Lines) -> Row:
+    """A calibration profile with offset_x_px = 8000 (the profile allows +-8000) arrives with the show."""
+    stage = Stage(root)
+    off = Calibration(cal.Profile(geometry=cal.Geometry(offset_x_px=8000)))
+
+    def push_off():
+        stage.player.post(ShowReady(stage.player.show, off))
+
+    def said_unhealthy(t0):
+        judged = verdict(stage.player.snapshot(), time.monotonic())
+        return time.monotonic() if any("off the panel" in p for p in judged.problems) else None
+    return run_case("calibration pushing the picture off the panel", stage, push_off, said_unhealthy,
+                    lambda: False, "unhealthy: the watchdog stops (the profile must be fixed)", seconds=8,
+                    recoverable=False)
 
 
 def _sigstop_fault(root: Path) -> Row:
@@ -519,8 +610,9 @@ def _fmt(value, fmt: str) -> str:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--only", default=None, help="run the cases whose name contains this text")
+    ap.add_argument("--flood-s", type=float, default=60.0, help="how long the OSC flood lasts (default 60)")
     args = ap.parse_args()
-    rows = cases(args.only)
+    rows = cases(args.only, args.flood_s)
     print(f"\n{'fault':<46} {'detected':>8} {'detect s':>8} {'recover s':>9} {'dropped':>7} "
           f"{'RSS MB before/after':>19}  action")
     silent, slow = 0, 0

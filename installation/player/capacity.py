@@ -15,7 +15,7 @@ from installation.scenes.walk import walk_for
 
 GENERATION_SHARE = 0.75   # of the images/s measured at load that a scene may ask for (the loop needs CPU too)
 BATCH_LATENCY_S = 1.0     # the longest a batch of images may take: an image waits for its whole batch
-REMEASURE_S = 6.0         # a running scene's delivery is judged over this long
+REMEASURE_S = 3.0         # a running scene's delivery is judged over this long
 SHORTFALL = 0.8           # delivered less than this share of what the scene asks: the machine cannot (now)
 
 

@@ -15,7 +15,7 @@ from installation.player.state import FrameFacts, PlayerState
 
 WINDOW = 36_000     # ten minutes at 60 fps of per-frame times, for the percentiles
 FPS_WINDOW = 121    # show times over which fps is measured (two seconds at 60 fps)
-DROP_WINDOW = 600   # frames over which the share of dropped slots is measured (ten seconds at 60 fps)
+DROP_WINDOW = 300   # frames over which the share of dropped slots is measured (five seconds at 60 fps)
 # Upper bounds (s) of the frame-work histogram (/metrics aimoji_frame_seconds): around 60 and 30 fps
 # budgets (16.7 ms, 33.3 ms) and the stalls beyond them.
 FRAME_BUCKETS_S = (0.002, 0.005, 0.01, 0.0167, 0.025, 0.0333, 0.05, 0.1, 0.25, 1.0)

@@ -21,6 +21,10 @@ class Session:
         self.fail_after, self.how, self.calls = fail_after, how, 0
         self.stuck_until = 0.0
 
+    def arm(self, after: int) -> None:
+        """Start failing on the after-th call from now."""
+        self.calls, self.fail_after = 0, after
+
     def stall(self, seconds: float) -> None:
         """From the next call on, generation is stuck for `seconds`."""
         self.stuck_until = time.monotonic() + seconds
@@ -36,6 +40,8 @@ class Session:
         if self.fail_after is not None and self.calls >= self.fail_after:
             if self.how == "raise":
                 raise RuntimeError("bad_alloc")
+            if self.how == "thread":
+                raise SystemExit("thread killed")
             return [np.full_like(out[0], -1.0)]
         return out
 
@@ -45,6 +51,7 @@ def slowed(model: Generator, images_per_s: float) -> Generator:
     return replace(model, session=Session(model.session, 1.0 / images_per_s), images_per_s=images_per_s)
 
 
-def flaky(model: Generator, after: int, how: str = "raise") -> Generator:
-    """`model`, failing from its after-th inference on (raise, or a flat picture)."""
+def flaky(model: Generator, after: int | None, how: str = "raise") -> Generator:
+    """`model`, failing from its after-th inference on (raise, or a flat picture); None: not until
+    its session is armed."""
     return replace(model, session=Session(model.session, fail_after=after, how=how))

@@ -79,11 +79,10 @@ def verdict(state: PlayerState, now_mono: float, stall_s: float = STALL_S) -> Ve
     if generation.stopped:
         problems.append(f"generation stopped: {generation.status}")
     fps, target = state.frames.fps, state.frames.target_fps
-    if up > SLOW_AFTER_S:
-        if target and fps < SLOW_FRACTION * target:
-            degraded.append(f"slow: {fps:.1f} fps, target {target:g} fps")
-        if state.frames.dropped_share > DROPPED_SHARE and state.activity == "playing":
-            degraded.append(f"dropping {state.frames.dropped_share:.0%} of frames")
+    if up > SLOW_AFTER_S and target and fps < SLOW_FRACTION * target:
+        degraded.append(f"slow: {fps:.1f} fps, target {target:g} fps")
+    if state.frames.dropped_share > DROPPED_SHARE and state.activity == "playing":
+        degraded.append(f"dropping {state.frames.dropped_share:.0%} of frames")
     if state.display is not None and state.display.connected is False:
         # A restart cannot plug a cable back in; the player re-opens the display when it returns.
         degraded.append(state.display.status(state.display.since))

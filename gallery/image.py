@@ -21,12 +21,14 @@ from pathlib import Path
 
 SUITE = "bookworm"
 # A console-only PC: systemd and the kernel; Python for the venv; Mesa for SDL's kmsdrm attempt; cage +
-# Xwayland + seatd (cage's seat) for the kiosk variant, with xkbcomp and the keymaps Xwayland starts with
+# Xwayland + seatd (cage's seat) for the kiosk variant, with xkbcomp and the keymaps Xwayland starts with;
+# stress-ng for the "under load" scenario (a weak PC: another program takes the CPU)
 # (xwayland depends on them already; named because it cannot start without them); the QEMU guest agent
 # so the harness can run commands from outside.
 PACKAGES = ("systemd", "systemd-sysv", "linux-image-amd64", "udev", "kmod", "dbus", "iproute2", "procps",
             "python3", "python3-venv", "qemu-guest-agent",
-            "libgbm1", "libegl1", "libegl-mesa0", "libgl1-mesa-dri", "cage", "xwayland", "seatd", "x11-xkb-utils", "xkb-data")
+            "libgbm1", "libegl1", "libegl-mesa0", "libgl1-mesa-dri", "cage", "xwayland", "seatd", "x11-xkb-utils", "xkb-data",
+            "stress-ng")
 APP_DIR = "/opt/aimoji"
 HOST_PYTHON = "/usr/bin/python3"   # Debian's, the same 3.11 the guest has: the venv runs in both
 DISK_SIZE = "6G"

@@ -56,9 +56,17 @@ class Wall:
         time.sleep(gap)
         return first, self.vm.screendump()
 
-    def state(self) -> dict:
+    def report(self) -> dict:
+        """The state file (installation/service/health/report.py), {} when there is none yet."""
         code, out = self.vm.run(f"cat {STATE}", check=False)
         return json.loads(out) if code == 0 and out.strip() else {}
+
+    def state(self) -> dict:
+        """The player's part of the state file."""
+        return self.report().get("player") or {}
+
+    def restarts(self) -> int:
+        return int(self.vm.run("systemctl show -p NRestarts --value aimoji")[1].strip() or 0)
 
     def until(self, what: str, check: Callable[[], str | None], timeout: float) -> float:
         """Poll `check` (None = satisfied, else why not) until it holds; returns the seconds it took."""
@@ -95,7 +103,7 @@ def run_scenario(name: str, body: Callable[[Result], None]) -> Result:
 
 
 def _fps(wall: Wall, result: Result) -> None:
-    result.fps = wall.state().get("fps")
+    result.fps = (wall.state().get("frames") or {}).get("fps")
 
 
 def boots_to_emoji(vm: Machine, wall: Wall, result: Result, what: str, dump: str) -> float:
@@ -119,12 +127,12 @@ def cold_boot(vm: Machine, wall: Wall, result: Result) -> None:
 
 
 def watchdog_restart(vm: Machine, wall: Wall, result: Result) -> None:
-    before = int(vm.run("systemctl show -p NRestarts --value aimoji")[1].strip() or 0)
+    before = wall.restarts()
     vm.run("systemctl kill -s SIGSTOP aimoji")
     stopped = time.monotonic()
 
     def restarted() -> str | None:
-        now = int(vm.run("systemctl show -p NRestarts --value aimoji")[1].strip() or 0)
+        now = wall.restarts()
         return None if now > before else f"NRestarts still {now}"
     wall.until("the watchdog restarting the frozen player", restarted, 120)
     wall.until("the service active again", wall.service_active, SETTLE_TIMEOUT)
@@ -226,6 +234,48 @@ def clock_steps(vm: Machine, wall: Wall, result: Result) -> None:
     _fps(wall, result)
 
 
+LOAD_S = 240            # the show runs this long with the guest's CPU taken (after the dropped model is on)
+
+
+def under_load(vm: Machine, wall: Wall, result: Result) -> None:
+    """A weak PC: another program takes one of the guest's two CPUs (stress-ng) while a model is dropped
+    in and while the show runs for minutes. A restart could not make it faster, so there must be none:
+    the dropped model reaches the wall, the wall keeps moving, and the degradation is said."""
+    models = f"{APP_DIR}/exported_models"
+    before = wall.restarts()
+    vm.run("nohup stress-ng --cpu 1 --cpu-load 100 --timeout 1200s >/dev/null 2>&1 &")
+    try:
+        time.sleep(20)     # the hog settles in before the model arrives
+        vm.run(f"cp {models}/faithful.onnx /root/loaded.onnx && mv /root/loaded.onnx {models}/loaded.onnx")
+        dropped = time.monotonic()
+        wall.until("the dropped model on the wall under load",
+                   lambda: None if wall.state().get("model") == "loaded" else f"model is {wall.state().get('model')}",
+                   2 * SETTLE_TIMEOUT)
+        result.seconds = time.monotonic() - dropped
+        wall.until("emoji under load", wall.emoji, 120)
+        wall.photo("09-under-load", result)
+        watched = time.monotonic()
+        while time.monotonic() - watched < LOAD_S:
+            if wall.restarts() != before:
+                raise Failed(f"the watchdog restarted a working player under load (NRestarts {wall.restarts()})")
+            time.sleep(20)
+        problem = wall.emoji()
+        if problem is not None:
+            raise Failed(f"after {LOAD_S} s under load: {problem}")
+        report = wall.report()
+        _fps(wall, result)
+    finally:
+        vm.run("pkill stress-ng", check=False)
+    if wall.restarts() != before:
+        raise Failed(f"NRestarts {before} -> {wall.restarts()} under load")
+    said = vm.run("journalctl -u aimoji -o cat --no-pager | grep -E 'this machine makes|degraded' | tail -1",
+                  check=False)[1].strip()
+    degraded = report.get("degraded") or []
+    result.note = (f"0 restarts in {LOAD_S} s under stress-ng; phase {report.get('phase')}"
+                   + (f", degraded: {degraded[0][:100]}" if degraded else "") + (f"; log: {said[:120]}" if said else ""))
+    vm.run(f"rm -f {models}/loaded.onnx")
+
+
 def power_cut_during_copy(vm: Machine, wall: Wall, result: Result) -> Callable[[Machine, Wall, Result], None]:
     """Start a slow copy into exported_models/, cut the power mid-way; returns the check for the next boot."""
     models = f"{APP_DIR}/exported_models"
@@ -296,6 +346,7 @@ def run_all(boot: Boot, dumps: Path) -> list[Result]:
             step("SIGSTOP: watchdog restarts, wall back", watchdog_restart, vm, wall)
             step("model dropped: shown; garbage: ignored", model_drop, vm, wall)
             step("clock ±3 h across closing: black, dim, back", clock_steps, vm, wall)
+            step("under load: a model dropped in, minutes of show, 0 restarts", under_load, vm, wall)
             holder: dict = {}
             r = run_scenario("power cut during a model copy (part 1: the cut)",
                              lambda res: holder.setdefault("after", power_cut_during_copy(vm, wall, res)))

@@ -33,7 +33,7 @@ from installation.player.pacing import Pacer, VsyncPacer, WalkClock
 from installation.player.programme import Programme, Want
 from installation.player.stage import Stage
 from installation.player.state import PlayerState
-from installation.player.stats import FrameStats, local_iso, stats_json
+from installation.player.stats import FrameStats, stats_json, venue_iso
 from installation.player.supervision import Supervisor, failure
 from installation.player.worker import Pipeline
 
@@ -56,15 +56,15 @@ class Player:
         without blocking, for any other valid model when one fails for good (service/reload/fallback.py)."""
         self.display = display
         self.screen = Screen(display.surface, calibration, show.display.background_rgb)
+        logger = logging.getLogger("aimoji.player")
+        self.log, self.info = (log, log) if log is not None else (logger.warning, logger.info)
         self.overrides = Overrides(override)   # what operators hold, consulted by the programme
-        self.programme = Programme(show, models, latest, self.overrides, schedule)
+        self.programme = Programme(show, models, latest, self.overrides, schedule, say=self.info)
         self.models = self.programme.models     # the models held: the programme's own dict
         self.stage = Stage(self.screen, clock)
         self.supervisor, self.witness, self.stats = Supervisor(), Witness(), FrameStats()
         self.vsync, self.keys, self.captures_dir, self.batch = vsync, keys, captures_dir, batch
         self.clock, self.sleep, self.on_frame, self.walk = clock, sleep, on_frame, WalkClock(clock, wall)
-        logger = logging.getLogger("aimoji.player")
-        self.log, self.info = (log, log) if log is not None else (logger.warning, logger.info)
         self.started_at = clock() if started_at is None else started_at
         self.inbox: queue.SimpleQueue = queue.SimpleQueue()   # local threads: reload, signals (bounded there)
         self.controls, self.find_model = ControlBox(), find_model   # operators: the latest of each kind
@@ -323,10 +323,11 @@ class Player:
         cur, programme, overrides = self.stage.current, self.programme, self.overrides
         self._state = PlayerState(
             activity="closed" if self.closed else ("playing" if cur else "starting"),
-            uptime_s=round(self.clock() - self.started_at, 3), show=self.show.title,
-            scene=cur.view.name if cur else ("closed" if self.closed else None),
+            uptime_s=round(self.clock() - self.started_at, 3), show=self.show.title, timezone=self.show.timezone,
+            scene=cur.view.name if cur else ("closed" if self.closed else None), pending=programme.pending(),
+            **programme.walk_facts(self.stage.showing()),
             model=cur.model_name if cur else None, open=not self.closed,
-            outside_action=self.show.outside_hours.action, next_change=local_iso(programme.showing[1]),
+            outside_action=self.show.outside_hours.action, next_change=venue_iso(programme.showing[1], self.show.timezone),
             playlist=tuple(e.scene for e in self.show.playlist), models=programme.names,
             calibrated=self.screen.calibration is not None, model_swaps=self.model_swaps,
             display=self.link.state if self.link else None,

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from installation.player.messages import Control
 from installation.player.state import Override
-from installation.player.stats import local_iso
+from installation.player.stats import venue_iso
 from installation.scenes.registry import kind_of
 
 SETTLE_S = 0.25   # a scene-rebuilding override unchanged this long is applied (debounces sweeps)
@@ -156,8 +156,8 @@ class Overrides:
             return show
         return show.model_copy(update={"walk": show.walk.model_copy(update={"speed": self.variant.speed})})
 
-    def report(self, now: float, walk_now: float, max_s: float) -> dict[str, Override]:
-        """What is held, by kind, as people say it, with the local time each lapses by itself (the
+    def report(self, now: float, walk_now: float, max_s: float, zone: str = "UTC") -> dict[str, Override]:
+        """What is held, by kind, as people say it, with the venue's time each lapses by itself (the
         player's state); now: monotonic, walk_now: the same moment in epoch seconds."""
         out = {}
         for kind, (value, sender) in self.wanted.items():
@@ -166,5 +166,5 @@ class Overrides:
             elif kind == "blackout":
                 value = {"on": True, "fade_s": value[1]}
             lapses = walk_now + self.since.get(kind, now) - now + max_s
-            out[kind] = Override(value, sender, local_iso(round(lapses)) if max_s > 0 else None)
+            out[kind] = Override(value, sender, venue_iso(lapses, zone) if max_s > 0 else None)
         return out

@@ -12,7 +12,8 @@ from installation.model.load import Generator
 from installation.paths import DEFAULT_MODEL
 from installation.player.messages import Control, ShowReady
 from installation.player.overrides import Overrides
-from installation.player.state import Override
+from installation.player.state import Override, Pending
+from installation.player.stats import venue_iso
 from installation.scenes.base import SceneEntry
 from installation.show.config import Show
 from installation.show.schedule import schedule_hook
@@ -29,9 +30,11 @@ class Want:
 
 class Programme:
     def __init__(self, show: Show, models: dict[str, Generator], latest: str, overrides: Overrides,
-                 schedule=None):
+                 schedule=None, say=lambda line: None):
         """schedule: (unix seconds) -> (playlist index or None, until), default the show's own
-        (show/schedule.py); tests hand in their own."""
+        (show/schedule.py); tests hand in their own. say(line): what the programme tells the log (an
+        opening, a closing, a show taking over)."""
+        self.say = say
         self.show, self.models, self.latest = show, dict(models), latest
         self.overrides = overrides
         self._custom_schedule = schedule
@@ -44,9 +47,15 @@ class Programme:
 
     # ---- the schedule ------------------------------------------------------------------------
     def scene_at(self, t: float) -> int | None:
-        """The schedule's answer at walk time t, asked again only when the previous one runs out."""
+        """The schedule's answer at walk time t, asked again only when the previous one runs out. An
+        opening or a closing is one line."""
         if t >= self.showing[1]:
-            self.showing = self.schedule(t)
+            was, self.showing = self.showing, self.schedule(t)
+            index, until = self.showing
+            if was[1] != -math.inf and (was[0] is None) != (index is None):
+                until_text = venue_iso(until, self.show.timezone) or "further notice"
+                self.say(f"closed: outside opening hours ({self.show.outside_hours.action}) until {until_text}"
+                         if index is None else f"open: playlist entry {index + 1} until {until_text}")
         return self.showing[0]
 
     def forget_schedule(self) -> None:
@@ -103,8 +112,9 @@ class Programme:
                 f"(in {self.waiting[1] - t:.0f} s; show_change = next_scene)")
 
     def due_show(self, t: float) -> ShowReady | None:
-        """The waiting show, once its time has come."""
+        """The waiting show, once its time has come (said in one line)."""
         if self.waiting is not None and t >= self.waiting[1]:
+            self.say(f"show '{self.waiting[0].show.title}' takes over now (the scene it waited for ended)")
             return self.waiting[0]
         return None
 
@@ -121,9 +131,22 @@ class Programme:
         return True
 
     # ---- controls ----------------------------------------------------------------------------
+    def walk_facts(self, index: int | None) -> dict:
+        """The state's scene_index (from 1), mood and speed for playlist entry `index` on the wall."""
+        mood = None if index is None else self.overrides.entry(self.show.playlist[index]).mood
+        return {"scene_index": None if index is None else index + 1, "mood": mood,
+                "speed": self.overrides.show(self.show).walk.speed}
+
+    def pending(self) -> Pending | None:
+        """The show waiting to take over, as the state says it."""
+        if self.waiting is None:
+            return None
+        msg, due = self.waiting
+        return Pending(msg.show.title, venue_iso(due, self.show.timezone), msg.cue)
+
     def held(self, now: float, walk_now: float) -> dict[str, Override]:
         """What operators hold now, with who and until when: the overrides, and a cued show."""
-        held = self.overrides.report(now, walk_now, self.show.max_override_s)
+        held = self.overrides.report(now, walk_now, self.show.max_override_s, self.show.timezone)
         return {**held, "cue": self.cue} if self.cue is not None else held
 
     def control(self, msg: Control, now: float, t: float, showing: int | None) -> str | None:

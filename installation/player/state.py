@@ -27,6 +27,14 @@ class Override:
 
 
 @dataclass(frozen=True)
+class Pending:
+    """A show waiting to take over (show_change = "next_scene"): an edit, or an operator's cue."""
+    show: str                   # its title
+    at: str | None              # the venue's local ISO time it takes over
+    cue: Override | None = None  # who cued it, when it is a cue
+
+
+@dataclass(frozen=True)
 class FrameFacts:
     shown: int = 0                          # frames presented since the first emoji (start-up not counted)
     dropped: int = 0                        # frames due but not shown in time while open
@@ -66,7 +74,12 @@ class PlayerState:
     activity: Activity = "starting"
     uptime_s: float = 0.0
     show: str = ""                          # the show's title
+    timezone: str = "UTC"                   # the venue's (the show's): every time here is its local time
     scene: str | None = None                # the scene kind on the wall ('closed' when closed)
+    scene_index: int | None = None          # its playlist entry, counted from 1
+    mood: str | None = None                 # the mood the walk keeps to, if any
+    speed: float = 1.0                      # the walk's speed (the show's, or an operator's)
+    pending: Pending | None = None          # a show waiting for the current scene to end
     model: str | None = None                # the model on the wall
     open: bool = True                       # inside opening hours
     outside_action: str = "black"           # what closed looks like: black, dim, display_off

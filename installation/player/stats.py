@@ -10,6 +10,7 @@ from collections import deque
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
+from zoneinfo import ZoneInfo
 
 from installation.player.state import FrameFacts, PlayerState
 
@@ -123,11 +124,12 @@ def stats_json(stats: FrameStats, state: PlayerState) -> dict:
             "worker_error": state.generation.error}
 
 
-def local_iso(epoch_s: float) -> str | None:
-    """Epoch seconds as local ISO time (the schedule's next change, an override's end); None for 'never'."""
-    return _iso(epoch_s) if math.isfinite(epoch_s) else None
+def venue_iso(epoch_s: float, zone: str) -> str | None:
+    """Epoch seconds as the venue's local ISO time (the schedule's next change, an override's end: what
+    the staff there read), e.g. '2026-12-05T23:00:00+01:00'; None for 'never'."""
+    return _iso(round(epoch_s), zone) if math.isfinite(epoch_s) else None
 
 
 @lru_cache(maxsize=16)   # asked every frame; the answers change every few minutes
-def _iso(epoch_s: float) -> str:
-    return datetime.fromtimestamp(epoch_s).astimezone().isoformat(timespec="seconds")
+def _iso(epoch_s: int, zone: str) -> str:
+    return datetime.fromtimestamp(epoch_s, ZoneInfo(zone)).isoformat(timespec="seconds")

@@ -21,7 +21,7 @@ from installation.model.load import ModelError, load
 from installation.display.connector import ConnectorWatch
 from installation.player.messages import UNCHANGED, ModelReady, Quit, Rejected, Reopen, ShowReady
 from installation.player.state import Override
-from installation.player.stats import local_iso
+from installation.player.stats import venue_iso
 from installation.service.power import power_commands
 from installation.service.systemd import sdnotify, signals
 from installation.service.power.display_power import DisplayPower
@@ -89,7 +89,7 @@ class ReloadHooks:
         """An operator's show (control.Cues): posted, and after its max_override_s the configured show
         again, unless another show came in between."""
         max_s = show.max_override_s
-        until = local_iso(round(time.time() + max_s)) if max_s else None
+        until = venue_iso(time.time() + max_s, show.timezone) if max_s else None
         self.on_show(show, path, Override(show.title, by, until))
         if self._lapse is not None:
             self._lapse.cancel()

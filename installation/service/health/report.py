@@ -148,6 +148,26 @@ def judge(report: Report | None, now_mono: float, boot: str | None,
     return problems
 
 
+def _clock(iso: str | None, day: bool = False) -> str | None:
+    """A venue ISO time as a person reads it there: '18:00', or '2026-12-05 18:00'."""
+    if iso is None:
+        return None
+    date, time_ = iso.split("T")
+    return f"{date} {time_[:5]}" if day else time_[:5]
+
+
+def describe_override(kind: str, o) -> str:
+    """'blackout (fade 2 s) by 10.0.0.5:9000 until 18:00', 'scene 2 by http 10.0.0.7'."""
+    value = o.value
+    if kind == "blackout":
+        value = f"(fade {value['fade_s']:g} s)" if value.get("fade_s") else ""
+    elif kind == "freeze":
+        value = ""
+    elif kind == "cue":
+        value = f"'{value}'"
+    return f"{kind} {value}".strip() + f" by {o.by}" + (f" until {_clock(o.until)}" if o.until else "")
+
+
 def _duration(seconds: float) -> str:
     seconds = int(seconds)
     d, rest = divmod(seconds, 86400)
@@ -168,15 +188,17 @@ def format_report(report: Report, problems: list[str], now_mono: float, path: Pa
         ("show", s.show),
         ("scene", s.scene),
         ("model", s.model),
-        ("overrides", "; ".join(f"{kind} {o.value} by {o.by}" + (f" until {o.until}" if o.until else "")
-                                for kind, o in s.overrides.items()) or None),
+        ("waiting", None if s.pending is None else f"show '{s.pending.show}' takes over at {_clock(s.pending.at)}"
+                                                     + (f" (cued by {s.pending.cue.by})" if s.pending.cue else "")),
+        ("overrides", "; ".join(describe_override(kind, o) for kind, o in s.overrides.items()) or None),
         ("picture", None if report.picture_still_s is None else
          f"last changed {report.picture_still_s:.1f} s ago"),
         ("open", "yes" if s.open else "no (outside opening hours)"),
         ("panel", s.display.status(report.written_at) if s.display is not None else None),
         ("display power", report.companions.display_power),
         ("hot reload", report.companions.hot_reload),
-        ("next change", s.next_change),
+        ("next change", _clock(s.next_change, day=True)),
+        ("venue time", s.timezone),
         ("uptime", _duration(s.uptime_s)),
         ("fps", f"{frames.fps:.1f} (target {frames.target_fps:g})"),
         ("frames", f"{frames.shown}, {frames.dropped} dropped"),

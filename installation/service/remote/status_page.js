@@ -19,27 +19,58 @@ function fill(list, items) {
   }));
 }
 
+// Times in the state are the venue's local ISO times ("2026-12-05T23:00:00+01:00"): shown as written there,
+// with the zone's name once, so a phone in another zone reads the venue's clock.
+function venueTime(iso) {
+  if (!iso) return "none";
+  const [day, time] = iso.split("T");
+  return day + " " + time.slice(0, 5);
+}
+
+function describeOverride(kind, o) {
+  let value = o.value;
+  if (kind === "blackout") value = value.fade_s ? "(fade " + value.fade_s + " s)" : "";
+  else if (kind === "freeze") value = "";
+  else if (kind === "cue") value = "'" + value + "'";
+  const until = o.until ? " until " + venueTime(o.until).slice(11) : "";
+  return (kind + " " + value).trim() + " by " + o.by + until;
+}
+
+// One word for the badge: what a visitor sees, then what health says.
+function badge(st) {
+  const pl = st.player;
+  if (st.phase === "unhealthy" || st.phase === "starting") return st.phase;
+  if (pl.overrides.blackout) return "blackout";
+  if (pl.overrides.freeze) return "frozen";
+  if (pl.activity === "closed") return "closed";
+  return st.phase === "degraded" ? "degraded" : pl.activity;
+}
+
 let playlist = "";
 function show(st) {
   const pl = st.player, frames = pl.frames;
-  $("title").textContent = "AImoji — " + pl.show;
-  document.title = "AImoji: " + (st.healthy ? pl.activity : st.phase) + " — " + pl.show;
-  const word = st.phase === "unhealthy" ? "unhealthy" : st.phase === "starting" ? "starting" : pl.activity;
+  const title = pl.show.startsWith("AImoji") ? pl.show : "AImoji — " + pl.show;
+  $("title").textContent = title;
+  const word = badge(st);
+  document.title = title + ": " + word;
   $("state").textContent = word;
   $("state").className = word;
-  fill($("why"), st.problems);
+  fill($("why"), st.problems.concat(st.degraded));
   $("model").textContent = pl.model || "–";
-  $("scene").textContent = pl.scene || "–";
+  $("scene").textContent = pl.scene ? pl.scene + (pl.scene_index ? " (" + pl.scene_index + " of " +
+    pl.playlist.length + ")" : "") + (pl.mood ? ", " + pl.mood : "") : "–";
   $("fps").textContent = frames.last_monotonic != null ?
     frames.fps.toFixed(1) + " (target " + frames.target_fps + ")" : "–";
   $("dropped").textContent = frames.dropped + " of " + frames.shown + " frames";
   $("uptime").textContent = duration(pl.uptime_s);
-  $("next").textContent = pl.next_change ? pl.next_change.replace("T", " ") : "none";
-  const held = Object.entries(pl.overrides).map(([k, o]) =>
-    k + " " + JSON.stringify(o.value) + " by " + o.by);
+  $("next").textContent = venueTime(pl.next_change);
+  $("zone").textContent = pl.timezone;
+  $("pending").textContent = pl.pending ? "'" + pl.pending.show + "' at " + venueTime(pl.pending.at).slice(11) +
+    (pl.pending.cue ? " (cued by " + pl.pending.cue.by + ")" : "") : "none";
+  const held = Object.entries(pl.overrides).map(([k, o]) => describeOverride(k, o));
   $("overrides").textContent = held.length ? held.join("; ") : "none";
   fill($("errors"), st.errors.slice(-5).reverse().map((e) =>
-    e.at + " " + e.level + ": " + e.message + (e.count > 1 ? " (x" + e.count + ")" : "")));
+    e.at.replace("T", " ").slice(0, 16) + " UTC " + e.level + ": " + e.message + (e.count > 1 ? " (x" + e.count + ")" : "")));
   const scenes = pl.playlist.join(",");
   if (scenes !== playlist) {
     playlist = scenes;

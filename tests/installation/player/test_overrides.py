@@ -4,7 +4,7 @@ import pytest
 
 from installation.player.messages import Control
 from installation.player.state import Override
-from installation.player.stats import local_iso
+from installation.player.stats import venue_iso
 from installation.player.overrides import SETTLE_S, Blackout, Overrides, Variant
 from installation.scenes.grid import GridScene
 from installation.scenes.morph import MorphScene
@@ -87,7 +87,7 @@ def test_an_override_lapses_after_max_override_s_and_says_by_whom_and_when():
     _apply(o, "blackout", (True, 2.0), now=20.0)
     _apply(o, "speed", 2.0, now=30.0)
     held = o.report(40.0, 1_800_000_040.0, max_s=3600)
-    assert held["freeze"].until == local_iso(1_800_000_040.0 - 30.0 + 3600)
+    assert held["freeze"].until == venue_iso(1_800_000_040.0 - 30.0 + 3600, "UTC")
     assert [o.tick(now, 0.0, 1e18, max_s=3600) for now in (3609.9, 3610.0)] == [[], [("freeze", "10.0.0.9:5000")]]
     assert not o.frozen and o.blackout.target == 1.0
     assert o.tick(3620.0, 0.0, 1e18, max_s=3600) == [("blackout", "10.0.0.9:5000")]

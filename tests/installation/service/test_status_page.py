@@ -59,7 +59,7 @@ def player(tmp_path_factory, models_dir):
     """`aimoji play` on a free port, its token file, its state file; stopped with SIGTERM."""
     tmp = tmp_path_factory.mktemp("status_page")
     show = tmp / "museum.toml"
-    show.write_text('title = "Museum test"\nseed = 7\n[display]\nresolution = "320x240"\nfps = 30\n'
+    show.write_text('title = "Museum test"\ntimezone = "Europe/Vienna"\nseed = 7\n[display]\nresolution = "320x240"\nfps = 30\n'
                     '[walk]\nkeyframe_s = 1.0\n[[playlist]]\nscene = "morph"\nduration_s = 86400\n' + PLAYLIST)
     token = tmp / "control-token"
     token.write_text(TOKEN + "\n")
@@ -124,7 +124,9 @@ def test_the_page_shows_title_state_and_a_live_thumbnail(page):
     assert driver.find_element(By.ID, "title").text == "AImoji — Museum test"
     assert driver.find_element(By.ID, "state").text.lower() == "playing"
     # One day per scene: which one plays now depends on the date (the real schedule).
-    assert driver.find_element(By.ID, "scene").text == status(port)["player"]["scene"] in ("morph", "grid")
+    playing = status(port)["player"]
+    assert driver.find_element(By.ID, "scene").text.startswith(playing["scene"]) and playing["scene"] in ("morph", "grid")
+    assert driver.find_element(By.ID, "scene").text.endswith(f"({playing['scene_index']} of 2)")
     assert driver.find_element(By.ID, "model").text == "tiny"
     first = wait_for(lambda: thumbnail_pixels(driver), 5)
     time.sleep(1.0)
@@ -157,7 +159,7 @@ def test_the_token_typed_in_switches_the_scene(page):
     assert (held["value"], held["by"]) == (number, "http 127.0.0.1") and held["until"]
     assert TOKEN not in driver.current_url
     assert driver.execute_script("return sessionStorage.getItem('aimoji-control-token')") == TOKEN
-    wait_for(lambda: driver.find_element("id", "scene").text == kind, 5)
+    wait_for(lambda: driver.find_element("id", "scene").text.startswith(kind), 5)
     time.sleep(0.6)   # a fresh thumbnail of the grid
     out = ROOT / "out"
     out.mkdir(exist_ok=True)
@@ -165,3 +167,24 @@ def test_the_token_typed_in_switches_the_scene(page):
     driver.save_screenshot(str(out / "status-page.png"))
     # The refusals above are 401s the browser logs; nothing else may have failed (scripts, images).
     assert not [e for e in driver.get_log("browser") if e["level"] == "SEVERE" and "/control " not in e["message"]]
+
+
+@pytest.mark.parametrize("width", [360, 1280])
+def test_at_phone_and_desktop_width_nothing_scrolls_sideways_and_times_are_the_venues(player, width):
+    """A technician's phone (360 px) and a desk: the page fits its width (the day's timeline swipes
+    inside its own box), every time is the venue's (the show's time zone), and the badge is a word."""
+    from selenium.webdriver.common.by import By
+    port, tmp = player
+    driver = start_browser(tmp / f"w{width}", width, 780, phone=width < 500)
+    try:
+        driver.get(f"http://127.0.0.1:{port}/")
+        wait_for(lambda: driver.execute_script("return document.body.dataset.ready") == "true")
+        assert driver.execute_script("return document.documentElement.scrollWidth") <= width
+        state = status(port)["player"]
+        assert driver.find_element(By.ID, "zone").text == state["timezone"] == "Europe/Vienna"
+        if state["next_change"]:
+            assert driver.find_element(By.ID, "next").text == state["next_change"].replace("T", " ")[:16]
+        assert driver.find_element(By.ID, "state").text.lower() in ("playing", "degraded")
+        driver.save_screenshot(str(tmp / f"status-page-{width}.png"))
+    finally:
+        driver.quit()

@@ -77,6 +77,17 @@ def test_judge(changes, now, boot, expected):
     assert rp.judge(r, now, boot, max_age_s=15) == expected
 
 
+def test_a_waiting_cue_and_overrides_read_as_sentences():
+    from installation.player.state import Override, Pending
+    cue = Override("evening", "OSC from 10.0.0.5:53000", "2027-01-15T19:00:00+01:00")
+    s = state(pending=Pending("evening", "2027-01-15T18:10:00+01:00", cue),
+              overrides={"blackout": Override({"on": True, "fade_s": 2.0}, "10.0.0.5:53000", "2027-01-15T19:00:00+01:00"),
+                         "scene": Override(2, "http 10.0.0.7")})
+    text = rp.format_report(_report(s), [], 501.0, "s.json")
+    assert "  waiting      show 'evening' takes over at 18:10 (cued by OSC from 10.0.0.5:53000)" in text
+    assert "  overrides    blackout (fade 2 s) by 10.0.0.5:53000 until 19:00; scene 2 by http 10.0.0.7" in text
+
+
 def test_format_report_for_a_person():
     r = _report(state(next_change="2027-01-15T18:00:00+01:00"), now_mono=500.5, errors=(ERROR,))
     text = rp.format_report(r, [], 503.5, "/run/aimoji/status.json")
@@ -84,7 +95,7 @@ def test_format_report_for_a_person():
     assert "  uptime       01:02:05" in text
     assert "  fps          59.8 (target 60)" in text
     assert "  frames       223000, 12 dropped" in text
-    assert "  next change  2027-01-15T18:00:00+01:00" in text
+    assert "  next change  2027-01-15 18:00" in text and "  venue time   UTC" in text
     assert "  display power on" in text
     assert "model broken.onnx: metadata lacks 'z_dim' (x3)" in text
 

@@ -154,9 +154,10 @@ class Player:
             elif isinstance(msg, Reopen):
                 self._use_display(self.display.reopened)
             elif isinstance(msg, ModelReady):
-                self.programme.add_model(msg.name, msg.model)
+                self.programme.add_model(msg.name, msg.model, msg.latest)
                 self.supervisor.forgive(msg.name)
-                self._prune()
+                if msg.latest:   # one asked for by name is kept for the control that follows it
+                    self._prune()
             elif isinstance(msg, ShowReady):
                 waits = self.programme.receive_show(msg, self.walk.now(), bool(self.stage.current) and not self.closed)
                 if waits is None:

@@ -21,10 +21,12 @@ UNCHANGED = "unchanged"  # ShowReady.calibration: keep the calibration the playe
 
 @dataclass(frozen=True)
 class ModelReady:
-    """A loaded, checked model under its file stem, e.g. 'default'. It becomes 'latest'; scenes on
-    'latest' cross-fade to it."""
+    """A loaded, checked model under its file stem, e.g. 'default'. It becomes 'latest' (scenes on
+    'latest' cross-fade to it), unless `latest` is False (one an operator asked for by name: held, and
+    chosen by the Control that follows it)."""
     name: str
     model: Generator
+    latest: bool = True
 
 
 @dataclass(frozen=True)

@@ -77,11 +77,12 @@ class Programme:
         return Want(index, model, self.overrides.entry(entry), self.overrides.show(self.show))
 
     # ---- models ------------------------------------------------------------------------------
-    def add_model(self, name: str, model: Generator) -> None:
-        """A loaded model under its file's name: it becomes 'latest' (same name, new content: scenes
-        on it restart). The caller prunes."""
+    def add_model(self, name: str, model: Generator, latest: bool = True) -> None:
+        """A loaded model under its file's name, made 'latest' when asked (same name, new content:
+        scenes on it restart). The caller prunes."""
         self.models[name] = model
-        self.latest = name
+        self.latest = name if latest else self.latest
+        self.names = tuple(sorted(self.models))
 
     def prune(self, running: tuple[str, ...], worked: str | None = None) -> None:
         """Forget models nothing can play any more, so hot reload does not pile them up in memory:

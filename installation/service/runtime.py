@@ -29,6 +29,7 @@ from installation.paths import DEFAULT_MODEL, MODELS_DIR
 from installation.service.reload.fallback import FallbackFinder
 from installation.service.reload.reloader import Reloader
 from installation.service.remote import control
+from installation.service.remote.shelf import Shelf
 from installation.service.health.report import Companions
 from installation.service.health.writer import StateWriter
 from installation.service.systemd.watchdog import WatchdogPinger
@@ -235,7 +236,13 @@ def companions(player, *, models_dir: Path, explicit_show: Path | None, show_fol
             stops.append(link.stop)
             player.link = link
         cues = control.Cues(show_folder, hooks.on_cue, logging.getLogger("aimoji.control"))
-        osc_server = _start_osc(osc, player, cues)
+        shelf = None
+        if (osc is not None or http is not None) and accept_models:   # models named over OSC or the page
+            shelf = Shelf(models_dir, lambda path: load(path, batch=player.batch), player.post,
+                          logging.getLogger("aimoji.control"))
+            shelf.start()
+            stops.append(shelf.stop)
+        osc_server = _start_osc(osc, player, cues, shelf)
         if osc_server is not None:
             stops.append(osc_server.stop)
         http_server = None
@@ -245,7 +252,7 @@ def companions(player, *, models_dir: Path, explicit_show: Path | None, show_fol
                               osc_server.status() if osc_server is not None else "off",
                               http_server.status() if http_server is not None else "off")
         writer = StateWriter(player.snapshot, companions=companions, path=state_path)
-        http_server = _start_http(http, token, player, cues, writer.report)
+        http_server = _start_http(http, token, player, cues, shelf, writer.report)
         if http_server is not None:
             stops.append(http_server.stop)
         pinger = WatchdogPinger(player.snapshot)
@@ -262,27 +269,27 @@ def companions(player, *, models_dir: Path, explicit_show: Path | None, show_fol
                 log.exception("while stopping")
 
 
-def _start_http(settings, token: tuple[bytes | None, str], player, cues, state):
+def _start_http(settings, token: tuple[bytes | None, str], player, cues, shelf, state):
     """The status page, or None when off or when its port cannot be had (one line; the wall plays on)."""
     if settings is None:
         return None
     from installation.service.remote.http_status import HttpStatus, StatusApp
     try:
-        return HttpStatus(settings, lambda server: StatusApp(state, player, cues, *token,
-                                                             server=server.counters)).start()
+        return HttpStatus(settings, lambda server: StatusApp(state, player, cues, *token, server=server.counters,
+                                                             shelf=shelf)).start()
     except OSError as exc:
         log.error("HTTP: cannot listen on %s:%d (%s); playing without the status page", settings.bind,
                   settings.port, exc.strerror or exc)
         return None
 
 
-def _start_osc(settings, player, cues):
+def _start_osc(settings, player, cues, shelf):
     """The OSC server, or None when off or when its port cannot be had (one line; the wall plays on)."""
     if settings is None:
         return None
     from installation.service.remote.osc import OscServer
     try:
-        return OscServer(settings, player, cues).start()
+        return OscServer(settings, player, cues, shelf).start()
     except OSError as exc:
         log.error("OSC: cannot listen on %s:%d (%s); playing without OSC control", settings.bind,
                   settings.port, exc.strerror or exc)

@@ -204,6 +204,18 @@ def _check_network(v: str) -> str:
     return v
 
 
+def _check_host_port(v: str) -> str:
+    host, _, port = v.rpartition(":")
+    try:
+        ipaddress.ip_address(host)
+        ok = port.isdigit() and 1 <= int(port) <= 65535
+    except ValueError:
+        ok = False
+    if not ok:
+        raise ValueError(f"'{v}' is not an address and port; allowed: 'ADDRESS:PORT' such as '192.168.1.30:9001'")
+    return v
+
+
 class _Listen(_Strict):
     port: int = Field(ge=1, le=65535, description="port to listen on")
     bind: Annotated[str, AfterValidator(_check_address)] = Field(
@@ -219,6 +231,9 @@ class Osc(_Listen):
     override: Literal["until_released", "until_next_change"] = Field(
         "until_released", description="how long an override lasts: until /aimoji/release, or until "
                                       "the schedule's next change")
+    feedback: Annotated[str, AfterValidator(_check_host_port)] | None = Field(
+        None, description="'ADDRESS:PORT' that gets the state (/aimoji/scene, /aimoji/state/...) as it "
+                          "changes, besides each sender; e.g. a TouchOSC tablet's '192.168.1.30:9001'")
 
 
 class Http(_Listen):

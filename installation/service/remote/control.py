@@ -15,6 +15,7 @@ import logging
 import math
 import re
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,7 +25,7 @@ from installation.player.messages import Control
 from installation.player.state import PlayerState
 from installation.service.remote.limits import SourceLimit
 
-ACTIONS = ("scene", "next", "previous", "mood", "model", "speed", "blackout", "freeze", "cue", "release")
+ACTIONS = ("scene", "next", "previous", "mood", "model", "speed", "blackout", "freeze", "cue", "release", "ping")
 MOODS = (*moods.MOODS, "none")
 SPEED_RANGE = (0.1, 10.0)
 FADE_MAX_S = 60.0
@@ -38,14 +39,29 @@ class Cue:
 
 
 @dataclass(frozen=True)
+class Fetch:
+    """Play this model, which the player does not hold yet: a valid file in the models folder, loaded
+    off the render loop (service/remote/shelf.py), then chosen."""
+    name: str
+    sender: str = ""
+
+
+@dataclass(frozen=True)
+class Ping:
+    """Answer the sender (OSC: /aimoji/pong and the state, service/remote/feedback.py)."""
+
+
+@dataclass(frozen=True)
 class Known:
-    """What the player holds, from its snapshot: the playlist's scene kinds and the loaded models."""
+    """What the player holds, from its snapshot (the playlist's scene kinds, the loaded models), and the
+    models it could load by name (the folder's .onnx files)."""
     scenes: tuple[str, ...]
     models: tuple[str, ...]
+    files: tuple[str, ...] = ()
 
     @classmethod
-    def of(cls, state: PlayerState) -> "Known":
-        return cls(state.playlist, state.models)
+    def of(cls, state: PlayerState, files: tuple[str, ...] = ()) -> "Known":
+        return cls(state.playlist, state.models, files)
 
 
 def allowed(host: str, networks: Sequence) -> bool:
@@ -63,6 +79,20 @@ def _number(v) -> bool:
     return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
 
 
+def _whole(v) -> int | None:
+    """A whole number as int or float (TouchOSC sends 2.0 for 2); None for anything else."""
+    if _number(v) and float(v).is_integer():
+        return int(v)
+    return None
+
+
+def _named(value, names: Sequence[str]) -> str | None:
+    """The name in `names` that value spells, whatever its case ('Grid' is grid); None if none."""
+    if not isinstance(value, str):
+        return None
+    return next((n for n in names if n.lower() == value.strip().lower()), None)
+
+
 def _switch(v) -> bool | None:
     """0 / 1 as int, float (TouchOSC sends floats) or bool; None for anything else."""
     if isinstance(v, bool):
@@ -72,16 +102,21 @@ def _switch(v) -> bool | None:
     return None
 
 
-def parse(what: str, args: Sequence, known: Known, sender: str = "", label: str | None = None) -> Control | Cue | str:
-    """One action with its arguments -> a Control, a Cue, or why it is refused (one line). label: how
-    the action is named in that line (OSC: its address)."""
+def parse(what: str, args: Sequence, known: Known, sender: str = "",
+          label: str | None = None) -> Control | Cue | Fetch | Ping | str:
+    """One action with its arguments -> a Control, a Cue, a Fetch (a model to load first), a Ping, or
+    why it is refused (one line). Numbers may come as ints or floats, names in any case, as lighting
+    desks and TouchOSC send them. label: how the action is named in that line (OSC: its address)."""
     label = label or what
     args = list(args)
+    what = _named(what, ACTIONS) or what
     if what not in ACTIONS:
         return f"unknown action {label}; allowed: {'|'.join(ACTIONS)}"
-    if what in ("next", "previous", "release"):
+    if what in ("next", "previous", "release", "ping"):
         if args:
             return f"{label} takes no arguments, got {len(args)}"
+        if what == "ping":
+            return Ping()
         if what == "release":
             return Control("release", None, sender)
         return Control("step", 1 if what == "next" else -1, sender)
@@ -96,23 +131,25 @@ def parse(what: str, args: Sequence, known: Known, sender: str = "", label: str 
         return f"{label} takes one argument, got {len(args)}"
     value = args[0]
     if what == "scene":
-        if isinstance(value, int) and not isinstance(value, bool):
-            if not 1 <= value <= len(known.scenes):
-                return f"{label} {value}: no such scene; allowed: 1..{len(known.scenes)} or a scene kind " \
-                       f"({', '.join(sorted(set(known.scenes)))})"
-            return Control("scene", value - 1, sender)
-        if isinstance(value, str) and value in known.scenes:
-            return Control("scene", known.scenes.index(value), sender)
-        return f"{label} {_show(args)}: allowed: 1..{len(known.scenes)} or a scene kind in the playlist " \
-               f"({', '.join(sorted(set(known.scenes)))})"
+        number, kind = _whole(value), _named(value, known.scenes)
+        if number is not None and 1 <= number <= len(known.scenes):
+            return Control("scene", number - 1, sender)
+        if kind is not None:
+            return Control("scene", known.scenes.index(kind), sender)
+        return f"{label} {_show(args)}: no such scene; allowed: 1..{len(known.scenes)} or a scene kind in the " \
+               f"playlist ({', '.join(sorted(set(known.scenes)))})"
     if what == "mood":
-        if value not in MOODS:
+        mood = _named(value, MOODS)
+        if mood is None:
             return f"{label} {_show(args)}: allowed: {', '.join(MOODS)}"
-        return Control("mood", value, sender)
+        return Control("mood", mood, sender)
     if what == "model":
-        if not isinstance(value, str) or value not in known.models:
-            return f"{label} {_show(args)}: not a loaded model; allowed: {', '.join(known.models)}"
-        return Control("model", value, sender)
+        held, on_file = _named(value, known.models), _named(value, known.files)
+        if held is not None:
+            return Control("model", held, sender)
+        if on_file is not None:
+            return Fetch(on_file, sender)
+        return f"{label} {_show(args)}: no such model; allowed: {', '.join(sorted({*known.models, *known.files}))}"
     if what == "speed":
         low, high = SPEED_RANGE
         if not _number(value) or not low <= value <= high:
@@ -124,7 +161,7 @@ def parse(what: str, args: Sequence, known: Known, sender: str = "", label: str 
             return f"{label} {_show(args)}: allowed: 0 or 1"
         return Control("freeze", _switch(value), sender)
     if what == "cue":
-        name = value[:-5] if isinstance(value, str) and value.endswith(".toml") else value
+        name = value[:-5] if isinstance(value, str) and value.lower().endswith(".toml") else value
         if not isinstance(name, str) or not SHOW_NAME.match(name):
             return f"{label} {_show(args)}: allowed: the name of a show file in the show folder, " \
                    "e.g. 'evening' for evening.toml"
@@ -170,3 +207,58 @@ class Cues:
         self.log.info("%s: cue '%s' (%s)", who, show.title, path)
         self.on_cue(show, path, who)
         return None
+
+
+def describe(control: Control) -> str:
+    """A control as people say it, for its log line: 'scene 1', 'blackout on (fade 2 s)', 'release'."""
+    kind, value = control.kind, control.value
+    if kind == "scene":
+        return f"scene {value + 1}"
+    if kind == "step":
+        return "next" if value > 0 else "previous"
+    if kind == "blackout":
+        on, fade_s = value
+        return f"blackout {'on' if on else 'off'}" + (f" (fade {fade_s:g} s)" if fade_s else "")
+    if kind == "freeze":
+        return "freeze" if value else "unfreeze"
+    if kind == "release":
+        return "release"
+    return f"{kind} {value}"
+
+
+FOLD_S = 2.0          # a sender's controls of one kind within this long are one log line and a count
+FOLD_SENDERS = 256    # senders remembered for folding
+
+
+class ActionLog:
+    """One log line per accepted or refused control, whoever sent it (OSC, the page); a sender's further
+    controls of the same kind within FOLD_S are counted into its next line instead (a fader swept from
+    TouchOSC: one line a couple of seconds, with how many it stood for)."""
+
+    def __init__(self, log: logging.Logger, clock: Callable[[], float] = time.monotonic):
+        self.log, self.clock = log, clock
+        self._last: OrderedDict[tuple[str, str], list] = OrderedDict()   # (who, kind) -> [said at, held]
+
+    def _fold(self, who: str, kind: str) -> int | None:
+        """None: hold this one back (counted); else how many were held since the last line."""
+        now, key = self.clock(), (who, kind)
+        entry = self._last.pop(key, None)
+        if entry is not None and now - entry[0] < FOLD_S:
+            entry[1] += 1
+            self._last[key] = entry
+            return None
+        held = entry[1] if entry is not None else 0
+        self._last[key] = [now, 0]
+        while len(self._last) > FOLD_SENDERS:
+            self._last.popitem(last=False)
+        return held
+
+    def accepted(self, who: str, text: str, kind: str) -> None:
+        held = self._fold(who, kind)
+        if held is not None:
+            self.log.info("%s: %s%s", who, text, f" (and {held} more of these before it)" if held else "")
+
+    def refused(self, who: str, why: str) -> None:
+        held = self._fold(who, why)
+        if held is not None:
+            self.log.warning("%s: %s; nothing changed%s", who, why, f" ({held} more like it)" if held else "")

@@ -35,10 +35,12 @@ from zoneinfo import ZoneInfo
 
 import h11
 
+from installation.player.messages import Control
 from installation.service.health import report
 from installation.service.remote import control, control_token, metrics
-from installation.service.remote.control import Cue, Known, allowed
+from installation.service.remote.control import ActionLog, Cue, Fetch, Known, Ping, allowed
 from installation.service.remote.limits import SourceLimit
+from installation.service.remote.shelf import Shelf
 from installation.service.remote.listen import Listen
 from installation.service.remote.thumbnail import Thumbnails
 
@@ -93,9 +95,10 @@ class StatusApp:
     token, or None with `why` control is off. server(): the transport's counters for /metrics."""
 
     def __init__(self, state: Callable[[], report.Report], player, cues: control.Cues, token: bytes | None,
-                 why: str, server: Callable[[], Mapping] | None = None):
-        self.state, self.player, self.cues = state, player, cues
+                 why: str, server: Callable[[], Mapping] | None = None, shelf: Shelf | None = None):
+        self.state, self.player, self.cues, self.shelf = state, player, cues, shelf
         self.limit = SourceLimit("HTTP control")
+        self.actions = ActionLog(log)
         self.token, self.why = token, why
         self.thumbnails = Thumbnails(player.picture)
         self.registry = metrics.registry(state, server)
@@ -160,22 +163,27 @@ class StatusApp:
                 not isinstance(data.get("args", []), list) or set(data) - {"action", "args"}:
             return self._refused(who, 'not a control; allowed: {"action": "scene", "args": [2]} with '
                                       f"action one of {', '.join(control.ACTIONS)}")
-        result = control.parse(data["action"], data.get("args", []), Known.of(self.player.snapshot()),
-                               f"http {host}")
-        if isinstance(result, str):
-            return self._refused(who, result)
+        known = Known.of(self.player.snapshot(), self.shelf.names() if self.shelf is not None else ())
+        result = control.parse(data["action"], data.get("args", []), known, f"http {host}")
+        if isinstance(result, Ping):
+            return _json(200, {"pong": True})
         if isinstance(result, Cue):
             why = self.cues.load(result, who)
             if why is not None:
                 return _json(400, {"error": why})
-        else:
-            log.info("%s: %s %s", who, result.kind, result.value)
+            return _json(202, {"accepted": data["action"], "args": data.get("args", [])})
+        if isinstance(result, Fetch):
+            result = self.shelf.fetch(result, who)   # None, or why not
+        elif isinstance(result, Control):
+            self.actions.accepted(who, control.describe(result), result.kind)
             self.player.post(result)
+            result = None
+        if isinstance(result, str):
+            return self._refused(who, result)
         return _json(202, {"accepted": data["action"], "args": data.get("args", [])})
 
-    @staticmethod
-    def _refused(who: str, why: str) -> Response:
-        log.warning("%s: %s; nothing changed", who, why)
+    def _refused(self, who: str, why: str) -> Response:
+        self.actions.refused(who, why)
         return _json(400, {"error": why})
 
 

@@ -26,8 +26,8 @@ def test_actions_parse_without_an_address():
     ("cue", [".hidden"], "show file in the show folder"),
     ("cue", ["sub/evening"], "show file in the show folder"),
     ("cue", [7], "show file in the show folder"),
-    ("model", ["../default"], "not a loaded model"),
-    ("model", ["/tmp/evil.onnx"], "not a loaded model"),
+    ("model", ["../default"], "no such model"),
+    ("model", ["/tmp/evil.onnx"], "no such model"),
     ("scene", [True], "allowed: 1..2"),
     ("shutdown", [], "unknown action shutdown"),
 ])

@@ -154,7 +154,7 @@ def test_without_the_right_token_nothing_changes(serving):
     assert seen["none"][0] == 401 and seen["wrong"][0] == 401
     assert seen["get"] == 404 and seen["in url"] == 401
     assert seen["traversal"][0] == 400 and "show file in the show folder" in seen["traversal"][1]["error"]
-    assert seen["model"][0] == 400 and "not a loaded model" in seen["model"][1]["error"]
+    assert seen["model"][0] == 400 and "no such model" in seen["model"][1]["error"]
     assert seen["junk"] == 400
     assert stats["scene"] == "morph" and player.snapshot().overrides == {}
 

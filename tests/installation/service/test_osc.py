@@ -3,6 +3,7 @@ headless player on loopback: scene, bad messages, a refused sender, freeze/black
 
 import ipaddress
 import logging
+import shutil
 import socket
 import threading
 from dataclasses import replace
@@ -15,11 +16,11 @@ from installation.display.output import Window
 from installation.player.loop import Player
 from installation.player.messages import Control, ShowReady
 from installation.service.health.verdict import verdict
-from installation.service.remote.control import Cues
+from installation.service.remote.control import Cues, Fetch, Ping
 from installation.service.remote.osc import Cue, Known, OscServer, Settings, allowed, parse
 from installation.show.config import load_show
 
-KNOWN = Known(("morph", "grid", "morph"), ("tiny", "default"))
+KNOWN = Known(("morph", "grid", "morph"), ("tiny", "default"), files=("default", "faithful", "tiny"))
 
 
 @pytest.mark.parametrize("address, args, want", [
@@ -39,6 +40,14 @@ KNOWN = Known(("morph", "grid", "morph"), ("tiny", "default"))
     ("/aimoji/release", [], Control("release", None)),
     ("/aimoji/cue", ["evening"], Cue("evening")),
     ("/aimoji/cue", ["evening.toml"], Cue("evening")),
+    # As the tools send them: TouchOSC sends floats, people type names in any case.
+    ("/aimoji/scene", [2.0], Control("scene", 1)),
+    ("/aimoji/scene", ["Grid"], Control("scene", 1)),
+    ("/aimoji/Scene", [3], Control("scene", 2)),
+    ("/aimoji/mood", ["Happy"], Control("mood", "happy")),
+    ("/aimoji/model", ["DEFAULT"], Control("model", "default")),
+    ("/aimoji/model", ["faithful"], Fetch("faithful")),       # a valid file in the folder, not held yet
+    ("/aimoji/ping", [], Ping()),
 ])
 def test_good_messages(address, args, want):
     assert parse(address, args, KNOWN) == want
@@ -47,11 +56,11 @@ def test_good_messages(address, args, want):
 @pytest.mark.parametrize("address, args, says", [
     ("/aimoji/scene", [0], "no such scene"),
     ("/aimoji/scene", [4], "no such scene"),
-    ("/aimoji/scene", [1.0], "allowed: 1..3"),
+    ("/aimoji/scene", [1.5], "allowed: 1..3"),
     ("/aimoji/scene", ["evolution"], "allowed: 1..3"),
     ("/aimoji/next", [1], "takes no arguments"),
     ("/aimoji/mood", ["angry"], "allowed: neutral"),
-    ("/aimoji/model", ["nope"], "not a loaded model"),
+    ("/aimoji/model", ["nope"], "no such model; allowed: default, faithful, tiny"),
     ("/aimoji/speed", [0.05], "0.1..10"),
     ("/aimoji/speed", [11], "0.1..10"),
     ("/aimoji/speed", ["fast"], "0.1..10"),
@@ -351,3 +360,62 @@ def test_a_flood_stays_bounded_and_a_blackout_sent_after_it_applies_at_once(play
     assert server.limit.dropped > 1000 and len(player.controls) == 0
     assert len(osc_lines) <= 4, osc_lines      # a line per sender at the burst's start (and its end)
     assert stats["frames"] > 100
+
+
+def test_as_touchosc_sends_it_scene_2_0_and_a_model_from_the_folder_reach_the_wall_and_feed_back(
+        screen, tiny_model_path, show_file, tmp_path, export_model):
+    """TouchOSC sends /aimoji/scene 2.0 (floats) and a button /aimoji/model faithful, a valid file in
+    the models folder the player does not hold yet: both on the wall, and the layout's faders and labels
+    hear the state back on the socket it sent from."""
+    from pythonosc.osc_message_builder import OscMessageBuilder
+    from pythonosc.osc_message import OscMessage
+
+    from installation.service.remote.shelf import Shelf
+    folder = tmp_path / "models"
+    folder.mkdir()
+    shutil.copy(tiny_model_path, folder / "tiny.onnx")
+    shutil.copy(export_model("faithful", seed=5), folder / "faithful.onnx")
+    show = load_show(show_file("morph", PLAYLIST))
+    model = load(folder / "tiny.onnx")
+    player = Player(show, {"tiny": model}, "tiny", Window(screen), schedule=lambda now: (0, now + 3600))
+    cues = Cues(tmp_path, lambda s, path, by: player.post(ShowReady(s)), logging.getLogger("aimoji.osc"))
+    shelf = Shelf(folder, load, player.post, logging.getLogger("aimoji.control"))
+    shelf.start()
+    server = OscServer(Settings(port=0), player, cues, shelf).start()
+    tablet = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    tablet.bind(("127.0.0.1", 0))
+    tablet.settimeout(0.2)
+    heard: dict[str, tuple] = {}
+
+    def send(address, *args):
+        message = OscMessageBuilder(address=address)
+        for a in args:
+            message.add_arg(a)
+        tablet.sendto(message.build().dgram, ("127.0.0.1", server.port))
+
+    def tablet_side():
+        time.sleep(0.6)
+        send("/aimoji/scene", 2.0)
+        send("/aimoji/model", "faithful")
+        end = time.monotonic() + 5
+        while time.monotonic() < end:
+            try:
+                msg = OscMessage(tablet.recv(4096))
+            except (TimeoutError, socket.timeout):
+                continue
+            heard[msg.address] = tuple(msg.params)
+    side = threading.Thread(target=tablet_side)
+    side.start()
+    try:
+        stats = player.run(seconds=5.0)
+    finally:
+        side.join()
+        server.stop()
+        shelf.stop()
+        tablet.close()
+    snap = player.snapshot()
+    assert snap.scene_index == 2 and stats["scene"] == "grid"
+    assert snap.model == "faithful" and "faithful" in snap.models
+    assert player.programme.latest == "tiny"                  # asked for by name: held, not 'latest'
+    assert heard.get("/aimoji/scene") == (2,) and heard.get("/aimoji/model") == ("faithful",)
+    assert heard.get("/aimoji/state/scene") == ("grid 2/2",) and "/aimoji/speed" in heard

@@ -107,6 +107,7 @@ class Row:
     action: str = ""
     recover_s: float | None = None
     recoverable: bool = True
+    recover_limit_s: float = RECOVER_LIMIT_S   # a weak PC's own pace may need longer: said in its row
     dropped: int = 0
     rss_before: float = 0.0
     rss_after: float = 0.0
@@ -289,6 +290,8 @@ def cases(only: str | None, flood_s: float = 60.0) -> list[Row]:
         rows.append(_display_fault(fresh(), lines))
     if want("grid slowed after load"):
         rows.append(_grid_fault(fresh(), lines))
+    if want("a weak PC's morph under a CPU hog"):
+        rows.append(_weak_morph_fault(fresh(), lines))
     if want("OSC flood"):
         rows.append(_osc_fault(fresh(), lines, flood_s))
     if want("nested OSC bundles"):
@@ -451,6 +454,30 @@ def _grid_fault(root: Path, lines: Lines) -> Row:
     return run_case("grid slowed after load (CPU taken: 500 -> 60 images/s)", stage, cpu_taken, said_degraded,
                     lambda: lines.first("asks 288 images/s; this machine makes", 0) is not None and stage.healthy(),
                     "degraded at once (frames dropped); cast again asking what it gets, said once")
+
+
+def _weak_morph_fault(root: Path, lines: Lines) -> Row:
+    """The gallery VM's case: a morph on a PC that makes 0.7 images/s (0.84 measured at load), then a CPU
+    hog leaves it 0.15. The picture holds between late images (degraded, never a restart), and the morph
+    is cast again asking what the machine makes now."""
+    stage = Stage(root, batch=1)
+    slow = replace(slowed(stage.player.models["tiny"], 0.7), images_per_s=0.84)
+    stage.player.models["tiny"] = slow
+    judged_dead: list[str] = []
+
+    def hog():
+        slow.session.seconds_per_image = 1 / 0.15
+    def said(t0):
+        judged = verdict(stage.player.snapshot(), time.monotonic())
+        judged_dead.extend(judged.problems)
+        return lines.first("this machine makes 0.1", t0)
+    row = run_case("a weak PC's morph under a CPU hog (0.7 -> 0.15 images/s)", stage, hog, said,
+                   lambda: not judged_dead and stage.healthy(),
+                   "picture held between late images (degraded), then cast again asking what it gets", seconds=60.0)
+    row.recover_limit_s = 3 / 0.15 + 5.0   # judged over three of its images, 6.7 s each, and a hand-over
+    row.notes += [f"judged unhealthy: {judged_dead[0]}"] if judged_dead else ["never judged unhealthy"]
+    row.notes.append(f"recovery bound {row.recover_limit_s:g} s: three images at the hog's pace")
+    return row
 
 
 def _osc_fault(root: Path, lines: Lines, flood_s: float) -> Row:
@@ -617,14 +644,15 @@ def main() -> int:
           f"{'RSS MB before/after':>19}  action")
     silent, slow = 0, 0
     for r in rows:
-        ok = r.detected and (not r.recoverable or (r.recover_s is not None and r.recover_s <= RECOVER_LIMIT_S))
+        ok = r.detected and (not r.recoverable or (r.recover_s is not None and r.recover_s <= r.recover_limit_s))
         silent += not r.detected
-        slow += r.detected and r.recoverable and (r.recover_s is None or r.recover_s > RECOVER_LIMIT_S)
+        slow += r.detected and r.recoverable and (r.recover_s is None or r.recover_s > r.recover_limit_s)
         print(f"{r.fault:<46} {'yes' if r.detected else 'NO':>8} {_fmt(r.detect_s, '8.2f')} "
               f"{_fmt(r.recover_s, '9.2f') if r.recoverable else 'n/a':>9} {r.dropped:>7} "
               f"{r.rss_before:8.1f} / {r.rss_after:7.1f}  {r.action}{'' if ok else '  <-- MISSED'}"
               + (f" ({'; '.join(r.notes)})" if r.notes else ""))
-    print(f"\n{len(rows)} faults: {silent} silent, {slow} not recovered within {RECOVER_LIMIT_S:g} s")
+    print(f"\n{len(rows)} faults: {silent} silent, {slow} not recovered within {RECOVER_LIMIT_S:g} s "
+          "(or the bound its row gives)")
     return 1 if silent or slow else 0
 
 

@@ -15,8 +15,9 @@ from installation.scenes.walk import walk_for
 
 GENERATION_SHARE = 0.75   # of the images/s measured at load that a scene may ask for (the loop needs CPU too)
 BATCH_LATENCY_S = 1.0     # the longest a batch of images may take: an image waits for its whole batch
-REMEASURE_S = 3.0         # a running scene's delivery is judged over this long
-SHORTFALL = 0.8           # delivered less than this share of what the scene asks: the machine cannot (now)
+REMEASURE_S = 3.0         # a running scene's generator is timed over at least this much work...
+MIN_IMAGES = 3            # ...and this many images
+SHORTFALL = 0.8           # the machine makes a fifth less than the scene needs (or a quarter more): cast again
 
 
 def sustainable_batch(batch: int, images_per_s: float) -> int:
@@ -28,14 +29,32 @@ def sustainable_batch(batch: int, images_per_s: float) -> int:
     return max(1, min(batch, int(images_per_s * BATCH_LATENCY_S)))
 
 
-def remeasured(asked_per_s: float, delivered_per_s: float | None, images_per_s: float) -> float | None:
-    """When a running scene gets less than SHORTFALL of the images it asks (another program took the
-    CPU after the model's speed was measured at load), the model's images/s as this machine makes them
-    now, so the scene is cast again asking what it gets; None while it gets what it asks."""
-    if delivered_per_s is None or asked_per_s <= 0 or delivered_per_s >= SHORTFALL * asked_per_s:
+def made_per_s(batches, since: float) -> float | None:
+    """The images/s the generator makes now, from its latest batches started at or after monotonic time
+    `since` ((started, images, seconds) each, oldest first): the time it took to make them, not how
+    many arrived, so a scene that asks little is not taken for a slow machine. None until there are at
+    least MIN_IMAGES images over REMEASURE_S of work."""
+    images, seconds = 0, 0.0
+    for started, n, took in reversed(batches):
+        if started < since:
+            break
+        images, seconds = images + n, seconds + took
+        if images >= MIN_IMAGES and seconds >= REMEASURE_S:
+            return images / seconds
+    return None
+
+
+def recast_rate(asked_per_s: float, images_per_s: float, made: float | None, degraded: bool) -> float | None:
+    """The images/s to cast a running scene again with, or None to leave it: when the machine now makes
+    too few for what the scene asks (another program took the CPU), or, for a scene shown with less than
+    its entry asks, clearly more than when it was cast (the other program ended)."""
+    if made is None or made <= 0:
         return None
-    made = 0.9 * delivered_per_s / GENERATION_SHARE
-    return max(0.05, min(made, 0.95 * images_per_s)) if images_per_s > 0 else max(0.05, made)
+    if GENERATION_SHARE * made < SHORTFALL * asked_per_s:
+        return made
+    if degraded and made * SHORTFALL > images_per_s:
+        return made
+    return None
 
 
 def sustain(entry: SceneEntry, fps: float, images_per_s: float) -> Sustained:

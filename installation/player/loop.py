@@ -315,7 +315,7 @@ class Player:
         now, current = self.clock(), self.stage.current
         if self.witness.look(self.screen, current.view if current else None, now) and current:
             self.supervisor.running(current.model_name, now)
-            if (slower := self.stage.remeasure(now)) is not None:   # the machine gives less now: ask less
+            if (slower := self.stage.remeasure()) is not None:   # the machine gives less now: ask less
                 self.models[current.model_name] = slower
 
     def _publish(self, shown: float | None) -> None:

@@ -6,17 +6,18 @@ worker: a retired pipeline stops after its current batch.
 
 from __future__ import annotations
 
-from collections import deque
+import time
 from collections.abc import Callable
 from dataclasses import replace
 
-from installation.player.capacity import REMEASURE_S, remeasured
+from installation.player.capacity import made_per_s, recast_rate
 
 from installation.display.screen import Screen, Snapshot
 from installation.player.state import GenerationFacts
 from installation.player.worker import Pipeline
 
-FILL_TIMEOUT_S = 3.0      # a scene not ready this long after it started is shown as its images arrive
+FILL_TIMEOUT_S = 3.0      # a scene not ready this long after it started is shown as its images arrive...
+FILL_IMAGES = 3           # ...or, on a machine slow enough, after the time its model takes to make this many
 
 
 class Stage:
@@ -29,7 +30,7 @@ class Stage:
         self.fade_started = 0.0
         self.pending_since = 0.0
         self.generated_done = 0     # images made by pipelines that have stopped
-        self._delivered: deque[tuple[float, int]] = deque(maxlen=256)   # the current one's (time, generated)
+        self._alone_since: float | None = None   # since when the current pipeline generates alone
 
     @property
     def running(self) -> tuple[Pipeline, ...]:
@@ -48,7 +49,8 @@ class Stage:
             return GenerationFacts(status, generated=self.generated(), stopped=stopped)
         plan = cur.view.plan
         return GenerationFacts(status, cur.error, cur.degraded, round(plan.rate_hz, 1) if plan else 0.0,
-                               round(cur.model.images_per_s, 1), cur.view.stale_tiles, self.generated(), stopped)
+                               round(cur.model.images_per_s, 1), cur.view.stale_tiles, self.generated(), stopped,
+                               *((cur.worker.making_since, cur.worker.made_at) if cur.worker else ()))
 
     # ---- preparing and handing over ----------------------------------------------------------
     def showing(self) -> int | None:
@@ -75,11 +77,18 @@ class Stage:
             p.pump(t, half_frame_s)
 
     def pending_ready(self, t: float) -> bool:
-        """The pending scene can draw t, or has waited FILL_TIMEOUT_S (then it fills as images arrive)."""
+        """The pending scene can draw t."""
         return self.pending is not None and self.pending.view.ready(t)
 
     def pending_slow(self) -> bool:
-        return self.pending is not None and self.clock() - self.pending_since > FILL_TIMEOUT_S
+        """The pending scene has waited long enough to be shown as its images arrive: FILL_TIMEOUT_S, or
+        FILL_IMAGES of its model's images where they take longer (an emulated PC makes 0.5 images/s; a
+        morph shown before its first image is an empty wall)."""
+        if self.pending is None:
+            return False
+        speed = self.pending.model.images_per_s
+        bound = max(FILL_TIMEOUT_S, FILL_IMAGES / speed if speed > 0 else 0.0)
+        return self.clock() - self.pending_since > bound
 
     def hand_over(self, crossfade_s: float, shown_before: bool) -> Pipeline | None:
         """Swap the pending pipeline in atomically, fading from the picture on the wall (if a scene or a
@@ -92,25 +101,27 @@ class Stage:
             self.fade_started = self.clock()
         self.screen.clear()
         self.current.view.invalidate()
-        self._delivered.clear()
         return old
 
-    def remeasure(self, now: float):
-        """The current pipeline's model with the images/s this machine gives it now, when the scene has
-        had less than it asks for REMEASURE_S (capacity.remeasured); None while it gets what it asks. The
-        player puts that model in place of the old one, which re-casts the scene to ask what it gets."""
+    def remeasure(self):
+        """The current pipeline's model with the images/s this machine makes it now, when that no longer
+        fits what the scene asks (capacity.recast_rate); None while it fits. Only batches made while
+        the pipeline generated alone count (a hand-over shares the CPU for a while), timed in real
+        time like the batches. The player puts that model in place of the old one, which casts the
+        scene again."""
         cur = self.current
-        if cur is None or cur.view.plan is None or cur.index == -1:
+        if cur is None or cur.worker is None or cur.index == -1 or self.pending is not None or \
+                any(r.alive for r in self.retired):
+            self._alone_since = None
             return None
-        self._delivered.append((now, cur.generated))
-        t0, n0 = next(((t, n) for t, n in self._delivered if now - t <= REMEASURE_S), (now, cur.generated))
-        if now - self._delivered[0][0] < REMEASURE_S:
-            return None   # not running long enough to judge
-        rate = remeasured(cur.view.plan.rate_hz, (cur.generated - n0) / max(now - t0, 1e-6), cur.model.images_per_s)
+        if self._alone_since is None:
+            self._alone_since = time.monotonic()
+        made = made_per_s(cur.worker.batches, self._alone_since)
+        rate = recast_rate(cur.view.plan.rate_hz, cur.model.images_per_s, made, cur.degraded is not None)
         if rate is None:
             return None
-        self._delivered.clear()
-        return replace(cur.model, images_per_s=rate)
+        self._alone_since = None
+        return replace(cur.model, images_per_s=round(rate, 3))
 
     def restart(self) -> None:
         """Make every pipeline out of date (a new show, a stepped clock): the next frame starts anew

@@ -67,6 +67,8 @@ class GenerationFacts:
     stale_tiles: int = 0                    # grid tiles waiting for a fresh image
     generated: int = 0                      # images generated since start
     stopped: bool = False                   # the model failed for good and there is nothing else to play
+    making_since: float | None = None       # monotonic start of the images in the making, None when idle
+    made_at: float | None = None            # monotonic time the last images were made
 
 
 @dataclass(frozen=True)

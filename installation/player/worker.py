@@ -8,6 +8,7 @@ if the buffer runs dry it repeats the last image and counts a dropped frame.
 from __future__ import annotations
 
 import threading
+import time
 from collections import deque
 from typing import Callable
 
@@ -73,6 +74,9 @@ class GeneratorWorker(threading.Thread):
         self.colour = colour
         self.generated = 0
         self.error: str | None = None
+        self.batches: deque[tuple[float, int, float]] = deque(maxlen=64)  # (started, images, seconds) made
+        self.making_since: float | None = None   # monotonic start of the batch in the making, None when idle
+        self.made_at: float | None = None        # monotonic time the last batch was put in the buffer
         self._halt = threading.Event()
 
     @property
@@ -95,11 +99,15 @@ class GeneratorWorker(threading.Thread):
                 if not requests:
                     self._halt.wait(0.005)
                     continue
+                started = self.making_since = time.monotonic()
                 images = self.model.generate(np.stack([r.z for r in requests]))
                 if self.colour is not None:
                     images = [self.colour(img) for img in images]
                 self.buffer.put([Frame(r.key, r.need_t, img) for r, img in zip(requests, images)])
                 self.generated += len(requests)
+                self.made_at = time.monotonic()
+                self.batches.append((started, len(requests), self.made_at - started))
+                self.making_since = None
         except Exception as exc:  # degrade: the render loop keeps showing the last image
             self.error = f"{type(exc).__name__}: {exc}"
 

@@ -3,10 +3,10 @@ two kinds of finding, because a restart helps with only one of them:
 
 * problems: what a restart may fix, so the watchdog stops for them: the render loop stalled, the
   picture on the panel frozen, blank or pushed off the panel by the calibration, generation dead with
-  nothing else to play, no emoji long after start;
+  nothing else to play or stuck in one batch, no emoji long after start;
 * degradations: the wall is worse than the show asks but alive, and a restart would not make it
-  better: slow frames, dropped frames, a scene generating less than it asks, a model replaced by a
-  fallback. Reported in the status, the log and the metrics, answered by degrading further.
+  better: slow frames, dropped frames, a scene generating less than it asks, a picture held while its
+  next image is still being made, a model replaced by a fallback. Reported in the status, the log and the metrics, answered by degrading further.
 
 "Open" means the picture is judged: it changed within FROZEN_S (plus any stillness the scene intends,
 such as evolution's held final face) and is not one flat colour, unless an operator froze or blacked
@@ -33,6 +33,10 @@ SLOW_FRACTION = 0.5  # fps below this fraction of the target fps = degraded
 SLOW_AFTER_S = 10.0  # the frame rate is judged once the player has run this long
 DROPPED_SHARE = 0.25  # more than this share of recent frame slots dropped = degraded
 ON_PANEL_MIN = 0.5  # less than this share of the picture on the panel = the calibration hides it
+# A picture held because its next images are still being made is slow, not dead (an emulated PC under
+# load takes 20 s an image), until the images in the making have taken this long: then it is stuck.
+MAKING_STUCK_S = 120.0
+HELD_SLACK_S = 1.0  # an image made this recently may not have been looked at yet
 
 
 @dataclass(frozen=True)
@@ -70,11 +74,14 @@ def verdict(state: PlayerState, now_mono: float, stall_s: float = STALL_S) -> Ve
         problems.append(f"the calibration puts {1 - picture.on_panel:.0%} of the picture off the panel "
                         "(its offset or scale)")
     if judged and not picture.intended_still:
-        if picture.changed_monotonic is not None:
+        held = _held(state, now_mono)
+        if held is not None:
+            (problems if held[1] else degraded).append(held[0])
+        elif picture.changed_monotonic is not None:
             still = now_mono - picture.changed_monotonic
             if still > FROZEN_S + picture.still_allowed_s:
                 problems.append(f"picture frozen: unchanged for {still:.0f} s")
-        if state.activity == "playing" and picture.flat:
+        if state.activity == "playing" and picture.flat and held is None:
             problems.append("picture blank: one flat colour" + (" (black)" if picture.dark else ""))
     if generation.stopped:
         problems.append(f"generation stopped: {generation.status}")
@@ -92,3 +99,22 @@ def verdict(state: PlayerState, now_mono: float, stall_s: float = STALL_S) -> Ve
         degraded.append(generation.status)
     phase = "unhealthy" if problems else "degraded" if degraded else "ok"
     return Verdict(phase, tuple(problems), tuple(degraded))
+
+
+def _held(state: PlayerState, now_mono: float) -> tuple[str, bool] | None:
+    """When the picture stands still or blank because its next images are still being made (no image
+    was made since it last changed, but for one made within HELD_SLACK_S and not looked at yet): the
+    line, and whether it is stuck (in the making longer than MAKING_STUCK_S, which a restart may cure).
+    None otherwise, and for a generator that makes images the picture does not show."""
+    generation, changed = state.generation, state.picture.changed_monotonic
+    making, made = generation.making_since, generation.made_at
+    if making is None or changed is None:
+        return None
+    if made is not None and made > changed + HELD_SLACK_S and now_mono - made > HELD_SLACK_S:
+        return None
+    waited = now_mono - making
+    if waited > MAKING_STUCK_S:
+        return f"generation stuck: one batch in the making for {waited:.0f} s", True
+    if now_mono - changed <= FROZEN_S and not state.picture.flat:
+        return None
+    return f"picture held: its next image in the making for {waited:.0f} s", False

@@ -39,7 +39,8 @@ def notify_message(state: PlayerState, now_mono: float, stale_s: float, ready_se
     a slow or degraded one is (a restart would not make it faster)."""
     judged = verdict(state, now_mono, stall_s=stale_s)
     lines = []
-    if judged.alive and not ready_sent:
+    # Not READY on an empty wall, even one waiting for its first images on a slow machine.
+    if judged.alive and not ready_sent and not (state.activity == "playing" and state.picture.flat):
         # MAINPID: under cage the unit's main process is cage; this makes SIGHUP/SIGTERM reach us.
         lines += ["READY=1", f"MAINPID={pid}"]
         ready_sent = True

@@ -39,6 +39,31 @@ def test_a_slow_machine_generates_in_batches_it_can_make_within_a_second(images_
     assert capacity.sustainable_batch(8, images_per_s) == batch
 
 
+@pytest.mark.parametrize("batches, since, made", [
+    ([], 0.0, None),
+    ([(10.0, 1, 1.5), (11.5, 1, 1.5)], 0.0, None),                          # two images: too few to judge
+    ([(10.0, 1, 1.5), (11.5, 1, 1.5), (13.0, 1, 1.5)], 0.0, 2 / 3),        # 3 images in 4.5 s of work
+    ([(10.0, 8, 0.01)] * 3, 0.0, None),                                     # 24 images in 0.03 s: too short
+    ([(t, 8, 0.5) for t in range(10)], 0.0, 16.0),                          # the newest 3 s of work
+    ([(1.0, 1, 0.1), (2.0, 1, 0.1), (20.0, 1, 10.0), (31.0, 1, 10.0)], 0.0, 3 / 20.1),   # a hog arrived
+    ([(1.0, 1, 0.1), (2.0, 1, 0.1), (20.0, 1, 10.0), (31.0, 1, 10.0)], 10.0, None),  # batches shared: left out
+])
+def test_what_the_machine_makes_now_is_timed_from_the_work(batches, since, made):
+    assert capacity.made_per_s(batches, since) == (pytest.approx(made) if made else None)
+
+
+@pytest.mark.parametrize("asked, images_per_s, made, degraded, rate", [
+    (0.615, 0.82, 0.7, True, None),      # a little slower than measured at load: no new hand-over for it
+    (0.615, 0.82, 0.1, True, 0.1),       # a CPU hog: 0.75 x 0.1 falls short of 0.615
+    (0.075, 0.1, 0.7, True, 0.7),        # the hog gone: a scene shown with less than it asks asks more
+    (60.0, 500.0, 300.0, False, None),   # a fast machine slower: the morph still gets all it asks
+    (60.0, 500.0, 900.0, False, None),   # or faster: nothing to gain from a hand-over
+    (60.0, 500.0, None, False, None),    # not judged yet
+])
+def test_a_running_scene_is_cast_again_only_when_it_matters(asked, images_per_s, made, degraded, rate):
+    assert capacity.recast_rate(asked, images_per_s, made, degraded) == rate
+
+
 def test_cast_builds_the_sustained_view_and_a_morph_for_a_scene_the_model_cannot_show(tiny_model_path, show_file):
     show = load_show(show_file("morph"))
     slow = replace(load(tiny_model_path), images_per_s=12.0)

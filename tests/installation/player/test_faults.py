@@ -159,9 +159,28 @@ def test_a_morph_the_machine_cannot_feed_generates_less_and_blends_at_the_full_f
 
 
 @pytest.mark.realtime
-def test_a_degraded_morph_whose_generation_stops_is_a_frozen_wall_to_health(screen, tiny_model_path,
-                                                                           show_file, monkeypatch):
-    monkeypatch.setattr(verdict_module, "FROZEN_S", 1.0)    # health's patience, cut to fit a short test
+def test_a_slow_machine_that_makes_what_it_measured_is_cast_once_and_never_shows_an_empty_wall(
+        screen, tiny_model_path, show_file):
+    """An emulated gallery PC makes under one image a second. A scene asking what that makes gets it,
+    a second a picture, and is not cast again for the whole run (once it was cast again and again, each
+    time asking less, down to an empty wall the watchdog restarted)."""
+    lines, judged = [], []
+    slow = replace(slowed(load(tiny_model_path), 0.7), images_per_s=0.84)   # measured at load a little high
+    player = Player(load_show(show_file("morph")), {"tiny": slow}, "tiny", Window(screen), batch=1,
+                    log=lines.append, on_frame=lambda p: judged.append(verdict(p.snapshot(), time.monotonic())))
+    player.run(seconds=12.0)
+    assert [line for line in lines if "images/s" in line] == [
+        "playlist entry 1: a morph at 30 fps asks 30 images/s; this machine makes 0.84 with 'tiny': "
+        "generating 0.625/s, blending between them"]
+    assert player.snapshot().generation.generated >= 6 and not player.snapshot().picture.flat
+    assert [v.problems for v in judged if v.problems] == [] and judged[-1].alive
+
+
+@pytest.mark.realtime
+def test_a_morph_whose_generation_stalls_is_held_then_stuck_to_health(screen, tiny_model_path, show_file,
+                                                                      monkeypatch):
+    monkeypatch.setattr(verdict_module, "FROZEN_S", 1.0)          # health's patience, cut to fit a short test
+    monkeypatch.setattr(verdict_module, "MAKING_STUCK_S", 2.0)
     seen = []
     slow = slowed(load(tiny_model_path), 12.0)
     player = Player(load_show(show_file("morph")), {"tiny": slow}, "tiny", Window(screen), batch=2,
@@ -174,8 +193,14 @@ def test_a_degraded_morph_whose_generation_stops_is_a_frozen_wall_to_health(scre
     held = [s for s in seen if s[0] > end - 1.0]
     assert len({s[2] for s in held}) == 1 and held[-1][1] - held[0][1] >= len(held) - 2
     assert stats["dry_frames"] > 30
-    judged = verdict(snap, time.monotonic())
-    assert not judged.healthy and judged.problems[0].startswith("picture frozen")
+    # While its next images are in the making the wall is held: slow, degraded, the watchdog fed...
+    making = snap.generation.making_since
+    assert making is not None and snap.generation.made_at < snap.picture.changed_monotonic + 1.0
+    judged = verdict(snap, max(making + 1.5, snap.picture.changed_monotonic + 1.1))
+    assert judged.alive and not judged.problems and judged.degraded[0].startswith("picture held")
+    # ...until they have taken longer than a slow machine ever takes: stuck, a restart's to cure.
+    judged = verdict(snap, making + 2.5)
+    assert not judged.alive and judged.problems[0].startswith("generation stuck")
 
 
 @pytest.mark.realtime

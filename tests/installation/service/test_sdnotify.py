@@ -86,6 +86,11 @@ OK = "STATUS=model emoji-e40, scene morph, 60 fps"
                                     "20 fps; degraded: slow: 20.0 fps, target 60 fps"], True),
     ({"picture__on_panel": 0.0}, True, ["STATUS=the calibration puts 100% of the picture off the panel (its "
                                         "offset or scale)"], True),
+
+    # An empty wall waiting for its first image on a slow machine: fed (slow is not dead), not READY.
+    ({"picture__flat": True, "picture__changed_monotonic": 95.0, "generation__making_since": 94.0}, False,
+     ["WATCHDOG=1", "STATUS=model emoji-e40, scene morph, 60 fps; degraded: picture held: its next image in the "
+                    "making for 6 s"], False),
 ])
 def test_notify_message(change, ready_before, expected_lines, ready_after):
     snap = state(**{**BASE, **change})

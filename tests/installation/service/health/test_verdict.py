@@ -31,6 +31,15 @@ from tests.support.states import state
     ({"picture__on_panel": 0.6}, []),                                     # a little off the edge is a choice
     ({"generation__stopped": True, "generation__status": "model 'm' keeps failing (boom)"},
      ["generation stopped: model 'm' keeps failing (boom)"]),
+    # Images are made but the picture does not show them: frozen, whatever is in the making now.
+    ({"picture__changed_monotonic": 489.0, "generation__made_at": 495.0, "generation__making_since": 495.0},
+     ["picture frozen: unchanged for 11 s"]),
+    ({"picture__flat": True, "picture__changed_monotonic": 490.0, "generation__made_at": 498.0,
+      "generation__making_since": 499.5},
+     ["picture blank: one flat colour"]),
+    # One batch in the making for longer than any slow machine takes: stuck.
+    ({"picture__changed_monotonic": 300.0, "generation__made_at": 299.8, "generation__making_since": 370.0},
+     ["generation stuck: one batch in the making for 130 s"]),
 ])
 def test_problems_a_restart_may_fix(change, problems):
     judged = verdict(state(**change), 500.0)
@@ -52,6 +61,16 @@ def test_problems_a_restart_may_fix(change, problems):
      ["model 'm' failed 3 times (boom); playing 'default' instead"]),
     ({"frames__fps": 1.0, "frames__dropped_share": 1.0},                  # a weak PC: slow, but a wall
      ["slow: 1.0 fps, target 60 fps", "dropping 100% of frames"]),
+    # A picture still (or still empty) because its next image is being made: slow, not dead.
+    ({"picture__changed_monotonic": 480.0, "generation__made_at": 479.8, "generation__making_since": 479.9},
+     ["picture held: its next image in the making for 20 s"]),
+    ({"picture__changed_monotonic": 480.0, "generation__made_at": None, "generation__making_since": 470.0},
+     ["picture held: its next image in the making for 30 s"]),
+    ({"picture__flat": True, "picture__changed_monotonic": 495.0, "generation__making_since": 494.0},
+     ["picture held: its next image in the making for 6 s"]),
+    # An image made just now and not looked at yet still counts as awaited.
+    ({"picture__changed_monotonic": 480.0, "generation__made_at": 499.6, "generation__making_since": 499.7},
+     ["picture held: its next image in the making for 0 s"]),
 ])
 def test_degradations_are_reported_and_the_watchdog_stays_fed(change, degraded):
     judged = verdict(state(**change), 500.0)

@@ -93,3 +93,44 @@ def dim_problem(first: np.ndarray, second: np.ndarray, open_mean: float) -> str 
     if b.mean > 0.6 * open_mean:
         return f"not dim: mean {b.mean:.1f} against {open_mean:.1f} when open"
     return None
+
+
+SEAM_MATCH = 28.0      # mean absolute difference (0-255) allowed between the columns each side of a seam
+SEAM_CONTENT = 0.25    # share of the seam's rows that must show something other than the background
+BACKGROUND_NEAR = 40   # a pixel within this of the background (each channel) counts as background
+
+
+@dataclass(frozen=True)
+class Seam:
+    """The columns each side of the line where two screens' dumps meet."""
+    difference: float    # mean absolute difference between left's last column and right's first
+    content: float       # share of rows where either column is not the background
+
+    def __str__(self) -> str:
+        return f"seam difference {self.difference:.1f} (limit {SEAM_MATCH:.0f}), content {self.content:.0%}"
+
+
+def stitch(left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    """Two screens' dumps side by side, as the wall hangs them."""
+    if left.shape[0] != right.shape[0]:
+        raise ValueError(f"screens of different heights: {left.shape[0]} and {right.shape[0]} rows")
+    return np.hstack([left, right])
+
+
+def seam(left: np.ndarray, right: np.ndarray, background: tuple[int, int, int]) -> Seam:
+    a = left[:, -1].astype(np.int16)
+    b = right[:, 0].astype(np.int16)
+    bg = np.array(background, np.int16)
+    shown = (np.abs(a - bg).max(axis=1) > BACKGROUND_NEAR) | (np.abs(b - bg).max(axis=1) > BACKGROUND_NEAR)
+    return Seam(float(np.abs(a - b).mean()), float(shown.mean()))
+
+
+def seam_problem(left: np.ndarray, right: np.ndarray, background: tuple[int, int, int]) -> str | None:
+    """None when one picture continues across the seam: the columns each side match within SEAM_MATCH
+    and are not just background (two screens showing the whole picture each meet on background)."""
+    s = seam(left, right, background)
+    if s.content < SEAM_CONTENT:
+        return f"nothing but background at the seam ({s})"
+    if s.difference > SEAM_MATCH:
+        return f"the picture does not continue across the seam ({s})"
+    return None

@@ -3,6 +3,7 @@ screendumps and pulls the plug. The guest runs what the image holds, nothing inj
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 import random
@@ -13,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from qemu.qmp import legacy
+from qemu.qmp import ExecuteError, QMPClient, QMPError
 
 from gallery.pixels import read_ppm
 
@@ -44,6 +45,23 @@ class GuestError(RuntimeError):
     pass
 
 
+# QMP's client is asyncio and the harness is not: one event loop carries every machine's monitor, so the
+# screens of several machines can be asked for in the same turn of it (screendumps_at_once).
+_LOOP = asyncio.new_event_loop()
+
+
+def _on_loop(awaitable):
+    return _LOOP.run_until_complete(asyncio.wait_for(awaitable, timeout=60))
+
+
+def screendumps_at_once(machines: list["Machine"]) -> list[tuple[np.ndarray, float, float]]:
+    """One screendump of each machine, every command sent before any answer is awaited; each comes with
+    the host's UNIX times when its command was sent and answered."""
+    async def together() -> list[tuple[np.ndarray, float, float]]:
+        return await asyncio.gather(*(m._screendump() for m in machines))
+    return _on_loop(together())
+
+
 class Machine:
     """Start with `with Machine(boot) as vm:`; leaving the block powers it off (or kills it)."""
 
@@ -54,7 +72,7 @@ class Machine:
         self.serial_log = boot.workdir / "serial.log"
         self.proc: subprocess.Popen | None = None
         self.started = 0.0
-        self._qmp: legacy.QEMUMonitorProtocol | None = None
+        self._qmp: QMPClient | None = None
 
     # --- power -------------------------------------------------------------------------------
     def __enter__(self) -> "Machine":
@@ -96,8 +114,12 @@ class Machine:
             if self.proc.poll() is not None or time.monotonic() > deadline:
                 raise GuestError(f"qemu did not start: {(b.workdir / 'qemu.err').read_text()[-500:]}")
             time.sleep(0.1)
-        self._qmp = legacy.QEMUMonitorProtocol(str(self.qmp_path))
-        self._qmp.connect()
+        self._qmp = QMPClient(self.boot.workdir.name)
+        try:
+            _on_loop(self._qmp.connect(str(self.qmp_path)))
+        except (QMPError, OSError) as exc:
+            self.pull_plug()
+            raise GuestError(f"qemu's monitor did not answer: {exc}; {(b.workdir / 'qemu.err').read_text()[-300:]}")
 
     def pull_plug(self) -> None:
         """A hard power cut: QEMU is killed, the guest gets no chance to flush anything."""
@@ -121,8 +143,8 @@ class Machine:
     def _close_qmp(self) -> None:
         if self._qmp is not None:
             try:
-                self._qmp.close()
-            except Exception:  # the socket is gone with QEMU; nothing left to tidy
+                _on_loop(self._qmp.disconnect())
+            except (QMPError, OSError, EOFError):  # the socket went with QEMU; nothing left to tidy
                 pass
             self._qmp = None
 
@@ -132,18 +154,19 @@ class Machine:
 
     # --- screen ------------------------------------------------------------------------------
     def screendump(self) -> np.ndarray:
-        return self.timed_screendump()[0]
+        return _on_loop(self._screendump())[0]
 
-    def timed_screendump(self) -> tuple[np.ndarray, float, float]:
+    async def _screendump(self) -> tuple[np.ndarray, float, float]:
         """The screen, with the host's UNIX time when the command was sent and when QEMU answered: the
         picture was taken between the two."""
         path = self.boot.workdir / "dump.ppm"
         path.unlink(missing_ok=True)
         sent = time.time()
-        reply = self._qmp.cmd_obj({"execute": "screendump", "arguments": {"filename": str(path)}})
+        try:
+            await self._qmp.execute("screendump", {"filename": str(path)})
+        except ExecuteError as exc:
+            raise GuestError(f"screendump: {exc}") from exc
         answered = time.time()
-        if "error" in reply:
-            raise GuestError(f"screendump: {reply['error']}")
         return read_ppm(path.read_bytes()).copy(), sent, answered
 
     # --- commands in the guest -----------------------------------------------------------------

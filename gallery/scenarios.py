@@ -110,7 +110,7 @@ def frames_said(state: dict) -> str:
     """What the player's state file says of its frames: the rate reached and the frames dropped."""
     f = state.get("frames") or {}
     return (f"{f.get('fps', 0):.1f} of {f.get('target_fps', 0):g} fps, {f.get('dropped', 0)} of "
-            f"{f.get('shown', 0) + f.get('dropped', 0)} frames dropped ({f.get('dropped_share', 0):.0%} lately)")
+            f"{f.get('shown', 0) + f.get('dropped', 0)} frames dropped")
 
 
 def boots_to_emoji(vm: Machine, wall: Wall, result: Result, what: str, dump: str) -> float:

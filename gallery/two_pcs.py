@@ -6,7 +6,6 @@ instant are stitched, and one emoji must continue across the seam."""
 from __future__ import annotations
 
 import re
-import threading
 import time
 import tomllib
 from contextlib import ExitStack
@@ -16,7 +15,7 @@ import numpy as np
 from PIL import Image as PILImage
 
 from gallery import image
-from gallery.machine import Boot, GuestError, Machine
+from gallery.machine import Boot, GuestError, Machine, screendumps_at_once
 from gallery.pixels import seam_problem, stitch
 from gallery.scenarios import (BOOT_TIMEOUT, SETTLE_TIMEOUT, Failed, Result, Wall, frames_said, keep_evidence,
                                run_scenario)
@@ -81,7 +80,7 @@ def _judge(names, vms, walls, background, dumps: Path, result: Result) -> None:
     for name, vm in zip(names, vms):
         offset, uncertainty = vm.clock_offset()
         said = tracking(vm)
-        clocks.append(f"{name} {offset * 1e3:+.1f} ± {uncertainty * 1e3:.1f} ms (chrony: {said})")
+        clocks.append(f"{name} {offset * 1e3:+.1f} ± {uncertainty * 1e3:.1f} ms (chrony {said})")
         if abs(offset) - uncertainty > OFFSET_LIMIT_S:
             raise Failed(f"'{name}' is {offset * 1e3:+.0f} ms off the host's clock after synchronising")
     gaps, problems = [], []
@@ -98,10 +97,11 @@ def _judge(names, vms, walls, background, dumps: Path, result: Result) -> None:
         time.sleep(2)
     states = [wall.state() for wall in walls]
     result.fps = min((s.get("frames") or {}).get("fps", 0.0) for s in states)
-    result.note = (f"clock vs host: {'; '.join(clocks)}. Same-instant dumps at most {max(gaps) * 1e3:.0f} ms "
-                   f"apart. " + "; ".join(f"{name}: {frames_said(s)}" for name, s in zip(names, states)))
+    result.note = (f"clocks vs host: {'; '.join(clocks)}; dumps at most {max(gaps) * 1e3:.0f} ms apart; "
+                   + "; ".join(f"{name} {frames_said(s)}" for name, s in zip(names, states)))
+    print(f"    {result.note}", flush=True)     # whole: the table's note is cut at 600 characters
     if problems:
-        raise Failed(f"{'; '.join(problems)}. {result.note}")
+        raise Failed(f"{len(problems)} of {PAIRS} pairs: {problems[0]}; {result.note}")
 
 
 def synced_problem(vm: Machine) -> str | None:
@@ -120,29 +120,12 @@ def tracking(vm: Machine) -> str:
     if not system or not last:
         return "no tracking"
     sign = 1 if system.group(2) == "fast" else -1
-    return f"{sign * float(system.group(1)) * 1e3:+.3f} ms, last update {float(last.group(1)) * 1e3:+.3f} ms"
+    return f"{sign * float(system.group(1)) * 1e3:+.3f} ms, last {float(last.group(1)) * 1e3:+.3f} ms"
 
 
 def same_instant(vms: list[Machine]) -> tuple[list[np.ndarray], float]:
-    """One screendump of each machine, the commands sent together from threads released at once; returns
-    the pictures and the widest time apart they can have been taken (each lies between its command's
-    sending and QEMU's answer)."""
-    release = threading.Barrier(len(vms))
-    shots: list = [None] * len(vms)
-
-    def take(i: int) -> None:
-        release.wait()
-        try:
-            shots[i] = vms[i].timed_screendump()
-        except (GuestError, OSError) as exc:
-            shots[i] = exc
-    threads = [threading.Thread(target=take, args=(i,)) for i in range(len(vms))]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    for shot in shots:
-        if isinstance(shot, Exception):
-            raise GuestError(f"screendump: {shot}")
+    """One screendump of each machine at once; returns the pictures and the widest time apart they can
+    have been taken (each lies between its command's sending and QEMU's answer)."""
+    shots = screendumps_at_once(vms)
     gap = max(a[2] - b[1] for a in shots for b in shots if a is not b)
     return [shot[0] for shot in shots], gap

@@ -16,7 +16,7 @@ from PIL import Image as PILImage
 
 from gallery import image
 from gallery.machine import Boot, GuestError, Machine, screendumps_at_once
-from gallery.pixels import seam_problem, stitch
+from gallery.pixels import seam, seam_problem, stitch
 from gallery.scenarios import (BOOT_TIMEOUT, SETTLE_TIMEOUT, Failed, Result, Wall, frames_said, keep_evidence,
                                run_scenario)
 from gallery.timeserver import TimeServer
@@ -28,7 +28,7 @@ SCREEN_FILE = "/etc/aimoji/screen"
 SHOW_ON_DISK = f"{image.APP_DIR}/show_configs/active.toml"
 # QEMU's user network has the guest at 10.0.2.15 and the host at 10.0.2.2; no DHCP wait, no DNS, no route.
 LAN = "[Match]\nName=en*\n\n[Network]\nAddress=10.0.2.15/24\n"
-PAIRS = 3                         # same-instant dumps taken, each judged at the seam
+PAIRS = 5                         # same-instant dumps taken, 2 s apart, each judged at the seam
 SYNC_TIMEOUT = 180
 OFFSET_LIMIT_S = 0.05             # half a frame at 10 fps: further apart, the screens could show different frames
 
@@ -41,6 +41,7 @@ def two_pcs(img: image.Image, out: Path, dumps: Path, result: Result) -> None:
     show = tomllib.loads(WALL_SHOW.read_text())
     names = [screen["name"] for screen in show["wall"]["screens"]]
     background = tuple(int(show["display"]["background"][i:i + 2], 16) for i in (1, 3, 5))
+    gap_px = seam_gap_px(show["wall"], int(SCREEN_SIZE.split("x")[0]))
     with ExitStack() as stack:
         try:
             server = stack.enter_context(TimeServer(out / "timeserver"))
@@ -61,14 +62,24 @@ def two_pcs(img: image.Image, out: Path, dumps: Path, result: Result) -> None:
         vms = [stack.enter_context(Machine(boot)) for boot in boots]     # both switched on now
         walls = [Wall(vm, dumps) for vm in vms]
         try:
-            _judge(names, vms, walls, background, dumps, result)
+            _judge(names, vms, walls, background, gap_px, dumps, result)
         except (Failed, GuestError):
             for name, vm, wall in zip(names, vms, walls):
                 keep_evidence(vm, wall, dumps / f"failed-two-pcs-{name}")
             raise
 
 
-def _judge(names, vms, walls, background, dumps: Path, result: Result) -> None:
+def seam_gap_px(wall: dict, screen_width_px: int) -> int:
+    """How far apart the left screen's last visible column and the right one's first lie on the canvas,
+    in screen pixels: the two bezels between them, plus one (vm-wall.toml: columns 641 and 646, 5)."""
+    left, right = wall["screens"]
+    visible = left["rect"][2] - 2 * left["bezel"]
+    last = left["rect"][0] + left["rect"][2] - left["bezel"] - 1
+    first = right["rect"][0] + right["bezel"]
+    return round((first - last) * screen_width_px / visible)
+
+
+def _judge(names, vms, walls, background, gap_px: int, dumps: Path, result: Result) -> None:
     for name, vm, wall in zip(names, vms, walls):
         vm.wait_for_agent(BOOT_TIMEOUT)
         wall.until(f"the service active on '{name}'", wall.service_active, SETTLE_TIMEOUT)
@@ -91,7 +102,8 @@ def _judge(names, vms, walls, background, dumps: Path, result: Result) -> None:
             PILImage.fromarray(shot).save(dumps / f"two-pcs-{n}-{name}.png")
         PILImage.fromarray(stitch(*shots)).save(dumps / f"two-pcs-{n}.png")
         result.dumps.append(str(dumps / f"two-pcs-{n}.png"))
-        problem = seam_problem(*shots, background)
+        problem = seam_problem(*shots, background, gap_px)
+        print(f"    pair {n}: {seam(*shots, background, gap_px)}, dumps {gap * 1e3:.0f} ms apart", flush=True)
         if problem is not None:
             problems.append(f"pair {n}: {problem}")
         time.sleep(2)

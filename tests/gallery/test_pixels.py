@@ -70,21 +70,38 @@ def _screens(canvas: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return canvas[2:362, 2:642], canvas[2:362, 646:1286]
 
 
+GAP = 5    # left's last visible canvas column 641, right's first 646
+
+
 def test_one_picture_across_two_screens_continues_over_the_seam_and_its_bezels():
     left, right = _screens(_canvas())
-    assert seam_problem(left, right, WHITE) is None
+    assert seam_problem(left, right, WHITE, GAP) is None
     assert stitch(left, right).shape == (360, 1280, 3)
 
 
 def test_two_screens_each_showing_the_whole_picture_meet_on_background():
     whole = _canvas()[2:362, 324:964]                   # the face centred on each screen
-    assert "background" in seam_problem(whole, whole, WHITE)
+    assert "background" in seam_problem(whole, whole, WHITE, GAP)
 
 
 def test_screens_showing_different_frames_do_not_continue():
     left, _ = _screens(_canvas())
     _, right = _screens(_canvas(centre_y=120))           # the face moved between the two pictures
-    assert "does not continue" in seam_problem(left, right, WHITE)
+    assert "does not continue" in seam_problem(left, right, WHITE, GAP)
+
+
+def _textured(seed: int) -> np.ndarray:
+    """A busy picture: random patches the size of an emoji's features on the wall, smoothed a little."""
+    rng = np.random.default_rng(seed)
+    blocks = rng.integers(0, 200, (13, 42, 3)).repeat(32, axis=0).repeat(32, axis=1)[13:378, 13:1302]
+    return ((blocks[:-1, :-1].astype(np.int16) + blocks[1:, 1:]) // 2).astype(np.uint8)
+
+
+def test_a_busy_picture_may_step_at_the_seam_as_much_as_it_changes_within_a_screen():
+    left, right = _screens(_textured(1))
+    assert seam_problem(left, right, WHITE, GAP) is None
+    _, other = _screens(_textured(2))
+    assert "does not continue" in seam_problem(left, other, WHITE, GAP)
 
 
 def test_stitching_screens_of_different_heights_is_refused():

@@ -18,6 +18,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationErr
 
 from installation.scenes.registry import KINDS, Entry
 from installation.errors import format_validation_error
+from installation.show.wall import Wall
 
 HHMM_RANGE = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-4]):([0-5]\d)$")
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -260,6 +261,8 @@ class Show(_Strict):
                                               "takes over again; 0: until released")
     osc: Osc | None = Field(None, description="OSC control; off when absent")
     http: Http | None = Field(None, description="status page and metrics over HTTP; off when absent")
+    wall: Wall | None = Field(None, description="one picture across several screens (show/wall.py); each PC "
+                                                "shows its own screen's part")
 
     @field_validator("timezone")
     @classmethod

@@ -70,7 +70,7 @@ BAD = [
      "timezone: 'Europe/Viena' is not a known time zone; allowed: an IANA name such as 'Europe/Vienna' or 'UTC'"),
     ({"seed": "abc"}, "seed: 'abc' is not allowed; allowed: a whole number"),
     ({"sead": 1}, "sead: unknown key (check the spelling); allowed: title, timezone, seed, display, walk, "
-                  "transitions, hours, outside_hours, playlist, calibration, max_override_s, osc, http"),
+                  "transitions, hours, outside_hours, playlist, calibration, max_override_s, osc, http, wall"),
     ({"walk": {"keyframe_s": 0}}, "walk.keyframe_s: 0 is too small; allowed: more than 0.1 and at most 600"),
     ({"osc": {"port": 70000}}, "osc.port: 70000 is too large; allowed: at most 65535"),
     ({"osc": {"bind": "gallery"}},

@@ -127,12 +127,16 @@ class Screen:
         """A line of text (pygame.freetype's built-in font) whose bottom-right corner sits at
         `bottom_right` of the frame, turned with the picture; with its rect in the frame. None where
         freetype is missing (text is an extra)."""
-        font = self._font(size_px)
-        if font is None:
+        surface = self.render_text(text, size_px, colour)
+        if surface is None:
             return None
-        surface, _ = font.render(text, colour)
         rect = Rect(*surface.get_rect(bottomright=bottom_right))
         return Placed(self._orient(surface), self.rect(rect)[:2]), rect
+
+    def render_text(self, text: str, size_px: int, colour: tuple[int, int, int]) -> pygame.Surface | None:
+        """A line of text in the built-in font, not yet placed; None where freetype is missing."""
+        font = self._font(size_px)
+        return None if font is None else font.render(text, colour)[0]
 
     def _font(self, size_px: int):
         if size_px not in self._fonts:

@@ -36,6 +36,7 @@ from installation.player.state import PlayerState
 from installation.player.stats import FrameStats, stats_json, venue_iso
 from installation.player.supervision import Supervisor, failure
 from installation.player.worker import Pipeline
+from installation.scenes.morph import frame_index
 
 START_LEAD_S = 0.05       # frame 0 is due this long after the loop starts
 CLOCK_STEP_S = 1.0        # the wall clock moved this much against the monotonic one: it was stepped
@@ -47,19 +48,20 @@ class Player:
                  schedule=None, calibration=None, captures_dir: Path | None = None,
                  keys: bool = False, batch: int = DEFAULT_BATCH, clock=time.monotonic, wall=time.time,
                  sleep=time.sleep, started_at: float | None = None, log=None, on_frame=None,
-                 override: str = "until_released", find_model=None):
+                 override: str = "until_released", find_model=None, screen: str | None = None):
         """models: {name: Generator}; display: a display.output Window or FramebufferDisplay, whose
         presents pace the loop when `vsync`. clock / wall / sleep: monotonic time, wall time and how to
         wait (tests hand in a fake clock's). log: one-argument function for the player's lines.
         on_frame(player): once per frame after drawing, on the render thread; must not block.
         override: how long a Control lasts (player/overrides.py). find_model(path, sha256, given_up): asks,
-        without blocking, for any other valid model when one fails for good (service/reload/fallback.py)."""
+        without blocking, for any other valid model when one fails for good (service/reload/fallback.py).
+        screen: this PC's screen on the show's [wall] (show/wall.py), checked against the show before."""
         self.display = display
         self.screen = Screen(display.surface, calibration, show.display.background_rgb)
         logger = logging.getLogger("aimoji.player")
         self.log, self.info = (log, log) if log is not None else (logger.warning, logger.info)
         self.overrides = Overrides(override)   # what operators hold, consulted by the programme
-        self.programme = Programme(show, models, latest, self.overrides, schedule, say=self.info)
+        self.programme = Programme(show, models, latest, self.overrides, schedule, say=self.info, screen=screen)
         self.models = self.programme.models     # the models held: the programme's own dict
         self.stage = Stage(self.screen, clock)
         self.supervisor, self.witness, self.stats = Supervisor(), Witness(), FrameStats()
@@ -125,7 +127,7 @@ class Player:
                 if wait > 0:
                     self.sleep(wait)
                 self.display.present()
-                self._count(pacer.advance(self.clock()), work_ms, present_ms, fresh)
+                self._count(pacer.advance(self.clock()), work_ms, present_ms, fresh, t)
             if screenshot is not None:
                 self.screen.save_png(Path(screenshot))
         finally:
@@ -134,13 +136,13 @@ class Player:
             self.stage.stop(2.0)
         return self.stats_dict()
 
-    def _count(self, dropped: int, work_ms: float, present_ms: float, fresh: bool) -> None:
+    def _count(self, dropped: int, work_ms: float, present_ms: float, fresh: bool, t: float) -> None:
         shown, current = self.clock(), self.stage.current
         if self.stats.count(shown, work_ms, present_ms, dropped, fresh, emoji=current is not None,
                             open_=not self.closed, started_at=self.started_at):
             self.info(f"first frame after {self.stats.first_frame_s:.2f} s: model "
                       f"'{current.model_name}', scene '{current.view.name}'")
-        self._publish(shown)
+        self._publish(shown, frame_index(t, self.show.display.fps))
 
     # ---- events: other threads' messages, keys ---------------------------------------------------
     def _drain_inbox(self) -> None:
@@ -214,7 +216,6 @@ class Player:
                 elif event.key == pygame.K_s and self.captures_dir is not None:
                     self._captures = self._captures or CaptureWriter(Path(self.captures_dir))
                     self._captures.capture(self.screen, self.stage.current.view if self.stage.current else None)
-
 
     # ---- update: what should be on the wall -------------------------------------------------------
     def _follow_wall_clock(self, pacer):
@@ -315,12 +316,12 @@ class Player:
         now, current = self.clock(), self.stage.current
         if self.witness.look(self.screen, current.view if current else None, now) and current:
             self.supervisor.running(current.model_name, now)
-            if (slower := self.stage.remeasure()) is not None:   # the machine gives less now: ask less
+            if self.show.wall is None and (slower := self.stage.remeasure()) is not None:   # a wall keeps its rate
                 self.models[current.model_name] = slower
 
-    def _publish(self, shown: float | None) -> None:
-        """The state other threads read, after a frame shown at monotonic time `shown` (None before
-        the first)."""
+    def _publish(self, shown: float | None, number: int | None = None) -> None:
+        """The state other threads read, after frame `number` (the wall's, scenes/morph.py frame_index)
+        was shown at monotonic time `shown` (None before the first)."""
         cur, programme, overrides = self.stage.current, self.programme, self.overrides
         self._state = PlayerState(
             activity="closed" if self.closed else ("playing" if cur else "starting"),
@@ -333,7 +334,7 @@ class Player:
             calibrated=self.screen.calibration is not None, model_swaps=self.model_swaps,
             display=self.link.state if self.link else None,
             rejected_files=programme.rejected_files, overrides=programme.held(self.clock(), self.walk.now()),
-            frames=self.stats.facts(self.show.display.fps, shown),
+            frames=self.stats.facts(self.show.display.fps, shown, number),
             # a freeze or a blackout is a still or black wall on purpose
             picture=self.witness.panel.facts(cur.view.still_s if cur else 0.0,
                                              overrides.frozen or overrides.blackout is not None, self.screen.on_panel),

@@ -44,6 +44,7 @@ class FrameFacts:
     dropped_share: float = 0.0              # of the frame slots in the last few seconds, those dropped
     work_s_buckets: tuple[int, ...] = ()    # frames whose work took <= player/stats.py FRAME_BUCKETS_S[i] (cumulative)
     work_s_sum: float = 0.0                 # the seconds of work of all frames counted
+    number: int | None = None               # the last frame's number, floor(wall time x fps): the same on every PC of a wall
 
 
 @dataclass(frozen=True)

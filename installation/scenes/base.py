@@ -24,7 +24,7 @@ from typing import Hashable, Literal, Protocol
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from installation.geometry import Rect
+from installation.geometry import Rect, Region
 from installation.model.moods import MOODS
 
 MODEL_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$")
@@ -143,6 +143,7 @@ class ViewSpec:
     steer: Callable[[np.ndarray], np.ndarray] | None = None    # z -> z toward a mood's region
     live: bool = True                   # False for offline rendering: no need to start ahead of the clock
     frames_per_image: int = 1           # a morph generates every such frame and blends between
+    region: Region | None = None        # this screen's part of a wall (show/wall.py); None: the whole picture
 
 
 @dataclass(frozen=True)

@@ -101,7 +101,9 @@ class EvolutionView:
     """Replays training from noise to faces, looping every loop_s, with the epoch as a small caption.
 
     The replay starts from noise at the scene's first drawn frame, so visitors see training from the
-    beginning when the scene comes on. `colour` (the calibration's table) is applied to each mixed
+    beginning when the scene comes on; on a wall (`clocked`) it runs on the wall clock instead (a loop
+    starts at every multiple of loop_s since the epoch), so every PC, and one that joins late, shows
+    the same frame. `colour` (the calibration's table) is applied to each mixed
     frame as it is first shown: microseconds on a small image.
     """
 
@@ -110,12 +112,12 @@ class EvolutionView:
     stale_tiles = 0
 
     def __init__(self, replay: Replay, loop_s: float, scale: str, background: tuple[int, int, int],
-                 show_caption: bool = True, colour=None):
+                 show_caption: bool = True, colour=None, clocked: bool = False):
         self.timelapse, self.frames, self.loop_s = replay.timelapse, replay.frames, loop_s
         self.scale, self.background, self.show_caption = scale, background, show_caption
         self.colour = colour
         self.still_s = phases(loop_s)[1]   # the final face is held this long on purpose (health)
-        self._t0: float | None = None
+        self._t0: float | None = 0.0 if clocked else None
         self._layout = None        # the canvas key the layout was made for; None: repaint everything
         self._box = None           # the emoji's rect in the frame
         self._shown: tuple | None = None   # (mix key, placed)
@@ -184,7 +186,8 @@ class EvolutionView:
 def view(entry: EvolutionScene, model, spec: ViewSpec) -> EvolutionView:
     if model.replay is None:
         raise SceneUnavailable(f"model '{model.info.title or model.name}' {model.replay_problem}")
-    return EvolutionView(model.replay, entry.loop_s, spec.scale, spec.background, colour=spec.colour)
+    return EvolutionView(model.replay, entry.loop_s, spec.scale, spec.background, colour=spec.colour,
+                         clocked=spec.region is not None)
 
 
 def looped(entry: EvolutionScene, seconds: float) -> EvolutionScene:

@@ -26,8 +26,10 @@ class MorphScene(SceneEntry):
 
 
 def frame_index(t: float, fps: float) -> int:
-    """The display frame that shows walk time t (frame boundaries sit on multiples of 1/fps)."""
-    return round(t * fps)
+    """The frame number of walk time t: floor(t * fps), t the wall clock's UNIX seconds, so every PC of
+    a wall whose clock agrees draws the same frame. Frames are due on multiples of 1/fps
+    (player/pacing.py): a due time a rounding error short of one is still that frame."""
+    return math.floor(t * fps + 1e-6)
 
 
 def frames_per_image_within(fps: float, images_per_s: float) -> int:

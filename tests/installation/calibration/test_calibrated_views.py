@@ -52,7 +52,7 @@ def _morph():
 
 
 def _grid():
-    view = GridView(GridPlan(WalkParams(seed=1, z_dim=4), 6, 1.0), 3, 2, 8, "smooth", BACKGROUND)
+    view = GridView(GridPlan(WalkParams(seed=1, z_dim=4), range(6), 1.0), 3, 2, 8, "smooth", BACKGROUND)
     view.accept([Frame((tile, j), 0.0, IMAGES[(tile + j) % 6]) for tile in range(6) for j in (-1, 0, 1)])
     return view
 

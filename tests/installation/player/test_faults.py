@@ -220,7 +220,7 @@ def test_selectors_stay_bounded_while_a_scene_waits():
     for n in range(10_000):
         morph.accept(n, n)
     assert len(morph.pending) == MAX_PENDING
-    grid = GridSelector(4, 2.0)
+    grid = GridSelector(range(4), 2.0)
     for j in range(1000):
         for tile in range(4):
             grid.accept((tile, j), j)

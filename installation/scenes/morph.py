@@ -28,8 +28,9 @@ class MorphScene(SceneEntry):
 def frame_index(t: float, fps: float) -> int:
     """The frame number of walk time t: floor(t * fps), t the wall clock's UNIX seconds, so every PC of
     a wall whose clock agrees draws the same frame. Frames are due on multiples of 1/fps
-    (player/pacing.py): a due time a rounding error short of one is still that frame."""
-    return math.floor(t * fps + 1e-6)
+    (player/pacing.py): a due time a rounding error short of one is still that frame (at epoch seconds
+    a double holds t x fps to about 1e-5 of a frame, so the tolerance is a thousandth)."""
+    return math.floor(t * fps + 1e-3)
 
 
 def frames_per_image_within(fps: float, images_per_s: float) -> int:

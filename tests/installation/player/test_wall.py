@@ -175,3 +175,18 @@ def evo_model_path(tmp_path_factory):
     path.write_bytes(generator_bytes(side=16, metadata={
         "title": "evo", "timelapse": json.dumps(timelapse_payload(synthetic_frames()))}))
     return path
+
+
+def test_without_the_flag_the_screen_comes_from_the_pcs_screen_file(tmp_path, tiny_model_path, capsys, monkeypatch):
+    file = tmp_path / "etc" / "screen"
+    monkeypatch.setattr("installation.paths.SCREEN_FILE", file)
+    wall = write(tmp_path, "wall", "morph", VISIBLE, wall=WALL.format(morph="span"))
+    stats = tmp_path / "stats.json"
+    argv = ["play", "--headless", "--seconds", "1.5", "--model", str(tiny_model_path), "--show", str(wall),
+            "--stats-json", str(stats)]
+    assert main(argv) == 2
+    assert capsys.readouterr().err.strip() == (f"{file}: not found; a show with a [wall] needs this PC's screen "
+                                               "name there (one word, e.g. 'left') or `--screen NAME`")
+    file.parent.mkdir()
+    file.write_text("right\n")
+    assert main(argv) == 0 and stats.is_file()

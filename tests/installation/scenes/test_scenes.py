@@ -8,6 +8,7 @@ from installation.scenes.grid import GridPlan, GridSelector, sample_position, ti
 from installation.geometry import Rect
 from installation.scenes.layout import grid_boxes, morph_box
 from installation.show.config import Display
+from installation.player.pacing import aligned_start
 from installation.scenes.morph import MorphPlan, MorphSelector, blend, frame_index, frames_per_image_within
 from installation.scenes.walk import WalkParams, latent_at
 
@@ -165,6 +166,18 @@ def test_blend_moves_each_pixel_by_its_weight_rounded():
 
 def test_frame_index_on_epoch_times():
     assert frame_index(1_790_000_000.0 + 7 / 60, 60) == 1_790_000_000 * 60 + 7
+
+
+def test_the_frame_number_is_the_floor_of_wall_time_times_fps_and_due_times_land_on_their_frame():
+    start = 1_790_000_000.0
+    assert frame_index(start + 7.9 / 60, 60) == start * 60 + 7        # floor: frame 7 until frame 8 is due
+    # Frames are due at monotonic start + n / fps plus the wall clock's offset (player/pacing.py), summed in
+    # doubles at epoch seconds (a hair off a multiple of 1/fps either way): each lands on its own number.
+    for mono, wall in ((12.5, 1_796_000_000.25), (86_400.123, 1_796_000_000.9), (3_000_000.7, 1_800_000_000.01)):
+        offset = wall - mono
+        first = aligned_start(mono, offset, 30, 0.05)
+        numbers = [frame_index(first + n * (1 / 30) + offset, 30) for n in range(300)]
+        assert numbers == [numbers[0] + n for n in range(300)] and numbers[0] == round((first + offset) * 30)
 
 
 # ---- grid ------------------------------------------------------------------------------------------

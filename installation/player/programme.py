@@ -17,6 +17,7 @@ from installation.player.stats import venue_iso
 from installation.scenes.base import SceneEntry
 from installation.show.config import Show
 from installation.show.schedule import schedule_hook
+from installation.show.wall import region_for
 
 
 @dataclass(frozen=True)
@@ -34,9 +35,10 @@ class Programme:
                  schedule=None, say=lambda line: None, screen: str | None = None):
         """schedule: (unix seconds) -> (playlist index or None, until), default the show's own
         (show/schedule.py); tests hand in their own. say(line): what the programme tells the log (an
-        opening, a closing, a show taking over). screen: this PC's name on a show's [wall], checked
-        against the show before (commands/play.py)."""
+        opening, a closing, a show taking over). screen: this PC's name on a show's [wall]
+        (commands/play.py checks it before; a name not on the wall raises show/wall.py's ScreenError)."""
         self.say, self.screen = say, screen
+        region_for(show.wall, screen, show.title)   # ScreenError (one line) for a name not on the wall
         self.show, self.models, self.latest = show, dict(models), latest
         self.overrides = overrides
         self._custom_schedule = schedule

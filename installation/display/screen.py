@@ -4,7 +4,9 @@ Scenes lay their picture out on a frame of `size` pixels and draw each small gen
 rect of it. The Screen maps every rect and turns every small image through the calibration's geometry
 (rotation, mirror, scale, offset: calibration/frame_map.py), so a calibrated wall costs no full-frame
 pass; without a calibration the mapping is the identity. The show's background goes through the
-calibration's colour table, as the generated images do in the worker. Nothing else touches the surface:
+calibration's colour table, as the generated images do in the worker. Panel care (player/panel_care.py)
+adds a shift of the whole picture, applied as each placed image is blitted (cached placements stay
+valid), and a brightness level folded into the colour table. Nothing else touches the surface:
 scenes (scenes/base.py's Canvas is what they may ask of it) and the player's loop draw through the
 methods here; `pixels()` and `save_png()` read it back.
 """
@@ -73,18 +75,20 @@ class Screen:
         self._surface = surface
         self.calibration = calibration
         self.show_background = background
+        self.shift, self.level = (0, 0), 1.0   # panel care: the orbit's offset, the brightness
         self._fonts: dict[int, object] = {}
         self._layout()
 
     def _layout(self) -> None:
         calibration = self.calibration or IDENTITY
+        self._table = calibration.at_level(self.level)   # read by the workers' threads: swapped whole
         self.geometry = calibration.profile.geometry
         size = self._surface.get_size()
         self.picture = Rect(*frame_map.picture_rect(size, self.geometry))
         self.size = frame_map.frame_size(size, self.geometry)
         self.key = (size, self.geometry)
         self._orient = calibration.orient
-        self.background = calibration.colour(self.show_background)
+        self.background = self._table.colour(self.show_background)
 
     def configure(self, *, surface: pygame.Surface | None = None, calibration: Calibration | None = None,
                   background: tuple[int, int, int] | None = None) -> None:
@@ -94,11 +98,23 @@ class Screen:
         self.show_background = background if background is not None else self.show_background
         self._layout()
 
+    def care(self, shift: tuple[int, int], level: float) -> None:
+        """Panel care's orbit offset and brightness from now on: the background and the margins are
+        repainted at once; the scenes draw their images over them in the same frame."""
+        if level != self.level:
+            self.level = level
+            self._layout()
+        self.shift = shift
+        self.clear()
+
     @property
     def colour(self):
-        """The calibration's colour table as a function on small images, or None (nothing to do)."""
-        c = self.calibration
-        return None if c is None or c.identity_colour else c.apply_colour
+        """The colour table (calibration and brightness) as a function on small images, for the
+        workers: it follows the table as it changes."""
+        return self._colour
+
+    def _colour(self, image: np.ndarray) -> np.ndarray:
+        return self._table.apply_colour(image)
 
     @property
     def display_size(self) -> tuple[int, int]:
@@ -146,25 +162,26 @@ class Screen:
         return self._fonts[size_px]
 
     def draw(self, placed: Placed) -> None:
-        self._surface.blit(placed.surface, placed.at)
+        self._surface.blit(placed.surface, _moved(placed.at, self.shift))
 
     def draw_all(self, placed: list[tuple[Placed, float | None]]) -> None:
         """Many placed images in one call, each at an opacity 0..1 (None: opaque)."""
-        blits = []
+        blits, shift = [], self.shift
         for p, alpha in placed:
             p.surface.set_alpha(None if alpha is None else round(alpha * 255))
-            blits.append((p.surface, p.at))
+            blits.append((p.surface, _moved(p.at, shift)))
         self._surface.blits(blits, doreturn=False)
 
     def fill(self, colour, rect: Rect | None = None) -> None:
         """Fill a rect of the frame; None: the whole picture, and black around it (no light from a
         projector outside the picture)."""
         if rect is not None:
-            self._surface.fill(colour, self.rect(rect))
+            self._surface.fill(colour, _moved(self.rect(rect), self.shift))
             return
-        for margin in frame_map.margins(self.picture, self._surface.get_size()):
+        picture = _moved(self.picture, self.shift)
+        for margin in frame_map.margins(picture, self._surface.get_size()):
             self._surface.fill((0, 0, 0), margin)
-        self._surface.fill(colour, self.picture)
+        self._surface.fill(colour, picture)
 
     def clear(self) -> None:
         """The background over the whole picture."""
@@ -223,6 +240,11 @@ class Screen:
     def save_png(self, path: Path) -> Path:
         """The display as PNG (--screenshot). Raises OSError or pygame.error."""
         return write_png(self._surface, path)
+
+
+def _moved(at: tuple, shift: tuple[int, int]) -> tuple:
+    """A position (x, y) or rect (x, y, w, h) moved by panel care's shift."""
+    return at if shift == (0, 0) else (at[0] + shift[0], at[1] + shift[1], *at[2:])
 
 
 def write_png(surface: pygame.Surface, path: Path) -> Path:

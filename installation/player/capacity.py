@@ -79,11 +79,11 @@ class Cast:
     unavailable: str | None    # why the entry's own scene could not be made (a morph stands in), or None
 
 
-def cast(want, model, display, background: tuple[int, int, int], colour=None) -> Cast:
+def cast(want, model, display, colour=None) -> Cast:
     """The view for `want` (player/programme.py Want) on `model` at the show's `display`: the entry as
     this machine sustains it; a scene the model cannot show becomes a morph of it (never an empty wall)."""
     sustained = sustain(want.entry, display.fps, model.images_per_s)
-    spec = ViewSpec(display.fps, walk_for(want.show, model.info.z_dim), display.scale, background, colour=colour,
+    spec = ViewSpec(display.fps, walk_for(want.show, model.info.z_dim), display.scale, colour=colour,
                     frames_per_image=sustained.frames_per_image)
     unavailable = None
     try:
@@ -92,5 +92,5 @@ def cast(want, model, display, background: tuple[int, int, int], colour=None) ->
         unavailable = f"playlist entry {want.index + 1}: {exc}; showing a morph of it instead"
         sustained = sustain(registry.KINDS[registry.DEFAULT].entry(), display.fps, model.images_per_s)
         view = registry.make_view(sustained.entry, model, ViewSpec(
-            spec.fps, spec.walk, spec.scale, background, frames_per_image=sustained.frames_per_image))
+            spec.fps, spec.walk, spec.scale, frames_per_image=sustained.frames_per_image))
     return Cast(view, degraded_line(want.index, sustained, model.images_per_s, model.name), unavailable)

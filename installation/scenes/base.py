@@ -66,6 +66,7 @@ class Canvas(Protocol):
 
     size: tuple[int, int]
     key: Hashable
+    background: tuple[int, int, int]    # the show's background as the panel shows it (calibrated, dimmed)
 
     def place(self, image: np.ndarray, rect: Rect, scale: str = "smooth") -> Placed: ...
     def place_tile(self, image: np.ndarray, rect: Rect, scale: str = "smooth") -> Placed: ...
@@ -138,7 +139,6 @@ class ViewSpec:
     fps: float
     walk: object                        # scenes.walk.WalkParams
     scale: str                          # display.scale
-    background: tuple[int, int, int]
     colour: Callable[[np.ndarray], np.ndarray] | None = None   # calibration's table, for frames a scene brings
     steer: Callable[[np.ndarray], np.ndarray] | None = None    # z -> z toward a mood's region
     live: bool = True                   # False for offline rendering: no need to start ahead of the clock

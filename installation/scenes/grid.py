@@ -143,10 +143,8 @@ class GridView:
     name = "grid"
     still_s = 0.0
 
-    def __init__(self, plan: GridPlan, cols: int, rows: int, image_px: int, scale: str,
-                 background: tuple[int, int, int]):
-        self.plan, self.cols, self.rows, self.image_px = plan, cols, rows, image_px
-        self.scale, self.background = scale, background
+    def __init__(self, plan: GridPlan, cols: int, rows: int, image_px: int, scale: str):
+        self.plan, self.cols, self.rows, self.image_px, self.scale = plan, cols, rows, image_px, scale
         self.selector = GridSelector(cols * rows, plan.tile_fps)
         self.stale_tiles = 0
         self._layout = None   # the canvas key the layout was made for; None: repaint everything
@@ -174,7 +172,7 @@ class GridView:
     def _relayout(self, canvas: Canvas) -> None:
         self._layout, self._canvas = canvas.key, canvas
         self._boxes = grid_boxes(*canvas.size, self.cols, self.rows)
-        canvas.fill(self.background)
+        canvas.fill(canvas.background)
         for tile, samples in enumerate(self.selector.samples):
             for j, (image, _) in list(samples.items()):
                 samples[j] = self._tile(tile, image)
@@ -186,7 +184,7 @@ class GridView:
         bases, blends = [], []
         for box, (base, nxt, alpha) in zip(self._boxes, pairs):
             if base is None:
-                canvas.fill(self.background, box)
+                canvas.fill(canvas.background, box)
                 continue
             bases.append((base[1], None))
             if nxt is not None and alpha > 0:
@@ -216,7 +214,7 @@ class GridView:
 
 def view(entry: GridScene, model, spec: ViewSpec) -> GridView:
     plan = GridPlan(spec.walk, entry.cols * entry.rows, entry.tile_fps, steer=spec.steer, live=spec.live)
-    return GridView(plan, entry.cols, entry.rows, model.info.image_size, spec.scale, spec.background)
+    return GridView(plan, entry.cols, entry.rows, model.info.image_size, spec.scale)
 
 
 def sustainable(entry: GridScene, fps: float, images_per_s: float) -> Sustained:

@@ -130,8 +130,8 @@ class MorphView:
     stale_tiles = 0
     still_s = 0.0
 
-    def __init__(self, plan: MorphPlan, image_px: int, scale: str, background: tuple[int, int, int]):
-        self.plan, self.image_px, self.scale, self.background = plan, image_px, scale, background
+    def __init__(self, plan: MorphPlan, image_px: int, scale: str):
+        self.plan, self.image_px, self.scale = plan, image_px, scale
         self.selector = MorphSelector(plan.fps, plan.frames_per_image)
         self._layout = None   # the canvas key the layout was made for; None: repaint everything
         self._shown: tuple | None = None   # (image, blended in, weight, placed)
@@ -153,7 +153,7 @@ class MorphView:
         if canvas.key != self._layout:
             self._layout, self._shown = canvas.key, None
             self._box = morph_box(*canvas.size, self.image_px, self.scale)
-            canvas.fill(self.background)
+            canvas.fill(canvas.background)
         if image is None:
             return False
         shown = self._shown
@@ -173,7 +173,7 @@ class MorphView:
 
 def view(entry: MorphScene, model, spec: ViewSpec) -> MorphView:
     plan = MorphPlan(spec.walk, spec.fps, steer=spec.steer, frames_per_image=spec.frames_per_image)
-    return MorphView(plan, model.info.image_size, spec.scale, spec.background)
+    return MorphView(plan, model.info.image_size, spec.scale)
 
 
 def sustainable(entry: MorphScene, fps: float, images_per_s: float) -> Sustained:

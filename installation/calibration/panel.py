@@ -67,6 +67,14 @@ def parse_reading(raw: bytes, scale: float) -> float:
     return value
 
 
+def refresh_colour(elapsed_s: float, refresh_s: float) -> tuple[int, int, int] | None:
+    """The refresh at closing, `elapsed_s` after it: full white for the first half, black for the
+    second; None once it is over."""
+    if not 0 <= elapsed_s < refresh_s:
+        return None
+    return (255, 255, 255) if elapsed_s < refresh_s / 2 else (0, 0, 0)
+
+
 def dimmed_lut(lut: np.ndarray, level: float) -> np.ndarray:
     """A [3, 256] uint8 colour table with every output multiplied by level (0..1), rounded half up: the
     calibration and the dimming in one table, applied to the small generated images and the background."""

@@ -67,7 +67,7 @@ class Snapshot(NamedTuple):
 class Screen:
     """The display surface seen through the calibration. Scenes lay out on a frame of `size` pixels and
     draw through `place`/`place_tile`/`place_text` + `draw`/`draw_all`, `fill` and `clear`; the loop adds
-    `black`, `darken`, `snapshot`/`fade_in_snapshot`. `key` changes whenever a scene's layout would:
+    `flood`, `darken`, `snapshot`/`fade_in_snapshot`. `key` changes whenever a scene's layout would:
     the surface's size or the calibration's geometry."""
 
     def __init__(self, surface: pygame.Surface, calibration: Calibration | None = None,
@@ -188,9 +188,9 @@ class Screen:
         self.fill(self.background)
 
     # ---- the loop -----------------------------------------------------------------------------
-    def black(self) -> None:
-        """The whole display black (closed)."""
-        self._surface.fill((0, 0, 0))
+    def flood(self, colour: tuple[int, int, int] = (0, 0, 0)) -> None:
+        """The whole display one colour: black when closed, white for panel care's refresh."""
+        self._surface.fill(colour)
 
     def darken(self, level: float) -> None:
         """Every pixel multiplied by `level` 0..1 (a dim walk, a blackout fading)."""

@@ -30,6 +30,7 @@ from installation.player.messages import UNCHANGED, Control, ModelReady, Quit, R
 from installation.player.oncelog import OnceLog
 from installation.player.overrides import Overrides
 from installation.player.pacing import Pacer, VsyncPacer, WalkClock
+from installation.player.panel_care import PanelCare
 from installation.player.programme import Programme, Want
 from installation.player.stage import Stage
 from installation.player.state import PlayerState
@@ -71,6 +72,7 @@ class Player:
         self.running, self.closed, self.model_swaps = True, False, 0
         self._say_once = OnceLog(self.log)      # one line per degraded or replaced scene
         self.link = None                       # the panel's connector watch (display/connector.py), if any
+        self.panel = PanelCare(self.log, clock)   # the show's [panel]: orbit, brightness, refresh
         self._captures: CaptureWriter | None = None
         self._state = PlayerState()
         self._publish(None)
@@ -132,6 +134,7 @@ class Player:
             if self._captures is not None:
                 self._captures.close()
             self.stage.stop(2.0)
+            self.panel.stop()
         return self.stats_dict()
 
     def _count(self, dropped: int, work_ms: float, present_ms: float, fresh: bool) -> None:
@@ -215,7 +218,6 @@ class Player:
                     self._captures = self._captures or CaptureWriter(Path(self.captures_dir))
                     self._captures.capture(self.screen, self.stage.current.view if self.stage.current else None)
 
-
     # ---- update: what should be on the wall -------------------------------------------------------
     def _follow_wall_clock(self, pacer):
         """A stepped wall clock (NTP, RTC, resume): walk and schedule follow it, the scene restarts under a
@@ -297,18 +299,17 @@ class Player:
 
     # ---- draw ------------------------------------------------------------------------------------
     def _draw(self, t: float) -> bool:
-        """The frame for walk time t; whether it shows a fresh image."""
+        """The frame for walk time t; whether it shows a fresh image. Dimmed: a dim walk, a blackout."""
+        if self.panel.frame(self.show, t, self.closed, self.stage, self.screen):
+            return False   # panel care's refresh at closing
         if self.closed and self.show.outside_hours.action != "dim":
-            self.screen.black()
+            self.screen.flood()
             return False
         if self.stage.current is None:
             return False
-        return self.stage.draw(t, self.show.transitions.crossfade_s, self._brightness(self.clock()),
-                               frozen_at=self.overrides.frozen_at)
-
-    def _brightness(self, now: float) -> float:
         dim = self.show.outside_hours.dim_level if self.closed else 1.0
-        return dim * (1.0 - self.overrides.black_level(now))
+        return self.stage.draw(t, self.show.transitions.crossfade_s, dim * (1.0 - self.overrides.black_level(
+            self.clock())), frozen_at=self.overrides.frozen_at)
 
     # ---- health: the picture, and what others read -----------------------------------------------
     def _watch_content(self) -> None:
@@ -330,8 +331,8 @@ class Player:
             model=cur.model_name if cur else None, open=not self.closed,
             outside_action=self.show.outside_hours.action, next_change=venue_iso(programme.showing[1], self.show.timezone),
             playlist=tuple(e.scene for e in self.show.playlist), models=programme.names,
-            calibrated=self.screen.calibration is not None, model_swaps=self.model_swaps,
-            display=self.link.state if self.link else None,
+            calibrated=self.screen.calibration is not None, panel=self.panel.facts(self.screen),
+            model_swaps=self.model_swaps, display=self.link.state if self.link else None,
             rejected_files=programme.rejected_files, overrides=programme.held(self.clock(), self.walk.now()),
             frames=self.stats.facts(self.show.display.fps, shown),
             # a freeze or a blackout is a still or black wall on purpose

@@ -89,6 +89,7 @@ class PlayerState:
     playlist: tuple[str, ...] = ()          # the scene kinds of the show's playlist, in order
     models: tuple[str, ...] = ()            # the models the player holds
     calibrated: bool = False
+    panel: str | None = None                # panel care at work (player/panel_care.py); None: the show asks none
     display: DisplayLink | None = None      # the panel's connector (display/connector.py); None: not watched
     model_swaps: int = 0                    # times another model took over the wall
     rejected_files: int = 0                 # dropped-in files refused by validation

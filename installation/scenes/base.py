@@ -101,6 +101,10 @@ class SceneView(Protocol):
     def glance(self) -> np.ndarray | None:
         """A cheap look at what is on screen (a few hundred pixels a side at most), for health."""
 
+    def seam(self, t: float) -> int:
+        """A count that steps where the whole picture changes anyway (a walking scene's new keyframe, a
+        replay starting again): where panel care may move or dim the picture unseen."""
+
 
 class SceneUnavailable(ValueError):
     """A playlist entry cannot be built for this model (one line, e.g. no timelapse metadata)."""

@@ -179,6 +179,10 @@ class EvolutionView:
         """What health looks at: the image on screen (small already)."""
         return self._image
 
+    def seam(self, t: float) -> int:
+        """The replay: it starts again from noise."""
+        return 0 if self._t0 is None else math.floor((t - self._t0) / self.loop_s)
+
 
 def view(entry: EvolutionScene, model, spec: ViewSpec) -> EvolutionView:
     if model.replay is None:

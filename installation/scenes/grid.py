@@ -15,7 +15,7 @@ from pydantic import Field
 
 from installation.scenes.base import Canvas, Frame, Request, SceneEntry, SceneKind, Sustained, ViewSpec
 from installation.scenes.layout import grid_boxes
-from installation.scenes.walk import WalkParams, latent_at
+from installation.scenes.walk import WalkParams, keyframe_position, latent_at
 
 class GridScene(SceneEntry):
     scene: Literal["grid"]
@@ -210,6 +210,10 @@ class GridView:
     def glance(self) -> np.ndarray | None:
         """What health looks at: a few tiles spread over the wall."""
         return self.current_image(most_tiles=3)
+
+    def seam(self, t: float) -> int:
+        """The walk's keyframe (every tile walks on it, each from its own phase)."""
+        return keyframe_position(self.plan.walk, t)[0]
 
 
 def view(entry: GridScene, model, spec: ViewSpec) -> GridView:

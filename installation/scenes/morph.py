@@ -18,7 +18,7 @@ from typing import Literal
 
 from installation.scenes.base import Canvas, Frame, Request, SceneEntry, SceneKind, Sustained, ViewSpec, unchanged
 from installation.scenes.layout import morph_box
-from installation.scenes.walk import WalkParams, latent_at
+from installation.scenes.walk import WalkParams, keyframe_position, latent_at
 
 
 class MorphScene(SceneEntry):
@@ -169,6 +169,10 @@ class MorphView:
     def glance(self) -> np.ndarray | None:
         """What health looks at: the image on screen, blended as shown (small already)."""
         return self._image
+
+    def seam(self, t: float) -> int:
+        """The walk's keyframe: the emoji is on its way to another one."""
+        return keyframe_position(self.plan.walk, t)[0]
 
 
 def view(entry: MorphScene, model, spec: ViewSpec) -> MorphView:

@@ -5,8 +5,8 @@ rect of it. The Screen maps every rect and turns every small image through the c
 (rotation, mirror, scale, offset: calibration/frame_map.py), so a calibrated wall costs no full-frame
 pass; without a calibration the mapping is the identity. The show's background goes through the
 calibration's colour table, as the generated images do in the worker. Panel care (player/panel_care.py)
-adds a shift of the whole picture, applied as each placed image is blitted (cached placements stay
-valid), and a brightness level folded into the colour table. Nothing else touches the surface:
+adds a shift of everything drawn in the picture, applied as each placed image is blitted (cached
+placements stay valid) and clipped to the picture, and a brightness level folded into the colour table. Nothing else touches the surface:
 scenes (scenes/base.py's Canvas is what they may ask of it) and the player's loop draw through the
 methods here; `pixels()` and `save_png()` read it back.
 """
@@ -87,6 +87,7 @@ class Screen:
         self.picture = Rect(*frame_map.picture_rect(size, self.geometry))
         self.size = frame_map.frame_size(size, self.geometry)
         self.key = (size, self.geometry)
+        self._surface.set_clip(None if self.shift == (0, 0) else self.picture)   # a shift spills nothing
         self._orient = calibration.orient
         self.background = self._table.colour(self.show_background)
 
@@ -101,10 +102,8 @@ class Screen:
     def care(self, shift: tuple[int, int], level: float) -> None:
         """Panel care's orbit offset and brightness from now on: the background and the margins are
         repainted at once; the scenes draw their images over them in the same frame."""
-        if level != self.level:
-            self.level = level
-            self._layout()
-        self.shift = shift
+        self.shift, self.level = shift, level
+        self._layout()
         self.clear()
 
     @property
@@ -178,10 +177,16 @@ class Screen:
         if rect is not None:
             self._surface.fill(colour, _moved(self.rect(rect), self.shift))
             return
-        picture = _moved(self.picture, self.shift)
-        for margin in frame_map.margins(picture, self._surface.get_size()):
-            self._surface.fill((0, 0, 0), margin)
-        self._surface.fill(colour, picture)
+        for margin in frame_map.margins(self.picture, self._surface.get_size()):
+            self._fill_unclipped((0, 0, 0), margin)
+        self._surface.fill(colour, self.picture)
+
+    def _fill_unclipped(self, colour, rect) -> None:
+        """A fill outside the picture, past the clip a shift sets."""
+        clip = self._surface.get_clip()
+        self._surface.set_clip(None)
+        self._surface.fill(colour, rect)
+        self._surface.set_clip(clip)
 
     def clear(self) -> None:
         """The background over the whole picture."""
@@ -190,7 +195,7 @@ class Screen:
     # ---- the loop -----------------------------------------------------------------------------
     def flood(self, colour: tuple[int, int, int] = (0, 0, 0)) -> None:
         """The whole display one colour: black when closed, white for panel care's refresh."""
-        self._surface.fill(colour)
+        self._fill_unclipped(colour, self._surface.get_rect())
 
     def darken(self, level: float) -> None:
         """Every pixel multiplied by `level` 0..1 (a dim walk, a blackout fading)."""

@@ -256,7 +256,9 @@ def _distinct_ascending(points: list, what: str) -> list:
     return sorted(points)
 
 
-Level = Annotated[float, Field(ge=0, le=1)]
+# A panel care level: below a tenth the wall reads as black, which health rightly calls a fault (a dark
+# panel outside hours is outside_hours' job)
+Level = Annotated[float, Field(ge=0.1, le=1)]
 
 
 class Orbit(_Strict):
@@ -269,7 +271,7 @@ class Orbit(_Strict):
 class Brightness(_Strict):
     """A daily curve of levels, linear between points and round midnight, in the show's time zone."""
     points: list[tuple[Annotated[str, AfterValidator(_check_hhmm)], Level]] = Field(
-        min_length=1, description="[\"HH:MM\", level] pairs, level 0..1, e.g. [[\"08:00\", 0.6], [\"10:00\", 1.0]]")
+        min_length=1, description="[\"HH:MM\", level] pairs, level 0.1..1, e.g. [[\"08:00\", 0.6], [\"10:00\", 1.0]]")
 
     @field_validator("points")
     @classmethod

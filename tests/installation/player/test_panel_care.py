@@ -71,15 +71,23 @@ def test_the_orbit_moves_only_at_the_scenes_seams_or_in_a_crossfade_a_pixel_at_a
     assert len({tuple(s) for s in shifts[6000:6090]}) > 3
 
 
-def test_moved_picture_is_drawn_shifted_and_its_margin_is_black():
+def test_a_moved_picture_keeps_its_background_to_the_edges_and_spills_nothing():
+    from installation.calibration import profile as cal
+    from installation.calibration.apply import Calibration
     screen = Screen(pygame.Surface((64, 48)), background=WHITE)
     screen.care((3, -2), 1.0)
-    surface = screen.pixels()
-    assert (surface[:, :3] == 0).all() and (surface[-2:, :] == 0).all()       # uncovered edges: black
-    assert (surface[:-2, 3:] == 255).all()                                   # the picture, moved
-    placed = screen.place(np.zeros((4, 4, 3), np.uint8), (10, 10, 8, 8), "pixel")
-    screen.draw(placed)
-    assert (screen.pixels()[8:16, 13:21] == 0).all() and (screen.pixels()[16:18, 13:21] == 255).all()
+    assert (screen.pixels() == 255).all()                                    # the background, edge to edge
+    screen.draw(screen.place(np.zeros((4, 4, 3), np.uint8), (10, 10, 8, 8), "pixel"))
+    black = np.argwhere((screen.pixels() == 0).all(axis=2))
+    assert black.min(axis=0).tolist() == [8, 13] and black.max(axis=0).tolist() == [15, 20]   # moved (+3, -2)
+    # a calibrated picture (half size, centred: x 16..47, y 12..35): what moves past its edge is cut off
+    small = Screen(pygame.Surface((64, 48)), Calibration(cal.Profile(geometry=cal.Geometry(scale=0.5))), WHITE)
+    small.care((-3, 0), 1.0)
+    small.draw(small.place(np.zeros((4, 4, 3), np.uint8), (0, 0, 8, 8), "pixel"))
+    pixels = small.pixels()
+    assert (pixels[:, :16] == 0).all() and (pixels[12:20, 16:21] == 0).all() and (pixels[12:20, 21:48] == 255).all()
+    small.flood(WHITE)                                                        # the refresh: the whole panel
+    assert (small.pixels() == 255).all()
 
 
 @pytest.mark.parametrize("local, level", [

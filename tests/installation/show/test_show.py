@@ -120,6 +120,8 @@ BAD = [
     ({"panel": {"ambient": {"points": [[0, 0.5]]}}}, "panel.ambient.path: missing; this key is required"),
     ({"panel": {"ambient": {"path": "/x", "points": [[0, 0.5]], "poll_s": 0.01}}},
      "panel.ambient.poll_s: 0.01 is too small; allowed: at least 0.5 and at most 60"),
+    ({"panel": {"brightness": {"points": [["07:30", 0.05]]}}},
+     "panel.brightness.points.1.2: 0.05 is too small; allowed: at least 0.1"),
     ({"panel": {"refresh_s": -1}}, "panel.refresh_s: -1 is too small; allowed: at least 0 and at most 600"),
     ({"panel": {"orbit_px": 3}},
      "panel.orbit_px: unknown key (check the spelling); allowed: orbit, brightness, ambient, refresh_s"),

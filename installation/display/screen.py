@@ -5,8 +5,9 @@ rect of it. The Screen maps every rect and turns every small image through the c
 (rotation, mirror, scale, offset: calibration/frame_map.py), so a calibrated wall costs no full-frame
 pass; without a calibration the mapping is the identity. The show's background goes through the
 calibration's colour table, as the generated images do in the worker. Panel care (player/panel_care.py)
-adds a shift of everything drawn in the picture, applied as each placed image is blitted (cached
-placements stay valid) and clipped to the picture, and a brightness level folded into the colour table. Nothing else touches the surface:
+adds a shift of everything drawn in the picture, taken into each image as it is placed (a grid's tiles
+keep their cells, their pictures move inside them) and clipped to the picture, and a brightness level
+folded into the colour table. Nothing else touches the surface:
 scenes (scenes/base.py's Canvas is what they may ask of it) and the player's loop draw through the
 methods here; `pixels()` and `save_png()` read it back.
 """
@@ -27,6 +28,8 @@ from installation.display import sharp
 
 IDENTITY = Calibration()
 GLANCE_PX = 320     # health's look at the presented frame: about this many pixels on its longer side
+ALIGN_PX = 4        # SDL copies rows 2-5x faster to a 16-byte-aligned place (4 pixels of 4 bytes):
+                    # a big image off that grid is padded to it (benchmarks/panel.py)
 
 
 def to_surface(image: np.ndarray) -> pygame.Surface:
@@ -36,21 +39,26 @@ def to_surface(image: np.ndarray) -> pygame.Surface:
     return surf.convert() if pygame.display.get_init() and pygame.display.get_surface() else surf
 
 
-def scale_to(surf: pygame.Surface, size: tuple[int, int], scale: str) -> pygame.Surface:
+def scale_to(surf: pygame.Surface, size: tuple[int, int], scale: str,
+             into: pygame.Surface | None = None) -> pygame.Surface:
     """`surf` enlarged (or shrunk) to `size` the show's way, display.scale: 'smooth' bilinear, 'pixel'
-    nearest-neighbour, 'sharp' enlarged with its edges kept (display/sharp.py), then bilinear."""
+    nearest-neighbour, 'sharp' enlarged with its edges kept (display/sharp.py), then bilinear; written
+    into `into` (a surface of that size) when given."""
     w, h = surf.get_size()
+    into_ = () if into is None else (into,)
     if (w, h) == size:
-        return surf
+        if into is not None:
+            into.blit(surf, (0, 0))
+        return surf if into is None else into
     if scale == "pixel":
-        return pygame.transform.scale(surf, size)
+        return pygame.transform.scale(surf, size, *into_)
     k = sharp.factor((w, h), size) if scale == "sharp" else 0
     if k:
         small = np.frombuffer(pygame.image.tobytes(surf, "RGB"), np.uint8).reshape(h, w, 3)
         big = sharp.enlarge(small, k)
         # In the small surface's pixel format, so the scaled one blits on the fast path.
         surf = pygame.image.frombuffer(big.tobytes(), big.shape[1::-1], "RGB").convert(surf)
-    return pygame.transform.smoothscale(surf, size)
+    return pygame.transform.smoothscale(surf, size, *into_)
 
 
 class Placed(NamedTuple):
@@ -126,16 +134,35 @@ class Screen:
     # ---- scenes -------------------------------------------------------------------------------
     def place(self, image: np.ndarray | pygame.Surface, rect: Rect, scale: str = "smooth") -> Placed:
         """A small image ready to draw into `rect` of the frame: turned while small (microseconds),
-        then one upscale (`scale_to`) straight to its size on the display."""
-        x, y, w, h = self.rect(rect)
-        small = image if isinstance(image, pygame.Surface) else to_surface(image)
-        return Placed(scale_to(self._orient(small), (w, h), scale), (x, y))
+        then one upscale (`scale_to`) straight to its size on the display, moved by panel care's shift.
+        Off the ALIGN_PX grid, the upscale goes into a surface that starts on it, its first columns the
+        background (what lies beside an emoji): the blit stays on SDL's fast path."""
+        x, y, w, h = _moved(self.rect(rect), self.shift)
+        small = self._orient(image if isinstance(image, pygame.Surface) else to_surface(image))
+        pad = x % ALIGN_PX
+        width = -(-(w + pad) // ALIGN_PX) * ALIGN_PX    # its rows aligned too
+        px, pw = self.picture[0], self.picture[2]
+        if not pad or x - pad < px or x - pad + width > px + pw:   # aligned already, or no room in the picture
+            return Placed(scale_to(small, (w, h), scale), (x, y))
+        padded = pygame.Surface((width, h), 0, small)
+        padded.fill(self.background, (0, 0, pad, h))
+        padded.fill(self.background, (pad + w, 0, width - pad - w, h))
+        scale_to(small, (w, h), scale, into=padded.subsurface((pad, 0, w, h)))
+        return Placed(padded, (x - pad, y))
 
     def place_tile(self, image: np.ndarray, rect: Rect, scale: str = "smooth") -> Placed:
         """Like `place`, but scaled first and turned after: a calibrated grid is then exactly the plain
-        one turned, whatever the scaling (a tile is small, so turning it scaled costs little)."""
+        one turned, whatever the scaling (a tile is small, so turning it scaled costs little). Panel
+        care's shift moves the picture inside the tile's cell (cells keep their places, so their blits
+        keep their alignment; a tile's edge is background)."""
         x, y, _, _ = self.rect(rect)
-        return Placed(self._orient(scale_to(to_surface(image), (rect[2], rect[3]), scale)), (x, y))
+        tile = self._orient(scale_to(to_surface(image), (rect[2], rect[3]), scale))
+        if self.shift != (0, 0):
+            moved = pygame.Surface(tile.get_size(), 0, tile)
+            moved.fill(self.background)
+            moved.blit(tile, self.shift)
+            tile = moved
+        return Placed(tile, (x, y))
 
     def place_text(self, text: str, size_px: int, colour: tuple[int, int, int],
                    bottom_right: tuple[int, int]) -> tuple[Placed, Rect] | None:
@@ -147,7 +174,7 @@ class Screen:
             return None
         surface, _ = font.render(text, colour)
         rect = Rect(*surface.get_rect(bottomright=bottom_right))
-        return Placed(self._orient(surface), self.rect(rect)[:2]), rect
+        return Placed(self._orient(surface), _moved(self.rect(rect)[:2], self.shift)), rect
 
     def _font(self, size_px: int):
         if size_px not in self._fonts:
@@ -161,14 +188,14 @@ class Screen:
         return self._fonts[size_px]
 
     def draw(self, placed: Placed) -> None:
-        self._surface.blit(placed.surface, _moved(placed.at, self.shift))
+        self._surface.blit(placed.surface, placed.at)
 
     def draw_all(self, placed: list[tuple[Placed, float | None]]) -> None:
         """Many placed images in one call, each at an opacity 0..1 (None: opaque)."""
-        blits, shift = [], self.shift
+        blits = []
         for p, alpha in placed:
             p.surface.set_alpha(None if alpha is None else round(alpha * 255))
-            blits.append((p.surface, _moved(p.at, shift)))
+            blits.append((p.surface, p.at))
         self._surface.blits(blits, doreturn=False)
 
     def fill(self, colour, rect: Rect | None = None) -> None:

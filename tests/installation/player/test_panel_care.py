@@ -12,7 +12,6 @@ import numpy as np
 import pygame
 import pytest
 
-from installation.calibration import panel as care
 from installation.cli import main
 from installation.display.screen import Screen
 from installation.player.panel_care import AmbientSensor, PanelCare

@@ -70,7 +70,7 @@ class Player:
         self.controls, self.find_model = ControlBox(), find_model   # operators: the latest of each kind
         self.running, self.closed, self.model_swaps = True, False, 0
         self._say_once = OnceLog(self.log)      # one line per degraded or replaced scene
-        self.link = None                       # the panel's connector watch (display/connector.py), if any
+        self.link = self.clock_sync = None     # watchers: the panel's connector (display/), the clock (clocksync/)
         self._captures: CaptureWriter | None = None
         self._state = PlayerState()
         self._publish(None)
@@ -331,7 +331,7 @@ class Player:
             outside_action=self.show.outside_hours.action, next_change=venue_iso(programme.showing[1], self.show.timezone),
             playlist=tuple(e.scene for e in self.show.playlist), models=programme.names,
             calibrated=self.screen.calibration is not None, model_swaps=self.model_swaps,
-            display=self.link.state if self.link else None,
+            display=self.link.state if self.link else None, clock=self.clock_sync.state if self.clock_sync else None,
             rejected_files=programme.rejected_files, overrides=programme.held(self.clock(), self.walk.now()),
             frames=self.stats.facts(self.show.display.fps, shown),
             # a freeze or a blackout is a still or black wall on purpose

@@ -22,7 +22,6 @@ from installation.model import last_shown
 from installation.model.choose import Chooser
 from installation.model.load import load
 from installation.display.output import open_display
-from installation.display.screen import Screen
 from installation.geometry import Rect
 
 log = logging.getLogger("aimoji.calibrate")
@@ -79,10 +78,11 @@ class UIState:
 class CalibrateUI:
     def __init__(self, display, profile_path: Path, profile: cal.Profile,
                  emoji: EmojiSource | None = None, emoji_note: str = "", clock=None):
-        """display: a display.output Window or FramebufferDisplay; the UI draws through a Screen on it."""
+        """display: a display.output Window, FramebufferDisplay or GpuDisplay; the UI draws through its
+        screen (display/screen.py, display/gpu.py)."""
         self.display = display
-        self.screen = Screen(display.surface, Calibration(profile))
-        height = display.surface.get_height()
+        self.screen = display.screen(Calibration(profile), (0, 0, 0))
+        height = self.screen.display_size[1]
         self.path = Path(profile_path)
         self.emoji = emoji
         self.emoji_note = emoji_note

@@ -22,8 +22,10 @@ import time
 import numpy as np
 import pygame
 
-from installation.display import console, framebuffer
+from installation.display import console, framebuffer, gpu
 from installation.display.framebuffer import FramebufferError
+from installation.display.path_choice import Renderer, choose
+from installation.display.screen import Screen
 
 HEADLESS_SIZE = (1920, 1080)   # what --headless renders when the show says 'native'
 WINDOWED_SIZE = (1280, 720)    # a window on a desktop when the show says 'native'
@@ -66,6 +68,10 @@ class Window:
     def present(self) -> None:
         pygame.display.flip()
 
+    def screen(self, calibration, background: tuple[int, int, int]) -> Screen:
+        """The CPU path's Screen on this window's surface."""
+        return Screen(self.surface, calibration, background)
+
     def toggled(self) -> Window:
         """The same size in the other mode (the F key)."""
         return _window(self.surface.get_size(), not self.fullscreen, self.title, self.accelerated)
@@ -104,6 +110,10 @@ class FramebufferDisplay:
         pixels = np.frombuffer(self.surface.get_buffer(), np.uint8).reshape(self._rows)
         self.device.show(pixels, self._masks)
 
+    def screen(self, calibration, background: tuple[int, int, int]) -> Screen:
+        """The CPU path's Screen on the surface copied to the device."""
+        return Screen(self.surface, calibration, background)
+
     def toggled(self) -> FramebufferDisplay:
         return self   # the framebuffer is the whole screen: there is no window to switch to
 
@@ -117,11 +127,33 @@ class FramebufferDisplay:
 
 
 def open_display(size: tuple[int, int], fullscreen: bool, title: str = "AImoji", *,
-                 device: str = framebuffer.DEVICE):
-    """The display to draw on: SDL's, through the driver the environment asks for; where that fails or
-    presents slowly on a console (framebuffer.fallback_applies), the framebuffer `device` in software, at
-    its own size; where it presents slowly elsewhere, SDL's window without GL if that is faster.
-    DisplayUnavailable (one line) when nothing works."""
+                 device: str = framebuffer.DEVICE, renderer: Renderer = "auto"):
+    """The display to draw on. The GPU path (display/gpu.py) where SDL's renderer is a fast GPU, or the
+    show's `renderer` asks for it (display/path_choice.py); else the CPU path: SDL's display, through the
+    driver the environment asks for; where that fails or presents slowly on a console
+    (framebuffer.fallback_applies), the framebuffer `device` in software, at its own size; where it
+    presents slowly elsewhere, SDL's window without GL if that is faster. Its `line` starts with the
+    path and why. DisplayUnavailable (one line) when nothing works."""
+    if renderer == "cpu":
+        choice = choose(renderer, None)
+    else:
+        try:
+            display, measured = gpu.open_gpu(size, fullscreen, title)
+        except pygame.error as exc:
+            pygame.display.quit()
+            choice = choose(renderer, None, str(exc))
+        else:
+            choice = choose(renderer, measured)
+            if choice.gpu:
+                display.line = f"{choice.why}, {display.line}"
+                return display
+            display.close()
+    display = _cpu_display(size, fullscreen, title, device)
+    display.line = f"{choice.why}, {display.line}"
+    return display
+
+
+def _cpu_display(size: tuple[int, int], fullscreen: bool, title: str, device: str):
     try:
         window = _window(size, fullscreen, title)
     except pygame.error as exc:

@@ -19,7 +19,6 @@ from pathlib import Path
 
 import pygame
 
-from installation.display.screen import Screen
 from installation.model.load import DEFAULT_BATCH
 from installation.paths import DEFAULT_MODEL
 from installation.player import capacity
@@ -55,7 +54,7 @@ class Player:
         override: how long a Control lasts (player/overrides.py). find_model(path, sha256, given_up): asks,
         without blocking, for any other valid model when one fails for good (service/reload/fallback.py)."""
         self.display = display
-        self.screen = Screen(display.surface, calibration, show.display.background_rgb)
+        self.screen = display.screen(calibration, show.display.background_rgb)
         logger = logging.getLogger("aimoji.player")
         self.log, self.info = (log, log) if log is not None else (logger.warning, logger.info)
         self.overrides = Overrides(override)   # what operators hold, consulted by the programme
@@ -189,12 +188,14 @@ class Player:
     def _use_display(self, open_it) -> None:
         """A display opened anew (the F key, a panel back): drawn on from the next frame, whole."""
         try:
-            self.display = open_it()
+            display = open_it()
         except pygame.error as exc:
             self.log(f"display: cannot open it again ({exc}); drawing on the one there is")
             return
+        if display is not self.display:   # a new surface (the GPU path keeps its window)
+            self.display = display
+            self.screen = self.stage.screen = display.screen(self.screen.calibration, self.screen.show_background)
         self.vsync = self.display.vsync
-        self.screen.configure(surface=self.display.surface, calibration=self.screen.calibration)
         if self.stage.current is not None:  # a new, blank screen: background and margins again
             self.stage.current.view.invalidate()
 

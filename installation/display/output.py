@@ -1,15 +1,19 @@
 """Opening the display the player and the calibration draw on, and presenting each frame on it.
 
-Two kinds, one interface (`surface`, `present()`, `vsync`, `line`, `toggled()`, `reopened()`, `close()`):
+Three kinds, one interface (`screen(calibration, background)`, `present()`, `vsync`, `line`, `toggled()`,
+`reopened()`, `close()`):
+* GpuDisplay (display/gpu.py): the GPU path, SDL's renderer, where it is a fast GPU (timed at open,
+  chosen by display/path_choice.py) or the show asks for it; its screen is a GpuScreen.
 * Window: SDL shows the picture, through the driver the environment asks for (kmsdrm on a console,
   x11 under cage or a desktop); `present` is SDL's flip, which waits for vsync where it was granted.
 * FramebufferDisplay: the software path. Where SDL cannot open the console's screen (kmsdrm without a
   3D driver: "EGL not initialized"), SDL renders into memory and `present` copies the frame onto
   /dev/fb0 in the device's pixel layout (display/framebuffer.py), with the text console kept off it
   (display/console.py). No vsync there: the loop's own clock paces the frames.
-`open_display` makes the choice; `line` says it in one log line. Also answers "is there any screen at
-all?" (X11, Wayland, or a usable console DRM/framebuffer device) without touching SDL, so `aimoji play`
-on a headless box can say so in one line.
+The other two draw on the CPU into their `surface` (a display/screen.py Screen). `open_display` makes
+the choice; `line` says it in one log line, starting with the path and why. Also answers "is there any
+screen at all?" (X11, Wayland, or a usable console DRM/framebuffer device) without touching SDL, so
+`aimoji play` on a headless box can say so in one line.
 """
 
 from __future__ import annotations

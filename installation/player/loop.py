@@ -188,14 +188,12 @@ class Player:
     def _use_display(self, open_it) -> None:
         """A display opened anew (the F key, a panel back): drawn on from the next frame, whole."""
         try:
-            display = open_it()
+            self.display = open_it()
         except pygame.error as exc:
             self.log(f"display: cannot open it again ({exc}); drawing on the one there is")
             return
-        if display is not self.display:   # a new surface (the GPU path keeps its window)
-            self.display = display
-            self.screen = self.stage.screen = display.screen(self.screen.calibration, self.screen.show_background)
         self.vsync = self.display.vsync
+        self.screen = self.stage.screen = self.display.screen(self.screen.calibration, self.screen.show_background)
         if self.stage.current is not None:  # a new, blank screen: background and margins again
             self.stage.current.view.invalidate()
 

@@ -172,3 +172,18 @@ def test_the_player_runs_on_the_gpu_path(gpu, tiny_model_path, show_file):
     assert stats["frames"] > 10 and player.snapshot().activity == "playing"
     picture = player.picture()
     assert picture is not None and picture.shape == (180, 320, 3) and picture.std() > 10
+
+
+def test_f_switches_the_gpu_window_to_fullscreen_and_the_picture_goes_on(gpu, tiny_model_path, show_file):
+    """The F key: the same window and renderer (the scenes' textures stay valid), now fullscreen, and
+    the player keeps drawing an emoji on it."""
+    from installation.model.load import load
+    from installation.player.loop import Player
+    from installation.show.config import load_show
+
+    player = Player(load_show(show_file("morph")), {"tiny": load(tiny_model_path)}, "tiny", gpu, keys=True)
+    pygame.event.post(pygame.event.Event(pygame.KEYDOWN, key=pygame.K_f, mod=0))
+    stats = player.run(seconds=1.5)
+    assert player.display is gpu and gpu.fullscreen and player.screen.display is gpu
+    assert stats["frames"] > 10 and player.snapshot().activity == "playing"
+    assert player.screen.glance().std() > 10

@@ -22,6 +22,7 @@ from installation.model import last_shown
 from installation.model.choose import Chooser
 from installation.model.load import load
 from installation.display.output import open_display
+from installation.display.screen import to_surface
 from installation.geometry import Rect
 
 log = logging.getLogger("aimoji.calibrate")
@@ -170,7 +171,7 @@ class CalibrateUI:
             img = tp.fit_image(small, w, h, calib.colour((255, 255, 255)))
         else:
             img = calib.apply_colour(tp.PATTERNS[name](w, h))
-        surf = pygame.image.frombuffer(np.ascontiguousarray(img).tobytes(), (w, h), "RGB").convert()
+        surf = to_surface(img)   # in the display's pixel format where there is a display surface
         if name == "gamma":
             for (x, y, pw, ph), gamma in zip(tp.gamma_patch_rects(w, h), tp.GAMMAS):
                 label = self.font.render(f" {gamma:.1f} ", True, (255, 255, 255), (0, 0, 0))

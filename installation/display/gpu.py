@@ -113,8 +113,12 @@ def open_gpu(size: tuple[int, int], fullscreen: bool, title: str) -> tuple[GpuDi
     except pygame.error:
         window.destroy()
         raise
-    display = GpuDisplay(window, renderer, driver, hardware, fullscreen, vsync=True)
-    return display, Measured(driver, hardware, frame_cost(display) * 1000.0, display.size)
+    try:
+        display = GpuDisplay(window, renderer, driver, hardware, fullscreen, vsync=True)
+        return display, Measured(driver, hardware, frame_cost(display) * 1000.0, display.size)
+    except pygame.error:   # no target texture, no read-back: the renderer cannot carry the picture
+        window.destroy()
+        raise
 
 
 def _renderer(window: video.Window) -> tuple[video.Renderer, str, bool]:

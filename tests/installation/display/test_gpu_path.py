@@ -187,3 +187,29 @@ def test_f_switches_the_gpu_window_to_fullscreen_and_the_picture_goes_on(gpu, ti
     assert player.display is gpu and gpu.fullscreen and player.screen.display is gpu
     assert stats["frames"] > 10 and player.snapshot().activity == "playing"
     assert player.screen.glance().std() > 10
+
+
+def test_open_display_times_llvmpipe_and_takes_the_cpu_unless_the_show_asks(x_display, monkeypatch):
+    """What `aimoji play` gets under Xvfb: auto measures Mesa's software GL and keeps the CPU path,
+    saying so; renderer = "gpu" takes the renderer anyway."""
+    import re
+
+    from installation.display.output import Window, open_display
+
+    monkeypatch.setenv("DISPLAY", x_display)
+    monkeypatch.setenv("SDL_VIDEODRIVER", "x11")
+    pygame.display.quit()
+    display = open_display((1280, 720), False)
+    try:
+        assert isinstance(display, Window)
+        assert re.fullmatch(r"cpu \(opengl renderer, [\d.]+ ms a 720p frame, over 1\.4 ms: software GL such as "
+                            r"llvmpipe\), x11 1280x720(, without GL .*)?", display.line), display.line
+    finally:
+        display.close()
+    display = open_display((1280, 720), False, renderer="gpu")
+    try:
+        assert isinstance(display, GpuDisplay)
+        assert re.fullmatch(r"gpu \(the show asks for it; opengl renderer, [\d.]+ ms a 720p frame\), x11 1280x720",
+                            display.line), display.line
+    finally:
+        display.close()

@@ -11,6 +11,7 @@ methods here; `pixels()` and `save_png()` read it back.
 
 from __future__ import annotations
 
+import abc
 from pathlib import Path
 from typing import NamedTuple
 
@@ -42,13 +43,22 @@ def scale_to(surf: pygame.Surface, size: tuple[int, int], scale: str) -> pygame.
         return surf
     if scale == "pixel":
         return pygame.transform.scale(surf, size)
-    k = sharp.factor((w, h), size) if scale == "sharp" else 0
-    if k:
-        small = np.frombuffer(pygame.image.tobytes(surf, "RGB"), np.uint8).reshape(h, w, 3)
-        big = sharp.enlarge(small, k)
-        # In the small surface's pixel format, so the scaled one blits on the fast path.
-        surf = pygame.image.frombuffer(big.tobytes(), big.shape[1::-1], "RGB").convert(surf)
+    if scale == "sharp":
+        surf = sharpened(surf, size)
     return pygame.transform.smoothscale(surf, size)
+
+
+def sharpened(surf: pygame.Surface, size: tuple[int, int]) -> pygame.Surface:
+    """display.scale 'sharp' before its last, smooth step to `size`: the small surface enlarged with its
+    edges kept (display/sharp.py), or itself where it is magnified too little for that."""
+    w, h = surf.get_size()
+    k = sharp.factor((w, h), size)
+    if not k:
+        return surf
+    small = np.frombuffer(pygame.image.tobytes(surf, "RGB"), np.uint8).reshape(h, w, 3)
+    big = sharp.enlarge(small, k)
+    # In the small surface's pixel format, so the scaled one blits on the fast path.
+    return pygame.image.frombuffer(big.tobytes(), big.shape[1::-1], "RGB").convert(surf)
 
 
 class Placed(NamedTuple):
@@ -62,34 +72,39 @@ class Snapshot(NamedTuple):
     surface: pygame.Surface
 
 
-class Screen:
-    """The display surface seen through the calibration. Scenes lay out on a frame of `size` pixels and
-    draw through `place`/`place_tile`/`place_text` + `draw`/`draw_all`, `fill` and `clear`; the loop adds
-    `black`, `darken`, `snapshot`/`fade_in_snapshot`. `key` changes whenever a scene's layout would:
-    the surface's size or the calibration's geometry."""
+class CalibratedScreen(abc.ABC):
+    """What both screens share (this Screen on a surface, display/gpu.py's GpuScreen on a GPU texture):
+    the frame scenes lay out on, seen through the calibration (calibration/frame_map.py), its colours,
+    text, fills with black margins, and how much of the picture is on the panel. Subclasses draw:
+    `_display_px()` and `_fill(colour, display_rect)` are theirs, besides the drawing methods."""
 
-    def __init__(self, surface: pygame.Surface, calibration: Calibration | None = None,
-                 background: tuple[int, int, int] = (0, 0, 0)):
-        self._surface = surface
+    def __init__(self, calibration: Calibration | None = None, background: tuple[int, int, int] = (0, 0, 0)):
         self.calibration = calibration
         self.show_background = background
         self._fonts: dict[int, object] = {}
         self._layout()
 
+    @abc.abstractmethod
+    def _display_px(self) -> tuple[int, int]:
+        """The display's size in pixels."""
+
+    @abc.abstractmethod
+    def _fill(self, colour, rect: Rect) -> None:
+        """A rect of the display filled with colour, nothing blended."""
+
     def _layout(self) -> None:
         calibration = self.calibration or IDENTITY
         self.geometry = calibration.profile.geometry
-        size = self._surface.get_size()
+        size = self._display_px()
         self.picture = Rect(*frame_map.picture_rect(size, self.geometry))
         self.size = frame_map.frame_size(size, self.geometry)
         self.key = (size, self.geometry)
         self._orient = calibration.orient
         self.background = calibration.colour(self.show_background)
 
-    def configure(self, *, surface: pygame.Surface | None = None, calibration: Calibration | None = None,
+    def configure(self, *, calibration: Calibration | None = None,
                   background: tuple[int, int, int] | None = None) -> None:
-        """A new display surface (the F key), calibration (None: none) or show background."""
-        self._surface = surface if surface is not None else self._surface
+        """A new calibration (None: none) or show background."""
         self.calibration = calibration
         self.show_background = background if background is not None else self.show_background
         self._layout()
@@ -102,11 +117,91 @@ class Screen:
 
     @property
     def display_size(self) -> tuple[int, int]:
-        return self._surface.get_size()
+        return self._display_px()
 
     def rect(self, rect: Rect) -> Rect:
         """A rect of the frame -> its rect on the display (same area, turned and shifted)."""
         return Rect(*frame_map.screen_rect(rect, self.size, self.picture[:2], self.geometry))
+
+    @abc.abstractmethod
+    def place(self, image: np.ndarray | pygame.Surface, rect: Rect, scale: str = "smooth"):
+        """A small image (or a surface, e.g. text) made ready to draw into `rect` of the frame."""
+
+    def place_text(self, text: str, size_px: int, colour: tuple[int, int, int],
+                   bottom_right: tuple[int, int]):
+        """A line of text (pygame.freetype's built-in font) whose bottom-right corner sits at
+        `bottom_right` of the frame, turned with the picture; with its rect in the frame. None where
+        freetype is missing (text is an extra)."""
+        font = self._font(size_px)
+        if font is None:
+            return None
+        surface, _ = font.render(text, colour)
+        rect = Rect(*surface.get_rect(bottomright=bottom_right))
+        return self.place(surface, rect), rect
+
+    def _font(self, size_px: int):
+        if size_px not in self._fonts:
+            try:
+                import pygame.freetype
+                if not pygame.freetype.get_init():
+                    pygame.freetype.init()
+                self._fonts[size_px] = pygame.freetype.Font(None, size_px)
+            except (ImportError, pygame.error, OSError):
+                self._fonts[size_px] = None
+        return self._fonts[size_px]
+
+    def fill(self, colour, rect: Rect | None = None) -> None:
+        """Fill a rect of the frame; None: the whole picture, and black around it (no light from a
+        projector outside the picture)."""
+        if rect is not None:
+            self._fill(colour, self.rect(rect))
+            return
+        for margin in frame_map.margins(self.picture, self._display_px()):
+            self._fill((0, 0, 0), margin)
+        self._fill(colour, self.picture)
+
+    def clear(self) -> None:
+        """The background over the whole picture."""
+        self.fill(self.background)
+
+    def black(self) -> None:
+        """The whole display black (closed)."""
+        self._fill((0, 0, 0), Rect(0, 0, *self._display_px()))
+
+    @property
+    def on_panel(self) -> float:
+        """The share of the picture that lies on the display (the calibration's offset or scale may
+        push part of it off): 1.0 without a calibration."""
+        x, y, w, h = self.picture
+        sw, sh = self._display_px()
+        inside = max(0, min(sw, x + w) - max(0, x)) * max(0, min(sh, y + h) - max(0, y))
+        return inside / max(1, w * h)
+
+    def save_png(self, path: Path) -> Path:
+        """The display as PNG (--screenshot). Raises OSError or pygame.error."""
+        return write_png(self.grab(), path)
+
+    @abc.abstractmethod
+    def grab(self) -> pygame.Surface:
+        """The display as it is now, as a Surface of its own (captures, screenshots)."""
+
+
+class Screen(CalibratedScreen):
+    """The display surface seen through the calibration, drawn on by the CPU. Scenes lay out on a frame
+    of `size` pixels and draw through `place`/`place_tile`/`place_text` + `draw`/`draw_all`, `fill` and
+    `clear`; the loop adds `black`, `darken`, `snapshot`/`fade_in_snapshot`. `key` changes whenever a
+    scene's layout would: the surface's size or the calibration's geometry."""
+
+    def __init__(self, surface: pygame.Surface, calibration: Calibration | None = None,
+                 background: tuple[int, int, int] = (0, 0, 0)):
+        self._surface = surface
+        super().__init__(calibration, background)
+
+    def _display_px(self) -> tuple[int, int]:
+        return self._surface.get_size()
+
+    def _fill(self, colour, rect: Rect) -> None:
+        self._surface.fill(colour, rect)
 
     # ---- scenes -------------------------------------------------------------------------------
     def place(self, image: np.ndarray | pygame.Surface, rect: Rect, scale: str = "smooth") -> Placed:
@@ -122,29 +217,6 @@ class Screen:
         x, y, _, _ = self.rect(rect)
         return Placed(self._orient(scale_to(to_surface(image), (rect[2], rect[3]), scale)), (x, y))
 
-    def place_text(self, text: str, size_px: int, colour: tuple[int, int, int],
-                   bottom_right: tuple[int, int]) -> tuple[Placed, Rect] | None:
-        """A line of text (pygame.freetype's built-in font) whose bottom-right corner sits at
-        `bottom_right` of the frame, turned with the picture; with its rect in the frame. None where
-        freetype is missing (text is an extra)."""
-        font = self._font(size_px)
-        if font is None:
-            return None
-        surface, _ = font.render(text, colour)
-        rect = Rect(*surface.get_rect(bottomright=bottom_right))
-        return Placed(self._orient(surface), self.rect(rect)[:2]), rect
-
-    def _font(self, size_px: int):
-        if size_px not in self._fonts:
-            try:
-                import pygame.freetype
-                if not pygame.freetype.get_init():
-                    pygame.freetype.init()
-                self._fonts[size_px] = pygame.freetype.Font(None, size_px)
-            except (ImportError, pygame.error, OSError):
-                self._fonts[size_px] = None
-        return self._fonts[size_px]
-
     def draw(self, placed: Placed) -> None:
         self._surface.blit(placed.surface, placed.at)
 
@@ -156,25 +228,7 @@ class Screen:
             blits.append((p.surface, p.at))
         self._surface.blits(blits, doreturn=False)
 
-    def fill(self, colour, rect: Rect | None = None) -> None:
-        """Fill a rect of the frame; None: the whole picture, and black around it (no light from a
-        projector outside the picture)."""
-        if rect is not None:
-            self._surface.fill(colour, self.rect(rect))
-            return
-        for margin in frame_map.margins(self.picture, self._surface.get_size()):
-            self._surface.fill((0, 0, 0), margin)
-        self._surface.fill(colour, self.picture)
-
-    def clear(self) -> None:
-        """The background over the whole picture."""
-        self.fill(self.background)
-
     # ---- the loop -----------------------------------------------------------------------------
-    def black(self) -> None:
-        """The whole display black (closed)."""
-        self._surface.fill((0, 0, 0))
-
     def darken(self, level: float) -> None:
         """Every pixel multiplied by `level` 0..1 (a dim walk, a blackout fading)."""
         if level < 1:
@@ -195,15 +249,6 @@ class Screen:
         self._surface.blit(surface, at)
 
     # ---- reading it back ----------------------------------------------------------------------
-    @property
-    def on_panel(self) -> float:
-        """The share of the picture that lies on the display (the calibration's offset or scale may
-        push part of it off): 1.0 without a calibration."""
-        x, y, w, h = self.picture
-        sw, sh = self._surface.get_size()
-        inside = max(0, min(sw, x + w) - max(0, x)) * max(0, min(sh, y + h) - max(0, y))
-        return inside / max(1, w * h)
-
     def glance(self, longest_px: int = GLANCE_PX) -> np.ndarray:
         """The display as presented, sampled every k-th pixel down to about longest_px on its longer
         side, [h, w, 3] uint8 (a copy: microseconds, no scaling pass). What health judges, and the status
@@ -223,6 +268,9 @@ class Screen:
     def save_png(self, path: Path) -> Path:
         """The display as PNG (--screenshot). Raises OSError or pygame.error."""
         return write_png(self._surface, path)
+
+    def grab(self) -> pygame.Surface:
+        return self._surface.copy()
 
 
 def write_png(surface: pygame.Surface, path: Path) -> Path:

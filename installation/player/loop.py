@@ -19,7 +19,6 @@ from pathlib import Path
 
 import pygame
 
-from installation.display.screen import Screen
 from installation.model.load import DEFAULT_BATCH
 from installation.paths import DEFAULT_MODEL
 from installation.player import capacity
@@ -55,7 +54,7 @@ class Player:
         override: how long a Control lasts (player/overrides.py). find_model(path, sha256, given_up): asks,
         without blocking, for any other valid model when one fails for good (service/reload/fallback.py)."""
         self.display = display
-        self.screen = Screen(display.surface, calibration, show.display.background_rgb)
+        self.screen = display.screen(calibration, show.display.background_rgb)
         logger = logging.getLogger("aimoji.player")
         self.log, self.info = (log, log) if log is not None else (logger.warning, logger.info)
         self.overrides = Overrides(override)   # what operators hold, consulted by the programme
@@ -194,7 +193,7 @@ class Player:
             self.log(f"display: cannot open it again ({exc}); drawing on the one there is")
             return
         self.vsync = self.display.vsync
-        self.screen.configure(surface=self.display.surface, calibration=self.screen.calibration)
+        self.screen = self.stage.screen = self.display.screen(self.screen.calibration, self.screen.show_background)
         if self.stage.current is not None:  # a new, blank screen: background and margins again
             self.stage.current.view.invalidate()
 

@@ -5,15 +5,16 @@ rect of it. The Screen maps every rect and turns every small image through the c
 (rotation, mirror, scale, offset: calibration/frame_map.py), so a calibrated wall costs no full-frame
 pass; without a calibration the mapping is the identity. The show's background goes through the
 calibration's colour table, as the generated images do in the worker. Panel care (player/panel_care.py)
-adds a shift of everything drawn in the picture, taken into each image as it is placed (a grid's tiles
-keep their cells, their pictures move inside them) and clipped to the picture, and a brightness level
-folded into the colour table. Nothing else touches the surface:
+adds a shift of everything drawn in the picture, taken into each image as it is placed (on the CPU a
+grid's tiles keep their cells and their pictures move inside them; it is clipped to the picture), and a
+brightness level folded into the colour table. Nothing else touches the surface:
 scenes (scenes/base.py's Canvas is what they may ask of it) and the player's loop draw through the
 methods here; `pixels()` and `save_png()` read it back.
 """
 
 from __future__ import annotations
 
+import abc
 from pathlib import Path
 from typing import NamedTuple
 
@@ -52,13 +53,22 @@ def scale_to(surf: pygame.Surface, size: tuple[int, int], scale: str,
         return surf if into is None else into
     if scale == "pixel":
         return pygame.transform.scale(surf, size, *into_)
-    k = sharp.factor((w, h), size) if scale == "sharp" else 0
-    if k:
-        small = np.frombuffer(pygame.image.tobytes(surf, "RGB"), np.uint8).reshape(h, w, 3)
-        big = sharp.enlarge(small, k)
-        # In the small surface's pixel format, so the scaled one blits on the fast path.
-        surf = pygame.image.frombuffer(big.tobytes(), big.shape[1::-1], "RGB").convert(surf)
+    if scale == "sharp":
+        surf = sharpened(surf, size)
     return pygame.transform.smoothscale(surf, size, *into_)
+
+
+def sharpened(surf: pygame.Surface, size: tuple[int, int]) -> pygame.Surface:
+    """display.scale 'sharp' before its last, smooth step to `size`: the small surface enlarged with its
+    edges kept (display/sharp.py), or itself where it is magnified too little for that."""
+    w, h = surf.get_size()
+    k = sharp.factor((w, h), size)
+    if not k:
+        return surf
+    small = np.frombuffer(pygame.image.tobytes(surf, "RGB"), np.uint8).reshape(h, w, 3)
+    big = sharp.enlarge(small, k)
+    # In the small surface's pixel format, so the scaled one blits on the fast path.
+    return pygame.image.frombuffer(big.tobytes(), big.shape[1::-1], "RGB").convert(surf)
 
 
 class Placed(NamedTuple):
@@ -72,37 +82,41 @@ class Snapshot(NamedTuple):
     surface: pygame.Surface
 
 
-class Screen:
-    """The display surface seen through the calibration. Scenes lay out on a frame of `size` pixels and
-    draw through `place`/`place_tile`/`place_text` + `draw`/`draw_all`, `fill` and `clear`; the loop adds
-    `flood`, `darken`, `snapshot`/`fade_in_snapshot`. `key` changes whenever a scene's layout would:
-    the surface's size or the calibration's geometry."""
+class CalibratedScreen(abc.ABC):
+    """What both screens share (this Screen on a surface, display/gpu.py's GpuScreen on a GPU texture):
+    the frame scenes lay out on, seen through the calibration (calibration/frame_map.py), its colours,
+    text, fills with black margins, and how much of the picture is on the panel. Subclasses draw:
+    `_display_px()` and `_fill(colour, display_rect)` are theirs, besides the drawing methods."""
 
-    def __init__(self, surface: pygame.Surface, calibration: Calibration | None = None,
-                 background: tuple[int, int, int] = (0, 0, 0)):
-        self._surface = surface
+    def __init__(self, calibration: Calibration | None = None, background: tuple[int, int, int] = (0, 0, 0)):
         self.calibration = calibration
         self.show_background = background
         self.shift, self.level = (0, 0), 1.0   # panel care: the orbit's offset, the brightness
         self._fonts: dict[int, object] = {}
         self._layout()
 
+    @abc.abstractmethod
+    def _display_px(self) -> tuple[int, int]:
+        """The display's size in pixels."""
+
+    @abc.abstractmethod
+    def _fill(self, colour, rect: Rect) -> None:
+        """A rect of the display filled with colour, nothing blended."""
+
     def _layout(self) -> None:
         calibration = self.calibration or IDENTITY
         self._table = calibration.at_level(self.level)   # read by the workers' threads: swapped whole
         self.geometry = calibration.profile.geometry
-        size = self._surface.get_size()
+        size = self._display_px()
         self.picture = Rect(*frame_map.picture_rect(size, self.geometry))
         self.size = frame_map.frame_size(size, self.geometry)
         self.key = (size, self.geometry)
-        self._surface.set_clip(None if self.shift == (0, 0) else self.picture)   # a shift spills nothing
         self._orient = calibration.orient
         self.background = self._table.colour(self.show_background)
 
-    def configure(self, *, surface: pygame.Surface | None = None, calibration: Calibration | None = None,
+    def configure(self, *, calibration: Calibration | None = None,
                   background: tuple[int, int, int] | None = None) -> None:
-        """A new display surface (the F key), calibration (None: none) or show background."""
-        self._surface = surface if surface is not None else self._surface
+        """A new calibration (None: none) or show background."""
         self.calibration = calibration
         self.show_background = background if background is not None else self.show_background
         self._layout()
@@ -125,11 +139,99 @@ class Screen:
 
     @property
     def display_size(self) -> tuple[int, int]:
-        return self._surface.get_size()
+        return self._display_px()
 
     def rect(self, rect: Rect) -> Rect:
         """A rect of the frame -> its rect on the display (same area, turned and shifted)."""
         return Rect(*frame_map.screen_rect(rect, self.size, self.picture[:2], self.geometry))
+
+    @abc.abstractmethod
+    def place(self, image: np.ndarray | pygame.Surface, rect: Rect, scale: str = "smooth"):
+        """A small image (or a surface, e.g. text) made ready to draw into `rect` of the frame."""
+
+    def place_text(self, text: str, size_px: int, colour: tuple[int, int, int],
+                   bottom_right: tuple[int, int]):
+        """A line of text (pygame.freetype's built-in font) whose bottom-right corner sits at
+        `bottom_right` of the frame, turned with the picture; with its rect in the frame. None where
+        freetype is missing (text is an extra)."""
+        font = self._font(size_px)
+        if font is None:
+            return None
+        surface, _ = font.render(text, colour)
+        rect = Rect(*surface.get_rect(bottomright=bottom_right))
+        return self.place(surface, rect), rect
+
+    def _font(self, size_px: int):
+        if size_px not in self._fonts:
+            try:
+                import pygame.freetype
+                if not pygame.freetype.get_init():
+                    pygame.freetype.init()
+                self._fonts[size_px] = pygame.freetype.Font(None, size_px)
+            except (ImportError, pygame.error, OSError):
+                self._fonts[size_px] = None
+        return self._fonts[size_px]
+
+    def fill(self, colour, rect: Rect | None = None) -> None:
+        """Fill a rect of the frame; None: the whole picture, and black around it (no light from a
+        projector outside the picture)."""
+        if rect is not None:
+            self._fill(colour, moved(self.rect(rect), self.shift))
+            return
+        for margin in frame_map.margins(self.picture, self._display_px()):
+            self._fill((0, 0, 0), margin)
+        self._fill(colour, self.picture)
+
+    def clear(self) -> None:
+        """The background over the whole picture."""
+        self.fill(self.background)
+
+    def flood(self, colour: tuple[int, int, int] = (0, 0, 0)) -> None:
+        """The whole display one colour: black when closed, white for panel care's refresh."""
+        self._fill(colour, Rect(0, 0, *self._display_px()))
+
+    @property
+    def on_panel(self) -> float:
+        """The share of the picture that lies on the display (the calibration's offset or scale may
+        push part of it off): 1.0 without a calibration."""
+        x, y, w, h = self.picture
+        sw, sh = self._display_px()
+        inside = max(0, min(sw, x + w) - max(0, x)) * max(0, min(sh, y + h) - max(0, y))
+        return inside / max(1, w * h)
+
+    def save_png(self, path: Path) -> Path:
+        """The display as PNG (--screenshot). Raises OSError or pygame.error."""
+        return write_png(self.grab(), path)
+
+    @abc.abstractmethod
+    def grab(self) -> pygame.Surface:
+        """The display as it is now, as a Surface of its own (captures, screenshots)."""
+
+
+class Screen(CalibratedScreen):
+    """The display surface seen through the calibration, drawn on by the CPU. Scenes lay out on a frame
+    of `size` pixels and draw through `place`/`place_tile`/`place_text` + `draw`/`draw_all`, `fill` and
+    `clear`; the loop adds `flood`, `darken`, `snapshot`/`fade_in_snapshot`. `key` changes whenever a
+    scene's layout would: the surface's size or the calibration's geometry."""
+
+    def __init__(self, surface: pygame.Surface, calibration: Calibration | None = None,
+                 background: tuple[int, int, int] = (0, 0, 0)):
+        self._surface = surface
+        super().__init__(calibration, background)
+
+    def _display_px(self) -> tuple[int, int]:
+        return self._surface.get_size()
+
+    def _layout(self) -> None:
+        super()._layout()
+        self._surface.set_clip(None if self.shift == (0, 0) else self.picture)   # a shift spills nothing
+
+    def _fill(self, colour, rect: Rect) -> None:
+        """Fills are not clipped: margins, the refresh, and scenes' own rects (inside the picture)."""
+        clip = self._surface.get_clip()
+        self._surface.set_clip(None)
+        self._surface.fill(colour, rect)
+        self._surface.set_clip(clip)
 
     # ---- scenes -------------------------------------------------------------------------------
     def place(self, image: np.ndarray | pygame.Surface, rect: Rect, scale: str = "smooth") -> Placed:
@@ -137,12 +239,13 @@ class Screen:
         then one upscale (`scale_to`) straight to its size on the display, moved by panel care's shift.
         Off the ALIGN_PX grid, the upscale goes into a surface that starts on it, its first columns the
         background (what lies beside an emoji): the blit stays on SDL's fast path."""
-        x, y, w, h = _moved(self.rect(rect), self.shift)
+        x, y, w, h = moved(self.rect(rect), self.shift)
         small = self._orient(image if isinstance(image, pygame.Surface) else to_surface(image))
         pad = x % ALIGN_PX
         width = -(-(w + pad) // ALIGN_PX) * ALIGN_PX    # its rows aligned too
         px, pw = self.picture[0], self.picture[2]
-        if not pad or x - pad < px or x - pad + width > px + pw:   # aligned already, or no room in the picture
+        if not pad or x - pad < px or x - pad + width > px + pw or small.get_flags() & pygame.SRCALPHA:
+            # aligned already, no room in the picture, or text (its own transparency, and small)
             return Placed(scale_to(small, (w, h), scale), (x, y))
         padded = pygame.Surface((width, h), 0, small)
         padded.fill(self.background, (0, 0, pad, h))
@@ -158,34 +261,11 @@ class Screen:
         x, y, _, _ = self.rect(rect)
         tile = self._orient(scale_to(to_surface(image), (rect[2], rect[3]), scale))
         if self.shift != (0, 0):
-            moved = pygame.Surface(tile.get_size(), 0, tile)
-            moved.fill(self.background)
-            moved.blit(tile, self.shift)
-            tile = moved
+            inside = pygame.Surface(tile.get_size(), 0, tile)
+            inside.fill(self.background)
+            inside.blit(tile, self.shift)
+            tile = inside
         return Placed(tile, (x, y))
-
-    def place_text(self, text: str, size_px: int, colour: tuple[int, int, int],
-                   bottom_right: tuple[int, int]) -> tuple[Placed, Rect] | None:
-        """A line of text (pygame.freetype's built-in font) whose bottom-right corner sits at
-        `bottom_right` of the frame, turned with the picture; with its rect in the frame. None where
-        freetype is missing (text is an extra)."""
-        font = self._font(size_px)
-        if font is None:
-            return None
-        surface, _ = font.render(text, colour)
-        rect = Rect(*surface.get_rect(bottomright=bottom_right))
-        return Placed(self._orient(surface), _moved(self.rect(rect)[:2], self.shift)), rect
-
-    def _font(self, size_px: int):
-        if size_px not in self._fonts:
-            try:
-                import pygame.freetype
-                if not pygame.freetype.get_init():
-                    pygame.freetype.init()
-                self._fonts[size_px] = pygame.freetype.Font(None, size_px)
-            except (ImportError, pygame.error, OSError):
-                self._fonts[size_px] = None
-        return self._fonts[size_px]
 
     def draw(self, placed: Placed) -> None:
         self._surface.blit(placed.surface, placed.at)
@@ -198,32 +278,7 @@ class Screen:
             blits.append((p.surface, p.at))
         self._surface.blits(blits, doreturn=False)
 
-    def fill(self, colour, rect: Rect | None = None) -> None:
-        """Fill a rect of the frame; None: the whole picture, and black around it (no light from a
-        projector outside the picture)."""
-        if rect is not None:
-            self._surface.fill(colour, _moved(self.rect(rect), self.shift))
-            return
-        for margin in frame_map.margins(self.picture, self._surface.get_size()):
-            self._fill_unclipped((0, 0, 0), margin)
-        self._surface.fill(colour, self.picture)
-
-    def _fill_unclipped(self, colour, rect) -> None:
-        """A fill outside the picture, past the clip a shift sets."""
-        clip = self._surface.get_clip()
-        self._surface.set_clip(None)
-        self._surface.fill(colour, rect)
-        self._surface.set_clip(clip)
-
-    def clear(self) -> None:
-        """The background over the whole picture."""
-        self.fill(self.background)
-
     # ---- the loop -----------------------------------------------------------------------------
-    def flood(self, colour: tuple[int, int, int] = (0, 0, 0)) -> None:
-        """The whole display one colour: black when closed, white for panel care's refresh."""
-        self._fill_unclipped(colour, self._surface.get_rect())
-
     def darken(self, level: float) -> None:
         """Every pixel multiplied by `level` 0..1 (a dim walk, a blackout fading)."""
         if level < 1:
@@ -244,15 +299,6 @@ class Screen:
         self._surface.blit(surface, at)
 
     # ---- reading it back ----------------------------------------------------------------------
-    @property
-    def on_panel(self) -> float:
-        """The share of the picture that lies on the display (the calibration's offset or scale may
-        push part of it off): 1.0 without a calibration."""
-        x, y, w, h = self.picture
-        sw, sh = self._surface.get_size()
-        inside = max(0, min(sw, x + w) - max(0, x)) * max(0, min(sh, y + h) - max(0, y))
-        return inside / max(1, w * h)
-
     def glance(self, longest_px: int = GLANCE_PX) -> np.ndarray:
         """The display as presented, sampled every k-th pixel down to about longest_px on its longer
         side, [h, w, 3] uint8 (a copy: microseconds, no scaling pass). What health judges, and the status
@@ -273,8 +319,11 @@ class Screen:
         """The display as PNG (--screenshot). Raises OSError or pygame.error."""
         return write_png(self._surface, path)
 
+    def grab(self) -> pygame.Surface:
+        return self._surface.copy()
 
-def _moved(at: tuple, shift: tuple[int, int]) -> tuple:
+
+def moved(at: tuple, shift: tuple[int, int]) -> tuple:
     """A position (x, y) or rect (x, y, w, h) moved by panel care's shift."""
     return at if shift == (0, 0) else (at[0] + shift[0], at[1] + shift[1], *at[2:])
 

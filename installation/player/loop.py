@@ -19,7 +19,6 @@ from pathlib import Path
 
 import pygame
 
-from installation.display.screen import Screen
 from installation.model.load import DEFAULT_BATCH
 from installation.paths import DEFAULT_MODEL
 from installation.player import capacity
@@ -56,7 +55,7 @@ class Player:
         override: how long a Control lasts (player/overrides.py). find_model(path, sha256, given_up): asks,
         without blocking, for any other valid model when one fails for good (service/reload/fallback.py)."""
         self.display = display
-        self.screen = Screen(display.surface, calibration, show.display.background_rgb)
+        self.screen = display.screen(calibration, show.display.background_rgb)
         logger = logging.getLogger("aimoji.player")
         self.log, self.info = (log, log) if log is not None else (logger.warning, logger.info)
         self.overrides = Overrides(override)   # what operators hold, consulted by the programme
@@ -71,7 +70,7 @@ class Player:
         self.controls, self.find_model = ControlBox(), find_model   # operators: the latest of each kind
         self.running, self.closed, self.model_swaps = True, False, 0
         self._say_once = OnceLog(self.log)      # one line per degraded or replaced scene
-        self.link = None                       # the panel's connector watch (display/connector.py), if any
+        self.link = self.clock_sync = None     # watchers: the panel's connector (display/), the clock (clocksync/)
         self.panel = PanelCare(self.log, clock)   # the show's [panel]: orbit, brightness, refresh
         self._captures: CaptureWriter | None = None
         self._state = PlayerState()
@@ -197,7 +196,7 @@ class Player:
             self.log(f"display: cannot open it again ({exc}); drawing on the one there is")
             return
         self.vsync = self.display.vsync
-        self.screen.configure(surface=self.display.surface, calibration=self.screen.calibration)
+        self.screen = self.stage.screen = self.display.screen(self.screen.calibration, self.screen.show_background)
         if self.stage.current is not None:  # a new, blank screen: background and margins again
             self.stage.current.view.invalidate()
 
@@ -302,10 +301,9 @@ class Player:
         """The frame for walk time t; whether it shows a fresh image. Dimmed: a dim walk, a blackout."""
         if self.panel.frame(self.show, t, self.closed, self.stage, self.screen):
             return False   # panel care's refresh at closing
-        if self.closed and self.show.outside_hours.action != "dim":
-            self.screen.flood()
-            return False
-        if self.stage.current is None:
+        if self.stage.current is None:   # starting, or closed without a dim walk (the stage is cleared): black
+            if self.closed:
+                self.screen.flood()
             return False
         dim = self.show.outside_hours.dim_level if self.closed else 1.0
         return self.stage.draw(t, self.show.transitions.crossfade_s, dim * (1.0 - self.overrides.black_level(
@@ -333,6 +331,7 @@ class Player:
             playlist=tuple(e.scene for e in self.show.playlist), models=programme.names,
             calibrated=self.screen.calibration is not None, panel=self.panel.facts(self.screen),
             model_swaps=self.model_swaps, display=self.link.state if self.link else None,
+            clock=self.clock_sync.state if self.clock_sync else None,
             rejected_files=programme.rejected_files, overrides=programme.held(self.clock(), self.walk.now()),
             frames=self.stats.facts(self.show.display.fps, shown),
             # a freeze or a blackout is a still or black wall on purpose

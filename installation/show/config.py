@@ -22,6 +22,7 @@ from installation.errors import format_validation_error
 HHMM_RANGE = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-4]):([0-5]\d)$")
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 Scale = Literal["smooth", "pixel", "sharp"]   # display.scale: how the small images are enlarged (display/screen.py)
+Renderer = Literal["auto", "cpu", "gpu"]      # display.renderer: who draws (display/path_choice.py)
 ACTIVE_SHOW = "active.toml"
 DEFAULT_SHOW = "default.toml"
 
@@ -82,6 +83,9 @@ class Display(_Strict):
                              "or sharp (edges kept, mottle calmed)")
     background: str = Field("#ffffff", description="colour behind the emoji, '#rrggbb'")
     keys: bool = Field(False, description="enable F/S/Esc/Q keys (off for unattended operation)")
+    renderer: Renderer = Field(
+        "auto", description="who scales and blends the picture: auto (the GPU where SDL's renderer is a fast "
+                            "one, else the CPU), cpu, or gpu (SDL's renderer whatever it is)")
 
     @field_validator("resolution")
     @classmethod

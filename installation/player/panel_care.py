@@ -73,6 +73,7 @@ class PanelCare:
         self.panel: Panel | None = None
         self.sensor: AmbientSensor | None = None
         self._seam: tuple | None = None         # (the view, its seam) last frame
+        self._screen = None                     # the screen of last frame (a display reopened makes another)
         self._was_open: bool | None = None      # None: not known yet (a start while closed is no closing)
         self._refresh_from: float | None = None
         self._zone, self._curve = ZoneInfo("UTC"), (None, 1.0)   # the curve's level, cached per second
@@ -82,6 +83,10 @@ class PanelCare:
         nothing else is to be drawn."""
         if show.panel is not self.panel:
             self._configure(show.panel, show.timezone)
+        if screen is not self._screen:
+            if self._screen is not None and (self.panel.brightness or self.panel.ambient):
+                stage.restart()   # the workers hold the old screen's colour table: recast on the new one
+            self._screen = screen
         colour = self._refresh(closed, self.clock())
         if colour is not None:
             screen.flood(colour)

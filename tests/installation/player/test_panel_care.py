@@ -33,9 +33,12 @@ def _at(local: str) -> float:
 
 
 def _stage(view=None, fading=False):
-    """What panel care reads of the player's stage: the view on the wall and whether a crossfade runs."""
-    return SimpleNamespace(current=SimpleNamespace(view=view) if view else None,
-                           fade_from=object() if fading else None)
+    """What panel care uses of the player's stage: the view on the wall, whether a crossfade runs, and
+    restart (counted)."""
+    stage = SimpleNamespace(current=SimpleNamespace(view=view) if view else None,
+                            fade_from=object() if fading else None, restarts=0)
+    stage.restart = lambda: setattr(stage, "restarts", stage.restarts + 1)
+    return stage
 
 
 class Clock:
@@ -119,6 +122,19 @@ def test_a_level_change_waits_for_a_seam_and_a_change_below_one_step_is_none():
     assert screen.level == pytest.approx(0.75)
     panel.frame(show, t + 3600, False, _stage(view), screen)                  # an hour on: a new keyframe
     assert screen.level == pytest.approx(0.75 + 0.5 / 12)
+
+
+def test_a_new_screen_recasts_the_scene_so_its_images_follow_the_new_colour_table():
+    show = _show({"brightness": {"points": [["00:00", 0.5]]}})
+    view = MorphView(MorphPlan(WalkParams(seed=1, z_dim=4), 30), 8, "smooth")
+    panel, stage, t = PanelCare(print), _stage(view), _at("2026-03-10 12:00")
+    first = Screen(pygame.Surface((32, 24)), background=WHITE)
+    panel.frame(show, t, False, stage, first)
+    panel.frame(show, t + 0.1, False, stage, first)
+    assert stage.restarts == 0 and first.level == 0.5
+    reopened = Screen(pygame.Surface((32, 24)), background=WHITE)   # the F key, a panel plugged back in
+    panel.frame(show, t + 0.2, False, stage, reopened)
+    assert stage.restarts == 1
 
 
 def _sensor(tmp_path, clock, lines, **kw):

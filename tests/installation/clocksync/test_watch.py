@@ -200,3 +200,34 @@ def test_aimoji_play_reports_the_clock_in_its_state_and_status(models_dir, tmp_p
         _, err = proc.communicate(timeout=10)
     assert clock.line in err     # said once in the log
     assert err.count(clock.line) == 1
+
+
+# A child under a seccomp filter that refuses adjtimex and clock_adjtime with EPERM, as systemd's
+# ProtectClock=yes does: the kernel's view is then None, with the reason (x86-64 system call numbers).
+SECCOMP_CHILD = r"""
+import ctypes
+from installation.clocksync import watch
+
+class Filter(ctypes.Structure):
+    _fields_ = [("code", ctypes.c_ushort), ("jt", ctypes.c_ubyte), ("jf", ctypes.c_ubyte), ("k", ctypes.c_uint)]
+
+class Program(ctypes.Structure):
+    _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.POINTER(Filter))]
+
+LOAD_NR, JEQ, RET = 0x20, 0x15, 0x06
+ALLOW, EPERM = 0x7FFF0000, 0x00050001
+code = (Filter * 5)(Filter(LOAD_NR, 0, 0, 0), Filter(JEQ, 2, 0, 305), Filter(JEQ, 1, 0, 159),
+                    Filter(RET, 0, 0, ALLOW), Filter(RET, 0, 0, EPERM))
+libc = ctypes.CDLL(None, use_errno=True)
+assert libc.prctl(38, 1, 0, 0, 0) == 0                                   # PR_SET_NO_NEW_PRIVS
+assert libc.prctl(22, 2, ctypes.byref(Program(5, code)), 0, 0) == 0       # PR_SET_SECCOMP, filter
+print(watch.read_kernel())
+"""
+
+
+@pytest.mark.skipif(os.uname().machine != "x86_64", reason="the filter uses x86-64 system call numbers")
+def test_a_sandbox_that_denies_adjtimex_is_a_reason_not_a_crash():
+    out = subprocess.run([sys.executable, "-c", SECCOMP_CHILD], capture_output=True, text=True, timeout=60,
+                         cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "(None, 'adjtimex refused: Operation not permitted')"

@@ -255,7 +255,7 @@ def run(args) -> int:
     size = mode_size(resolution, fullscreen, args.headless)
     say = logging.getLogger("aimoji.player")
     try:
-        display = open_display(size, fullscreen, title=f"AImoji — {show.title}")
+        display = open_display(size, fullscreen, title=f"AImoji — {show.title}", renderer=show.display.renderer)
     except DisplayUnavailable as exc:
         # No traceback: the line names what failed. Under systemd the unit restarts the player (a
         # display driver may load late); docs/operations.md, "Display paths".

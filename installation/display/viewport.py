@@ -104,6 +104,10 @@ class Viewport:
     def key(self):
         return (self.screen.key, self.region)
 
+    @property
+    def background(self) -> tuple[int, int, int]:
+        return self.screen.background
+
     def _map(self) -> Mapping:
         if self._key != self.screen.key:   # the screen's size or calibration changed: map again
             self._key = self.screen.key
@@ -199,3 +203,6 @@ class Spanned:
 
     def glance(self):
         return self.view.glance()
+
+    def seam(self, t: float) -> int:
+        return self.view.seam(t)

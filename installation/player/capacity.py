@@ -96,7 +96,7 @@ def wall_region(want, scene: str) -> Region | None:
     return region_for(wall, want.screen, want.show.title, spanning=scene != "morph" or wall.morph == "span")
 
 
-def cast(want, model, display, background: tuple[int, int, int], colour=None) -> Cast:
+def cast(want, model, display, colour=None) -> Cast:
     """The view for `want` (player/programme.py Want) on `model` at the show's `display`: the entry as
     this machine sustains it; a scene the model cannot show becomes a morph of it (never an empty wall).
     On a wall (the show's [wall], this PC's screen in want.screen) the entry as asked, so every PC draws
@@ -106,8 +106,8 @@ def cast(want, model, display, background: tuple[int, int, int], colour=None) ->
         instead = None if want.show.wall is None else WALL_INSTEAD
         degraded = degraded_line(want.index, sustained, model.images_per_s, model.name, instead)
         region = wall_region(want, entry.scene)
-        spec = ViewSpec(display.fps, walk_for(want.show, model.info.z_dim), display.scale, background,
-                        colour=colour, region=region,
+        spec = ViewSpec(display.fps, walk_for(want.show, model.info.z_dim), display.scale, colour=colour,
+                        region=region,
                         frames_per_image=sustained.frames_per_image if instead is None else 1)
         view = registry.make_view(sustained.entry if instead is None else entry, model, spec)
         return view if region is None else Spanned(view, region), degraded

@@ -19,7 +19,6 @@ from pathlib import Path
 
 import pygame
 
-from installation.display.screen import Screen
 from installation.model.load import DEFAULT_BATCH
 from installation.paths import DEFAULT_MODEL
 from installation.player import capacity
@@ -30,6 +29,7 @@ from installation.player.messages import UNCHANGED, Control, ModelReady, Quit, R
 from installation.player.oncelog import OnceLog
 from installation.player.overrides import Overrides
 from installation.player.pacing import Pacer, VsyncPacer, WalkClock
+from installation.player.panel_care import PanelCare
 from installation.player.programme import Programme, Want
 from installation.player.stage import Stage
 from installation.player.state import PlayerState
@@ -57,7 +57,7 @@ class Player:
         without blocking, for any other valid model when one fails for good (service/reload/fallback.py).
         screen: this PC's screen on the show's [wall] (show/wall.py), checked against the show before."""
         self.display = display
-        self.screen = Screen(display.surface, calibration, show.display.background_rgb)
+        self.screen = display.screen(calibration, show.display.background_rgb)
         logger = logging.getLogger("aimoji.player")
         self.log, self.info = (log, log) if log is not None else (logger.warning, logger.info)
         self.overrides = Overrides(override)   # what operators hold, consulted by the programme
@@ -72,7 +72,8 @@ class Player:
         self.controls, self.find_model = ControlBox(), find_model   # operators: the latest of each kind
         self.running, self.closed, self.model_swaps = True, False, 0
         self._say_once = OnceLog(self.log)      # one line per degraded or replaced scene
-        self.link = None                       # the panel's connector watch (display/connector.py), if any
+        self.link = self.clock_sync = None     # watchers: the panel's connector (display/), the clock (clocksync/)
+        self.panel = PanelCare(self.log, clock)   # the show's [panel]: orbit, brightness, refresh
         self._captures: CaptureWriter | None = None
         self._state = PlayerState()
         self._publish(None)
@@ -101,8 +102,7 @@ class Player:
         sys.setswitchinterval(0.0005)
         fps = self.show.display.fps
         pacer = self.walk.pacer(fps, START_LEAD_S)
-        if self.vsync:
-            pacer = VsyncPacer(fps, pacer.start - 1.0 / fps)
+        pacer = VsyncPacer(fps, pacer.start - 1.0 / fps) if self.vsync else pacer
         end = None if seconds is None else self.clock() + seconds
         self.screen.clear()  # the first scene fades in from the background
         try:
@@ -134,6 +134,7 @@ class Player:
             if self._captures is not None:
                 self._captures.close()
             self.stage.stop(2.0)
+            self.panel.stop()
         return self.stats_dict()
 
     def _count(self, dropped: int, work_ms: float, present_ms: float, fresh: bool, t: float) -> None:
@@ -196,7 +197,7 @@ class Player:
             self.log(f"display: cannot open it again ({exc}); drawing on the one there is")
             return
         self.vsync = self.display.vsync
-        self.screen.configure(surface=self.display.surface, calibration=self.screen.calibration)
+        self.screen = self.stage.screen = self.display.screen(self.screen.calibration, self.screen.show_background)
         if self.stage.current is not None:  # a new, blank screen: background and margins again
             self.stage.current.view.invalidate()
 
@@ -277,7 +278,7 @@ class Player:
 
     def _start(self, want: Want) -> None:
         model = self.models[want.model]
-        cast = capacity.cast(want, model, self.show.display, self.screen.background, self.screen.colour)
+        cast = capacity.cast(want, model, self.show.display, self.screen.colour)
         if cast.unavailable is not None:
             self._say_once(("unavailable", want.index, want.model), cast.unavailable)
         if cast.degraded is not None:
@@ -298,18 +299,16 @@ class Player:
 
     # ---- draw ------------------------------------------------------------------------------------
     def _draw(self, t: float) -> bool:
-        """The frame for walk time t; whether it shows a fresh image."""
-        if self.closed and self.show.outside_hours.action != "dim":
-            self.screen.black()
+        """The frame for walk time t; whether it shows a fresh image. Dimmed: a dim walk, a blackout."""
+        if self.panel.frame(self.show, t, self.closed, self.stage, self.screen):
+            return False   # panel care's refresh at closing
+        if self.stage.current is None:   # starting, or closed without a dim walk (the stage is cleared): black
+            if self.closed:
+                self.screen.flood()
             return False
-        if self.stage.current is None:
-            return False
-        return self.stage.draw(t, self.show.transitions.crossfade_s, self._brightness(self.clock()),
-                               frozen_at=self.overrides.frozen_at)
-
-    def _brightness(self, now: float) -> float:
         dim = self.show.outside_hours.dim_level if self.closed else 1.0
-        return dim * (1.0 - self.overrides.black_level(now))
+        return self.stage.draw(t, self.show.transitions.crossfade_s, dim * (1.0 - self.overrides.black_level(
+            self.clock())), frozen_at=self.overrides.frozen_at)
 
     # ---- health: the picture, and what others read -----------------------------------------------
     def _watch_content(self) -> None:
@@ -331,8 +330,9 @@ class Player:
             model=cur.model_name if cur else None, open=not self.closed,
             outside_action=self.show.outside_hours.action, next_change=venue_iso(programme.showing[1], self.show.timezone),
             playlist=tuple(e.scene for e in self.show.playlist), models=programme.names,
-            calibrated=self.screen.calibration is not None, model_swaps=self.model_swaps,
-            display=self.link.state if self.link else None,
+            calibrated=self.screen.calibration is not None, panel=self.panel.facts(self.screen),
+            model_swaps=self.model_swaps, display=self.link.state if self.link else None,
+            clock=self.clock_sync.state if self.clock_sync else None,
             rejected_files=programme.rejected_files, overrides=programme.held(self.clock(), self.walk.now()),
             frames=self.stats.facts(self.show.display.fps, shown, number),
             # a freeze or a blackout is a still or black wall on purpose

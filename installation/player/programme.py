@@ -143,10 +143,11 @@ class Programme:
 
     # ---- controls ----------------------------------------------------------------------------
     def walk_facts(self, index: int | None) -> dict:
-        """The state's scene_index (from 1), mood and speed for playlist entry `index` on the wall."""
+        """The state's scene_index (from 1), mood and speed for playlist entry `index` on the wall, and
+        whether the show makes this PC one screen of a wall (whose clocks must agree)."""
         mood = None if index is None else self.overrides.entry(self.show.playlist[index]).mood
         return {"scene_index": None if index is None else index + 1, "mood": mood,
-                "speed": self.overrides.show(self.show).walk.speed}
+                "speed": self.overrides.show(self.show).walk.speed, "wall": self.show.wall is not None}
 
     def pending(self) -> Pending | None:
         """The show waiting to take over, as the state says it."""

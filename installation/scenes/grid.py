@@ -17,7 +17,7 @@ from pydantic import Field
 from installation.geometry import Region
 from installation.scenes.base import Canvas, Frame, Request, SceneEntry, SceneKind, Sustained, ViewSpec
 from installation.scenes.layout import grid_boxes
-from installation.scenes.walk import WalkParams, latent_at
+from installation.scenes.walk import WalkParams, keyframe_position, latent_at
 
 class GridScene(SceneEntry):
     scene: Literal["grid"]
@@ -147,9 +147,8 @@ class GridView:
     still_s = 0.0
 
     def __init__(self, plan: GridPlan, cols: int, rows: int, image_px: int, scale: str,
-                 background: tuple[int, int, int], tiles: Sequence[int] | None = None):
-        self.plan, self.cols, self.rows, self.image_px = plan, cols, rows, image_px
-        self.scale, self.background = scale, background
+                 tiles: Sequence[int] | None = None):
+        self.plan, self.cols, self.rows, self.image_px, self.scale = plan, cols, rows, image_px, scale
         self.tiles = tuple(range(cols * rows) if tiles is None else tiles)   # the ones this screen shows
         self.selector = GridSelector(self.tiles, plan.tile_fps)
         self.stale_tiles = 0
@@ -178,7 +177,7 @@ class GridView:
     def _relayout(self, canvas: Canvas) -> None:
         self._layout, self._canvas = canvas.key, canvas
         self._boxes = grid_boxes(*canvas.size, self.cols, self.rows)
-        canvas.fill(self.background)
+        canvas.fill(canvas.background)
         for tile, samples in self.selector.samples.items():
             for j, (image, _) in list(samples.items()):
                 samples[j] = self._tile(tile, image)
@@ -190,7 +189,7 @@ class GridView:
         bases, blends = [], []
         for box, (base, nxt, alpha) in zip([self._boxes[i] for i in self.tiles], pairs):
             if base is None:
-                canvas.fill(self.background, box)
+                canvas.fill(canvas.background, box)
                 continue
             bases.append((base[1], None))
             if nxt is not None and alpha > 0:
@@ -220,6 +219,10 @@ class GridView:
         """What health looks at: a few tiles spread over the wall."""
         return self.current_image(most_tiles=3)
 
+    def seam(self, t: float) -> int:
+        """The walk's keyframe (every tile walks on it, each from its own phase)."""
+        return keyframe_position(self.plan.walk, t)[0]
+
 
 def shown_tiles(cols: int, rows: int, region: Region | None) -> list[int]:
     """The tiles a screen shows: all of them, or on a wall those of the grid laid out on the whole
@@ -234,7 +237,7 @@ def shown_tiles(cols: int, rows: int, region: Region | None) -> list[int]:
 def view(entry: GridScene, model, spec: ViewSpec) -> GridView:
     tiles = shown_tiles(entry.cols, entry.rows, spec.region)
     plan = GridPlan(spec.walk, tiles, entry.tile_fps, steer=spec.steer, live=spec.live)
-    return GridView(plan, entry.cols, entry.rows, model.info.image_size, spec.scale, spec.background, tiles)
+    return GridView(plan, entry.cols, entry.rows, model.info.image_size, spec.scale, tiles)
 
 
 def sustainable(entry: GridScene, fps: float, images_per_s: float) -> Sustained:

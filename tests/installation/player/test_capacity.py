@@ -67,11 +67,11 @@ def test_a_running_scene_is_cast_again_only_when_it_matters(asked, images_per_s,
 def test_cast_builds_the_sustained_view_and_a_morph_for_a_scene_the_model_cannot_show(tiny_model_path, show_file):
     show = load_show(show_file("morph"))
     slow = replace(load(tiny_model_path), images_per_s=12.0)
-    cast = capacity.cast(Want(0, "tiny", MorphScene(), show), slow, show.display, (255, 255, 255))
+    cast = capacity.cast(Want(0, "tiny", MorphScene(), show), slow, show.display)
     assert cast.view.name == "morph" and cast.view.plan.frames_per_image == 4 and cast.unavailable is None
     assert "generating 7.5/s" in cast.degraded
     evolution = Want(0, "tiny", EvolutionScene(scene="evolution"), show)
-    cast = capacity.cast(evolution, slow, show.display, (255, 255, 255))
+    cast = capacity.cast(evolution, slow, show.display)
     assert cast.view.name == "morph"
     assert cast.unavailable == ("playlist entry 1: model 'tiny random test generator' has no training timelapse; "
                                 "morph and grid play it (for evolution, export its run again with this version "

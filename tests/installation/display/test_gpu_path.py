@@ -15,6 +15,8 @@ from installation.calibration import profile as cal
 from installation.calibration.apply import Calibration
 from installation.display.gpu import GpuDisplay, open_gpu
 from installation.display.screen import Screen
+from installation.display.viewport import Spanned
+from installation.geometry import Rect, Region
 from installation.scenes.base import Frame
 from installation.scenes.grid import GridPlan, GridView
 from installation.scenes.morph import MorphPlan, MorphView
@@ -82,7 +84,7 @@ def _morph(scale: str):
 
 
 def _grid(scale: str = "smooth"):
-    view = GridView(GridPlan(WalkParams(seed=1, z_dim=4), 6, 1.0), 3, 2, 16, scale)
+    view = GridView(GridPlan(WalkParams(seed=1, z_dim=4), range(6), 1.0), 3, 2, 16, scale)
     view.accept([Frame((tile, j), 0.0, IMAGES[(tile + j) % 6]) for tile in range(6) for j in (-1, 0, 1)])
     return view
 
@@ -123,6 +125,18 @@ def test_a_grid_blending_its_tiles_on_the_gpu_is_the_cpus(gpu):
     assert mean < SAME_MEAN and share < SAME_SHARE, (mean, share)
     opaque, _ = _draw_both(gpu, _grid, t=0.0)          # no blend at t=0: a different picture
     assert _differ(opaque, shown)[0] > 2 * SAME_MEAN
+
+
+@pytest.mark.parametrize("rotation", [0, 90])
+def test_a_wall_screens_part_on_the_gpu_is_the_cpus(gpu, rotation):
+    # the right half of a wall twice this screen's width (or, mounted on its side, of its height): the
+    # morph crosses the seam, so this screen shows a crop of it
+    w, h = SIZE if rotation == 0 else SIZE[::-1]
+    region = Region((2 * w, h), Rect(w, 0, w, h), rotation)
+    cpu, shown = _draw_both(gpu, lambda: Spanned(_morph("smooth"), region))
+    mean, share = _differ(cpu, shown)
+    assert mean < SAME_MEAN and share < SAME_SHARE, (mean, share)
+    assert shown.std() > 30
 
 
 @pytest.mark.parametrize("geometry", TURNED, ids=lambda g: f"rot{g.rotation_deg}-h{g.mirror_h:d}-v{g.mirror_v:d}")

@@ -95,7 +95,7 @@ def dim_problem(first: np.ndarray, second: np.ndarray, open_mean: float) -> str 
     return None
 
 
-SEAM_RATIO = 2.0       # the step across a seam may be this many times the picture's own change over as many pixels
+SEAM_RATIO = 2.5       # the step across a seam may be this many times the picture's own change over as many pixels
 SEAM_FLOOR = 6.0       # ... or this much (0-255), for pictures flat at the seam
 SEAM_CONTENT = 0.25    # share of the seam's rows that must show something other than the background
 BACKGROUND_NEAR = 40   # a pixel within this of the background (each channel) counts as background

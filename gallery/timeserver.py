@@ -30,9 +30,12 @@ class TimeServer:
         conf = self.workdir / "chronyd.conf"
         conf.write_text(f"port {self.port}\nbindaddress 127.0.0.1\nallow 127.0.0.1\nlocal stratum 8\n"
                         f"cmdport 0\npidfile {self.workdir / 'chronyd.pid'}\n")
-        self.proc = subprocess.Popen(["chronyd", "-x", "-d", "-u", "root", "-f", str(conf)],
-                                     stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                     stderr=open(self.workdir / "chronyd.log", "ab"))
+        try:
+            self.proc = subprocess.Popen(["chronyd", "-x", "-d", "-u", "root", "-f", str(conf)],
+                                         stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                         stderr=open(self.workdir / "chronyd.log", "ab"))
+        except OSError as exc:
+            raise RuntimeError(f"cannot start chronyd ({exc}): tools/gallery-packages.sh installs chrony") from exc
         try:
             self.check()
         except BaseException:

@@ -34,21 +34,29 @@ def to_surface(image: np.ndarray) -> pygame.Surface:
     return surf.convert() if pygame.display.get_init() and pygame.display.get_surface() else surf
 
 
-def scale_to(surf: pygame.Surface, size: tuple[int, int], scale: str) -> pygame.Surface:
+def scale_to(surf: pygame.Surface, size: tuple[int, int], scale: str,
+             into: pygame.Surface | None = None) -> pygame.Surface:
     """`surf` enlarged (or shrunk) to `size` the show's way, display.scale: 'smooth' bilinear, 'pixel'
-    nearest-neighbour, 'sharp' enlarged with its edges kept (display/sharp.py), then bilinear."""
+    nearest-neighbour, 'sharp' enlarged with its edges kept (display/sharp.py), then bilinear.
+    `into`: a surface to scale into instead of a new one, used where it has that size and `surf`'s
+    pixel format (a new 2160 px surface costs as much as the scaling: its pages are fresh memory)."""
     w, h = surf.get_size()
     if (w, h) == size:
         return surf
-    if scale == "pixel":
-        return pygame.transform.scale(surf, size)
     k = sharp.factor((w, h), size) if scale == "sharp" else 0
     if k:
         small = np.frombuffer(pygame.image.tobytes(surf, "RGB"), np.uint8).reshape(h, w, 3)
         big = sharp.enlarge(small, k)
         # In the small surface's pixel format, so the scaled one blits on the fast path.
         surf = pygame.image.frombuffer(big.tobytes(), big.shape[1::-1], "RGB").convert(surf)
-    return pygame.transform.smoothscale(surf, size)
+    scaler = pygame.transform.scale if scale == "pixel" else pygame.transform.smoothscale
+    return scaler(surf, size, into) if fits(into, surf, size) else scaler(surf, size)
+
+
+def fits(into: pygame.Surface | None, surf: pygame.Surface, size: tuple[int, int]) -> bool:
+    """`into` can take `surf` scaled to `size` (what pygame's scalers ask of a destination)."""
+    return into is not None and into.get_size() == size and into.get_bitsize() == surf.get_bitsize() \
+        and into.get_masks() == surf.get_masks()
 
 
 class Placed(NamedTuple):
@@ -109,12 +117,16 @@ class Screen:
         return Rect(*frame_map.screen_rect(rect, self.size, self.picture[:2], self.geometry))
 
     # ---- scenes -------------------------------------------------------------------------------
-    def place(self, image: np.ndarray | pygame.Surface, rect: Rect, scale: str = "smooth") -> Placed:
+    def place(self, image: np.ndarray | pygame.Surface, rect: Rect, scale: str = "smooth",
+              replacing: Placed | None = None) -> Placed:
         """A small image ready to draw into `rect` of the frame: turned while small (microseconds),
-        then one upscale (`scale_to`) straight to its size on the display."""
+        then one upscale (`scale_to`) straight to its size on the display. `replacing`: the caller's
+        previous Placed, drawn already and no longer needed: scaled into its surface where the size
+        and format allow (a morph's new image every frame then allocates nothing)."""
         x, y, w, h = self.rect(rect)
         small = image if isinstance(image, pygame.Surface) else to_surface(image)
-        return Placed(scale_to(self._orient(small), (w, h), scale), (x, y))
+        into = replacing.surface if replacing is not None and replacing.surface is not image else None
+        return Placed(scale_to(self._orient(small), (w, h), scale, into), (x, y))
 
     def place_tile(self, image: np.ndarray, rect: Rect, scale: str = "smooth") -> Placed:
         """Like `place`, but scaled first and turned after: a calibrated grid is then exactly the plain

@@ -89,6 +89,18 @@ class GridPlan:
 
 
 KEEP_AHEAD_S = 2.0   # a tile holds at most this much of its future (the worker's lead is 0.5 s)
+# Screen pixels of tiles one frame blends at most. A blended tile is an opaque blit and an alpha blit
+# of its two samples, ~1.2 ns a pixel on the 2-core dev machine: a 16x9 grid at 2160p is 8.3 Mpx,
+# 10 ms a frame if every tile were blended every frame (docs/player.md, "4K").
+BLEND_PX_PER_FRAME = 4_200_000
+
+
+def blend_turns(tiles: int, tile_side: int) -> int:
+    """Frames over which the tiles take turns to be blended anew: 1 (every tile every frame) while the
+    grid covers at most BLEND_PX_PER_FRAME pixels; else tile i is blended on frames where frame % n == i
+    % n (a 16x9 or 12x12 grid at 2160p: every 2nd frame, its blend moving at 30 Hz), and between its
+    turns keeps the blend it showed."""
+    return max(1, math.ceil(tiles * tile_side * tile_side / BLEND_PX_PER_FRAME))
 
 
 class GridSelector:
@@ -139,7 +151,8 @@ class GridSelector:
 
 class GridView:
     """Each tile's samples are scaled (and turned) once when they arrive, a few hundred per second, not
-    on every displayed frame; a frame is then one batch of opaque blits and one of blended ones."""
+    on every displayed frame; a frame is then one batch of opaque blits and one of blended ones, of the
+    tiles whose turn it is (`blend_turns`), or of all of them after `invalidate`."""
     name = "grid"
     still_s = 0.0
 
@@ -149,10 +162,12 @@ class GridView:
         self.scale, self.background = scale, background
         self.selector = GridSelector(cols * rows, plan.tile_fps)
         self.stale_tiles = 0
-        self._layout = None   # the canvas key the layout was made for; None: repaint everything
+        self._layout = None   # the canvas key the layout was made for
+        self._repaint = True  # draw every tile and the background around them on the next draw
         self._canvas: Canvas | None = None
         self._boxes: list = []
         self._last: list = []
+        self._turns, self._frame = 1, 0
 
     def _tile(self, tile: int, image: np.ndarray) -> tuple:
         """(image, placed on its tile), or (image, None) before the first layout."""
@@ -169,12 +184,12 @@ class GridView:
 
     def invalidate(self) -> None:
         """Repaint everything (margins included) on the next draw."""
-        self._layout = None
+        self._repaint = True
 
     def _relayout(self, canvas: Canvas) -> None:
-        self._layout, self._canvas = canvas.key, canvas
+        self._layout, self._canvas, self._repaint = canvas.key, canvas, True
         self._boxes = grid_boxes(*canvas.size, self.cols, self.rows)
-        canvas.fill(self.background)
+        self._turns = blend_turns(len(self._boxes), self._boxes[0][2])
         for tile, samples in enumerate(self.selector.samples):
             for j, (image, _) in list(samples.items()):
                 samples[j] = self._tile(tile, image)
@@ -183,18 +198,22 @@ class GridView:
         if canvas.key != self._layout:
             self._relayout(canvas)
         pairs, self.stale_tiles = self.selector.select(t)
+        turns, turn = (1, 0) if self._repaint else (self._turns, self._frame % self._turns)
+        if self._repaint:
+            canvas.fill(self.background)
         bases, blends = [], []
-        for box, (base, nxt, alpha) in zip(self._boxes, pairs):
+        for i in range(turn, len(pairs), turns):
+            base, nxt, alpha = pairs[i]
             if base is None:
-                canvas.fill(self.background, box)
+                canvas.fill(self.background, self._boxes[i])
                 continue
             bases.append((base[1], None))
             if nxt is not None and alpha > 0:
                 blends.append((nxt[1], alpha))
         canvas.draw_all(bases)
         canvas.draw_all(blends)
-        self._last = pairs
-        return bool(blends)
+        self._last, self._repaint, self._frame = pairs, False, self._frame + 1
+        return any(nxt is not None and alpha > 0 for _, nxt, alpha in pairs)
 
     def current_image(self, most_tiles: int | None = None) -> np.ndarray | None:
         """The small tiles on screen as one mosaic [rows*px, cols*px, 3]; with most_tiles, every k-th

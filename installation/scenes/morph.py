@@ -124,8 +124,9 @@ class MorphSelector:
 
 
 class MorphView:
-    """Draws the pair the selector picks, blended and turned while small, in one upscale to its place;
-    the placed image is kept for the frames that repeat it."""
+    """Draws the pair the selector picks, blended and turned while small, in one upscale to its place,
+    scaled into the surface of the image it replaces (no new surface a frame). A frame that repeats the
+    picture on the wall draws nothing; after `invalidate` it is drawn again, margins and all."""
     name = "morph"
     stale_tiles = 0
     still_s = 0.0
@@ -134,8 +135,9 @@ class MorphView:
         self.plan, self.image_px, self.scale, self.background = plan, image_px, scale, background
         self.selector = MorphSelector(plan.fps, plan.frames_per_image)
         self._layout = None   # the canvas key the layout was made for; None: repaint everything
-        self._shown: tuple | None = None   # (image, blended in, weight, placed)
+        self._shown: tuple | None = None   # (image, blended in, weight, placed, canvas key)
         self._image: np.ndarray | None = None
+        self._drawn = False   # the canvas shows self._shown as it is
 
     def accept(self, frames: list[Frame]) -> None:
         for f in frames:
@@ -151,7 +153,9 @@ class MorphView:
     def draw(self, canvas: Canvas, t: float) -> bool:
         image, towards, weight, fresh = self.selector.select(t)
         if canvas.key != self._layout:
-            self._layout, self._shown = canvas.key, None
+            if self._shown is not None and canvas.key != self._shown[4]:   # another size: scale anew
+                self._shown = None
+            self._layout, self._drawn = canvas.key, False
             self._box = morph_box(*canvas.size, self.image_px, self.scale)
             canvas.fill(self.background)
         if image is None:
@@ -159,8 +163,11 @@ class MorphView:
         shown = self._shown
         if shown is None or shown[0] is not image or shown[1] is not towards or shown[2] != weight:
             self._image = blend(image, towards, weight)
-            self._shown = (image, towards, weight, canvas.place(self._image, self._box, self.scale))
-        canvas.draw(self._shown[3])
+            placed = canvas.place(self._image, self._box, self.scale, shown[3] if shown else None)
+            self._shown, self._drawn = (image, towards, weight, placed, canvas.key), False
+        if not self._drawn:
+            canvas.draw(self._shown[3])
+            self._drawn = True
         return fresh
 
     def current_image(self) -> np.ndarray | None:

@@ -89,17 +89,18 @@ class GridPlan:
 
 
 KEEP_AHEAD_S = 2.0   # a tile holds at most this much of its future (the worker's lead is 0.5 s)
-# Screen pixels of tiles one frame blends at most. A blended tile is an opaque blit and an alpha blit
-# of its two samples, ~1.2 ns a pixel on the 2-core dev machine: a 16x9 grid at 2160p is 8.3 Mpx,
-# 10 ms a frame if every tile were blended every frame (docs/player.md, "4K").
-BLEND_PX_PER_FRAME = 4_200_000
+# Screen pixels of tiles one frame blends at most: about a 1080p grid's. A blended tile is an opaque
+# blit and an alpha blit of its two samples (SDL's, ~1 ns a pixel and more on the 2-core dev machine):
+# a 16x9 grid at 2160p is 8.3 Mpx, 9-12 ms a frame if every tile were blended every frame
+# (docs/player.md, "4K").
+BLEND_PX_PER_FRAME = 2_100_000
 
 
 def blend_turns(tiles: int, tile_side: int) -> int:
     """Frames over which the tiles take turns to be blended anew: 1 (every tile every frame) while the
     grid covers at most BLEND_PX_PER_FRAME pixels; else tile i is blended on frames where frame % n == i
-    % n (a 16x9 or 12x12 grid at 2160p: every 2nd frame, its blend moving at 30 Hz), and between its
-    turns keeps the blend it showed."""
+    % n (a 16x9 grid at 2160p: every 4th frame, its blend moving at 15 Hz; 12x12: every 3rd), and
+    between its turns keeps the blend it showed."""
     return max(1, math.ceil(tiles * tile_side * tile_side / BLEND_PX_PER_FRAME))
 
 

@@ -74,9 +74,10 @@ def test_a_morph_repeating_its_picture_leaves_the_screen_alone_until_it_is_inval
 def test_blend_turns_share_a_big_grid_over_frames_and_leave_1080p_grids_alone():
     assert blend_turns(144, 90) == 1       # 12x12 at 1080p
     assert blend_turns(64, 135) == 1       # 8x8 at 1080p
-    assert blend_turns(144, 240) == 2      # 16x9 at 2160p
-    assert blend_turns(144, 180) == 2      # 12x12 at 2160p
-    assert blend_turns(24 * 24, 90) == 2   # 24x24 at 2160p
+    assert blend_turns(144, 120) == 1      # 16x9 at 1080p
+    assert blend_turns(144, 240) == 4      # 16x9 at 2160p
+    assert blend_turns(144, 180) == 3      # 12x12 at 2160p
+    assert blend_turns(24 * 24, 90) == 3   # 24x24 at 2160p
 
 
 SIZE_4K, COLS, ROWS = (3840, 2160), 16, 9
@@ -95,22 +96,23 @@ def _fresh_grid(t: float) -> np.ndarray:
     return screen.pixels()
 
 
-def test_a_2160p_grid_blends_half_its_tiles_a_frame_and_each_keeps_its_last_blend_between():
+def test_a_2160p_grid_blends_a_quarter_of_its_tiles_a_frame_and_each_keeps_its_last_blend_between():
     screen = Screen(pygame.Surface(SIZE_4K), background=BACKGROUND)
     view = _grid()
     tile = SIZE_4K[0] // COLS
-    times = [0.10, 0.10 + 1 / 60, 0.10 + 2 / 60]
+    times = [0.10 + n / 60 for n in range(6)]
     fresh = [_fresh_grid(t) for t in times]
     assert not np.array_equal(fresh[0], fresh[1])      # every tile moves from frame to frame
     view.draw(screen, times[0])                        # the first frame: every tile
     assert np.array_equal(screen.pixels(), fresh[0])
-    for n in (1, 2):
+    for n in range(1, 6):
         assert view.draw(screen, times[n])             # a fresh frame: the grid moves
         shown = screen.pixels()
         for i in range(COLS * ROWS):
             y, x = (i // COLS) * tile, (i % COLS) * tile
-            want = fresh[n] if i % 2 == n % 2 else fresh[n - 1]   # its turn, or its blend of the frame before
-            assert np.array_equal(shown[y:y + tile, x:x + tile], want[y:y + tile, x:x + tile]), (n, i)
+            # its turn (every 4th frame), else its blend of its last turn (or of the first frame)
+            last = max([0] + [m for m in range(1, n + 1) if m % 4 == i % 4])
+            assert np.array_equal(shown[y:y + tile, x:x + tile], fresh[last][y:y + tile, x:x + tile]), (n, i)
 
 
 def test_an_invalidated_grid_draws_every_tile_and_its_margins_again():

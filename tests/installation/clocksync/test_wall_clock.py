@@ -1,6 +1,8 @@
 """A wall's clock in the player: a PC that is one screen of a [wall] show, with a clock off by more than
 half a frame, publishes it and is degraded by it; the same PC on a show without a wall only reports it."""
 
+from pathlib import Path
+
 import pygame
 import pytest
 
@@ -13,17 +15,7 @@ from installation.service.health.verdict import verdict
 from installation.show.config import load_show
 from tests.support.clock import FastClock
 
-SHOW = """title = "clocked wall"
-seed = 7
-[display]
-resolution = "120x64"
-fps = 60
-[transitions]
-crossfade_s = 0
-[[playlist]]
-scene = "morph"
-duration_s = 600
-"""
+SHOW = Path(__file__).parent / "fixtures" / "show-60fps.toml"
 WALL = """[wall]
 canvas = [256, 64]
 [[wall.screens]]
@@ -40,11 +32,11 @@ bezel = 4
 @pytest.mark.parametrize("wall, degraded", [(True, True), (False, False)])
 def test_a_far_clock_degrades_a_wall_screen_only(tmp_path, tiny_model_path, wall, degraded):
     show_path = tmp_path / "show.toml"
-    show_path.write_text(SHOW + (WALL if wall else ""))
+    show_path.write_text(SHOW.read_text() + (WALL if wall else ""))
     show, model, clock = load_show(show_path), load(tiny_model_path), FastClock()
     pygame.display.init()
     try:
-        player = Player(show, {model.name: model}, model.name, Window(pygame.display.set_mode((120, 64))),
+        player = Player(show, {model.name: model}, model.name, Window(pygame.display.set_mode((160, 120))),
                         screen="left" if wall else None, **clock.player_clocks())
         # what the runtime starts beside the player: chrony says this clock is 12 ms ahead of its server
         watch = ClockWatch(lambda: player.show.display.fps, kernel=lambda: (KernelClock(True, 0.05, 0.0001), ""),

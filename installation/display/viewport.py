@@ -111,12 +111,20 @@ class Viewport:
     def _map(self) -> Mapping:
         if self._key != self.screen.key:   # the screen's size or calibration changed: map again
             self._key = self.screen.key
-            self._m = mapping(self.region, cal.oriented_size(*self.screen.size, self.region.rotation))
+            self._m = m = mapping(self.region, cal.oriented_size(*self.screen.size, self.region.rotation))
+            bars = frame_map.margins(panel_rect(m, self.region.visible), m.panel)
+            self._bars = [self._on_frame(Rect(*bar)) for bar in bars]
         return self._m
 
     def _on_frame(self, rect: Rect) -> Rect:
         """A rect of the panel -> the Screen's frame (the mounting's turn)."""
-        return Rect(*frame_map.screen_rect(rect, self._map().panel, (0, 0), self._mount))
+        return Rect(*frame_map.screen_rect(rect, self._m.panel, (0, 0), self._mount))
+
+    def _black_bars(self) -> None:
+        """The bars beside the visible area black again: the Screen pads an image it places off its
+        blit alignment with the background, which may reach a few pixels into them."""
+        for bar in self._bars:
+            self.screen.fill((0, 0, 0), bar)
 
     def _put(self, surface: pygame.Surface, scaled: Rect, shown: Rect) -> Placed | None:
         """A surface as large as `scaled` on the panel, cut to `shown`, turned, ready for the Screen."""
@@ -156,9 +164,11 @@ class Viewport:
     def draw(self, placed: Placed | None) -> None:
         if placed is not None:
             self.screen.draw(placed)
+            self._black_bars()
 
     def draw_all(self, placed: list[tuple[Placed | None, float | None]]) -> None:
         self.screen.draw_all([(p, alpha) for p, alpha in placed if p is not None])
+        self._black_bars()
 
     def fill(self, colour, rect: Rect | None = None) -> None:
         """Fill a canvas rect (its visible part); None: the visible area, and black bars around it."""

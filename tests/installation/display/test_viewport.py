@@ -65,3 +65,13 @@ def test_a_panel_on_its_side_turns_the_picture():
     px = s.pixels()
     assert tuple(px[0, 79]) == tuple(image[0, 0])       # the canvas's top-left: the display's top-right
     assert tuple(px[39, 0]) == tuple(image[3, 1])       # its bottom-right: the display's bottom-left
+
+
+def test_the_bars_stay_black_where_an_image_meets_them_off_the_blit_alignment():
+    s = screen((102, 60))                                                # bars of 21 px: off the 4 px grid
+    view = Viewport(s, Region((200, 100), Rect(100, 0, 100, 100)))
+    view.fill((255, 255, 255))
+    view.draw(view.place(np.full((8, 8, 3), 100, np.uint8), Rect(100, 0, 100, 100), "smooth"))
+    px = s.pixels()
+    assert (px[:, :21] == 0).all() and (px[:, 81:] == 0).all()
+    assert (px[:, 21:81] == 100).all()

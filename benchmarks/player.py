@@ -134,7 +134,7 @@ def draw_ms(geometries: dict, repeat: int = 120) -> dict:
     for name, g in geometries.items():
         calibration = Calibration(cal.Profile(geometry=g))
         screen = Screen(display, None if calibration.identity_geometry else calibration)
-        view = MorphView(MorphPlan(WalkParams(seed=0, z_dim=100), 60), 64, "smooth", (0, 0, 0))
+        view = MorphView(MorphPlan(WalkParams(seed=0, z_dim=100), 60), 64, "smooth")
         runs[name] = (view, screen, [], [0.0] * repeat)
     order = list(runs.values())
     for n in range(repeat + 1):

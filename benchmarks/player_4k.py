@@ -64,13 +64,13 @@ def draw_cost(size: tuple[int, int], scene: str, frames: int = 240) -> tuple[flo
         images = [rng.integers(0, 256, (64, 64, 3), dtype=np.uint8) for _ in range(16)]
         walk = WalkParams(seed=0, z_dim=100)
         if "grid" in entry:
-            view = GridView(GridPlan(walk, 144, 1.5), 16, 9, 64, scale, (0, 0, 0))
+            view = GridView(GridPlan(walk, range(144), 1.5), 16, 9, 64, scale)
             tiles = [(tile, j) for j in range(-1, 2 + int(frames / 60 * 1.5)) for tile in range(144)]
             feed = lambda n: [Frame(k, 0.0, images[(k[0] + k[1]) % 16]) for k in tiles[n * 4:(n + 1) * 4]]  # noqa: E731
             view.accept([Frame(k, 0.0, images[(k[0] + k[1]) % 16]) for k in tiles[:288]])
             del tiles[:288]
         else:
-            view = MorphView(MorphPlan(walk, 60), 64, scale, (0, 0, 0))
+            view = MorphView(MorphPlan(walk, 60), 64, scale)
             feed = lambda n: [Frame(n, n / 60, images[n % 16])]  # noqa: E731
         times = []
         for n in range(frames + 1):

@@ -6,7 +6,7 @@ Pure text formatting, for every config file the player reads: shows, calibration
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 from pydantic import BaseModel, ValidationError
 
@@ -28,6 +28,8 @@ def _where(loc: tuple, root: type[BaseModel], tags: dict) -> str:
 def _submodel(model: type[BaseModel] | None, name: str) -> type[BaseModel] | None:
     field = model.model_fields.get(name) if model else None
     ann = getattr(field, "annotation", None)
+    # An optional section (`Osc | None`): the model inside it
+    ann = next((a for a in get_args(ann) if isinstance(a, type) and issubclass(a, BaseModel)), ann)
     return ann if isinstance(ann, type) and issubclass(ann, BaseModel) else None
 
 

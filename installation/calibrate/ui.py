@@ -22,7 +22,7 @@ from installation.model import last_shown
 from installation.model.choose import Chooser
 from installation.model.load import load
 from installation.display.output import open_display
-from installation.display.screen import Screen
+from installation.display.screen import to_surface
 from installation.geometry import Rect
 
 log = logging.getLogger("aimoji.calibrate")
@@ -79,10 +79,11 @@ class UIState:
 class CalibrateUI:
     def __init__(self, display, profile_path: Path, profile: cal.Profile,
                  emoji: EmojiSource | None = None, emoji_note: str = "", clock=None):
-        """display: a display.output Window or FramebufferDisplay; the UI draws through a Screen on it."""
+        """display: a display.output Window, FramebufferDisplay or GpuDisplay; the UI draws through its
+        screen (display/screen.py, display/gpu.py)."""
         self.display = display
-        self.screen = Screen(display.surface, Calibration(profile))
-        height = display.surface.get_height()
+        self.screen = display.screen(Calibration(profile), (0, 0, 0))
+        height = self.screen.display_size[1]
         self.path = Path(profile_path)
         self.emoji = emoji
         self.emoji_note = emoji_note
@@ -170,7 +171,7 @@ class CalibrateUI:
             img = tp.fit_image(small, w, h, calib.colour((255, 255, 255)))
         else:
             img = calib.apply_colour(tp.PATTERNS[name](w, h))
-        surf = pygame.image.frombuffer(np.ascontiguousarray(img).tobytes(), (w, h), "RGB").convert()
+        surf = to_surface(img)   # in the display's pixel format where there is a display surface
         if name == "gamma":
             for (x, y, pw, ph), gamma in zip(tp.gamma_patch_rects(w, h), tp.GAMMAS):
                 label = self.font.render(f" {gamma:.1f} ", True, (255, 255, 255), (0, 0, 0))

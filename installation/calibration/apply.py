@@ -11,14 +11,16 @@ import numpy as np
 import pygame
 
 from installation.calibration import profile as cal
+from installation.calibration.panel import dimmed_lut
 
 
 class Calibration:
-    """`apply_colour(uint8 HxWx3)` -> uint8 HxWx3, `colour(rgb)` and `orient(surface)`; identity costs nothing."""
+    """`apply_colour(uint8 HxWx3)` -> uint8 HxWx3, `colour(rgb)` and `orient(surface)`; identity costs nothing.
+    `level` (0..1): panel care's brightness, folded into the same colour table."""
 
-    def __init__(self, profile: cal.Profile = cal.IDENTITY):
-        self.profile = profile
-        self.lut = cal.colour_lut(profile.colour)
+    def __init__(self, profile: cal.Profile = cal.IDENTITY, level: float = 1.0):
+        self.profile, self.level = profile, level
+        self.lut = dimmed_lut(cal.colour_lut(profile.colour), level)
         self.identity_colour = cal.is_identity_lut(self.lut)
         self.identity_geometry = cal.is_identity_geometry(profile.geometry)
 
@@ -26,6 +28,10 @@ class Calibration:
     def load(cls, path: Path | str) -> Calibration:
         """Raises calibration.ProfileError with a one-line message naming the file."""
         return cls(cal.load_profile(path))
+
+    def at_level(self, level: float) -> Calibration:
+        """The same profile with its colour table dimmed to `level` (a table of 768 entries: microseconds)."""
+        return self if level == self.level else Calibration(self.profile, level)
 
     def apply_colour(self, image: np.ndarray) -> np.ndarray:
         """Apply to the small generated image before upscaling: microseconds instead of a 1080p pass."""

@@ -40,3 +40,25 @@ def margins(rect: Rect, screen_size: tuple[int, int]) -> list[Rect]:
         return [(0, 0, sw, sh)]
     strips = [(0, 0, x0, sh), (x1, 0, sw - x1, sh), (x0, 0, x1 - x0, y0), (x0, y1, x1 - x0, sh - y1)]
     return [r for r in strips if r[2] > 0 and r[3] > 0]
+
+
+def renderer_turn(geometry: cal.Geometry) -> tuple[int, bool, bool]:
+    """The calibration's turn and mirror as a GPU renderer draws them, (angle, flip_x, flip_y): SDL's
+    RenderCopyEx mirrors the texture first, then turns it clockwise about the centre of its rect, while
+    orient_array turns first, then mirrors. A mirror after a turn is the same mirror before the
+    opposite turn, and both mirrors together are a half turn."""
+    angle, h, v = geometry.rotation_deg, geometry.mirror_h, geometry.mirror_v
+    if h and v:
+        return (angle + 180) % 360, False, False
+    if h or v:
+        return -angle % 360, h, v
+    return angle, False, False
+
+
+def unturned_rect(box: Rect, angle: int) -> tuple[float, float, int, int]:
+    """The rect to hand a renderer so that, turned by `angle` (a multiple of 90) about its centre, it
+    covers `box` exactly: a quarter turn swaps width and height about the same centre."""
+    x, y, w, h = box
+    if angle in (90, 270):
+        return x + (w - h) / 2, y + (h - w) / 2, h, w
+    return x, y, w, h

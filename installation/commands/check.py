@@ -13,11 +13,13 @@ import sys
 from pathlib import Path
 
 from installation.show.config import WEEKDAYS, ShowError, beside_show, overlapping, parse_show, read_show_data
+from installation.show.wall import ScreenError, region_for
 
 EPILOG = """examples:
   aimoji check show_configs/ exported_models/      everything the installation would load
   aimoji check show_configs/museum_week.toml       one show, before making it active
   aimoji check ~/Downloads/night_v3.onnx           a model, before copying it to the gallery PC
+  aimoji check show_configs/wall.toml --screen left   a wall's show, and that 'left' is one of its screens
 exit status: 0 if every file is OK, 1 if anything has a problem (the count goes to stderr)."""
 
 
@@ -31,6 +33,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--max-model-mb", type=float, default=None, metavar="MB",
                    help="refuse models larger than this many MB (1 MB = 1,000,000 bytes; default 256, as "
                         "the hot reloader)")
+    p.add_argument("--screen", default=None, metavar="NAME",
+                   help="a screen name (as `aimoji play --screen` or /etc/aimoji/screen gives it): a problem "
+                        "for each show with a [wall] that has no screen of that name")
 
 
 def files_to_check(paths: list[Path]) -> tuple[list[Path], list[str]]:
@@ -86,8 +91,19 @@ def hour_warnings(path: Path, data: dict) -> list[str]:
             for a, b in overlapping(ranges)]
 
 
-def check_show(path: Path, models_dir: Path | None) -> tuple[list[str], list[str], str]:
-    """(problems, warnings, the OK line) of one show file."""
+def wall_line(show, path: Path, screen: str | None) -> str:
+    """What the OK line says of a show's wall: its screens and which one is `screen`; ScreenError
+    (naming the show and the known names) when `screen` is not on it."""
+    if show.wall is None:
+        return ""
+    if screen is not None:
+        region_for(show.wall, screen, path)   # ScreenError for a name not on the wall
+    names = ", ".join(show.wall.names)
+    return f", a wall of {len(show.wall.screens)} screens ({names}{f'; this PC: {screen}' if screen else ''})"
+
+
+def check_show(path: Path, models_dir: Path | None, screen: str | None = None) -> tuple[list[str], list[str], str]:
+    """(problems, warnings, the OK line) of one show file; `screen`: the name a PC of its wall would give."""
     try:
         data = read_show_data(path)
     except ShowError as exc:
@@ -99,7 +115,11 @@ def check_show(path: Path, models_dir: Path | None) -> tuple[list[str], list[str
     except ShowError as exc:
         return exc.problems + cross, warnings, ""
     scenes = f"{len(show.playlist)} scene{'s' if len(show.playlist) != 1 else ''}"
-    return cross, warnings, f"{path}: OK (show '{show.title}', {scenes}, {show.timezone})"
+    try:
+        wall = wall_line(show, path, screen)
+    except ScreenError as exc:
+        return cross + [str(exc)], warnings, ""
+    return cross, warnings, f"{path}: OK (show '{show.title}', {scenes}, {show.timezone}{wall})"
 
 
 NOT_OURS = "metadata lacks 'format_version'"
@@ -134,13 +154,14 @@ def check_model(path: Path, max_bytes: int) -> tuple[list[str], str]:
     return [], f"{path}: OK (model {describe(model)})"
 
 
-def check_paths(paths: list[Path], models_dir: Path | None, max_bytes: int) -> tuple[list[str], int]:
+def check_paths(paths: list[Path], models_dir: Path | None, max_bytes: int,
+                screen: str | None = None) -> tuple[list[str], int]:
     """All output lines in order, and the number of problems."""
     files, problems = files_to_check(paths)
     lines, count = list(problems), len(problems)
     for path in files:
         if path.suffix.lower() == ".toml":
-            found, warnings, ok = check_show(path, models_dir)
+            found, warnings, ok = check_show(path, models_dir, screen)
         else:
             (found, ok), warnings = check_model(path, max_bytes), []
         lines += found + warnings + ([] if found else [ok])
@@ -154,7 +175,7 @@ def run(args) -> int:
     from installation.text import MB
 
     max_bytes = MAX_MODEL_BYTES if args.max_model_mb is None else int(args.max_model_mb * MB)
-    lines, problems = check_paths(args.paths, args.models or MODELS_DIR, max_bytes)
+    lines, problems = check_paths(args.paths, args.models or MODELS_DIR, max_bytes, args.screen)
     for line in lines:
         print(line)
     if problems:

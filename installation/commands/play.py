@@ -77,6 +77,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="the control token that lets the page change what plays (POST /control); owned by "
                         "root or you, mode 0600. The service gets it as the credential 'control-token'. "
                         "Without one the page is read-only")
+    p.add_argument("--screen", default=None, metavar="NAME",
+                   help="which screen of the show's [wall] this PC is (default: the first word of "
+                        "/etc/aimoji/screen); ignored by a show without a wall")
     p.add_argument("--batch", type=int, default=8,
                    help="images per inference call in the generation worker (default 8)")
     p.add_argument("--threads", type=int, default=1,
@@ -160,6 +163,23 @@ def http_settings(args, show):
         raise ValueError(f"--http-token-file {exc}" if args.http_token_file else str(exc)) from None
 
 
+def this_screen(explicit: str | None, show, show_path: Path) -> str | None:
+    """This PC's screen name: --screen, else /etc/aimoji/screen's first word; for a show with a [wall]
+    it must be one of its screens (ScreenError, one line naming the file), for one without it may be
+    missing (None) until a show with a wall arrives."""
+    from installation.paths import SCREEN_FILE
+    from installation.show.wall import ScreenError, region_for, screen_name
+
+    try:
+        name = screen_name(explicit, SCREEN_FILE)
+    except ScreenError:
+        if show.wall is not None:
+            raise
+        return None
+    region_for(show.wall, name, show_path)
+    return name
+
+
 def _demo(models: dict, latest: str, show, out: Path) -> int:
     from installation.player.render import LoopSpec, loop_frames, write_loop
     from installation.scenes.registry import DEFAULT, KINDS
@@ -196,6 +216,11 @@ def run(args) -> int:
         show = load_show(show_path)
     except ShowError as exc:
         return _error(str(exc))
+    from installation.show.wall import ScreenError
+    try:
+        screen = this_screen(args.screen, show, show_path)
+    except ScreenError as exc:
+        return _error(str(exc))
     try:
         osc = osc_settings(args, show)
         http, token = http_settings(args, show)
@@ -230,7 +255,7 @@ def run(args) -> int:
     size = mode_size(resolution, fullscreen, args.headless)
     say = logging.getLogger("aimoji.player")
     try:
-        display = open_display(size, fullscreen, title=f"AImoji — {show.title}")
+        display = open_display(size, fullscreen, title=f"AImoji — {show.title}", renderer=show.display.renderer)
     except DisplayUnavailable as exc:
         # No traceback: the line names what failed. Under systemd the unit restarts the player (a
         # display driver may load late); docs/operations.md, "Display paths".
@@ -243,7 +268,8 @@ def run(args) -> int:
             "display: %s, %s", display.line, "vsync" if vsync else "paced by the loop's clock")
         player = Player(show, models, latest, display, vsync=vsync, keys=show.display.keys or args.windowed,
                         captures_dir=captures, calibration=calibration, batch=max(1, args.batch),
-                        started_at=started, override=osc.override if osc is not None else "until_released")
+                        started_at=started, override=osc.override if osc is not None else "until_released",
+                        screen=screen)
         state_path = args.state or report.state_path_for_writing()
         with runtime.companions(player, models_dir=models_dir, explicit_show=args.show, show_folder=SHOWS_DIR,
                                 watch=not args.no_watch, state_path=state_path, calibrations=calibrations,

@@ -1,15 +1,19 @@
 """Opening the display the player and the calibration draw on, and presenting each frame on it.
 
-Two kinds, one interface (`surface`, `present()`, `vsync`, `line`, `toggled()`, `reopened()`, `close()`):
+Three kinds, one interface (`screen(calibration, background)`, `present()`, `vsync`, `line`, `toggled()`,
+`reopened()`, `close()`):
+* GpuDisplay (display/gpu.py): the GPU path, SDL's renderer, where it is a fast GPU (timed at open,
+  chosen by display/path_choice.py) or the show asks for it; its screen is a GpuScreen.
 * Window: SDL shows the picture, through the driver the environment asks for (kmsdrm on a console,
   x11 under cage or a desktop); `present` is SDL's flip, which waits for vsync where it was granted.
 * FramebufferDisplay: the software path. Where SDL cannot open the console's screen (kmsdrm without a
   3D driver: "EGL not initialized"), SDL renders into memory and `present` copies the frame onto
   /dev/fb0 in the device's pixel layout (display/framebuffer.py), with the text console kept off it
   (display/console.py). No vsync there: the loop's own clock paces the frames.
-`open_display` makes the choice; `line` says it in one log line. Also answers "is there any screen at
-all?" (X11, Wayland, or a usable console DRM/framebuffer device) without touching SDL, so `aimoji play`
-on a headless box can say so in one line.
+The other two draw on the CPU into their `surface` (a display/screen.py Screen). `open_display` makes
+the choice; `line` says it in one log line, starting with the path and why. Also answers "is there any
+screen at all?" (X11, Wayland, or a usable console DRM/framebuffer device) without touching SDL, so
+`aimoji play` on a headless box can say so in one line.
 """
 
 from __future__ import annotations
@@ -22,8 +26,10 @@ import time
 import numpy as np
 import pygame
 
-from installation.display import console, framebuffer
+from installation.display import console, framebuffer, gpu
 from installation.display.framebuffer import FramebufferError
+from installation.display.path_choice import Renderer, choose
+from installation.display.screen import Screen
 
 HEADLESS_SIZE = (1920, 1080)   # what --headless renders when the show says 'native'
 WINDOWED_SIZE = (1280, 720)    # a window on a desktop when the show says 'native'
@@ -66,6 +72,10 @@ class Window:
     def present(self) -> None:
         pygame.display.flip()
 
+    def screen(self, calibration, background: tuple[int, int, int]) -> Screen:
+        """The CPU path's Screen on this window's surface."""
+        return Screen(self.surface, calibration, background)
+
     def toggled(self) -> Window:
         """The same size in the other mode (the F key)."""
         return _window(self.surface.get_size(), not self.fullscreen, self.title, self.accelerated)
@@ -104,6 +114,10 @@ class FramebufferDisplay:
         pixels = np.frombuffer(self.surface.get_buffer(), np.uint8).reshape(self._rows)
         self.device.show(pixels, self._masks)
 
+    def screen(self, calibration, background: tuple[int, int, int]) -> Screen:
+        """The CPU path's Screen on the surface copied to the device."""
+        return Screen(self.surface, calibration, background)
+
     def toggled(self) -> FramebufferDisplay:
         return self   # the framebuffer is the whole screen: there is no window to switch to
 
@@ -117,11 +131,33 @@ class FramebufferDisplay:
 
 
 def open_display(size: tuple[int, int], fullscreen: bool, title: str = "AImoji", *,
-                 device: str = framebuffer.DEVICE):
-    """The display to draw on: SDL's, through the driver the environment asks for; where that fails or
-    presents slowly on a console (framebuffer.fallback_applies), the framebuffer `device` in software, at
-    its own size; where it presents slowly elsewhere, SDL's window without GL if that is faster.
-    DisplayUnavailable (one line) when nothing works."""
+                 device: str = framebuffer.DEVICE, renderer: Renderer = "auto"):
+    """The display to draw on. The GPU path (display/gpu.py) where SDL's renderer is a fast GPU, or the
+    show's `renderer` asks for it (display/path_choice.py); else the CPU path: SDL's display, through the
+    driver the environment asks for; where that fails or presents slowly on a console
+    (framebuffer.fallback_applies), the framebuffer `device` in software, at its own size; where it
+    presents slowly elsewhere, SDL's window without GL if that is faster. Its `line` starts with the
+    path and why. DisplayUnavailable (one line) when nothing works."""
+    if renderer == "cpu":
+        choice = choose(renderer, None)
+    else:
+        try:
+            display, measured = gpu.open_gpu(size, fullscreen, title)
+        except pygame.error as exc:
+            pygame.display.quit()
+            choice = choose(renderer, None, str(exc))
+        else:
+            choice = choose(renderer, measured)
+            if choice.gpu:
+                display.line = f"{choice.why}, {display.line}"
+                return display
+            display.close()
+    display = _cpu_display(size, fullscreen, title, device)
+    display.line = f"{choice.why}, {display.line}"
+    return display
+
+
+def _cpu_display(size: tuple[int, int], fullscreen: bool, title: str, device: str):
     try:
         window = _window(size, fullscreen, title)
     except pygame.error as exc:

@@ -4,13 +4,17 @@ Scenes lay their picture out on a frame of `size` pixels and draw each small gen
 rect of it. The Screen maps every rect and turns every small image through the calibration's geometry
 (rotation, mirror, scale, offset: calibration/frame_map.py), so a calibrated wall costs no full-frame
 pass; without a calibration the mapping is the identity. The show's background goes through the
-calibration's colour table, as the generated images do in the worker. Nothing else touches the surface:
+calibration's colour table, as the generated images do in the worker. Panel care (player/panel_care.py)
+adds a shift of everything drawn in the picture, taken into each image as it is placed (on the CPU a
+grid's tiles keep their cells and their pictures move inside them; it is clipped to the picture), and a
+brightness level folded into the colour table. Nothing else touches the surface:
 scenes (scenes/base.py's Canvas is what they may ask of it) and the player's loop draw through the
 methods here; `pixels()` and `save_png()` read it back.
 """
 
 from __future__ import annotations
 
+import abc
 from pathlib import Path
 from typing import NamedTuple
 
@@ -25,6 +29,8 @@ from installation.display import sharp
 
 IDENTITY = Calibration()
 GLANCE_PX = 320     # health's look at the presented frame: about this many pixels on its longer side
+ALIGN_PX = 4        # SDL copies rows 2-5x faster to a 16-byte-aligned place (4 pixels of 4 bytes):
+                    # a big image off that grid is padded to it (benchmarks/panel.py)
 
 
 def to_surface(image: np.ndarray) -> pygame.Surface:
@@ -37,26 +43,39 @@ def to_surface(image: np.ndarray) -> pygame.Surface:
 def scale_to(surf: pygame.Surface, size: tuple[int, int], scale: str,
              into: pygame.Surface | None = None) -> pygame.Surface:
     """`surf` enlarged (or shrunk) to `size` the show's way, display.scale: 'smooth' bilinear, 'pixel'
-    nearest-neighbour, 'sharp' enlarged with its edges kept (display/sharp.py), then bilinear.
-    `into`: a surface to scale into instead of a new one, used where it has that size and `surf`'s
-    pixel format (a new 2160 px surface costs as much as the scaling: its pages are fresh memory)."""
+    nearest-neighbour, 'sharp' enlarged with its edges kept (display/sharp.py), then bilinear; written
+    into `into` (a surface of that size) when given."""
     w, h = surf.get_size()
+    into_ = () if into is None else (into,)
     if (w, h) == size:
-        return surf
-    k = sharp.factor((w, h), size) if scale == "sharp" else 0
-    if k:
-        small = np.frombuffer(pygame.image.tobytes(surf, "RGB"), np.uint8).reshape(h, w, 3)
-        big = sharp.enlarge(small, k)
-        # In the small surface's pixel format, so the scaled one blits on the fast path.
-        surf = pygame.image.frombuffer(big.tobytes(), big.shape[1::-1], "RGB").convert(surf)
-    scaler = pygame.transform.scale if scale == "pixel" else pygame.transform.smoothscale
-    return scaler(surf, size, into) if fits(into, surf, size) else scaler(surf, size)
+        if into is not None:
+            into.blit(surf, (0, 0))
+        return surf if into is None else into
+    if scale == "pixel":
+        return pygame.transform.scale(surf, size, *into_)
+    if scale == "sharp":
+        surf = sharpened(surf, size)
+    return pygame.transform.smoothscale(surf, size, *into_)
 
 
 def fits(into: pygame.Surface | None, surf: pygame.Surface, size: tuple[int, int]) -> bool:
-    """`into` can take `surf` scaled to `size` (what pygame's scalers ask of a destination)."""
+    """`into` can take `surf` scaled to `size`: pygame's scalers want a destination of that size and
+    of the source's pixel format."""
     return into is not None and into.get_size() == size and into.get_bitsize() == surf.get_bitsize() \
         and into.get_masks() == surf.get_masks()
+
+
+def sharpened(surf: pygame.Surface, size: tuple[int, int]) -> pygame.Surface:
+    """display.scale 'sharp' before its last, smooth step to `size`: the small surface enlarged with its
+    edges kept (display/sharp.py), or itself where it is magnified too little for that."""
+    w, h = surf.get_size()
+    k = sharp.factor((w, h), size)
+    if not k:
+        return surf
+    small = np.frombuffer(pygame.image.tobytes(surf, "RGB"), np.uint8).reshape(h, w, 3)
+    big = sharp.enlarge(small, k)
+    # In the small surface's pixel format, so the scaled one blits on the fast path.
+    return pygame.image.frombuffer(big.tobytes(), big.shape[1::-1], "RGB").convert(surf)
 
 
 class Placed(NamedTuple):
@@ -70,81 +89,89 @@ class Snapshot(NamedTuple):
     surface: pygame.Surface
 
 
-class Screen:
-    """The display surface seen through the calibration. Scenes lay out on a frame of `size` pixels and
-    draw through `place`/`place_tile`/`place_text` + `draw`/`draw_all`, `fill` and `clear`; the loop adds
-    `black`, `darken`, `snapshot`/`fade_in_snapshot`. `key` changes whenever a scene's layout would:
-    the surface's size or the calibration's geometry."""
+class CalibratedScreen(abc.ABC):
+    """What both screens share (this Screen on a surface, display/gpu.py's GpuScreen on a GPU texture):
+    the frame scenes lay out on, seen through the calibration (calibration/frame_map.py), its colours,
+    text, fills with black margins, and how much of the picture is on the panel. Subclasses draw:
+    `_display_px()` and `_fill(colour, display_rect)` are theirs, besides the drawing methods."""
 
-    def __init__(self, surface: pygame.Surface, calibration: Calibration | None = None,
-                 background: tuple[int, int, int] = (0, 0, 0)):
-        self._surface = surface
+    def __init__(self, calibration: Calibration | None = None, background: tuple[int, int, int] = (0, 0, 0)):
         self.calibration = calibration
         self.show_background = background
+        self.shift, self.level = (0, 0), 1.0   # panel care: the orbit's offset, the brightness
         self._fonts: dict[int, object] = {}
         self._layout()
 
+    @abc.abstractmethod
+    def _display_px(self) -> tuple[int, int]:
+        """The display's size in pixels."""
+
+    @abc.abstractmethod
+    def _fill(self, colour, rect: Rect) -> None:
+        """A rect of the display filled with colour, nothing blended."""
+
     def _layout(self) -> None:
         calibration = self.calibration or IDENTITY
+        self._table = calibration.at_level(self.level)   # read by the workers' threads: swapped whole
         self.geometry = calibration.profile.geometry
-        size = self._surface.get_size()
+        size = self._display_px()
         self.picture = Rect(*frame_map.picture_rect(size, self.geometry))
         self.size = frame_map.frame_size(size, self.geometry)
         self.key = (size, self.geometry)
         self._orient = calibration.orient
-        self.background = calibration.colour(self.show_background)
+        self.background = self._table.colour(self.show_background)
 
-    def configure(self, *, surface: pygame.Surface | None = None, calibration: Calibration | None = None,
+    def configure(self, *, calibration: Calibration | None = None,
                   background: tuple[int, int, int] | None = None) -> None:
-        """A new display surface (the F key), calibration (None: none) or show background."""
-        self._surface = surface if surface is not None else self._surface
+        """A new calibration (None: none) or show background."""
         self.calibration = calibration
         self.show_background = background if background is not None else self.show_background
         self._layout()
 
+    def care(self, shift: tuple[int, int], level: float) -> None:
+        """Panel care's orbit offset and brightness from now on: the background and the margins are
+        repainted at once; the scenes draw their images over them in the same frame."""
+        self.shift, self.level = shift, level
+        self._layout()
+        self.clear()
+
     @property
     def colour(self):
-        """The calibration's colour table as a function on small images, or None (nothing to do)."""
-        c = self.calibration
-        return None if c is None or c.identity_colour else c.apply_colour
+        """The colour table (calibration and brightness) as a function on small images, for the
+        workers: it follows the table as it changes."""
+        return self._colour
+
+    def _colour(self, image: np.ndarray) -> np.ndarray:
+        return self._table.apply_colour(image)
 
     @property
     def display_size(self) -> tuple[int, int]:
-        return self._surface.get_size()
+        return self._display_px()
 
     def rect(self, rect: Rect) -> Rect:
         """A rect of the frame -> its rect on the display (same area, turned and shifted)."""
         return Rect(*frame_map.screen_rect(rect, self.size, self.picture[:2], self.geometry))
 
-    # ---- scenes -------------------------------------------------------------------------------
-    def place(self, image: np.ndarray | pygame.Surface, rect: Rect, scale: str = "smooth",
-              replacing: Placed | None = None) -> Placed:
-        """A small image ready to draw into `rect` of the frame: turned while small (microseconds),
-        then one upscale (`scale_to`) straight to its size on the display. `replacing`: the caller's
-        previous Placed, drawn already and no longer needed: scaled into its surface where the size
-        and format allow (a morph's new image every frame then allocates nothing)."""
-        x, y, w, h = self.rect(rect)
-        small = image if isinstance(image, pygame.Surface) else to_surface(image)
-        into = replacing.surface if replacing is not None and replacing.surface is not image else None
-        return Placed(scale_to(self._orient(small), (w, h), scale, into), (x, y))
-
-    def place_tile(self, image: np.ndarray, rect: Rect, scale: str = "smooth") -> Placed:
-        """Like `place`, but scaled first and turned after: a calibrated grid is then exactly the plain
-        one turned, whatever the scaling (a tile is small, so turning it scaled costs little)."""
-        x, y, _, _ = self.rect(rect)
-        return Placed(self._orient(scale_to(to_surface(image), (rect[2], rect[3]), scale)), (x, y))
+    @abc.abstractmethod
+    def place(self, image: np.ndarray | pygame.Surface, rect: Rect, scale: str = "smooth", replacing=None):
+        """A small image (or a surface, e.g. text) made ready to draw into `rect` of the frame;
+        `replacing`: the caller's previous placed image, no longer needed, whose storage may be reused."""
 
     def place_text(self, text: str, size_px: int, colour: tuple[int, int, int],
-                   bottom_right: tuple[int, int]) -> tuple[Placed, Rect] | None:
+                   bottom_right: tuple[int, int]):
         """A line of text (pygame.freetype's built-in font) whose bottom-right corner sits at
         `bottom_right` of the frame, turned with the picture; with its rect in the frame. None where
         freetype is missing (text is an extra)."""
-        font = self._font(size_px)
-        if font is None:
+        surface = self.render_text(text, size_px, colour)
+        if surface is None:
             return None
-        surface, _ = font.render(text, colour)
         rect = Rect(*surface.get_rect(bottomright=bottom_right))
-        return Placed(self._orient(surface), self.rect(rect)[:2]), rect
+        return self.place(surface, rect), rect
+
+    def render_text(self, text: str, size_px: int, colour: tuple[int, int, int]) -> pygame.Surface | None:
+        """A line of text in the built-in font, not yet placed; None where freetype is missing."""
+        font = self._font(size_px)
+        return None if font is None else font.render(text, colour)[0]
 
     def _font(self, size_px: int):
         if size_px not in self._fonts:
@@ -157,6 +184,106 @@ class Screen:
                 self._fonts[size_px] = None
         return self._fonts[size_px]
 
+    def fill(self, colour, rect: Rect | None = None) -> None:
+        """Fill a rect of the frame; None: the whole picture, and black around it (no light from a
+        projector outside the picture)."""
+        if rect is not None:
+            self._fill(colour, moved(self.rect(rect), self.shift))
+            return
+        for margin in frame_map.margins(self.picture, self._display_px()):
+            self._fill((0, 0, 0), margin)
+        self._fill(colour, self.picture)
+
+    def clear(self) -> None:
+        """The background over the whole picture."""
+        self.fill(self.background)
+
+    def flood(self, colour: tuple[int, int, int] = (0, 0, 0)) -> None:
+        """The whole display one colour: black when closed, white for panel care's refresh."""
+        self._fill(colour, Rect(0, 0, *self._display_px()))
+
+    @property
+    def on_panel(self) -> float:
+        """The share of the picture that lies on the display (the calibration's offset or scale may
+        push part of it off): 1.0 without a calibration."""
+        x, y, w, h = self.picture
+        sw, sh = self._display_px()
+        inside = max(0, min(sw, x + w) - max(0, x)) * max(0, min(sh, y + h) - max(0, y))
+        return inside / max(1, w * h)
+
+    def save_png(self, path: Path) -> Path:
+        """The display as PNG (--screenshot). Raises OSError or pygame.error."""
+        return write_png(self.grab(), path)
+
+    @abc.abstractmethod
+    def grab(self) -> pygame.Surface:
+        """The display as it is now, as a Surface of its own (captures, screenshots)."""
+
+
+class Screen(CalibratedScreen):
+    """The display surface seen through the calibration, drawn on by the CPU. Scenes lay out on a frame
+    of `size` pixels and draw through `place`/`place_tile`/`place_text` + `draw`/`draw_all`, `fill` and
+    `clear`; the loop adds `flood`, `darken`, `snapshot`/`fade_in_snapshot`. `key` changes whenever a
+    scene's layout would: the surface's size or the calibration's geometry."""
+
+    def __init__(self, surface: pygame.Surface, calibration: Calibration | None = None,
+                 background: tuple[int, int, int] = (0, 0, 0)):
+        self._surface = surface
+        super().__init__(calibration, background)
+
+    def _display_px(self) -> tuple[int, int]:
+        return self._surface.get_size()
+
+    def _layout(self) -> None:
+        super()._layout()
+        self._surface.set_clip(None if self.shift == (0, 0) else self.picture)   # a shift spills nothing
+
+    def _fill(self, colour, rect: Rect) -> None:
+        """Fills are not clipped: margins, the refresh, and scenes' own rects (inside the picture)."""
+        clip = self._surface.get_clip()
+        self._surface.set_clip(None)
+        self._surface.fill(colour, rect)
+        self._surface.set_clip(clip)
+
+    # ---- scenes -------------------------------------------------------------------------------
+    def place(self, image: np.ndarray | pygame.Surface, rect: Rect, scale: str = "smooth",
+              replacing: Placed | None = None) -> Placed:
+        """A small image ready to draw into `rect` of the frame: turned while small (microseconds),
+        then one upscale (`scale_to`) straight to its size on the display, moved by panel care's shift.
+        Off the ALIGN_PX grid, the upscale goes into a surface that starts on it, its first columns the
+        background (what lies beside an emoji): the blit stays on SDL's fast path. `replacing`: the
+        caller's previous Placed, drawn already and no longer needed: scaled into its surface where
+        size and format allow (a 2160p morph then allocates no 18.7 MB surface a frame, whose fresh
+        pages cost as much as the scaling: docs/player.md, "4K")."""
+        x, y, w, h = moved(self.rect(rect), self.shift)
+        small = self._orient(image if isinstance(image, pygame.Surface) else to_surface(image))
+        old = None if replacing is None or replacing.surface is image else replacing.surface
+        pad = x % ALIGN_PX
+        width = -(-(w + pad) // ALIGN_PX) * ALIGN_PX    # its rows aligned too
+        px, pw = self.picture[0], self.picture[2]
+        if not pad or x - pad < px or x - pad + width > px + pw or small.get_flags() & pygame.SRCALPHA:
+            # aligned already, no room in the picture, or text (its own transparency, and small)
+            return Placed(scale_to(small, (w, h), scale, into=old if fits(old, small, (w, h)) else None), (x, y))
+        padded = old if fits(old, small, (width, h)) else pygame.Surface((width, h), 0, small)
+        padded.fill(self.background, (0, 0, pad, h))
+        padded.fill(self.background, (pad + w, 0, width - pad - w, h))
+        scale_to(small, (w, h), scale, into=padded.subsurface((pad, 0, w, h)))
+        return Placed(padded, (x - pad, y))
+
+    def place_tile(self, image: np.ndarray, rect: Rect, scale: str = "smooth") -> Placed:
+        """Like `place`, but scaled first and turned after: a calibrated grid is then exactly the plain
+        one turned, whatever the scaling (a tile is small, so turning it scaled costs little). Panel
+        care's shift moves the picture inside the tile's cell (cells keep their places, so their blits
+        keep their alignment; a tile's edge is background)."""
+        x, y, _, _ = self.rect(rect)
+        tile = self._orient(scale_to(to_surface(image), (rect[2], rect[3]), scale))
+        if self.shift != (0, 0):
+            inside = pygame.Surface(tile.get_size(), 0, tile)
+            inside.fill(self.background)
+            inside.blit(tile, self.shift)
+            tile = inside
+        return Placed(tile, (x, y))
+
     def draw(self, placed: Placed) -> None:
         self._surface.blit(placed.surface, placed.at)
 
@@ -168,25 +295,7 @@ class Screen:
             blits.append((p.surface, p.at))
         self._surface.blits(blits, doreturn=False)
 
-    def fill(self, colour, rect: Rect | None = None) -> None:
-        """Fill a rect of the frame; None: the whole picture, and black around it (no light from a
-        projector outside the picture)."""
-        if rect is not None:
-            self._surface.fill(colour, self.rect(rect))
-            return
-        for margin in frame_map.margins(self.picture, self._surface.get_size()):
-            self._surface.fill((0, 0, 0), margin)
-        self._surface.fill(colour, self.picture)
-
-    def clear(self) -> None:
-        """The background over the whole picture."""
-        self.fill(self.background)
-
     # ---- the loop -----------------------------------------------------------------------------
-    def black(self) -> None:
-        """The whole display black (closed)."""
-        self._surface.fill((0, 0, 0))
-
     def darken(self, level: float) -> None:
         """Every pixel multiplied by `level` 0..1 (a dim walk, a blackout fading)."""
         if level < 1:
@@ -207,15 +316,6 @@ class Screen:
         self._surface.blit(surface, at)
 
     # ---- reading it back ----------------------------------------------------------------------
-    @property
-    def on_panel(self) -> float:
-        """The share of the picture that lies on the display (the calibration's offset or scale may
-        push part of it off): 1.0 without a calibration."""
-        x, y, w, h = self.picture
-        sw, sh = self._surface.get_size()
-        inside = max(0, min(sw, x + w) - max(0, x)) * max(0, min(sh, y + h) - max(0, y))
-        return inside / max(1, w * h)
-
     def glance(self, longest_px: int = GLANCE_PX) -> np.ndarray:
         """The display as presented, sampled every k-th pixel down to about longest_px on its longer
         side, [h, w, 3] uint8 (a copy: microseconds, no scaling pass). What health judges, and the status
@@ -235,6 +335,14 @@ class Screen:
     def save_png(self, path: Path) -> Path:
         """The display as PNG (--screenshot). Raises OSError or pygame.error."""
         return write_png(self._surface, path)
+
+    def grab(self) -> pygame.Surface:
+        return self._surface.copy()
+
+
+def moved(at: tuple, shift: tuple[int, int]) -> tuple:
+    """A position (x, y) or rect (x, y, w, h) moved by panel care's shift."""
+    return at if shift == (0, 0) else (at[0] + shift[0], at[1] + shift[1], *at[2:])
 
 
 def write_png(surface: pygame.Surface, path: Path) -> Path:

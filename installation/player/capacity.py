@@ -9,9 +9,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from installation.display.viewport import Spanned
+from installation.geometry import Region
 from installation.scenes import registry
 from installation.scenes.base import SceneEntry, SceneUnavailable, SceneView, Sustained, ViewSpec
 from installation.scenes.walk import walk_for
+from installation.show.wall import region_for
 
 GENERATION_SHARE = 0.75   # of the images/s measured at load that a scene may ask for (the loop needs CPU too)
 BATCH_LATENCY_S = 1.0     # the longest a batch of images may take: an image waits for its whole batch
@@ -62,13 +65,15 @@ def sustain(entry: SceneEntry, fps: float, images_per_s: float) -> Sustained:
     return registry.sustainable(entry, fps, GENERATION_SHARE * images_per_s)
 
 
-def degraded_line(index: int, sustained: Sustained, images_per_s: float, model: str) -> str | None:
+def degraded_line(index: int, sustained: Sustained, images_per_s: float, model: str,
+                  instead: str | None = None) -> str | None:
     """'playlist entry 2: a 12x12 grid at 4 Hz/tile asks 576 images/s; this machine makes 300 with
-    'default': showing 0.52 Hz/tile', or None when the entry is shown as asked."""
+    'default': showing 0.52 Hz/tile' (or `instead` of what it shows), or None when the entry is shown
+    as asked."""
     if sustained.asked is None:
         return None
     return (f"playlist entry {index + 1}: {sustained.asked}; this machine makes {images_per_s:.3g} "
-            f"with '{model}': {sustained.instead}")
+            f"with '{model}': {instead or sustained.instead}")
 
 
 @dataclass(frozen=True)
@@ -79,18 +84,36 @@ class Cast:
     unavailable: str | None    # why the entry's own scene could not be made (a morph stands in), or None
 
 
-def cast(want, model, display, background: tuple[int, int, int], colour=None) -> Cast:
+WALL_INSTEAD = "a wall keeps the show's rate: this PC shows the frames it makes in time and holds the picture between"
+
+
+def wall_region(want, scene: str) -> Region | None:
+    """This PC's part of the show's wall for a scene of kind `scene`, None without a wall: a morph with
+    morph = "each" has the screen's visible area to itself, every other scene spans the canvas."""
+    wall = want.show.wall
+    if wall is None:
+        return None
+    return region_for(wall, want.screen, want.show.title, spanning=scene != "morph" or wall.morph == "span")
+
+
+def cast(want, model, display, colour=None) -> Cast:
     """The view for `want` (player/programme.py Want) on `model` at the show's `display`: the entry as
-    this machine sustains it; a scene the model cannot show becomes a morph of it (never an empty wall)."""
-    sustained = sustain(want.entry, display.fps, model.images_per_s)
-    spec = ViewSpec(display.fps, walk_for(want.show, model.info.z_dim), display.scale, background, colour=colour,
-                    frames_per_image=sustained.frames_per_image)
-    unavailable = None
+    this machine sustains it; a scene the model cannot show becomes a morph of it (never an empty wall).
+    On a wall (the show's [wall], this PC's screen in want.screen) the entry as asked, so every PC draws
+    the same frames, laid out on the wall's canvas and drawn through this screen's viewport."""
+    def make(entry, colour):
+        sustained = sustain(entry, display.fps, model.images_per_s)
+        instead = None if want.show.wall is None else WALL_INSTEAD
+        degraded = degraded_line(want.index, sustained, model.images_per_s, model.name, instead)
+        region = wall_region(want, entry.scene)
+        spec = ViewSpec(display.fps, walk_for(want.show, model.info.z_dim), display.scale, colour=colour,
+                        region=region,
+                        frames_per_image=sustained.frames_per_image if instead is None else 1)
+        view = registry.make_view(sustained.entry if instead is None else entry, model, spec)
+        return view if region is None else Spanned(view, region), degraded
+
     try:
-        view = registry.make_view(sustained.entry, model, spec)
+        return Cast(*make(want.entry, colour), None)
     except SceneUnavailable as exc:
         unavailable = f"playlist entry {want.index + 1}: {exc}; showing a morph of it instead"
-        sustained = sustain(registry.KINDS[registry.DEFAULT].entry(), display.fps, model.images_per_s)
-        view = registry.make_view(sustained.entry, model, ViewSpec(
-            spec.fps, spec.walk, spec.scale, background, frames_per_image=sustained.frames_per_image))
-    return Cast(view, degraded_line(want.index, sustained, model.images_per_s, model.name), unavailable)
+        return Cast(*make(registry.KINDS[registry.DEFAULT].entry(), None), unavailable)

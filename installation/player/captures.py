@@ -19,7 +19,7 @@ import pygame
 from PIL import Image
 
 from installation.atomic import fsync_dir, temp_path_for
-from installation.display.screen import Screen
+from installation.display.screen import CalibratedScreen
 
 KEEP = 200          # captures kept in the folder (pairs of small + screen PNGs count as two files)
 PATTERN = "aimoji-*.png"
@@ -89,12 +89,12 @@ class CaptureWriter(threading.Thread):
         self._jobs: queue.Queue = queue.Queue(maxsize=1)
         self.start()
 
-    def capture(self, screen: Screen, view) -> bool:
+    def capture(self, screen: CalibratedScreen, view) -> bool:
         """The S key: the emoji on the wall at generated resolution (the view's image) and as shown (a
         copy of the screen), handed to this thread; the render loop only copies."""
         image = view.current_image() if view is not None else None
         stamp = time.strftime("%Y%m%d-%H%M%S-") + f"{int(time.time() * 1000) % 1000:03d}"
-        return self.submit(stamp, screen.snapshot().surface, None if image is None else image.copy())
+        return self.submit(stamp, screen.grab(), None if image is None else image.copy())
 
     def submit(self, stamp: str, screen: pygame.Surface, small: np.ndarray | None) -> bool:
         """screen: a copy of the display surface; small: the generated image(s) on it, or None."""

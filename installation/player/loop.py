@@ -19,7 +19,6 @@ from pathlib import Path
 
 import pygame
 
-from installation.display.screen import Screen
 from installation.model.load import DEFAULT_BATCH
 from installation.paths import DEFAULT_MODEL
 from installation.player import capacity
@@ -30,12 +29,14 @@ from installation.player.messages import UNCHANGED, Control, ModelReady, Quit, R
 from installation.player.oncelog import OnceLog
 from installation.player.overrides import Overrides
 from installation.player.pacing import Pacer, VsyncPacer, WalkClock
+from installation.player.panel_care import PanelCare
 from installation.player.programme import Programme, Want
 from installation.player.stage import Stage
 from installation.player.state import PlayerState
 from installation.player.stats import FrameStats, stats_json, venue_iso
 from installation.player.supervision import Supervisor, failure
 from installation.player.worker import Pipeline
+from installation.scenes.morph import frame_index
 
 START_LEAD_S = 0.05       # frame 0 is due this long after the loop starts
 CLOCK_STEP_S = 1.0        # the wall clock moved this much against the monotonic one: it was stepped
@@ -47,19 +48,20 @@ class Player:
                  schedule=None, calibration=None, captures_dir: Path | None = None,
                  keys: bool = False, batch: int = DEFAULT_BATCH, clock=time.monotonic, wall=time.time,
                  sleep=time.sleep, started_at: float | None = None, log=None, on_frame=None,
-                 override: str = "until_released", find_model=None):
+                 override: str = "until_released", find_model=None, screen: str | None = None):
         """models: {name: Generator}; display: a display.output Window or FramebufferDisplay, whose
         presents pace the loop when `vsync`. clock / wall / sleep: monotonic time, wall time and how to
         wait (tests hand in a fake clock's). log: one-argument function for the player's lines.
         on_frame(player): once per frame after drawing, on the render thread; must not block.
         override: how long a Control lasts (player/overrides.py). find_model(path, sha256, given_up): asks,
-        without blocking, for any other valid model when one fails for good (service/reload/fallback.py)."""
+        without blocking, for any other valid model when one fails for good (service/reload/fallback.py).
+        screen: this PC's screen on the show's [wall] (show/wall.py), checked against the show before."""
         self.display = display
-        self.screen = Screen(display.surface, calibration, show.display.background_rgb)
+        self.screen = display.screen(calibration, show.display.background_rgb)
         logger = logging.getLogger("aimoji.player")
         self.log, self.info = (log, log) if log is not None else (logger.warning, logger.info)
         self.overrides = Overrides(override)   # what operators hold, consulted by the programme
-        self.programme = Programme(show, models, latest, self.overrides, schedule, say=self.info)
+        self.programme = Programme(show, models, latest, self.overrides, schedule, say=self.info, screen=screen)
         self.models = self.programme.models     # the models held: the programme's own dict
         self.stage = Stage(self.screen, clock)
         self.supervisor, self.witness, self.stats = Supervisor(), Witness(), FrameStats()
@@ -70,7 +72,8 @@ class Player:
         self.controls, self.find_model = ControlBox(), find_model   # operators: the latest of each kind
         self.running, self.closed, self.model_swaps = True, False, 0
         self._say_once = OnceLog(self.log)      # one line per degraded or replaced scene
-        self.link = None                       # the panel's connector watch (display/connector.py), if any
+        self.link = self.clock_sync = None     # watchers: the panel's connector (display/), the clock (clocksync/)
+        self.panel = PanelCare(self.log, clock)   # the show's [panel]: orbit, brightness, refresh
         self._captures: CaptureWriter | None = None
         self._state = PlayerState()
         self._publish(None)
@@ -99,8 +102,7 @@ class Player:
         sys.setswitchinterval(0.0005)
         fps = self.show.display.fps
         pacer = self.walk.pacer(fps, START_LEAD_S)
-        if self.vsync:
-            pacer = VsyncPacer(fps, pacer.start - 1.0 / fps)
+        pacer = VsyncPacer(fps, pacer.start - 1.0 / fps) if self.vsync else pacer
         end = None if seconds is None else self.clock() + seconds
         self.screen.clear()  # the first scene fades in from the background
         try:
@@ -125,22 +127,23 @@ class Player:
                 if wait > 0:
                     self.sleep(wait)
                 self.display.present()
-                self._count(pacer.advance(self.clock()), work_ms, present_ms, fresh)
+                self._count(pacer.advance(self.clock()), work_ms, present_ms, fresh, t)
             if screenshot is not None:
                 self.screen.save_png(Path(screenshot))
         finally:
             if self._captures is not None:
                 self._captures.close()
             self.stage.stop(2.0)
+            self.panel.stop()
         return self.stats_dict()
 
-    def _count(self, dropped: int, work_ms: float, present_ms: float, fresh: bool) -> None:
+    def _count(self, dropped: int, work_ms: float, present_ms: float, fresh: bool, t: float) -> None:
         shown, current = self.clock(), self.stage.current
         if self.stats.count(shown, work_ms, present_ms, dropped, fresh, emoji=current is not None,
                             open_=not self.closed, started_at=self.started_at):
             self.info(f"first frame after {self.stats.first_frame_s:.2f} s: model "
                       f"'{current.model_name}', scene '{current.view.name}'")
-        self._publish(shown)
+        self._publish(shown, frame_index(t, self.show.display.fps))
 
     # ---- events: other threads' messages, keys ---------------------------------------------------
     def _drain_inbox(self) -> None:
@@ -194,7 +197,7 @@ class Player:
             self.log(f"display: cannot open it again ({exc}); drawing on the one there is")
             return
         self.vsync = self.display.vsync
-        self.screen.configure(surface=self.display.surface, calibration=self.screen.calibration)
+        self.screen = self.stage.screen = self.display.screen(self.screen.calibration, self.screen.show_background)
         if self.stage.current is not None:  # a new, blank screen: background and margins again
             self.stage.current.view.invalidate()
 
@@ -214,7 +217,6 @@ class Player:
                 elif event.key == pygame.K_s and self.captures_dir is not None:
                     self._captures = self._captures or CaptureWriter(Path(self.captures_dir))
                     self._captures.capture(self.screen, self.stage.current.view if self.stage.current else None)
-
 
     # ---- update: what should be on the wall -------------------------------------------------------
     def _follow_wall_clock(self, pacer):
@@ -276,7 +278,7 @@ class Player:
 
     def _start(self, want: Want) -> None:
         model = self.models[want.model]
-        cast = capacity.cast(want, model, self.show.display, self.screen.background, self.screen.colour)
+        cast = capacity.cast(want, model, self.show.display, self.screen.colour)
         if cast.unavailable is not None:
             self._say_once(("unavailable", want.index, want.model), cast.unavailable)
         if cast.degraded is not None:
@@ -297,30 +299,28 @@ class Player:
 
     # ---- draw ------------------------------------------------------------------------------------
     def _draw(self, t: float) -> bool:
-        """The frame for walk time t; whether it shows a fresh image."""
-        if self.closed and self.show.outside_hours.action != "dim":
-            self.screen.black()
+        """The frame for walk time t; whether it shows a fresh image. Dimmed: a dim walk, a blackout."""
+        if self.panel.frame(self.show, t, self.closed, self.stage, self.screen):
+            return False   # panel care's refresh at closing
+        if self.stage.current is None:   # starting, or closed without a dim walk (the stage is cleared): black
+            if self.closed:
+                self.screen.flood()
             return False
-        if self.stage.current is None:
-            return False
-        return self.stage.draw(t, self.show.transitions.crossfade_s, self._brightness(self.clock()),
-                               frozen_at=self.overrides.frozen_at)
-
-    def _brightness(self, now: float) -> float:
         dim = self.show.outside_hours.dim_level if self.closed else 1.0
-        return dim * (1.0 - self.overrides.black_level(now))
+        return self.stage.draw(t, self.show.transitions.crossfade_s, dim * (1.0 - self.overrides.black_level(
+            self.clock())), frozen_at=self.overrides.frozen_at)
 
     # ---- health: the picture, and what others read -----------------------------------------------
     def _watch_content(self) -> None:
         now, current = self.clock(), self.stage.current
         if self.witness.look(self.screen, current.view if current else None, now) and current:
             self.supervisor.running(current.model_name, now)
-            if (slower := self.stage.remeasure()) is not None:   # the machine gives less now: ask less
+            if self.show.wall is None and (slower := self.stage.remeasure()) is not None:   # a wall keeps its rate
                 self.models[current.model_name] = slower
 
-    def _publish(self, shown: float | None) -> None:
-        """The state other threads read, after a frame shown at monotonic time `shown` (None before
-        the first)."""
+    def _publish(self, shown: float | None, number: int | None = None) -> None:
+        """The state other threads read, after frame `number` (the wall's, scenes/morph.py frame_index)
+        was shown at monotonic time `shown` (None before the first)."""
         cur, programme, overrides = self.stage.current, self.programme, self.overrides
         self._state = PlayerState(
             activity="closed" if self.closed else ("playing" if cur else "starting"),
@@ -330,10 +330,11 @@ class Player:
             model=cur.model_name if cur else None, open=not self.closed,
             outside_action=self.show.outside_hours.action, next_change=venue_iso(programme.showing[1], self.show.timezone),
             playlist=tuple(e.scene for e in self.show.playlist), models=programme.names,
-            calibrated=self.screen.calibration is not None, model_swaps=self.model_swaps,
-            display=self.link.state if self.link else None,
+            calibrated=self.screen.calibration is not None, panel=self.panel.facts(self.screen),
+            model_swaps=self.model_swaps, display=self.link.state if self.link else None,
+            clock=self.clock_sync.state if self.clock_sync else None,
             rejected_files=programme.rejected_files, overrides=programme.held(self.clock(), self.walk.now()),
-            frames=self.stats.facts(self.show.display.fps, shown),
+            frames=self.stats.facts(self.show.display.fps, shown, number),
             # a freeze or a blackout is a still or black wall on purpose
             picture=self.witness.panel.facts(cur.view.still_s if cur else 0.0,
                                              overrides.frozen or overrides.blackout is not None, self.screen.on_panel),

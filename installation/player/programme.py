@@ -17,6 +17,7 @@ from installation.player.stats import venue_iso
 from installation.scenes.base import SceneEntry
 from installation.show.config import Show
 from installation.show.schedule import schedule_hook
+from installation.show.wall import region_for
 
 
 @dataclass(frozen=True)
@@ -26,15 +27,18 @@ class Want:
     model: str
     entry: SceneEntry     # with the mood override
     show: Show            # with the walk speed override
+    screen: str | None = None   # this PC's screen on the show's [wall] (show/wall.py)
 
 
 class Programme:
     def __init__(self, show: Show, models: dict[str, Generator], latest: str, overrides: Overrides,
-                 schedule=None, say=lambda line: None):
+                 schedule=None, say=lambda line: None, screen: str | None = None):
         """schedule: (unix seconds) -> (playlist index or None, until), default the show's own
         (show/schedule.py); tests hand in their own. say(line): what the programme tells the log (an
-        opening, a closing, a show taking over)."""
-        self.say = say
+        opening, a closing, a show taking over). screen: this PC's name on a show's [wall]
+        (commands/play.py checks it before; a name not on the wall raises show/wall.py's ScreenError)."""
+        self.say, self.screen = say, screen
+        region_for(show.wall, screen, show.title)   # ScreenError (one line) for a name not on the wall
         self.show, self.models, self.latest = show, dict(models), latest
         self.overrides = overrides
         self._custom_schedule = schedule
@@ -74,7 +78,7 @@ class Programme:
         entry = self.show.playlist[index]
         model = next((m for m in (self.overrides.variant.model, entry.model)
                       if m in self.models and m not in broken), self.latest)
-        return Want(index, model, self.overrides.entry(entry), self.overrides.show(self.show))
+        return Want(index, model, self.overrides.entry(entry), self.overrides.show(self.show), self.screen)
 
     # ---- models ------------------------------------------------------------------------------
     def add_model(self, name: str, model: Generator, latest: bool = True) -> None:
@@ -121,9 +125,15 @@ class Programme:
 
     def apply_show(self, show: Show, same_calibration: bool = True, cue: Override | None = None) -> bool:
         """Play `show` from now on (an operator's cue when `cue`); False (nothing to do) when it is the
-        show playing, calibration and all."""
+        show playing, calibration and all, or a show whose [wall] has no screen of this PC's name (one
+        line; the show playing stays)."""
         self.waiting, self.cue = None, cue
         if show == self.show and same_calibration:
+            return False
+        if show.wall is not None and self.screen not in show.wall.names:
+            why = "this PC has no screen name (--screen or /etc/aimoji/screen)" if self.screen is None else \
+                f"screen '{self.screen}' is not on its wall"
+            self.say(f"show '{show.title}': {why}; known: {', '.join(show.wall.names)}; '{self.show.title}' goes on")
             return False
         self.show = show
         self.schedule = self._custom_schedule or schedule_hook(show)
@@ -133,10 +143,11 @@ class Programme:
 
     # ---- controls ----------------------------------------------------------------------------
     def walk_facts(self, index: int | None) -> dict:
-        """The state's scene_index (from 1), mood and speed for playlist entry `index` on the wall."""
+        """The state's scene_index (from 1), mood and speed for playlist entry `index` on the wall, and
+        whether the show makes this PC one screen of a wall (whose clocks must agree)."""
         mood = None if index is None else self.overrides.entry(self.show.playlist[index]).mood
         return {"scene_index": None if index is None else index + 1, "mood": mood,
-                "speed": self.overrides.show(self.show).walk.speed}
+                "speed": self.overrides.show(self.show).walk.speed, "wall": self.show.wall is not None}
 
     def pending(self) -> Pending | None:
         """The show waiting to take over, as the state says it."""

@@ -71,8 +71,7 @@ def loop_frames(model: Generator, entry: SceneEntry, walk: WalkParams, spec: Loo
     rule, and is built here, before any frame, so a model that cannot show the scene fails before a
     file is opened (scenes.base.SceneUnavailable)."""
     view = registry.make_view(registry.looped(entry, spec.seconds), model,
-                              ViewSpec(spec.frame_fps, loop_params(walk, spec.seconds), spec.scale,
-                                       spec.background, live=False))
+                              ViewSpec(spec.frame_fps, loop_params(walk, spec.seconds), spec.scale, live=False))
     return _frames(model, view, spec)
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from installation.clocksync.readings import ClockSync
 from installation.display.connector import DisplayLink
 
 Activity = Literal["starting", "playing", "closed"]
@@ -44,6 +45,7 @@ class FrameFacts:
     dropped_share: float = 0.0              # of the frame slots in the last few seconds, those dropped
     work_s_buckets: tuple[int, ...] = ()    # frames whose work took <= player/stats.py FRAME_BUCKETS_S[i] (cumulative)
     work_s_sum: float = 0.0                 # the seconds of work of all frames counted
+    number: int | None = None               # the last frame's number, floor(wall time x fps): the same on every PC of a wall
 
 
 @dataclass(frozen=True)
@@ -89,7 +91,10 @@ class PlayerState:
     playlist: tuple[str, ...] = ()          # the scene kinds of the show's playlist, in order
     models: tuple[str, ...] = ()            # the models the player holds
     calibrated: bool = False
+    panel: str | None = None                # panel care at work (player/panel_care.py); None: the show asks none
     display: DisplayLink | None = None      # the panel's connector (display/connector.py); None: not watched
+    clock: ClockSync | None = None          # this PC's clock sync (clocksync/); None: not looked at (yet)
+    wall: bool = False                      # this PC is one screen of a wall: its clock must agree with the others'
     model_swaps: int = 0                    # times another model took over the wall
     rejected_files: int = 0                 # dropped-in files refused by validation
     overrides: dict[str, Override] = field(default_factory=dict)

@@ -96,10 +96,10 @@ class FrameStats:
     def fps(self) -> float:
         return measured_fps(self.shown)
 
-    def facts(self, target_fps: float, last_monotonic: float | None) -> FrameFacts:
+    def facts(self, target_fps: float, last_monotonic: float | None, number: int | None = None) -> FrameFacts:
         cumulative = tuple(itertools.accumulate(self.work_counts[:-1]))
         return FrameFacts(self.frames, self.dropped_frames, round(self.fps(), 2), target_fps, last_monotonic,
-                          round(self.dropped_share(), 3), cumulative, round(self.work_sum_s, 6))
+                          round(self.dropped_share(), 3), cumulative, round(self.work_sum_s, 6), number)
 
     def summary(self) -> dict:
         """The frame figures of the stats JSON (`aimoji play --stats-json`, benchmarks)."""

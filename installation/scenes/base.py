@@ -24,7 +24,7 @@ from typing import Hashable, Literal, Protocol
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from installation.geometry import Rect
+from installation.geometry import Rect, Region
 from installation.model.moods import MOODS
 
 MODEL_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$")
@@ -66,6 +66,7 @@ class Canvas(Protocol):
 
     size: tuple[int, int]
     key: Hashable
+    background: tuple[int, int, int]    # the show's background as the panel shows it (calibrated, dimmed)
 
     def place(self, image: np.ndarray, rect: Rect, scale: str = "smooth",
               replacing: Placed | None = None) -> Placed: ...
@@ -100,6 +101,10 @@ class SceneView(Protocol):
 
     def glance(self) -> np.ndarray | None:
         """A cheap look at what is on screen (a few hundred pixels a side at most), for health."""
+
+    def seam(self, t: float) -> int:
+        """A count that steps where the whole picture changes anyway (a walking scene's new keyframe, a
+        replay starting again): where panel care may move or dim the picture unseen."""
 
 
 class SceneUnavailable(ValueError):
@@ -139,11 +144,11 @@ class ViewSpec:
     fps: float
     walk: object                        # scenes.walk.WalkParams
     scale: str                          # display.scale
-    background: tuple[int, int, int]
     colour: Callable[[np.ndarray], np.ndarray] | None = None   # calibration's table, for frames a scene brings
     steer: Callable[[np.ndarray], np.ndarray] | None = None    # z -> z toward a mood's region
     live: bool = True                   # False for offline rendering: no need to start ahead of the clock
     frames_per_image: int = 1           # a morph generates every such frame and blends between
+    region: Region | None = None        # this screen's part of a wall (show/wall.py); None: the whole picture
 
 
 @dataclass(frozen=True)

@@ -101,7 +101,9 @@ class EvolutionView:
     """Replays training from noise to faces, looping every loop_s, with the epoch as a small caption.
 
     The replay starts from noise at the scene's first drawn frame, so visitors see training from the
-    beginning when the scene comes on. `colour` (the calibration's table) is applied to each mixed
+    beginning when the scene comes on; on a wall (`clocked`) it runs on the wall clock instead (a loop
+    starts at every multiple of loop_s since the epoch), so every PC, and one that joins late, shows
+    the same frame. `colour` (the calibration's table) is applied to each mixed
     frame as it is first shown: microseconds on a small image.
     """
 
@@ -109,13 +111,13 @@ class EvolutionView:
     plan = None               # no generation: the frames come from the model's metadata
     stale_tiles = 0
 
-    def __init__(self, replay: Replay, loop_s: float, scale: str, background: tuple[int, int, int],
-                 show_caption: bool = True, colour=None):
+    def __init__(self, replay: Replay, loop_s: float, scale: str, show_caption: bool = True, colour=None,
+                 clocked: bool = False):
         self.timelapse, self.frames, self.loop_s = replay.timelapse, replay.frames, loop_s
-        self.scale, self.background, self.show_caption = scale, background, show_caption
+        self.scale, self.show_caption = scale, show_caption
         self.colour = colour
         self.still_s = phases(loop_s)[1]   # the final face is held this long on purpose (health)
-        self._t0: float | None = None
+        self._t0: float | None = 0.0 if clocked else None
         self._layout = None        # the canvas key the layout was made for; None: repaint everything
         self._box = None           # the emoji's rect in the frame
         self._shown: tuple | None = None   # (mix key, placed)
@@ -136,7 +138,7 @@ class EvolutionView:
     def _relayout(self, canvas: Canvas) -> None:
         self._layout = canvas.key
         w, h = canvas.size
-        canvas.fill(self.background)
+        canvas.fill(canvas.background)
         self._box = morph_box(w, h, self.timelapse.frame_px, self.scale)
         self._shown, self._caption, self._caption_rect = None, None, None
         size_px = min(w, h) // CAPTION_DIVISOR
@@ -155,7 +157,7 @@ class EvolutionView:
             self._shown = (key, canvas.place(self._image, self._box, self.scale,
                                              self._shown[1] if self._shown else None))
         if self._caption_rect is not None:  # the old caption may stick out of the emoji's square
-            canvas.fill(self.background, self._caption_rect)
+            canvas.fill(canvas.background, self._caption_rect)
         canvas.draw(self._shown[1])
         if self._caption_px:
             self._draw_caption(canvas, caption(self.timelapse, p.nearest))
@@ -165,7 +167,7 @@ class EvolutionView:
         if self._caption is None or self._caption[0] != text:
             margin = self._caption_px
             w, h = canvas.size
-            placed = canvas.place_text(text, self._caption_px, caption_colour(self.background),
+            placed = canvas.place_text(text, self._caption_px, caption_colour(canvas.background),
                                        (w - margin, h - margin))
             if placed is None:      # no font here: no caption
                 self._caption_px = 0
@@ -181,11 +183,15 @@ class EvolutionView:
         """What health looks at: the image on screen (small already)."""
         return self._image
 
+    def seam(self, t: float) -> int:
+        """The replay: it starts again from noise."""
+        return 0 if self._t0 is None else math.floor((t - self._t0) / self.loop_s)
+
 
 def view(entry: EvolutionScene, model, spec: ViewSpec) -> EvolutionView:
     if model.replay is None:
         raise SceneUnavailable(f"model '{model.info.title or model.name}' {model.replay_problem}")
-    return EvolutionView(model.replay, entry.loop_s, spec.scale, spec.background, colour=spec.colour)
+    return EvolutionView(model.replay, entry.loop_s, spec.scale, colour=spec.colour, clocked=spec.region is not None)
 
 
 def looped(entry: EvolutionScene, seconds: float) -> EvolutionScene:

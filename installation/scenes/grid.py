@@ -8,14 +8,16 @@ samples evenly over time, so the worker's load is smooth instead of one burst pe
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from typing import Literal
 
 import numpy as np
 from pydantic import Field
 
+from installation.geometry import Region
 from installation.scenes.base import Canvas, Frame, Request, SceneEntry, SceneKind, Sustained, ViewSpec
 from installation.scenes.layout import grid_boxes
-from installation.scenes.walk import WalkParams, latent_at
+from installation.scenes.walk import WalkParams, keyframe_position, latent_at
 
 class GridScene(SceneEntry):
     scene: Literal["grid"]
@@ -46,13 +48,14 @@ def sample_position(t: float, tile_fps: float, i: int) -> tuple[int, float]:
 
 class GridPlan:
     """Requests (tile, sample) images in the order the screen needs them: sample j+1 is needed as
-    soon as the blend from j towards it starts, at s(i, j)."""
+    soon as the blend from j towards it starts, at s(i, j). `tiles`: the tile indices this screen
+    shows (all of them, or on a wall the ones its part of the canvas holds)."""
 
-    def __init__(self, walk: WalkParams, tiles: int, tile_fps: float, steer=None, live: bool = True):
-        self.walk, self.tiles, self.tile_fps, self.steer = walk, tiles, tile_fps, steer
+    def __init__(self, walk: WalkParams, tiles: Sequence[int], tile_fps: float, steer=None, live: bool = True):
+        self.walk, self.tiles, self.tile_fps, self.steer = walk, len(tiles), tile_fps, steer
         self.live = live  # False for offline rendering: no need to start ahead of the clock
-        self.rate_hz = tiles * tile_fps
-        self.order = sorted(range(tiles), key=tile_offset)
+        self.rate_hz = len(tiles) * tile_fps
+        self.order = sorted(tiles, key=tile_offset)
         self.j: int | None = None   # sample index of the next request
         self.pos = 0                # position in self.order
 
@@ -109,10 +112,10 @@ class GridSelector:
     keeps the shown and blended-in samples and KEEP_AHEAD_S of later ones, oldest dropped first, even
     while the scene waits to be shown."""
 
-    def __init__(self, tiles: int, tile_fps: float):
-        self.tiles, self.tile_fps = tiles, tile_fps
+    def __init__(self, tiles: Sequence[int], tile_fps: float):
+        self.tiles, self.tile_fps = tuple(tiles), tile_fps
         self.max_samples = 2 + math.ceil(tile_fps * KEEP_AHEAD_S)
-        self.samples: list[dict[int, object]] = [dict() for _ in range(tiles)]
+        self.samples: dict[int, dict[int, object]] = {i: {} for i in self.tiles}
 
     def accept(self, key: tuple[int, int], payload: object) -> None:
         tile, j = key
@@ -123,7 +126,7 @@ class GridSelector:
 
     def ready(self, t: float) -> bool:
         """Every tile has its sample for t and the one it blends towards."""
-        for i in range(self.tiles):
+        for i in self.tiles:
             j = sample_position(t, self.tile_fps, i)[0]
             if j not in self.samples[i] or j + 1 not in self.samples[i]:
                 return False
@@ -134,10 +137,10 @@ class GridSelector:
         return max(got) if got else None
 
     def select(self, t: float) -> tuple[list[tuple[object | None, object | None, float]], int]:
-        """Per tile (shown, blended-in or None, alpha), and how many tiles are stale (not moving:
-        their next sample is late). Samples older than the one shown are forgotten."""
+        """Per tile, in `tiles` order, (shown, blended-in or None, alpha), and how many tiles are stale
+        (not moving: their next sample is late). Samples older than the one shown are forgotten."""
         out, stale = [], 0
-        for i in range(self.tiles):
+        for i in self.tiles:
             j, a = sample_position(t, self.tile_fps, i)
             s = self.samples[i]
             base = self._base(i, j)
@@ -158,10 +161,10 @@ class GridView:
     still_s = 0.0
 
     def __init__(self, plan: GridPlan, cols: int, rows: int, image_px: int, scale: str,
-                 background: tuple[int, int, int]):
-        self.plan, self.cols, self.rows, self.image_px = plan, cols, rows, image_px
-        self.scale, self.background = scale, background
-        self.selector = GridSelector(cols * rows, plan.tile_fps)
+                 tiles: Sequence[int] | None = None):
+        self.plan, self.cols, self.rows, self.image_px, self.scale = plan, cols, rows, image_px, scale
+        self.tiles = tuple(range(cols * rows) if tiles is None else tiles)   # the ones this screen shows
+        self.selector = GridSelector(self.tiles, plan.tile_fps)
         self.stale_tiles = 0
         self._layout = None   # the canvas key the layout was made for
         self._repaint = True  # draw every tile and the background around them on the next draw
@@ -190,8 +193,8 @@ class GridView:
     def _relayout(self, canvas: Canvas) -> None:
         self._layout, self._canvas, self._repaint = canvas.key, canvas, True
         self._boxes = grid_boxes(*canvas.size, self.cols, self.rows)
-        self._turns = blend_turns(len(self._boxes), self._boxes[0][2])
-        for tile, samples in enumerate(self.selector.samples):
+        self._turns = blend_turns(len(self.tiles), self._boxes[0][2])
+        for tile, samples in self.selector.samples.items():
             for j, (image, _) in list(samples.items()):
                 samples[j] = self._tile(tile, image)
 
@@ -201,12 +204,12 @@ class GridView:
         pairs, self.stale_tiles = self.selector.select(t)
         turns, turn = (1, 0) if self._repaint else (self._turns, self._frame % self._turns)
         if self._repaint:
-            canvas.fill(self.background)
+            canvas.fill(canvas.background)
         bases, blends = [], []
-        for i in range(turn, len(pairs), turns):
-            base, nxt, alpha = pairs[i]
+        for n in range(turn, len(pairs), turns):
+            base, nxt, alpha = pairs[n]
             if base is None:
-                canvas.fill(self.background, self._boxes[i])
+                canvas.fill(canvas.background, self._boxes[self.tiles[n]])
                 continue
             bases.append((base[1], None))
             if nxt is not None and alpha > 0:
@@ -217,15 +220,18 @@ class GridView:
         return any(nxt is not None and alpha > 0 for _, nxt, alpha in pairs)
 
     def current_image(self, most_tiles: int | None = None) -> np.ndarray | None:
-        """The small tiles on screen as one mosaic [rows*px, cols*px, 3]; with most_tiles, every k-th
-        row and column only, at most most_tiles x most_tiles (a cheap look for health: a 12x12
-        wall is 1.7 MB)."""
+        """The small tiles on screen (the block of them this screen shows) as one mosaic [rows*px,
+        cols*px, 3]; with most_tiles, every k-th row and column only, at most most_tiles x most_tiles
+        (a cheap look for health: a 12x12 wall is 1.7 MB)."""
         if not self._last or any(base is None for base, _, _ in self._last):
             return None
-        k = 1 if most_tiles is None else max(1, -(-max(self.rows, self.cols) // most_tiles))
-        rows, cols = range(0, self.rows, k), range(0, self.cols, k)
+        shown = dict(zip(self.tiles, self._last))
+        all_rows = sorted({i // self.cols for i in self.tiles})
+        all_cols = sorted({i % self.cols for i in self.tiles})
+        k = 1 if most_tiles is None else max(1, -(-max(len(all_rows), len(all_cols)) // most_tiles))
+        rows, cols = all_rows[::k], all_cols[::k]
         px = self.image_px
-        tiles = np.stack([self._last[r * self.cols + c][0][0] for r in rows for c in cols])
+        tiles = np.stack([shown[r * self.cols + c][0][0] for r in rows for c in cols])
         return tiles.reshape(len(rows), len(cols), px, px, 3).transpose(0, 2, 1, 3, 4).reshape(
             len(rows) * px, len(cols) * px, 3)
 
@@ -233,10 +239,25 @@ class GridView:
         """What health looks at: a few tiles spread over the wall."""
         return self.current_image(most_tiles=3)
 
+    def seam(self, t: float) -> int:
+        """The walk's keyframe (every tile walks on it, each from its own phase)."""
+        return keyframe_position(self.plan.walk, t)[0]
+
+
+def shown_tiles(cols: int, rows: int, region: Region | None) -> list[int]:
+    """The tiles a screen shows: all of them, or on a wall those of the grid laid out on the whole
+    canvas that reach into this screen's visible area (only these are generated here)."""
+    if region is None:
+        return list(range(cols * rows))
+    vx, vy, vw, vh = region.visible
+    return [i for i, (x, y, w, h) in enumerate(grid_boxes(*region.canvas, cols, rows))
+            if x < vx + vw and vx < x + w and y < vy + vh and vy < y + h]
+
 
 def view(entry: GridScene, model, spec: ViewSpec) -> GridView:
-    plan = GridPlan(spec.walk, entry.cols * entry.rows, entry.tile_fps, steer=spec.steer, live=spec.live)
-    return GridView(plan, entry.cols, entry.rows, model.info.image_size, spec.scale, spec.background)
+    tiles = shown_tiles(entry.cols, entry.rows, spec.region)
+    plan = GridPlan(spec.walk, tiles, entry.tile_fps, steer=spec.steer, live=spec.live)
+    return GridView(plan, entry.cols, entry.rows, model.info.image_size, spec.scale, tiles)
 
 
 def sustainable(entry: GridScene, fps: float, images_per_s: float) -> Sustained:

@@ -18,7 +18,7 @@ from typing import Literal
 
 from installation.scenes.base import Canvas, Frame, Request, SceneEntry, SceneKind, Sustained, ViewSpec, unchanged
 from installation.scenes.layout import morph_box
-from installation.scenes.walk import WalkParams, latent_at
+from installation.scenes.walk import WalkParams, keyframe_position, latent_at
 
 
 class MorphScene(SceneEntry):
@@ -26,8 +26,11 @@ class MorphScene(SceneEntry):
 
 
 def frame_index(t: float, fps: float) -> int:
-    """The display frame that shows walk time t (frame boundaries sit on multiples of 1/fps)."""
-    return round(t * fps)
+    """The frame number of walk time t: floor(t * fps), t the wall clock's UNIX seconds, so every PC of
+    a wall whose clock agrees draws the same frame. Frames are due on multiples of 1/fps
+    (player/pacing.py): a due time a rounding error short of one is still that frame (at epoch seconds
+    a double holds t x fps to about 1e-5 of a frame, so the tolerance is a thousandth)."""
+    return math.floor(t * fps + 1e-3)
 
 
 def frames_per_image_within(fps: float, images_per_s: float) -> int:
@@ -125,19 +128,19 @@ class MorphSelector:
 
 class MorphView:
     """Draws the pair the selector picks, blended and turned while small, in one upscale to its place,
-    scaled into the surface of the image it replaces (no new surface a frame). A frame that repeats the
-    picture on the wall draws nothing; after `invalidate` it is drawn again, margins and all."""
+    scaled into the surface of the image it replaces (no new surface a frame); the placed image is
+    kept for the frames that repeat it."""
     name = "morph"
     stale_tiles = 0
     still_s = 0.0
 
-    def __init__(self, plan: MorphPlan, image_px: int, scale: str, background: tuple[int, int, int]):
-        self.plan, self.image_px, self.scale, self.background = plan, image_px, scale, background
+    def __init__(self, plan: MorphPlan, image_px: int, scale: str):
+        self.plan, self.image_px, self.scale = plan, image_px, scale
         self.selector = MorphSelector(plan.fps, plan.frames_per_image)
         self._layout = None   # the canvas key the layout was made for; None: repaint everything
-        self._shown: tuple | None = None   # (image, blended in, weight, placed, canvas key)
+        self._shown: tuple | None = None   # (image, blended in, weight) as placed
+        self._placed = None   # the last placed image, drawn each frame, its surface reused by the next
         self._image: np.ndarray | None = None
-        self._drawn = False   # the canvas shows self._shown as it is
 
     def accept(self, frames: list[Frame]) -> None:
         for f in frames:
@@ -153,21 +156,17 @@ class MorphView:
     def draw(self, canvas: Canvas, t: float) -> bool:
         image, towards, weight, fresh = self.selector.select(t)
         if canvas.key != self._layout:
-            if self._shown is not None and canvas.key != self._shown[4]:   # another size: scale anew
-                self._shown = None
-            self._layout, self._drawn = canvas.key, False
+            self._layout, self._shown = canvas.key, None
             self._box = morph_box(*canvas.size, self.image_px, self.scale)
-            canvas.fill(self.background)
+            canvas.fill(canvas.background)
         if image is None:
             return False
         shown = self._shown
         if shown is None or shown[0] is not image or shown[1] is not towards or shown[2] != weight:
             self._image = blend(image, towards, weight)
-            placed = canvas.place(self._image, self._box, self.scale, shown[3] if shown else None)
-            self._shown, self._drawn = (image, towards, weight, placed, canvas.key), False
-        if not self._drawn:
-            canvas.draw(self._shown[3])
-            self._drawn = True
+            self._placed = canvas.place(self._image, self._box, self.scale, self._placed)
+            self._shown = (image, towards, weight)
+        canvas.draw(self._placed)
         return fresh
 
     def current_image(self) -> np.ndarray | None:
@@ -177,10 +176,14 @@ class MorphView:
         """What health looks at: the image on screen, blended as shown (small already)."""
         return self._image
 
+    def seam(self, t: float) -> int:
+        """The walk's keyframe: the emoji is on its way to another one."""
+        return keyframe_position(self.plan.walk, t)[0]
+
 
 def view(entry: MorphScene, model, spec: ViewSpec) -> MorphView:
     plan = MorphPlan(spec.walk, spec.fps, steer=spec.steer, frames_per_image=spec.frames_per_image)
-    return MorphView(plan, model.info.image_size, spec.scale, spec.background)
+    return MorphView(plan, model.info.image_size, spec.scale)
 
 
 def sustainable(entry: MorphScene, fps: float, images_per_s: float) -> Sustained:

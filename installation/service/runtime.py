@@ -1,6 +1,6 @@
 """The player's companions for unattended operation, started around `Player.run` by `aimoji play`:
 hot reload, SIGTERM/SIGHUP, systemd notify + watchdog, the health state file, display power and the
-show's calibration profile, and OSC control and the status page when asked for (service/remote/osc.py,
+show's calibration profile, the panel's connector and the clock's sync, and OSC control and the status page when asked for (service/remote/osc.py,
 service/remote/http_status.py). Threads here only load,
 validate and `player.post(...)`; the loop applies.
 """
@@ -18,6 +18,7 @@ from pathlib import Path
 from installation.calibration.apply import Calibration
 from installation.calibration.profile import ProfileError
 from installation.model.load import ModelError, load
+from installation.clocksync.watch import ClockWatch
 from installation.display.connector import ConnectorWatch
 from installation.player.messages import UNCHANGED, ModelReady, Quit, Rejected, Reopen, ShowReady
 from installation.player.state import Override
@@ -235,6 +236,10 @@ def companions(player, *, models_dir: Path, explicit_show: Path | None, show_fol
             link.start()
             stops.append(link.stop)
             player.link = link
+        clock = ClockWatch(lambda: player.show.display.fps)   # this PC's clock sync, every 30 s
+        clock.start()
+        stops.append(clock.stop)
+        player.clock_sync = clock
         cues = control.Cues(show_folder, hooks.on_cue, logging.getLogger("aimoji.control"))
         shelf = None
         if (osc is not None or http is not None) and accept_models:   # models named over OSC or the page

@@ -18,10 +18,12 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationErr
 
 from installation.scenes.registry import KINDS, Entry
 from installation.errors import format_validation_error
+from installation.show.wall import Wall
 
 HHMM_RANGE = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-4]):([0-5]\d)$")
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 Scale = Literal["smooth", "pixel", "sharp"]   # display.scale: how the small images are enlarged (display/screen.py)
+Renderer = Literal["auto", "cpu", "gpu"]      # display.renderer: who draws (display/path_choice.py)
 ACTIVE_SHOW = "active.toml"
 DEFAULT_SHOW = "default.toml"
 
@@ -82,6 +84,9 @@ class Display(_Strict):
                              "or sharp (edges kept, mottle calmed)")
     background: str = Field("#ffffff", description="colour behind the emoji, '#rrggbb'")
     keys: bool = Field(False, description="enable F/S/Esc/Q keys (off for unattended operation)")
+    renderer: Renderer = Field(
+        "auto", description="who scales and blends the picture: auto (the GPU where SDL's renderer is a fast "
+                            "one, else the CPU), cpu, or gpu (SDL's renderer whatever it is)")
 
     @field_validator("resolution")
     @classmethod
@@ -242,6 +247,73 @@ class Http(_Listen):
     port: int = Field(8080, ge=1, le=65535, description="TCP port the page is served on")
 
 
+def _check_hhmm(v: str) -> str:
+    if not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", v):
+        raise ValueError(f"'{v}' is not a time of day; allowed: 'HH:MM' such as '07:30'")
+    return v
+
+
+def _distinct_ascending(points: list, what: str) -> list:
+    xs = [p[0] for p in points]
+    twice = sorted({x for x in xs if xs.count(x) > 1})
+    if twice:
+        raise ValueError(f"two points at {twice[0]}; allowed: one level per {what}")
+    return sorted(points)
+
+
+# A panel care level: below a tenth the wall reads as black, which health rightly calls a fault (a dark
+# panel outside hours is outside_hours' job)
+Level = Annotated[float, Field(ge=0.1, le=1)]
+
+
+class Orbit(_Strict):
+    """The whole picture drifts round a small square, moved a pixel at a time only where the scene
+    changes anyway (a new walk keyframe, a crossfade), so no visitor sees it jump."""
+    amplitude_px: int = Field(3, ge=1, le=16, description="the farthest it moves from the centre, screen pixels")
+    period_s: float = Field(900, ge=60, le=86400, description="seconds for one sweep left and right")
+
+
+class Brightness(_Strict):
+    """A daily curve of levels, linear between points and round midnight, in the show's time zone."""
+    points: list[tuple[Annotated[str, AfterValidator(_check_hhmm)], Level]] = Field(
+        min_length=1, description="[\"HH:MM\", level] pairs, level 0.1..1, e.g. [[\"08:00\", 0.6], [\"10:00\", 1.0]]")
+
+    @field_validator("points")
+    @classmethod
+    def _sorted(cls, v: list) -> list:
+        return _distinct_ascending(v, "time of day")
+
+    def minutes(self) -> list[tuple[int, float]]:
+        """(minute of the day, level) points."""
+        return [(int(hhmm[:2]) * 60 + int(hhmm[3:]), level) for hhmm, level in self.points]
+
+
+class Ambient(_Strict):
+    """A light sensor read from a file (an IIO sensor's in_illuminance_raw or in_illuminance_input), off
+    the render loop; its smoothed lux mapped to a level that multiplies the curve's."""
+    path: str = Field(description="the file with the reading, e.g. /sys/bus/iio/devices/iio:device0/in_illuminance_raw")
+    scale: float = Field(1.0, gt=0, le=1000, description="lux per unit read (the sensor's in_illuminance_scale)")
+    points: list[tuple[Annotated[float, Field(ge=0)], Level]] = Field(
+        min_length=1, description="[lux, level] pairs, e.g. [[0, 0.4], [300, 1.0]]; flat beyond the ends")
+    smoothing_s: float = Field(30, ge=0, le=3600, description="time constant of the smoothing, seconds")
+    poll_s: float = Field(2.0, ge=0.5, le=60, description="seconds between readings")
+
+    @field_validator("points")
+    @classmethod
+    def _sorted(cls, v: list) -> list:
+        return _distinct_ascending(v, "light level")
+
+
+class Panel(_Strict):
+    """Care for a panel that shows one piece for months; every part off unless given
+    (docs/operations.md: which panel needs which)."""
+    orbit: Orbit | None = Field(None, description="pixel orbit; off when absent")
+    brightness: Brightness | None = Field(None, description="brightness by time of day; off when absent")
+    ambient: Ambient | None = Field(None, description="brightness following the room's light; off when absent")
+    refresh_s: float = Field(0, ge=0, le=600, description="at each closing, this many seconds of full white "
+                                                          "then black before the outside-hours action; 0: off")
+
+
 class Show(_Strict):
     title: str = Field("Untitled show", description="shown by `aimoji status` and in logs")
     timezone: str = Field("UTC", description="IANA time zone of the venue, e.g. 'Europe/Vienna'")
@@ -260,6 +332,9 @@ class Show(_Strict):
                                               "takes over again; 0: until released")
     osc: Osc | None = Field(None, description="OSC control; off when absent")
     http: Http | None = Field(None, description="status page and metrics over HTTP; off when absent")
+    panel: Panel = Panel()
+    wall: Wall | None = Field(None, description="one picture across several screens (show/wall.py); each PC "
+                                                "shows its own screen's part")
 
     @field_validator("timezone")
     @classmethod

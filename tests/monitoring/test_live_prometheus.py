@@ -24,6 +24,7 @@ ROOT = Path(__file__).resolve().parents[2]
 DASHBOARD = ROOT / "monitoring" / "grafana-dashboard.json"
 RULES = ROOT / "monitoring" / "aimoji.rules.yml"
 MODEL = ROOT / "tests" / "installation" / "fixtures" / "tiny.onnx"
+CHRONY_TRACKING = ROOT / "tests" / "installation" / "clocksync" / "fixtures" / "chrony-synced.csv"
 PROMETHEUS = shutil.which("prometheus")
 # What Grafana would put in for the dashboard's variables: this job, every wall, and a rate window that
 # holds a few of the test's one-second scrapes.
@@ -96,7 +97,13 @@ def wait_for(check, timeout_s: float, what: str):
 def scraped_player(tmp_path):
     """A headless player with its status page, and a Prometheus scraping it: the Prometheus client."""
     player_port, prom_port = free_port(), free_port()
-    env = {**os.environ, "SDL_VIDEODRIVER": "dummy", "SDL_AUDIODRIVER": "dummy", "PYTHONPATH": str(ROOT)}
+    # chrony as on a wall PC: a chronyc first on PATH that prints what a real one printed (clocksync fixtures)
+    tools = tmp_path / "bin"
+    tools.mkdir()
+    (tools / "chronyc").write_text(f"#!/bin/sh\nexec cat {CHRONY_TRACKING}\n")
+    (tools / "chronyc").chmod(0o755)
+    env = {**os.environ, "SDL_VIDEODRIVER": "dummy", "SDL_AUDIODRIVER": "dummy", "PYTHONPATH": str(ROOT),
+           "PATH": f"{tools}:{os.environ.get('PATH', '/usr/bin:/bin')}"}
     player = subprocess.Popen(
         [sys.executable, "-m", "installation.cli", "play", "--headless", "--seconds", "60", "--no-watch",
          "--show", str(show_open_now(tmp_path / "show.toml")), "--model", str(MODEL),

@@ -195,6 +195,7 @@ def format_report(report: Report, problems: list[str], now_mono: float, path: Pa
          f"last changed {report.picture_still_s:.1f} s ago"),
         ("open", "yes" if s.open else "no (outside opening hours)"),
         ("panel", s.display.status(report.written_at) if s.display is not None else None),
+        ("clock", s.clock.line if s.clock is not None else None),
         ("display power", report.companions.display_power),
         ("hot reload", report.companions.hot_reload),
         ("next change", _clock(s.next_change, day=True)),

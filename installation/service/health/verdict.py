@@ -6,7 +6,9 @@ two kinds of finding, because a restart helps with only one of them:
   nothing else to play or stuck in one batch, no emoji long after start;
 * degradations: the wall is worse than the show asks but alive, and a restart would not make it
   better: slow frames, dropped frames, a scene generating less than it asks, a picture held while its
-  next image is still being made, a model replaced by a fallback. Reported in the status, the log and the metrics, answered by degrading further.
+  next image is still being made, a model replaced by a fallback, and on a wall a clock that is not
+  synchronised to within half a frame (its screen may show another frame than its neighbours).
+  Reported in the status, the log and the metrics, answered by degrading further.
 
 "Open" means the picture is judged: it changed within FROZEN_S (plus any stillness the scene intends,
 such as evolution's held final face) and is not one flat colour, unless an operator froze or blacked
@@ -22,6 +24,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from installation.clocksync.readings import ClockSync
 from installation.player.state import PlayerState
 
 STALL_S = 5.0  # no new frame for this long = the render loop is stuck
@@ -97,8 +100,19 @@ def verdict(state: PlayerState, now_mono: float, stall_s: float = STALL_S) -> Ve
         degraded.append(generation.degraded)
     if generation.status != "ok" and not generation.stopped:
         degraded.append(generation.status)
+    if (clock := clock_degradation(state.clock, state.wall)) is not None:
+        degraded.append(clock)
     phase = "unhealthy" if problems else "degraded" if degraded else "ok"
     return Verdict(phase, tuple(problems), tuple(degraded))
+
+
+def clock_degradation(clock: ClockSync | None, on_wall: bool) -> str | None:
+    """On a wall, a clock that is anything but synced (unsynchronised, off by more than half a frame, or
+    nobody can tell) is a degradation: its line. A single screen only reports its clock (its schedule
+    needs seconds, not frames); a clock not looked at yet is not judged."""
+    if not on_wall or clock is None or clock.state == "synced":
+        return None
+    return clock.line
 
 
 def _held(state: PlayerState, now_mono: float) -> tuple[str, bool] | None:

@@ -101,6 +101,13 @@ def families(report: Report, server: Mapping | None = None, started_at: float | 
                                                         "dropping frames, a fallback, the panel unplugged)")
     degraded.add_metric([], float(len(report.degraded)))
     out.append(degraded)
+    clock = player.clock
+    if clock is not None and clock.synced is not None:
+        out.append(_flag("aimoji_clock_synced", "1 while the system clock is synchronised to a time server "
+                         "(the kernel's flag, chrony or systemd-timesyncd)", clock.synced))
+    if clock is not None and clock.offset_s is not None:
+        out.append(GaugeMetricFamily("aimoji_clock_offset_seconds", "this PC's clock less its time server's, as "
+                                     "the time daemon last measured it (positive: ahead)", value=clock.offset_s))
     if player.display is not None and player.display.connected is not None:
         out.append(_flag("aimoji_display_connected", "1 while the panel's connector reads connected (DRM sysfs)",
                          player.display.connected))

@@ -65,6 +65,7 @@ function show(st) {
   $("uptime").textContent = duration(pl.uptime_s);
   $("next").textContent = venueTime(pl.next_change);
   $("zone").textContent = pl.timezone;
+  $("clock").textContent = pl.clock ? pl.clock.line : "not looked at yet";
   $("pending").textContent = pl.pending ? "'" + pl.pending.show + "' at " + venueTime(pl.pending.at).slice(11) +
     (pl.pending.cue ? " (cued by " + pl.pending.cue.by + ")" : "") : "none";
   const held = Object.entries(pl.overrides).map(([k, o]) => describeOverride(k, o));

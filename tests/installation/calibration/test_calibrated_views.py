@@ -46,13 +46,13 @@ def _expected(frame: np.ndarray, geometry) -> np.ndarray:
 
 
 def _morph():
-    view = MorphView(MorphPlan(WalkParams(seed=1, z_dim=4), 30), 8, "pixel", BACKGROUND)
+    view = MorphView(MorphPlan(WalkParams(seed=1, z_dim=4), 30), 8, "pixel")
     view.accept([Frame(0, 0.0, IMAGES[0])])
     return view
 
 
 def _grid():
-    view = GridView(GridPlan(WalkParams(seed=1, z_dim=4), 6, 1.0), 3, 2, 8, "smooth", BACKGROUND)
+    view = GridView(GridPlan(WalkParams(seed=1, z_dim=4), range(6), 1.0), 3, 2, 8, "smooth")
     view.accept([Frame((tile, j), 0.0, IMAGES[(tile + j) % 6]) for tile in range(6) for j in (-1, 0, 1)])
     return view
 
@@ -66,7 +66,7 @@ def _evolution():
     buffer = io.BytesIO()
     Image.fromarray(np.concatenate(list(frames), axis=1)).save(buffer, format="PNG")
     timelapse = Timelapse(8, 3, (0, 8, 16), (1, 2, 3), base64.b64encode(buffer.getvalue()).decode())
-    return EvolutionView(Replay(timelapse, frames), 10.0, "pixel", BACKGROUND)
+    return EvolutionView(Replay(timelapse, frames), 10.0, "pixel")
 
 
 @pytest.mark.parametrize("make", [_morph, _grid, _evolution], ids=["morph", "grid", "evolution"])
@@ -76,8 +76,8 @@ def test_drawing_through_a_calibrated_screen_is_the_frame_turned_exactly(make, g
     pygame.display.init()
     try:
         display = pygame.display.set_mode(SCREEN)
-        screen = Screen(display, Calibration(cal.Profile(geometry=geometry)))
-        frame = Screen(pygame.Surface(screen.size))     # the same scene on a plain, frame-sized screen
+        screen = Screen(display, Calibration(cal.Profile(geometry=geometry)), BACKGROUND)
+        frame = Screen(pygame.Surface(screen.size), background=BACKGROUND)   # the same scene, plain, frame-sized
         frame.fill(BACKGROUND)
         display.fill((255, 0, 255))                     # whatever was there before: must be painted over
         plain, calibrated = make(), make()

@@ -39,8 +39,7 @@ def test_a_surface_of_another_size_is_not_reused():
 
 
 def _morph(scale: str, frames_per_image: int = 2) -> MorphView:
-    view = MorphView(MorphPlan(WalkParams(seed=1, z_dim=4), 60, frames_per_image=frames_per_image), 64, scale,
-                     BACKGROUND)
+    view = MorphView(MorphPlan(WalkParams(seed=1, z_dim=4), 60, frames_per_image=frames_per_image), 64, scale)
     view.accept([Frame(n, n / 60, IMAGES[n // 2 % len(IMAGES)]) for n in range(0, 12, 2)])
     return view
 
@@ -58,19 +57,6 @@ def test_a_morph_drawn_frame_after_frame_shows_each_frame_as_drawn_afresh(mode):
         assert np.array_equal(kept.pixels(), fresh.pixels()), f"frame {n}"
 
 
-def test_a_morph_repeating_its_picture_leaves_the_screen_alone_until_it_is_invalidated():
-    screen = Screen(pygame.Surface((1280, 720)), background=BACKGROUND)
-    view = _morph("smooth", frames_per_image=1)
-    view.draw(screen, 0.0)
-    drawn = screen.pixels()
-    screen.fill((255, 0, 0), Rect(0, 0, 1280, 720))   # what a fade or a dimming leaves on the screen
-    view.draw(screen, 0.0)                             # the same picture again: nothing to draw
-    assert (screen.pixels() == (255, 0, 0)).all()
-    view.invalidate()
-    view.draw(screen, 0.0)
-    assert np.array_equal(screen.pixels(), drawn)
-
-
 def test_blend_turns_share_a_big_grid_over_frames_and_leave_1080p_grids_alone():
     assert blend_turns(144, 90) == 1       # 12x12 at 1080p
     assert blend_turns(64, 135) == 1       # 8x8 at 1080p
@@ -84,7 +70,7 @@ SIZE_4K, COLS, ROWS = (3840, 2160), 16, 9
 
 
 def _grid() -> GridView:
-    view = GridView(GridPlan(WalkParams(seed=1, z_dim=4), COLS * ROWS, 1.5), COLS, ROWS, 64, "smooth", BACKGROUND)
+    view = GridView(GridPlan(WalkParams(seed=1, z_dim=4), range(COLS * ROWS), 1.5), COLS, ROWS, 64, "smooth")
     view.accept([Frame((tile, j), 0.0, IMAGES[(tile + j) % len(IMAGES)])
                  for tile in range(COLS * ROWS) for j in (-1, 0, 1)])
     return view

@@ -67,12 +67,30 @@ def test_a_running_scene_is_cast_again_only_when_it_matters(asked, images_per_s,
 def test_cast_builds_the_sustained_view_and_a_morph_for_a_scene_the_model_cannot_show(tiny_model_path, show_file):
     show = load_show(show_file("morph"))
     slow = replace(load(tiny_model_path), images_per_s=12.0)
-    cast = capacity.cast(Want(0, "tiny", MorphScene(), show), slow, show.display, (255, 255, 255))
+    cast = capacity.cast(Want(0, "tiny", MorphScene(), show), slow, show.display)
     assert cast.view.name == "morph" and cast.view.plan.frames_per_image == 4 and cast.unavailable is None
     assert "generating 7.5/s" in cast.degraded
     evolution = Want(0, "tiny", EvolutionScene(scene="evolution"), show)
-    cast = capacity.cast(evolution, slow, show.display, (255, 255, 255))
+    cast = capacity.cast(evolution, slow, show.display)
     assert cast.view.name == "morph"
     assert cast.unavailable == ("playlist entry 1: model 'tiny random test generator' has no training timelapse; "
                                 "morph and grid play it (for evolution, export its run again with this version "
                                 "of aimoji-train export); showing a morph of it instead")
+
+
+def test_on_a_wall_every_pc_casts_the_show_s_rate_and_a_slow_one_says_so(tiny_model_path, show_file):
+    wall = {"canvas": [640, 240], "screens": [{"name": "left", "rect": [0, 0, 320, 240]},
+                                              {"name": "right", "rect": [320, 0, 320, 240]}]}
+    show = load_show(show_file("morph")).model_validate({**load_show(show_file("morph")).model_dump(), "wall": wall})
+    slow = replace(load(tiny_model_path), images_per_s=12.0)
+    cast = capacity.cast(Want(0, "tiny", MorphScene(), show, "right"), slow, show.display, (255, 255, 255))
+    assert cast.view.plan.frames_per_image == 1                       # the same frames as every other PC
+    assert cast.view.region.visible == (320, 0, 320, 240) and cast.view.region.canvas == (640, 240)
+    assert cast.degraded == ("playlist entry 1: a morph at 30 fps asks 30 images/s; this machine makes 12 with "
+                             f"'tiny': {capacity.WALL_INSTEAD}")
+    grid = capacity.cast(Want(0, "tiny", GridScene(scene="grid", cols=4, rows=2), show, "right"), slow,
+                         show.display, (255, 255, 255))
+    assert grid.view.plan.tiles == 4 and grid.view.plan.tile_fps == 4.0    # its half of the tiles, as asked
+    each = show.model_copy(update={"wall": show.wall.model_copy(update={"morph": "each"})})
+    cast = capacity.cast(Want(0, "tiny", MorphScene(), each, "right"), slow, show.display, (255, 255, 255))
+    assert cast.view.region.canvas == (320, 240)                      # a whole emoji on this screen

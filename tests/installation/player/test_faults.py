@@ -220,11 +220,11 @@ def test_selectors_stay_bounded_while_a_scene_waits():
     for n in range(10_000):
         morph.accept(n, n)
     assert len(morph.pending) == MAX_PENDING
-    grid = GridSelector(4, 2.0)
+    grid = GridSelector(range(4), 2.0)
     for j in range(1000):
         for tile in range(4):
             grid.accept((tile, j), j)
-    assert all(len(s) == grid.max_samples for s in grid.samples)
+    assert all(len(s) == grid.max_samples for s in grid.samples.values())
 
 
 def test_a_capture_on_a_broken_disk_is_one_log_line_and_the_show_goes_on(screen, tiny_model_path, show_file,

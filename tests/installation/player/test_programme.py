@@ -73,3 +73,17 @@ def test_models_nothing_can_play_are_let_go():
     assert "old" in p.models and p.names == ("default", "fresh", "named", "old")
     p.prune(running=(), worked=None)
     assert set(p.models) == {"fresh", "named", "default"}
+
+
+def test_a_show_whose_wall_lacks_this_screen_is_refused_with_one_line_and_the_show_goes_on():
+    said = []
+    wall = {"canvas": [200, 100], "screens": [{"name": "a", "rect": [0, 0, 100, 100]},
+                                              {"name": "b", "rect": [100, 0, 100, 100]}]}
+    programme = Programme(SHOW, dict(MODELS), "first", Overrides(), lambda t: (0, t + 60.0), said.append, screen="c")
+    walled = parse_show({"title": "walled", "wall": wall})
+    assert programme.apply_show(walled) is False and programme.show is SHOW
+    assert said == ["show 'walled': screen 'c' is not on its wall; known: a, b; 'two' goes on"]
+    programme.screen = "b"
+    assert programme.apply_show(walled) is True
+    programme.scene_at(0.0)
+    assert programme.want(0.0, False, set()).screen == "b"

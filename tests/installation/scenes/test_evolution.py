@@ -165,7 +165,7 @@ def _show(show_file, extra="loop_s = 10\n", scale="smooth"):
 
 def _view(model, show, colour=None):
     return make_view(show.playlist[0], model, ViewSpec(30, walk_for(show, model.info.z_dim), show.display.scale,
-                                                       show.display.background_rgb, colour=colour))
+                                                       colour=colour))
 
 
 def test_the_strip_is_decoded_when_the_model_loads_and_the_view_colours_what_it_shows(evo_model_path,
@@ -184,7 +184,7 @@ def test_view_draws_the_expected_frame_pixels(evo_model_path, show_file):
     import pygame
     show = _show(show_file, scale="pixel")
     view = _view(load(evo_model_path), show)
-    screen = Screen(pygame.Surface((160, 120)))
+    screen = Screen(pygame.Surface((160, 120)), background=show.display.background_rgb)
     play_s, hold_s, _ = phases(10.0)
     t0 = 1_700_000_000.0                                   # walk time is epoch seconds in the player
 

@@ -8,6 +8,7 @@ from installation.scenes.grid import GridPlan, GridSelector, sample_position, ti
 from installation.geometry import Rect
 from installation.scenes.layout import grid_boxes, morph_box
 from installation.show.config import Display
+from installation.player.pacing import aligned_start
 from installation.scenes.morph import MorphPlan, MorphSelector, blend, frame_index, frames_per_image_within
 from installation.scenes.walk import WalkParams, latent_at
 
@@ -167,6 +168,18 @@ def test_frame_index_on_epoch_times():
     assert frame_index(1_790_000_000.0 + 7 / 60, 60) == 1_790_000_000 * 60 + 7
 
 
+def test_the_frame_number_is_the_floor_of_wall_time_times_fps_and_due_times_land_on_their_frame():
+    start = 1_790_000_000.0
+    assert frame_index(start + 7.9 / 60, 60) == start * 60 + 7        # floor: frame 7 until frame 8 is due
+    # Frames are due at monotonic start + n / fps plus the wall clock's offset (player/pacing.py), summed in
+    # doubles at epoch seconds (a hair off a multiple of 1/fps either way): each lands on its own number.
+    for mono, wall in ((12.5, 1_796_000_000.25), (86_400.123, 1_796_000_000.9), (3_000_000.7, 1_800_000_000.01)):
+        offset = wall - mono
+        first = aligned_start(mono, offset, 30, 0.05)
+        numbers = [frame_index(first + n * (1 / 30) + offset, 30) for n in range(300)]
+        assert numbers == [numbers[0] + n for n in range(300)] and numbers[0] == round((first + offset) * 30)
+
+
 # ---- grid ------------------------------------------------------------------------------------------
 
 def test_tile_offsets_spread_evenly():
@@ -186,7 +199,7 @@ def test_sample_position(t, tile_fps, i, j, alpha):
 
 
 def test_grid_plan_requests_in_need_order_covering_every_tile():
-    plan = GridPlan(WALK, tiles=12, tile_fps=4.0)
+    plan = GridPlan(WALK, tiles=range(12), tile_fps=4.0)
     reqs = plan.next_requests(now_t=50.0, max_n=60)
     needs = [r.need_t for r in reqs]
     assert needs == sorted(needs)
@@ -200,21 +213,21 @@ def test_grid_plan_requests_in_need_order_covering_every_tile():
 
 
 def test_grid_plan_skips_samples_that_would_be_late():
-    plan = GridPlan(WALK, tiles=4, tile_fps=2.0)
+    plan = GridPlan(WALK, tiles=range(4), tile_fps=2.0)
     plan.next_requests(0.0, 4)
     later = plan.next_requests(now_t=30.0, max_n=4)
     assert all(r.need_t >= 30.0 - 1.0 for r in later)
 
 
 def test_grid_tiles_walk_different_places():
-    plan = GridPlan(WALK, tiles=4, tile_fps=2.0)
+    plan = GridPlan(WALK, tiles=range(4), tile_fps=2.0)
     zs = [r.z for r in plan.next_requests(10.0, 4)]
     cos = [abs(float(np.dot(a, b))) / 8 for a in zs for b in zs if a is not b]
     assert max(cos) < 0.95
 
 
 def test_grid_selector_blends_towards_the_next_sample_and_holds_when_it_is_late():
-    sel = GridSelector(tiles=2, tile_fps=1.0)
+    sel = GridSelector(tiles=range(2), tile_fps=1.0)
     t = 10.0 + tile_offset(0) + 0.25              # tile 0 a quarter of the way from sample 10 to 11
     sel.accept((0, 10), "a10")
     sel.accept((0, 11), "a11")
@@ -230,7 +243,7 @@ def test_grid_selector_blends_towards_the_next_sample_and_holds_when_it_is_late(
 
 
 def test_grid_selector_forgets_samples_behind_the_one_shown():
-    sel = GridSelector(tiles=1, tile_fps=1.0)
+    sel = GridSelector(tiles=range(1), tile_fps=1.0)
     for j in range(5):
         sel.accept((0, j), j)
     sel.select(3.5)
@@ -238,7 +251,7 @@ def test_grid_selector_forgets_samples_behind_the_one_shown():
 
 
 def test_grid_selector_not_ready_until_every_tile_has_an_image():
-    sel = GridSelector(tiles=2, tile_fps=1.0)
+    sel = GridSelector(tiles=range(2), tile_fps=1.0)
     sel.accept((0, 0), "x")
     assert not sel.ready(0.9)
     assert sel.select(0.9)[0][1] == (None, None, 0.0)

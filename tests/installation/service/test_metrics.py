@@ -98,3 +98,19 @@ def test_degradations_and_the_panel_are_there():
     assert got[("aimoji_degradations", ())] == 2 and got[("aimoji_problems", ())] == 0   # slow, unplugged
     assert got[("aimoji_display_connected", ())] == 0 and got[("aimoji_healthy", ())] == 0
     assert ("aimoji_display_connected", ()) not in samples(STATE)                          # not watched
+
+
+def test_the_clock_is_there_when_it_was_looked_at():
+    from installation.clocksync.readings import ClockSync
+    far = ClockSync("far", "clock off by -23.1 ms", "chrony", -0.0231, None, 60.0)
+    got = samples(build_report(state(clock=far), Companions(), 0.0, 500.0, 1))
+    assert got[("aimoji_clock_synced", ())] == 1 and got[("aimoji_clock_offset_seconds", ())] == -0.0231
+    lost = samples(build_report(state(clock=ClockSync("unsynced", "clock not synchronised", "kernel", None, 16.0)),
+                                Companions(), 0.0, 500.0, 1))
+    assert lost[("aimoji_clock_synced", ())] == 0 and ("aimoji_clock_offset_seconds", ()) not in lost
+    unknown = samples(build_report(state(clock=ClockSync("unknown", "clock sync unknown", "none")),
+                                   Companions(), 0.0, 500.0, 1))
+    assert ("aimoji_clock_synced", ()) not in unknown          # nobody can tell: no claim either way
+    assert ("aimoji_clock_synced", ()) not in samples(STATE)   # not watched
+    text = metrics.exposition(metrics.registry(lambda: build_report(state(clock=far), Companions(), 0.0, 500.0, 1)))
+    assert b"\naimoji_clock_synced 1.0\n" in text and b"\naimoji_clock_offset_seconds -0.0231\n" in text

@@ -128,6 +128,9 @@ def test_the_page_shows_title_state_and_a_live_thumbnail(page):
     assert driver.find_element(By.ID, "scene").text.startswith(playing["scene"]) and playing["scene"] in ("morph", "grid")
     assert driver.find_element(By.ID, "scene").text.endswith(f"({playing['scene_index']} of 2)")
     assert driver.find_element(By.ID, "model").text == "tiny"
+    # the clock's sync in words, as the player judged it (whatever this machine's clock says)
+    clock = wait_for(lambda: status(port)["player"]["clock"], 10)
+    wait_for(lambda: driver.find_element(By.ID, "clock").text == clock["line"], 5)
     first = wait_for(lambda: thumbnail_pixels(driver), 5)
     time.sleep(1.0)
     assert wait_for(lambda: thumbnail_pixels(driver), 5) != first, "the thumbnail did not change"

@@ -138,9 +138,12 @@ def test_schema_is_json_and_names_every_section(capsys, tmp_path):
 
 
 def test_docs_describe_every_show_key():
-    from installation.show.config import SCENE_TYPES, Display, Hours, OutsideHours, Show, Transitions, Walk
+    from installation.show.config import (SCENE_TYPES, Ambient, Brightness, Display, Hours, Orbit, OutsideHours,
+                                          Panel, Show, Transitions, Walk)
+    from installation.show.wall import Wall, WallScreen
     docs = (ROOT / "docs" / "shows.md").read_text()
-    keys = {k for model in (Show, Display, Walk, Transitions, Hours, OutsideHours, *SCENE_TYPES.values())
+    keys = {k for model in (Show, Display, Walk, Transitions, Hours, OutsideHours, Panel, Orbit, Brightness,
+                            Ambient, Wall, WallScreen, *SCENE_TYPES.values())
             for k in model.model_fields}
     missing = sorted(k for k in keys if f"`{k}`" not in docs and f"`[{k}]`" not in docs)
     assert missing == []

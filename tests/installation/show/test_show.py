@@ -70,9 +70,9 @@ BAD = [
      "timezone: 'Europe/Viena' is not a known time zone; allowed: an IANA name such as 'Europe/Vienna' or 'UTC'"),
     ({"seed": "abc"}, "seed: 'abc' is not allowed; allowed: a whole number"),
     ({"sead": 1}, "sead: unknown key (check the spelling); allowed: title, timezone, seed, display, walk, "
-                  "transitions, hours, outside_hours, playlist, calibration, max_override_s, osc, http"),
+                  "transitions, hours, outside_hours, playlist, calibration, max_override_s, osc, http, panel, wall"),
     ({"walk": {"keyframe_s": 0}}, "walk.keyframe_s: 0 is too small; allowed: more than 0.1 and at most 600"),
-    ({"osc": {"port": 70000}}, "osc.port: 70000 is too large; allowed: at most 65535"),
+    ({"osc": {"port": 70000}}, "osc.port: 70000 is too large; allowed: at least 1 and at most 65535"),
     ({"osc": {"bind": "gallery"}},
      "osc.bind: 'gallery' is not an IP address; allowed: e.g. '127.0.0.1', or '0.0.0.0' for every interface"),
     ({"osc": {"override": "forever"}},
@@ -108,7 +108,31 @@ BAD = [
      "outside_hours.dim_lvl: unknown key (check the spelling); allowed: action, dim_level"),
     ({"transitions": {"show_change": "later"}},
      "transitions.show_change: 'later' is not allowed; allowed: immediate, next_scene"),
+    ({"panel": {"orbit": {"amplitude_px": 40}}}, "panel.orbit.amplitude_px: 40 is too large; allowed: at least 1 and at most 16"),
+    ({"panel": {"orbit": {"period_s": 5}}}, "panel.orbit.period_s: 5 is too small; allowed: at least 60 and at most 86400"),
+    ({"panel": {"brightness": {"points": [["7:30", 0.5]]}}},
+     "panel.brightness.points.1.1: '7:30' is not a time of day; allowed: 'HH:MM' such as '07:30'"),
+    ({"panel": {"brightness": {"points": [["07:30", 1.5]]}}},
+     "panel.brightness.points.1.2: 1.5 is too large; allowed: at most 1"),
+    ({"panel": {"brightness": {"points": [["07:30", 0.5], ["07:30", 0.9]]}}},
+     "panel.brightness.points: two points at 07:30; allowed: one level per time of day"),
+    ({"panel": {"brightness": {"points": []}}}, "panel.brightness.points: is empty; allowed: at least one entry"),
+    ({"panel": {"ambient": {"points": [[0, 0.5]]}}}, "panel.ambient.path: missing; this key is required"),
+    ({"panel": {"ambient": {"path": "/x", "points": [[0, 0.5]], "poll_s": 0.01}}},
+     "panel.ambient.poll_s: 0.01 is too small; allowed: at least 0.5 and at most 60"),
+    ({"panel": {"brightness": {"points": [["07:30", 0.05]]}}},
+     "panel.brightness.points.1.2: 0.05 is too small; allowed: at least 0.1"),
+    ({"panel": {"refresh_s": -1}}, "panel.refresh_s: -1 is too small; allowed: at least 0 and at most 600"),
+    ({"panel": {"orbit_px": 3}},
+     "panel.orbit_px: unknown key (check the spelling); allowed: orbit, brightness, ambient, refresh_s"),
 ]
+
+
+def test_panel_care_is_off_unless_the_show_asks():
+    panel = parse_show({}, SHOW).panel
+    assert panel.orbit is None and panel.brightness is None and panel.ambient is None and panel.refresh_s == 0
+    panel = parse_show({"panel": {"brightness": {"points": [["22:00", 0.4], ["08:00", 0.6]]}}}, SHOW).panel
+    assert panel.brightness.minutes() == [(480, 0.6), (1320, 0.4)]     # sorted by time of day
 
 
 @pytest.mark.parametrize("data, line", BAD, ids=[b[1].split(":")[0] for b in BAD])

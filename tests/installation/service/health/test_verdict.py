@@ -3,7 +3,8 @@ watchdog stops), degradations it would not (reported, the watchdog fed)."""
 
 import pytest
 
-from installation.service.health.verdict import START_BOUND_S, verdict
+from installation.clocksync.readings import ClockSync
+from installation.service.health.verdict import START_BOUND_S, clock_degradation, verdict
 from tests.support.states import state
 
 
@@ -81,3 +82,23 @@ def test_degradations_are_reported_and_the_watchdog_stays_fed(change, degraded):
 def test_a_watchdog_that_looks_later_sees_the_stall():
     assert verdict(state(), 505.5).problems == ("render loop stalled: no new frame for 5.5 s",)
     assert verdict(state(), 502.0, stall_s=1.5).problems == ("render loop stalled: no new frame for 2.0 s",)
+
+
+FAR = ClockSync("far", "clock off by +30.0 ms by chrony (10.0.0.1): more than half a frame (8.3 ms at 60 fps), "
+                "so this screen can show another frame than its neighbours", "chrony", 0.03, None, 60.0)
+
+
+@pytest.mark.parametrize("clock, wall, degraded", [
+    (ClockSync("synced", "clock synchronised by chrony (10.0.0.1), off by +0.4 ms", "chrony", 0.0004), True, []),
+    (FAR, True, [FAR.line]),
+    (FAR, False, []),                       # a single screen: its clock is reported, not judged
+    (ClockSync("unsynced", "clock not synchronised: chrony has no time server it follows", "chrony"), True,
+     ["clock not synchronised: chrony has no time server it follows"]),
+    (ClockSync("unknown", "clock sync unknown: adjtimex refused: Operation not permitted", "none"), True,
+     ["clock sync unknown: adjtimex refused: Operation not permitted"]),
+    (None, True, []),                       # not looked at yet
+])
+def test_a_walls_clock_that_is_not_synced_is_a_degradation(clock, wall, degraded):
+    assert clock_degradation(clock, wall) == (degraded[0] if degraded else None)
+    judged = verdict(state(clock=clock, wall=wall), 500.0)
+    assert list(judged.degraded) == degraded and judged.problems == () and judged.alive

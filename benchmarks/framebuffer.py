@@ -1,6 +1,6 @@
 """Cost of the software display path per frame: FramebufferDisplay.present(), i.e. the rendered surface
 converted into the framebuffer's pixel layout and written into the mapped device, at 1280x800 (the QEMU
-VM's virtio-gpu) and 1920x1080, for each layout the module converts to.
+VM's virtio-gpu), 1920x1080 and 3840x2160, for each layout the module converts to.
 
 The device is a file in /dev/shm laid out like /dev/fb0 (a DRM driver's fbdev emulation is a buffer in
 system memory too; its flush to the screen happens in the kernel, outside this figure). Prints the CPU,
@@ -26,7 +26,7 @@ from installation.display.console import Console
 from installation.display.output import FramebufferDisplay
 from installation.display.framebuffer import Bitfield, Framebuffer, Layout
 
-SIZES = [(1280, 800), (1920, 1080)]
+SIZES = [(1280, 800), (1920, 1080), (3840, 2160)]
 FORMATS = {  # name: (bpp, red, green, blue)
     "XRGB8888": (32, (16, 8), (8, 8), (0, 8)),   # virtio-gpu, simpledrm, i915, amdgpu: the frame as it is
     "BGRX8888": (32, (8, 8), (16, 8), (24, 8)),  # channels in other bytes

@@ -32,7 +32,7 @@ SHOW = """title = "benchmark {name}"
 seed = 2019
 {calibration}
 [display]
-resolution = "1920x1080"
+resolution = "{resolution}"
 fps = 60
 scale = "{scale}"
 [walk]
@@ -79,7 +79,7 @@ def raw_rate(model_path: Path, threads: int, batch: int, seconds: float) -> floa
 
 
 def play(model_path: Path, scene: str, seconds: float, batch: int, threads: int, profile=None,
-         scale: str = "smooth") -> dict:
+         scale: str = "smooth", resolution: str = "1920x1080") -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         show = Path(tmp) / "show.toml"
         line = ""
@@ -88,7 +88,7 @@ def play(model_path: Path, scene: str, seconds: float, batch: int, threads: int,
             save_profile(Path(tmp) / "cal.toml", profile)
             line = 'calibration = "cal.toml"'
         show.write_text(SHOW.format(name=scene.splitlines()[0].split()[-1].strip('"'), scene=scene,
-                                    calibration=line, scale=scale))
+                                    calibration=line, scale=scale, resolution=resolution))
         stats = Path(tmp) / "stats.json"
         cmd = [sys.executable, "-m", "installation.cli", "play", "--headless", "--seconds", str(seconds),
                "--model", str(model_path), "--show", str(show), "--stats-json", str(stats),

@@ -188,9 +188,11 @@ class GpuScreen(CalibratedScreen):
         r.fill_rect(rect)
 
     # ---- scenes -------------------------------------------------------------------------------
-    def place(self, image: np.ndarray | pygame.Surface, rect: Rect, scale: str = "smooth") -> GpuPlaced:
+    def place(self, image: np.ndarray | pygame.Surface, rect: Rect, scale: str = "smooth",
+              replacing: GpuPlaced | None = None) -> GpuPlaced:
         """A small image as a texture, to be drawn scaled into `rect` of the frame and turned by the
-        renderer. 'sharp' enlarges it on the CPU first (display/sharp.py), as the CPU path does."""
+        renderer. 'sharp' enlarges it on the CPU first (display/sharp.py), as the CPU path does.
+        `replacing` is not needed here: a small texture is cheap, the scaling is the renderer's."""
         box = moved(self.rect(rect), self.shift)   # panel care's orbit: the renderer draws it anywhere
         surface = image if isinstance(image, pygame.Surface) else to_surface(image)
         if scale == "sharp":

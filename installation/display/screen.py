@@ -58,6 +58,13 @@ def scale_to(surf: pygame.Surface, size: tuple[int, int], scale: str,
     return pygame.transform.smoothscale(surf, size, *into_)
 
 
+def fits(into: pygame.Surface | None, surf: pygame.Surface, size: tuple[int, int]) -> bool:
+    """`into` can take `surf` scaled to `size`: pygame's scalers want a destination of that size and
+    of the source's pixel format."""
+    return into is not None and into.get_size() == size and into.get_bitsize() == surf.get_bitsize() \
+        and into.get_masks() == surf.get_masks()
+
+
 def sharpened(surf: pygame.Surface, size: tuple[int, int]) -> pygame.Surface:
     """display.scale 'sharp' before its last, smooth step to `size`: the small surface enlarged with its
     edges kept (display/sharp.py), or itself where it is magnified too little for that."""
@@ -146,8 +153,9 @@ class CalibratedScreen(abc.ABC):
         return Rect(*frame_map.screen_rect(rect, self.size, self.picture[:2], self.geometry))
 
     @abc.abstractmethod
-    def place(self, image: np.ndarray | pygame.Surface, rect: Rect, scale: str = "smooth"):
-        """A small image (or a surface, e.g. text) made ready to draw into `rect` of the frame."""
+    def place(self, image: np.ndarray | pygame.Surface, rect: Rect, scale: str = "smooth", replacing=None):
+        """A small image (or a surface, e.g. text) made ready to draw into `rect` of the frame;
+        `replacing`: the caller's previous placed image, no longer needed, whose storage may be reused."""
 
     def place_text(self, text: str, size_px: int, colour: tuple[int, int, int],
                    bottom_right: tuple[int, int]):
@@ -238,20 +246,25 @@ class Screen(CalibratedScreen):
         self._surface.set_clip(clip)
 
     # ---- scenes -------------------------------------------------------------------------------
-    def place(self, image: np.ndarray | pygame.Surface, rect: Rect, scale: str = "smooth") -> Placed:
+    def place(self, image: np.ndarray | pygame.Surface, rect: Rect, scale: str = "smooth",
+              replacing: Placed | None = None) -> Placed:
         """A small image ready to draw into `rect` of the frame: turned while small (microseconds),
         then one upscale (`scale_to`) straight to its size on the display, moved by panel care's shift.
         Off the ALIGN_PX grid, the upscale goes into a surface that starts on it, its first columns the
-        background (what lies beside an emoji): the blit stays on SDL's fast path."""
+        background (what lies beside an emoji): the blit stays on SDL's fast path. `replacing`: the
+        caller's previous Placed, drawn already and no longer needed: scaled into its surface where
+        size and format allow (a 2160p morph then allocates no 18.7 MB surface a frame, whose fresh
+        pages cost as much as the scaling: docs/player.md, "4K")."""
         x, y, w, h = moved(self.rect(rect), self.shift)
         small = self._orient(image if isinstance(image, pygame.Surface) else to_surface(image))
+        old = None if replacing is None or replacing.surface is image else replacing.surface
         pad = x % ALIGN_PX
         width = -(-(w + pad) // ALIGN_PX) * ALIGN_PX    # its rows aligned too
         px, pw = self.picture[0], self.picture[2]
         if not pad or x - pad < px or x - pad + width > px + pw or small.get_flags() & pygame.SRCALPHA:
             # aligned already, no room in the picture, or text (its own transparency, and small)
-            return Placed(scale_to(small, (w, h), scale), (x, y))
-        padded = pygame.Surface((width, h), 0, small)
+            return Placed(scale_to(small, (w, h), scale, into=old if fits(old, small, (w, h)) else None), (x, y))
+        padded = old if fits(old, small, (width, h)) else pygame.Surface((width, h), 0, small)
         padded.fill(self.background, (0, 0, pad, h))
         padded.fill(self.background, (pad + w, 0, width - pad - w, h))
         scale_to(small, (w, h), scale, into=padded.subsurface((pad, 0, w, h)))

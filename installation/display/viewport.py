@@ -136,8 +136,10 @@ class Viewport:
         return self.screen.place(self._turn(part), self._on_frame(Rect(scaled.x + cut.x, scaled.y + cut.y,
                                                                        cut.w, cut.h)))
 
-    def place(self, image: np.ndarray, rect: Rect, scale: str = "smooth") -> Placed | None:
-        """A small image laid over canvas `rect`: only its visible part, cropped while small, scaled once."""
+    def place(self, image: np.ndarray, rect: Rect, scale: str = "smooth",
+              replacing: Placed | None = None) -> Placed | None:
+        """A small image laid over canvas `rect`: only its visible part, cropped while small, scaled once
+        (into a new surface: `replacing` is the Screen's economy, for a whole image)."""
         m = self._map()
         c = crop(m, self.region, Rect(*rect), (image.shape[1], image.shape[0]))
         if c is None or c.scaled.w <= 0 or c.scaled.h <= 0:

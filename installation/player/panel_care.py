@@ -103,6 +103,8 @@ class PanelCare:
         level = level if abs(level - screen.level) >= care.LEVEL_STEP else screen.level   # a step or none
         if shift != screen.shift or level != screen.level:
             screen.care(shift, level)
+            view.invalidate()   # the picture is repainted: a view that keeps parts of it (a grid's tiles
+            # between their turns) draws it all again
         return False
 
     def level(self, t: float) -> float:

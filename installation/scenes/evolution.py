@@ -154,7 +154,8 @@ class EvolutionView:
         if self._shown is None or self._shown[0] != key:
             image = mix(self.frames, p)
             self._image = image if self.colour is None else self.colour(image)
-            self._shown = (key, canvas.place(self._image, self._box, self.scale))
+            self._shown = (key, canvas.place(self._image, self._box, self.scale,
+                                             self._shown[1] if self._shown else None))
         if self._caption_rect is not None:  # the old caption may stick out of the emoji's square
             canvas.fill(canvas.background, self._caption_rect)
         canvas.draw(self._shown[1])

@@ -92,6 +92,19 @@ class GridPlan:
 
 
 KEEP_AHEAD_S = 2.0   # a tile holds at most this much of its future (the worker's lead is 0.5 s)
+# Screen pixels of tiles one frame blends at most: about a 1080p grid's. A blended tile is an opaque
+# blit and an alpha blit of its two samples (SDL's, ~1 ns a pixel and more on the 2-core dev machine):
+# a 16x9 grid at 2160p is 8.3 Mpx, 9-12 ms a frame if every tile were blended every frame
+# (docs/player.md, "4K").
+BLEND_PX_PER_FRAME = 2_100_000
+
+
+def blend_turns(tiles: int, tile_side: int) -> int:
+    """Frames over which the tiles take turns to be blended anew: 1 (every tile every frame) while the
+    grid covers at most BLEND_PX_PER_FRAME pixels; else tile i is blended on frames where frame % n == i
+    % n (a 16x9 grid at 2160p: every 4th frame, its blend moving at 15 Hz; 12x12: every 3rd), and
+    between its turns keeps the blend it showed."""
+    return max(1, math.ceil(tiles * tile_side * tile_side / BLEND_PX_PER_FRAME))
 
 
 class GridSelector:
@@ -142,7 +155,8 @@ class GridSelector:
 
 class GridView:
     """Each tile's samples are scaled (and turned) once when they arrive, a few hundred per second, not
-    on every displayed frame; a frame is then one batch of opaque blits and one of blended ones."""
+    on every displayed frame; a frame is then one batch of opaque blits and one of blended ones, of the
+    tiles whose turn it is (`blend_turns`), or of all of them after `invalidate`."""
     name = "grid"
     still_s = 0.0
 
@@ -152,10 +166,12 @@ class GridView:
         self.tiles = tuple(range(cols * rows) if tiles is None else tiles)   # the ones this screen shows
         self.selector = GridSelector(self.tiles, plan.tile_fps)
         self.stale_tiles = 0
-        self._layout = None   # the canvas key the layout was made for; None: repaint everything
+        self._layout = None   # the canvas key the layout was made for
+        self._repaint = True  # draw every tile and the background around them on the next draw
         self._canvas: Canvas | None = None
         self._boxes: list = []
         self._last: list = []
+        self._turns, self._frame = 1, 0
 
     def _tile(self, tile: int, image: np.ndarray) -> tuple:
         """(image, placed on its tile), or (image, None) before the first layout."""
@@ -172,12 +188,12 @@ class GridView:
 
     def invalidate(self) -> None:
         """Repaint everything (margins included) on the next draw."""
-        self._layout = None
+        self._repaint = True
 
     def _relayout(self, canvas: Canvas) -> None:
-        self._layout, self._canvas = canvas.key, canvas
+        self._layout, self._canvas, self._repaint = canvas.key, canvas, True
         self._boxes = grid_boxes(*canvas.size, self.cols, self.rows)
-        canvas.fill(canvas.background)
+        self._turns = blend_turns(len(self.tiles), self._boxes[0][2])
         for tile, samples in self.selector.samples.items():
             for j, (image, _) in list(samples.items()):
                 samples[j] = self._tile(tile, image)
@@ -186,18 +202,22 @@ class GridView:
         if canvas.key != self._layout:
             self._relayout(canvas)
         pairs, self.stale_tiles = self.selector.select(t)
+        turns, turn = (1, 0) if self._repaint else (self._turns, self._frame % self._turns)
+        if self._repaint:
+            canvas.fill(canvas.background)
         bases, blends = [], []
-        for box, (base, nxt, alpha) in zip([self._boxes[i] for i in self.tiles], pairs):
+        for n in range(turn, len(pairs), turns):
+            base, nxt, alpha = pairs[n]
             if base is None:
-                canvas.fill(canvas.background, box)
+                canvas.fill(canvas.background, self._boxes[self.tiles[n]])
                 continue
             bases.append((base[1], None))
             if nxt is not None and alpha > 0:
                 blends.append((nxt[1], alpha))
         canvas.draw_all(bases)
         canvas.draw_all(blends)
-        self._last = pairs
-        return bool(blends)
+        self._last, self._repaint, self._frame = pairs, False, self._frame + 1
+        return any(nxt is not None and alpha > 0 for _, nxt, alpha in pairs)
 
     def current_image(self, most_tiles: int | None = None) -> np.ndarray | None:
         """The small tiles on screen (the block of them this screen shows) as one mosaic [rows*px,

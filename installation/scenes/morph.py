@@ -127,8 +127,9 @@ class MorphSelector:
 
 
 class MorphView:
-    """Draws the pair the selector picks, blended and turned while small, in one upscale to its place;
-    the placed image is kept for the frames that repeat it."""
+    """Draws the pair the selector picks, blended and turned while small, in one upscale to its place,
+    scaled into the surface of the image it replaces (no new surface a frame); the placed image is
+    kept for the frames that repeat it."""
     name = "morph"
     stale_tiles = 0
     still_s = 0.0
@@ -137,7 +138,8 @@ class MorphView:
         self.plan, self.image_px, self.scale = plan, image_px, scale
         self.selector = MorphSelector(plan.fps, plan.frames_per_image)
         self._layout = None   # the canvas key the layout was made for; None: repaint everything
-        self._shown: tuple | None = None   # (image, blended in, weight, placed)
+        self._shown: tuple | None = None   # (image, blended in, weight) as placed
+        self._placed = None   # the last placed image, drawn each frame, its surface reused by the next
         self._image: np.ndarray | None = None
 
     def accept(self, frames: list[Frame]) -> None:
@@ -162,8 +164,9 @@ class MorphView:
         shown = self._shown
         if shown is None or shown[0] is not image or shown[1] is not towards or shown[2] != weight:
             self._image = blend(image, towards, weight)
-            self._shown = (image, towards, weight, canvas.place(self._image, self._box, self.scale))
-        canvas.draw(self._shown[3])
+            self._placed = canvas.place(self._image, self._box, self.scale, self._placed)
+            self._shown = (image, towards, weight)
+        canvas.draw(self._placed)
         return fresh
 
     def current_image(self) -> np.ndarray | None:

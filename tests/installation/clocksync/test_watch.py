@@ -153,24 +153,13 @@ def test_the_thread_looks_at_once_and_stops():
     assert clock.state.line == "clock sync unknown: adjtimex refused: x; no chronyc; no timedatectl"
 
 
-SHOW = """title = "clocked"
-seed = 3
-[display]
-resolution = "160x120"
-fps = 60
-[transitions]
-crossfade_s = 0
-[[playlist]]
-scene = "morph"
-duration_s = 600
-"""
 
 
 @pytest.mark.realtime
 def test_aimoji_play_reports_the_clock_in_its_state_and_status(models_dir, tmp_path, tools, capsys):
     tools("chronyc", f"cat {FIXTURES / 'chrony-far.csv'}\n")
     show, state = tmp_path / "show.toml", tmp_path / "state.json"
-    show.write_text(SHOW)
+    show.write_text((FIXTURES / "show-60fps.toml").read_text())
     proc = subprocess.Popen([sys.executable, "-m", "installation.cli", "play", "--headless", "--no-watch",
                              "--models", str(models_dir), "--show", str(show), "--state", str(state)],
                             cwd=ROOT, stderr=subprocess.PIPE, text=True,

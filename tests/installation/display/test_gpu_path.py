@@ -236,7 +236,7 @@ def test_open_display_times_llvmpipe_and_takes_the_cpu_unless_the_show_asks(x_di
         display.close()
     display = open_display((1280, 720), False, renderer="gpu")
     try:
-        assert isinstance(display, GpuDisplay)
+        assert isinstance(display, GpuDisplay), display.line
         assert re.fullmatch(r"gpu \(the show asks for it; opengl renderer, [\d.]+ ms a 720p frame\), x11 1280x720",
                             display.line), display.line
     finally:

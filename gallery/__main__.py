@@ -10,11 +10,12 @@ import sys
 import time
 from pathlib import Path
 
-from gallery import image
+from gallery import image, two_pcs
 from gallery.machine import Boot
-from gallery.scenarios import run_all
+from gallery.scenarios import run_all, run_four_k
 
 PROJECT = Path(__file__).resolve().parent.parent
+PARTS = ("one-pc", "4k", "two-pcs")
 
 
 def table(results) -> str:
@@ -29,7 +30,11 @@ def table(results) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="gallery-test", description=__doc__)
     parser.add_argument("--out", type=Path, default=PROJECT / "out" / "gallery", help="dumps, logs, the disk")
+    parser.add_argument("--only", action="append", choices=PARTS,
+                        help="run only this part (repeatable): 'one-pc' is one PC's whole life on one disk, the 4K "
+                             "boot included; '4k' the 4K boot alone on a fresh disk; 'two-pcs' the wall of two PCs")
     args = parser.parse_args(argv)
+    parts = args.only or ["one-pc", "two-pcs"]
     out = args.out.resolve()
     (out / "dumps").mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
@@ -38,7 +43,13 @@ def main(argv: list[str] | None = None) -> int:
     built = time.monotonic() - started
     print(f"gallery: image ready in {built:.0f} s; booting it under QEMU (TCG)", flush=True)
     boot = Boot(kernel=img.kernel, initrd=img.initrd, disk=img.disk, workdir=out)
-    results = run_all(boot, out / "dumps")
+    results = []
+    if "one-pc" in parts:
+        results += run_all(boot, out / "dumps")
+    elif "4k" in parts:
+        results += run_four_k(boot, out / "dumps")
+    if "two-pcs" in parts:
+        results += two_pcs.run(img, out, out / "dumps")
     text = table(results)
     total = time.monotonic() - started
     summary = f"{sum(r.passed for r in results)} of {len(results)} passed; image {built:.0f} s, all {total:.0f} s"

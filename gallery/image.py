@@ -17,18 +17,19 @@ import subprocess
 import sys
 import time
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 SUITE = "bookworm"
 # A console-only PC: systemd and the kernel; Python for the venv; Mesa for SDL's kmsdrm attempt; cage +
 # Xwayland + seatd (cage's seat) for the kiosk variant, with xkbcomp and the keymaps Xwayland starts with;
 # stress-ng for the "under load" scenario (a weak PC: another program takes the CPU)
 # (xwayland depends on them already; named because it cannot start without them); the QEMU guest agent
-# so the harness can run commands from outside.
+# so the harness can run commands from outside; chrony, the clock a wall of PCs agrees on (its server
+# is the venue's: for the "two PCs" scenario, the host).
 PACKAGES = ("systemd", "systemd-sysv", "linux-image-amd64", "udev", "kmod", "dbus", "iproute2", "procps",
             "python3", "python3-venv", "qemu-guest-agent",
             "libgbm1", "libegl1", "libegl-mesa0", "libgl1-mesa-dri", "cage", "xwayland", "seatd", "x11-xkb-utils", "xkb-data",
-            "stress-ng")
+            "stress-ng", "chrony")
 APP_DIR = "/opt/aimoji"
 HOST_PYTHON = "/usr/bin/python3"   # Debian's, the same 3.11 the guest has: the venv runs in both
 DISK_SIZE = "6G"
@@ -158,6 +159,37 @@ def write_disk(root: Path, disk: Path, log: Path) -> None:
     disk.unlink(missing_ok=True)
     _run(["truncate", "-s", DISK_SIZE, str(disk)], log, "allocate the disk")
     _run(["mkfs.ext4", "-q", "-F", "-L", "gallery", "-d", str(root), str(disk)], log, "write the ext4 disk")
+
+
+def _mkdirs(path: str) -> list[str]:
+    """debugfs commands making the folders above path below the top level (an existing one: a harmless error)."""
+    return [f"mkdir {p}" for p in reversed(PurePosixPath(path).parents) if len(p.parts) > 2]
+
+
+def pc_disk(img: Image, disk: Path, files: dict[str, str], enable: tuple[str, ...], log: Path) -> None:
+    """A fresh disk from the image for one PC of several, with what its technician sets on it before it
+    is switched on: files written (its screen's name, the show, the time server) and units enabled.
+    Written into the ext4 file system with debugfs, and read back."""
+    write_disk(img.root, disk, log)
+    lines: list[str] = []
+    staged = disk.with_suffix(".files")
+    staged.mkdir(exist_ok=True)
+    for n, (path, text) in enumerate(sorted(files.items())):
+        lines += _mkdirs(path)
+        local = staged / str(n)
+        local.write_text(text)
+        local.chmod(0o644)
+        lines += [f"rm {path}", f"write {local} {path}"]
+    for unit in enable:
+        link = f"/etc/systemd/system/multi-user.target.wants/{unit}"
+        lines += [*_mkdirs(link), f"symlink {link} /lib/systemd/system/{unit}"]
+    script = staged / "debugfs.cmds"
+    script.write_text("\n".join(lines) + "\n")
+    _run(["debugfs", "-w", "-f", str(script), str(disk)], log, f"set up {disk.name}")
+    for path, text in files.items():
+        back = subprocess.run(["debugfs", "-R", f"cat {path}", str(disk)], capture_output=True, text=True).stdout
+        if back != text:
+            raise SystemExit(f"gallery: {path} on {disk} reads back as {back[:80]!r}, not what was written")
 
 
 def build(project: Path, workdir: Path) -> Image:

@@ -3,6 +3,7 @@ screendumps and pulls the plug. The guest runs what the image holds, nothing inj
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 import random
@@ -13,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from qemu.qmp import legacy
+from qemu.qmp import ExecuteError, QMPClient, QMPError
 
 from gallery.pixels import read_ppm
 
@@ -26,17 +27,39 @@ class Boot:
     workdir: Path          # sockets, serial log, dumps
     memory_mb: int = 2048
     cpus: int = 2
-    clock: str = "2026-12-02T13:00:00"   # the guest's RTC at power-on (UTC), a Wednesday
+    clock: str = "2026-12-02T13:00:00"   # the guest's RTC at power-on (UTC), a Wednesday; "utc": the host's clock
     # TCG emulates AVX2 slowly: onnxruntime made one 64 px image in 6-8 s with "max" (AVX2), 1.2 s with
     # an SSE4.2 CPU (measured here), so the guest gets a CPU model without AVX.
     cpu: str = "Nehalem"
     # "virtio": virtio-gpu (a KMS driver; Mesa's software GL works on it). "firmware": a plain VGA card
     # left to the firmware's framebuffer (nomodeset; simpledrm or vesafb): a display without a GPU driver.
     screen: str = "virtio"
+    # The virtio-gpu head's size ("3840x2160"), offered as the panel's preferred mode; None: QEMU's 1280x800.
+    resolution: str | None = None
+    # A user network of its own (QEMU's slirp): the guest reaches the host at 10.0.2.2 (its time server)
+    # and nothing else on its LAN, so two such guests cannot reach each other. False: no network at all.
+    network: bool = False
 
 
 class GuestError(RuntimeError):
     pass
+
+
+# QMP's client is asyncio and the harness is not: one event loop carries every machine's monitor, so the
+# screens of several machines can be asked for in the same turn of it (screendumps_at_once).
+_LOOP = asyncio.new_event_loop()
+
+
+def _on_loop(awaitable):
+    return _LOOP.run_until_complete(asyncio.wait_for(awaitable, timeout=60))
+
+
+def screendumps_at_once(machines: list["Machine"]) -> list[tuple[np.ndarray, float, float]]:
+    """One screendump of each machine, every command sent before any answer is awaited; each comes with
+    the host's UNIX times when its command was sent and answered."""
+    async def together() -> list[tuple[np.ndarray, float, float]]:
+        return await asyncio.gather(*(m._screendump() for m in machines))
+    return _on_loop(together())
 
 
 class Machine:
@@ -49,7 +72,7 @@ class Machine:
         self.serial_log = boot.workdir / "serial.log"
         self.proc: subprocess.Popen | None = None
         self.started = 0.0
-        self._qmp: legacy.QEMUMonitorProtocol | None = None
+        self._qmp: QMPClient | None = None
 
     # --- power -------------------------------------------------------------------------------
     def __enter__(self) -> "Machine":
@@ -63,17 +86,25 @@ class Machine:
         b = self.boot
         for p in (self.qmp_path, self.qga_path):
             p.unlink(missing_ok=True)
+        gpu, append = "virtio-gpu-pci", "root=/dev/vda rw console=ttyS0 quiet"
+        if b.resolution:
+            width, height = b.resolution.split("x")
+            gpu += f",xres={width},yres={height}"
+            append += f" video=Virtual-1:{b.resolution}"
+        if b.screen == "firmware":
+            append += " nomodeset vga=0x317"
+        net = ["-netdev", "user,id=lan,ipv6=off", "-device", "virtio-net-pci,netdev=lan"] if b.network else ["-net", "none"]
+        rtc = "base=utc,clock=host" if b.clock == "utc" else f"base={b.clock}"
         argv = [
             "qemu-system-x86_64", "-accel", "tcg", "-cpu", b.cpu, "-smp", str(b.cpus), "-m", str(b.memory_mb),
-            "-display", "none", "-no-reboot", *(["-vga", "none"] if b.screen == "virtio" else []), "-net", "none",
+            "-display", "none", "-no-reboot", *(["-vga", "none"] if b.screen == "virtio" else []), *net,
             "-serial", f"file:{self.serial_log}",
             "-qmp", f"unix:{self.qmp_path},server=on,wait=off",
             "-chardev", f"socket,path={self.qga_path},server=on,wait=off,id=qga0",
             "-device", "virtio-serial", "-device", "virtserialport,chardev=qga0,name=org.qemu.guest_agent.0",
             "-kernel", str(b.kernel), "-initrd", str(b.initrd),
-            "-append", "root=/dev/vda rw console=ttyS0 quiet" + (" nomodeset vga=0x317" if b.screen == "firmware" else ""),
-            "-drive", f"file={b.disk},format=raw,if=virtio",
-            *(["-device", "virtio-gpu-pci"] if b.screen == "virtio" else ["-vga", "std"]), "-rtc", f"base={b.clock}",
+            "-append", append, "-drive", f"file={b.disk},format=raw,if=virtio",
+            *(["-device", gpu] if b.screen == "virtio" else ["-vga", "std"]), "-rtc", rtc,
         ]
         self.proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                      stderr=open(b.workdir / "qemu.err", "ab"))
@@ -83,8 +114,12 @@ class Machine:
             if self.proc.poll() is not None or time.monotonic() > deadline:
                 raise GuestError(f"qemu did not start: {(b.workdir / 'qemu.err').read_text()[-500:]}")
             time.sleep(0.1)
-        self._qmp = legacy.QEMUMonitorProtocol(str(self.qmp_path))
-        self._qmp.connect()
+        self._qmp = QMPClient(self.boot.workdir.name)
+        try:
+            _on_loop(self._qmp.connect(str(self.qmp_path)))
+        except (QMPError, OSError) as exc:
+            self.pull_plug()
+            raise GuestError(f"qemu's monitor did not answer: {exc}; {(b.workdir / 'qemu.err').read_text()[-300:]}")
 
     def pull_plug(self) -> None:
         """A hard power cut: QEMU is killed, the guest gets no chance to flush anything."""
@@ -108,8 +143,8 @@ class Machine:
     def _close_qmp(self) -> None:
         if self._qmp is not None:
             try:
-                self._qmp.close()
-            except Exception:  # the socket is gone with QEMU; nothing left to tidy
+                _on_loop(self._qmp.disconnect())
+            except (QMPError, OSError, EOFError):  # the socket went with QEMU; nothing left to tidy
                 pass
             self._qmp = None
 
@@ -119,12 +154,20 @@ class Machine:
 
     # --- screen ------------------------------------------------------------------------------
     def screendump(self) -> np.ndarray:
+        return _on_loop(self._screendump())[0]
+
+    async def _screendump(self) -> tuple[np.ndarray, float, float]:
+        """The screen, with the host's UNIX time when the command was sent and when QEMU answered: the
+        picture was taken between the two."""
         path = self.boot.workdir / "dump.ppm"
         path.unlink(missing_ok=True)
-        reply = self._qmp.cmd_obj({"execute": "screendump", "arguments": {"filename": str(path)}})
-        if "error" in reply:
-            raise GuestError(f"screendump: {reply['error']}")
-        return read_ppm(path.read_bytes()).copy()
+        sent = time.time()
+        try:
+            await self._qmp.execute("screendump", {"filename": str(path)})
+        except ExecuteError as exc:
+            raise GuestError(f"screendump: {exc}") from exc
+        answered = time.time()
+        return read_ppm(path.read_bytes()).copy(), sent, answered
 
     # --- commands in the guest -----------------------------------------------------------------
     def agent_ready(self) -> bool:
@@ -166,6 +209,20 @@ class Machine:
         if check and code != 0:
             raise GuestError(f"'{command}' exited {code}: {out.strip()[-800:]}")
         return code, out
+
+    def clock_offset(self, tries: int = 5) -> tuple[float, float]:
+        """The guest's clock minus the host's, in seconds, with its uncertainty (half the agent's round
+        trip), from the best of a few guest-get-time calls bracketed by the host's clock."""
+        best: tuple[float, float] | None = None
+        with AgentChannel(self.qga_path) as agent:
+            for _ in range(tries):
+                before = time.time_ns()
+                guest = int(agent.ask("guest-get-time"))
+                after = time.time_ns()
+                half = (after - before) / 2e9
+                if best is None or half < best[1]:
+                    best = ((guest - (before + after) / 2) / 1e9, half)
+        return best
 
     def serial_tail(self, chars: int = 1500) -> str:
         try:

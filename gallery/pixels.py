@@ -93,3 +93,55 @@ def dim_problem(first: np.ndarray, second: np.ndarray, open_mean: float) -> str 
     if b.mean > 0.6 * open_mean:
         return f"not dim: mean {b.mean:.1f} against {open_mean:.1f} when open"
     return None
+
+
+SEAM_RATIO = 2.5       # the step across a seam may be this many times the picture's own change over as many pixels
+SEAM_FLOOR = 6.0       # ... or this much (0-255), for pictures flat at the seam
+SEAM_CONTENT = 0.25    # share of the seam's rows that must show something other than the background
+BACKGROUND_NEAR = 40   # a pixel within this of the background (each channel) counts as background
+
+
+@dataclass(frozen=True)
+class Seam:
+    """The columns each side of the line where two screens' dumps meet."""
+    step: float          # mean absolute difference (0-255) between left's last column and right's first
+    texture: float       # the same measure inside each screen, between its edge column and one gap_px in
+    content: float       # share of rows where either edge column is not the background
+
+    @property
+    def limit(self) -> float:
+        return max(SEAM_FLOOR, SEAM_RATIO * self.texture)
+
+    def __str__(self) -> str:
+        return (f"step {self.step:.1f} across the seam, limit {self.limit:.1f} (the picture's own change "
+                f"{self.texture:.1f}), content {self.content:.0%}")
+
+
+def stitch(left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    """Two screens' dumps side by side, as the wall hangs them."""
+    if left.shape[0] != right.shape[0]:
+        raise ValueError(f"screens of different heights: {left.shape[0]} and {right.shape[0]} rows")
+    return np.hstack([left, right])
+
+
+def seam(left: np.ndarray, right: np.ndarray, background: tuple[int, int, int], gap_px: int) -> Seam:
+    """gap_px: how far apart the two edge columns lie on the picture (the bezels hide the pixels between),
+    in screen pixels."""
+    a, b = left[:, -1].astype(np.int16), right[:, 0].astype(np.int16)
+    inner_a, inner_b = left[:, -1 - gap_px].astype(np.int16), right[:, gap_px].astype(np.int16)
+    texture = (np.abs(a - inner_a).mean() + np.abs(b - inner_b).mean()) / 2
+    bg = np.array(background, np.int16)
+    shown = (np.abs(a - bg).max(axis=1) > BACKGROUND_NEAR) | (np.abs(b - bg).max(axis=1) > BACKGROUND_NEAR)
+    return Seam(float(np.abs(a - b).mean()), float(texture), float(shown.mean()))
+
+
+def seam_problem(left: np.ndarray, right: np.ndarray, background: tuple[int, int, int], gap_px: int) -> str | None:
+    """None when one picture continues across the seam: the step from one screen's edge to the other's is
+    no bigger than about the picture's own change over the same distance, and is not just background
+    (two screens each showing the whole picture meet on background)."""
+    s = seam(left, right, background, gap_px)
+    if s.content < SEAM_CONTENT:
+        return f"nothing but background at the seam ({s})"
+    if s.step > s.limit:
+        return f"the picture does not continue across the seam ({s})"
+    return None

@@ -45,13 +45,15 @@ def load() -> str:
 def draw_cost(size: tuple[int, int], scene: str, frames: int = 240) -> tuple[float, float]:
     """(median, p99) ms of CPU time of this thread to draw one frame of `scene` (a SCENES key) at `size`
     through the player's Screen and view, in-process, with no generator beside it: the morph a new
-    64 px image every frame, the grid's tiles a new sample at 1.5 Hz each. Thread CPU time, so a machine
-    busy with other work inflates it far less than the player's wall-clock frame work."""
+    64 px image every frame, the grid's tiles a new sample at 1.5 Hz each, made as the worker makes them
+    (for 'sharp', enlarged ahead: player/capacity.py `enlarger`, not timed here). Thread CPU time, so a
+    machine busy with other work inflates it far less than the player's wall-clock frame work."""
     os.environ["SDL_VIDEODRIVER"] = "dummy"
     import numpy as np
     import pygame
 
     from installation.display.screen import Screen
+    from installation.player.capacity import enlarger
     from installation.scenes.base import Frame
     from installation.scenes.grid import GridPlan, GridView
     from installation.scenes.morph import MorphPlan, MorphView
@@ -65,13 +67,17 @@ def draw_cost(size: tuple[int, int], scene: str, frames: int = 240) -> tuple[flo
         walk = WalkParams(seed=0, z_dim=100)
         if "grid" in entry:
             view = GridView(GridPlan(walk, range(144), 1.5), 16, 9, 64, scale)
-            tiles = [(tile, j) for j in range(-1, 2 + int(frames / 60 * 1.5)) for tile in range(144)]
-            feed = lambda n: [Frame(k, 0.0, images[(k[0] + k[1]) % 16]) for k in tiles[n * 4:(n + 1) * 4]]  # noqa: E731
-            view.accept([Frame(k, 0.0, images[(k[0] + k[1]) % 16]) for k in tiles[:288]])
-            del tiles[:288]
         else:
             view = MorphView(MorphPlan(walk, 60), 64, scale)
-            feed = lambda n: [Frame(n, n / 60, images[n % 16])]  # noqa: E731
+        enlarge = enlarger(view, scale, lambda: screen.size)
+        made = [(image, enlarge and enlarge(image)) for image in images]   # the worker's, off the render thread
+        if "grid" in entry:
+            tiles = [(tile, j) for j in range(-1, 2 + int(frames / 60 * 1.5)) for tile in range(144)]
+            feed = lambda n: [Frame(k, 0.0, *made[(k[0] + k[1]) % 16]) for k in tiles[n * 4:(n + 1) * 4]]  # noqa: E731
+            view.accept([Frame(k, 0.0, *made[(k[0] + k[1]) % 16]) for k in tiles[:288]])
+            del tiles[:288]
+        else:
+            feed = lambda n: [Frame(n, n / 60, *made[n % 16])]  # noqa: E731
         times = []
         for n in range(frames + 1):
             start = time.thread_time()

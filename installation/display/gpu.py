@@ -189,14 +189,15 @@ class GpuScreen(CalibratedScreen):
 
     # ---- scenes -------------------------------------------------------------------------------
     def place(self, image: np.ndarray | pygame.Surface, rect: Rect, scale: str = "smooth",
-              replacing: GpuPlaced | None = None) -> GpuPlaced:
+              replacing: GpuPlaced | None = None, enlarged: np.ndarray | None = None) -> GpuPlaced:
         """A small image as a texture, to be drawn scaled into `rect` of the frame and turned by the
         renderer. 'sharp' enlarges it on the CPU first (display/sharp.py), as the CPU path does.
-        `replacing` is not needed here: a small texture is cheap, the scaling is the renderer's."""
+        `replacing` is not needed here: a small texture is cheap, the scaling is the renderer's.
+        `enlarged`: the image enlarged ahead by the worker for 'sharp', taken where it fits."""
         box = moved(self.rect(rect), self.shift)   # panel care's orbit: the renderer draws it anywhere
         surface = image if isinstance(image, pygame.Surface) else to_surface(image)
         if scale == "sharp":
-            surface = sharpened(surface, (rect[2], rect[3]))
+            surface = sharpened(surface, (rect[2], rect[3]), None if enlarged is None else to_surface(enlarged))
         texture = video.Texture(self.renderer, surface.get_size(),
                                 scale_quality=NEAREST if scale == "pixel" else SMOOTH)
         texture.update(surface)
@@ -204,9 +205,10 @@ class GpuScreen(CalibratedScreen):
         return GpuPlaced(texture, frame_map.unturned_rect(box, angle), angle, flip_x, flip_y,
                          bool(surface.get_flags() & pygame.SRCALPHA))
 
-    def place_tile(self, image: np.ndarray, rect: Rect, scale: str = "smooth") -> GpuPlaced:
+    def place_tile(self, image: np.ndarray, rect: Rect, scale: str = "smooth",
+                   enlarged: np.ndarray | None = None) -> GpuPlaced:
         """A grid's tile: the renderer scales and turns in one draw, so it is `place`."""
-        return self.place(image, rect, scale)
+        return self.place(image, rect, scale, enlarged=enlarged)
 
     def draw(self, placed: GpuPlaced) -> None:
         self._draw(placed, None)

@@ -41,10 +41,11 @@ def to_surface(image: np.ndarray) -> pygame.Surface:
 
 
 def scale_to(surf: pygame.Surface, size: tuple[int, int], scale: str,
-             into: pygame.Surface | None = None) -> pygame.Surface:
+             into: pygame.Surface | None = None, ahead: pygame.Surface | None = None) -> pygame.Surface:
     """`surf` enlarged (or shrunk) to `size` the show's way, display.scale: 'smooth' bilinear, 'pixel'
     nearest-neighbour, 'sharp' enlarged with its edges kept (display/sharp.py), then bilinear; written
-    into `into` (a surface of that size) when given."""
+    into `into` (a surface of that size) when given. `ahead`: for 'sharp', `surf` enlarged already
+    (`sharpened`)."""
     w, h = surf.get_size()
     into_ = () if into is None else (into,)
     if (w, h) == size:
@@ -54,7 +55,7 @@ def scale_to(surf: pygame.Surface, size: tuple[int, int], scale: str,
     if scale == "pixel":
         return pygame.transform.scale(surf, size, *into_)
     if scale == "sharp":
-        surf = sharpened(surf, size)
+        surf = sharpened(surf, size, ahead)
     return pygame.transform.smoothscale(surf, size, *into_)
 
 
@@ -65,13 +66,17 @@ def fits(into: pygame.Surface | None, surf: pygame.Surface, size: tuple[int, int
         and into.get_masks() == surf.get_masks()
 
 
-def sharpened(surf: pygame.Surface, size: tuple[int, int]) -> pygame.Surface:
+def sharpened(surf: pygame.Surface, size: tuple[int, int], ahead: pygame.Surface | None = None) -> pygame.Surface:
     """display.scale 'sharp' before its last, smooth step to `size`: the small surface enlarged with its
-    edges kept (display/sharp.py), or itself where it is magnified too little for that."""
+    edges kept (display/sharp.py), or itself where it is magnified too little for that. `ahead`: the
+    same surface enlarged by the generation worker (display/sharp.py `ahead`, in `surf`'s format), taken
+    where its factor is the one `size` needs (a display resized since was enlarged for another)."""
     w, h = surf.get_size()
     k = sharp.factor((w, h), size)
     if not k:
         return surf
+    if ahead is not None and ahead.get_size() == (w * k, h * k):
+        return ahead
     small = np.frombuffer(pygame.image.tobytes(surf, "RGB"), np.uint8).reshape(h, w, 3)
     big = sharp.enlarge(small, k)
     # In the small surface's pixel format, so the scaled one blits on the fast path.
@@ -153,9 +158,11 @@ class CalibratedScreen(abc.ABC):
         return Rect(*frame_map.screen_rect(rect, self.size, self.picture[:2], self.geometry))
 
     @abc.abstractmethod
-    def place(self, image: np.ndarray | pygame.Surface, rect: Rect, scale: str = "smooth", replacing=None):
+    def place(self, image: np.ndarray | pygame.Surface, rect: Rect, scale: str = "smooth", replacing=None,
+              enlarged: np.ndarray | None = None):
         """A small image (or a surface, e.g. text) made ready to draw into `rect` of the frame;
-        `replacing`: the caller's previous placed image, no longer needed, whose storage may be reused."""
+        `replacing`: the caller's previous placed image, no longer needed, whose storage may be reused;
+        `enlarged`: for 'sharp', the image enlarged ahead by the worker (scenes/base.py Frame)."""
 
     def place_text(self, text: str, size_px: int, colour: tuple[int, int, int],
                    bottom_right: tuple[int, int]):
@@ -247,36 +254,43 @@ class Screen(CalibratedScreen):
 
     # ---- scenes -------------------------------------------------------------------------------
     def place(self, image: np.ndarray | pygame.Surface, rect: Rect, scale: str = "smooth",
-              replacing: Placed | None = None) -> Placed:
+              replacing: Placed | None = None, enlarged: np.ndarray | None = None) -> Placed:
         """A small image ready to draw into `rect` of the frame: turned while small (microseconds),
         then one upscale (`scale_to`) straight to its size on the display, moved by panel care's shift.
         Off the ALIGN_PX grid, the upscale goes into a surface that starts on it, its first columns the
         background (what lies beside an emoji): the blit stays on SDL's fast path. `replacing`: the
         caller's previous Placed, drawn already and no longer needed: scaled into its surface where
         size and format allow (a 2160p morph then allocates no 18.7 MB surface a frame, whose fresh
-        pages cost as much as the scaling: docs/player.md, "4K")."""
+        pages cost as much as the scaling: docs/player.md, "4K"). `enlarged` ('sharp', made by the
+        worker) is turned like the small image where that gives the same pixels as enlarging the turned
+        one: not on a quarter-turned screen (PIL's two resize passes swap), which enlarges here."""
         x, y, w, h = moved(self.rect(rect), self.shift)
         small = self._orient(image if isinstance(image, pygame.Surface) else to_surface(image))
+        ahead = None if enlarged is None or scale != "sharp" or self.geometry.rotation_deg % 180 else \
+            self._orient(to_surface(enlarged))
         old = None if replacing is None or replacing.surface is image else replacing.surface
         pad = x % ALIGN_PX
         width = -(-(w + pad) // ALIGN_PX) * ALIGN_PX    # its rows aligned too
         px, pw = self.picture[0], self.picture[2]
         if not pad or x - pad < px or x - pad + width > px + pw or small.get_flags() & pygame.SRCALPHA:
             # aligned already, no room in the picture, or text (its own transparency, and small)
-            return Placed(scale_to(small, (w, h), scale, into=old if fits(old, small, (w, h)) else None), (x, y))
+            into = old if fits(old, small, (w, h)) else None
+            return Placed(scale_to(small, (w, h), scale, into, ahead), (x, y))
         padded = old if fits(old, small, (width, h)) else pygame.Surface((width, h), 0, small)
         padded.fill(self.background, (0, 0, pad, h))
         padded.fill(self.background, (pad + w, 0, width - pad - w, h))
-        scale_to(small, (w, h), scale, into=padded.subsurface((pad, 0, w, h)))
+        scale_to(small, (w, h), scale, padded.subsurface((pad, 0, w, h)), ahead)
         return Placed(padded, (x - pad, y))
 
-    def place_tile(self, image: np.ndarray, rect: Rect, scale: str = "smooth") -> Placed:
+    def place_tile(self, image: np.ndarray, rect: Rect, scale: str = "smooth",
+                   enlarged: np.ndarray | None = None) -> Placed:
         """Like `place`, but scaled first and turned after: a calibrated grid is then exactly the plain
         one turned, whatever the scaling (a tile is small, so turning it scaled costs little). Panel
         care's shift moves the picture inside the tile's cell (cells keep their places, so their blits
-        keep their alignment; a tile's edge is background)."""
+        keep their alignment; a tile's edge is background). `enlarged`: as for `place` (turned after)."""
         x, y, _, _ = self.rect(rect)
-        tile = self._orient(scale_to(to_surface(image), (rect[2], rect[3]), scale))
+        ahead = None if enlarged is None else to_surface(enlarged)
+        tile = self._orient(scale_to(to_surface(image), (rect[2], rect[3]), scale, ahead=ahead))
         if self.shift != (0, 0):
             inside = pygame.Surface(tile.get_size(), 0, tile)
             inside.fill(self.background)

@@ -59,6 +59,14 @@ def factor(small: tuple[int, int], out: tuple[int, int]) -> int:
     return min(int(magnified // FINAL_STEP), max(1, round(ENLARGED_PX / max(small))))
 
 
+def ahead(image: np.ndarray, box: tuple[int, int] | None) -> np.ndarray | None:
+    """[H, W, 3] uint8 -> `enlarge`d as display.scale 'sharp' will draw it into a box of (w, h) frame
+    pixels, made ahead by the generation worker; None where there is no box or it is magnified too
+    little (the screen then works from the small image)."""
+    k = 0 if box is None else factor((image.shape[1], image.shape[0]), box)
+    return enlarge(image, k) if k else None
+
+
 def enlarge(image: np.ndarray, k: int) -> np.ndarray:
     """[H, W, 3] uint8 -> calmed, enlarged k times (k >= 1) and sharpened, ready for the smooth step."""
     picture = Image.fromarray(calm(image))

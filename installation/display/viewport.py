@@ -137,9 +137,10 @@ class Viewport:
                                                                        cut.w, cut.h)))
 
     def place(self, image: np.ndarray, rect: Rect, scale: str = "smooth",
-              replacing: Placed | None = None) -> Placed | None:
+              replacing: Placed | None = None, enlarged: np.ndarray | None = None) -> Placed | None:
         """A small image laid over canvas `rect`: only its visible part, cropped while small, scaled once
-        (into a new surface: `replacing` is the Screen's economy, for a whole image)."""
+        (into a new surface: `replacing` is the Screen's economy, for a whole image; `enlarged` too, for
+        a whole image: a wall's worker enlarges nothing, `Spanned.image_box`)."""
         m = self._map()
         c = crop(m, self.region, Rect(*rect), (image.shape[1], image.shape[0]))
         if c is None or c.scaled.w <= 0 or c.scaled.h <= 0:
@@ -218,3 +219,7 @@ class Spanned:
 
     def seam(self, t: float) -> int:
         return self.view.seam(t)
+
+    def image_box(self, size: tuple[int, int]) -> None:
+        """None: each screen of a wall enlarges the part of an image it shows, cropped while small."""
+        return None

@@ -7,8 +7,12 @@ The model's speed (images/s) is measured when it is loaded (model/load.py); each
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
+import numpy as np
+
+from installation.display import sharp
 from installation.display.viewport import Spanned
 from installation.geometry import Region
 from installation.scenes import registry
@@ -82,6 +86,7 @@ class Cast:
     view: SceneView
     degraded: str | None       # why it shows less than its entry asks (degraded_line), or None
     unavailable: str | None    # why the entry's own scene could not be made (a morph stands in), or None
+    enlarge: Callable[[np.ndarray], np.ndarray | None] | None = None   # the worker's step for 'sharp' (`enlarger`)
 
 
 WALL_INSTEAD = "a wall keeps the show's rate: this PC shows the frames it makes in time and holds the picture between"
@@ -96,11 +101,23 @@ def wall_region(want, scene: str) -> Region | None:
     return region_for(wall, want.screen, want.show.title, spanning=scene != "morph" or wall.morph == "span")
 
 
-def cast(want, model, display, colour=None) -> Cast:
+def enlarger(view: SceneView, scale: str, frame_size: Callable[[], tuple[int, int]] | None):
+    """The worker's step for display.scale 'sharp' (display/sharp.py `ahead`): each image enlarged for
+    the box `view` draws it into on the frame as it is when the image is made (`frame_size()`, read on
+    the worker's thread: a resized display's next images fit it; the screen enlarges the ones made
+    before); None for the other scales or without a frame. A wall's screen enlarges nothing ahead
+    (Spanned.image_box)."""
+    if scale != "sharp" or frame_size is None:
+        return None
+    return lambda image: sharp.ahead(image, view.image_box(frame_size()))
+
+
+def cast(want, model, display, colour=None, frame_size: Callable[[], tuple[int, int]] | None = None) -> Cast:
     """The view for `want` (player/programme.py Want) on `model` at the show's `display`: the entry as
     this machine sustains it; a scene the model cannot show becomes a morph of it (never an empty wall).
     On a wall (the show's [wall], this PC's screen in want.screen) the entry as asked, so every PC draws
-    the same frames, laid out on the wall's canvas and drawn through this screen's viewport."""
+    the same frames, laid out on the wall's canvas and drawn through this screen's viewport. With
+    `frame_size` (the screen's frame as it is now), the worker's 'sharp' step (`enlarger`)."""
     def make(entry, colour):
         sustained = sustain(entry, display.fps, model.images_per_s)
         instead = None if want.show.wall is None else WALL_INSTEAD
@@ -113,7 +130,8 @@ def cast(want, model, display, colour=None) -> Cast:
         return view if region is None else Spanned(view, region), degraded
 
     try:
-        return Cast(*make(want.entry, colour), None)
+        (view, degraded), unavailable = make(want.entry, colour), None
     except SceneUnavailable as exc:
         unavailable = f"playlist entry {want.index + 1}: {exc}; showing a morph of it instead"
-        return Cast(*make(registry.KINDS[registry.DEFAULT].entry(), None), unavailable)
+        view, degraded = make(registry.KINDS[registry.DEFAULT].entry(), None)
+    return Cast(view, degraded, unavailable, enlarger(view, display.scale, frame_size))

@@ -278,14 +278,14 @@ class Player:
 
     def _start(self, want: Want) -> None:
         model = self.models[want.model]
-        cast = capacity.cast(want, model, self.show.display, self.screen.colour)
+        cast = capacity.cast(want, model, self.show.display, self.screen.colour, lambda: self.screen.size)
         if cast.unavailable is not None:
             self._say_once(("unavailable", want.index, want.model), cast.unavailable)
         if cast.degraded is not None:
             self._say_once(("degraded", want.index, cast.view.name, id(model)), cast.degraded)
         self.stage.prepare(Pipeline(want.index, want.model, model, cast.view, self.walk.now,
                                     capacity.sustainable_batch(self.batch, model.images_per_s),
-                                    self.screen.colour, self.overrides.variant, cast.degraded))
+                                    self.screen.colour, self.overrides.variant, cast.degraded, cast.enlarge))
         self.supervisor.started(want.model, self.stage.pending_since)
 
     def _hand_over(self) -> None:

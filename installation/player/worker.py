@@ -62,16 +62,19 @@ class GeneratorWorker(threading.Thread):
     """Runs `plan` through `model` into `buffer`, at most `batch` images per inference call.
 
     `now_t()` returns the current walk time (so a worker that fell behind skips ahead instead of
-    producing frames that are already late). `colour` is applied to each small image (calibration).
+    producing frames that are already late). `colour` is applied to each small image (calibration);
+    `enlarge` then makes each one's `Frame.enlarged` (display.scale 'sharp': player/capacity.py
+    `enlarger`), so the render thread only scales it smoothly.
     """
 
     def __init__(self, model, plan: Plan, buffer: FrameBuffer, now_t: Callable[[], float],
                  batch: int = 4, colour: Callable[[np.ndarray], np.ndarray] | None = None,
-                 name: str = "aimoji-generator"):
+                 name: str = "aimoji-generator",
+                 enlarge: Callable[[np.ndarray], np.ndarray | None] | None = None):
         super().__init__(name=name, daemon=True)
         self.model, self.plan, self.buffer, self.now_t = model, plan, buffer, now_t
         self.batch = max(1, batch)
-        self.colour = colour
+        self.colour, self.enlarge = colour, enlarge
         self.generated = 0
         self.error: str | None = None
         self.batches: deque[tuple[float, int, float]] = deque(maxlen=64)  # (started, images, seconds) made
@@ -103,7 +106,8 @@ class GeneratorWorker(threading.Thread):
                 images = self.model.generate(np.stack([r.z for r in requests]))
                 if self.colour is not None:
                     images = [self.colour(img) for img in images]
-                self.buffer.put([Frame(r.key, r.need_t, img) for r, img in zip(requests, images)])
+                enlarged = [None] * len(images) if self.enlarge is None else [self.enlarge(i) for i in images]
+                self.buffer.put([Frame(r.key, r.need_t, *made) for r, *made in zip(requests, images, enlarged)])
                 self.generated += len(requests)
                 self.made_at = time.monotonic()
                 self.batches.append((started, len(requests), self.made_at - started))
@@ -131,15 +135,17 @@ class Pipeline:
     worker and the buffer between them. A scene without a plan (evolution) draws what it holds."""
 
     def __init__(self, index: int, model_name: str, model, view, now_t: Callable[[], float],
-                 batch: int, colour=None, variant=None, degraded: str | None = None):
+                 batch: int, colour=None, variant=None, degraded: str | None = None, enlarge=None):
         """variant: the operator's overrides it was built with (player/overrides.py Variant); degraded:
-        why it generates less than the entry asks on this machine (one line), None when it does not."""
+        why it generates less than the entry asks on this machine (one line), None when it does not;
+        enlarge: the worker's per-image step for display.scale 'sharp' (player/capacity.py Cast)."""
         self.index, self.model_name, self.model, self.view = index, model_name, model, view
         self.variant, self.degraded = variant, degraded
         self.worker: GeneratorWorker | None = None
         if view.plan is not None:
             self.buffer = FrameBuffer(buffer_capacity(view.plan.rate_hz, LEAD_S, batch))
-            self.worker = GeneratorWorker(model, view.plan, self.buffer, now_t, batch=batch, colour=colour)
+            self.worker = GeneratorWorker(model, view.plan, self.buffer, now_t, batch=batch, colour=colour,
+                                          enlarge=enlarge)
             self.worker.start()
 
     def pump(self, t: float, half_frame_s: float) -> None:

@@ -43,6 +43,8 @@ class Frame:
     key: Hashable
     need_t: float
     image: np.ndarray   # [H, W, 3] uint8, colour-calibrated
+    enlarged: np.ndarray | None = None   # display.scale 'sharp': the image enlarged ahead by the worker
+                                         # (display/sharp.py `ahead`); None otherwise
 
 
 class Plan(Protocol):
@@ -69,8 +71,9 @@ class Canvas(Protocol):
     background: tuple[int, int, int]    # the show's background as the panel shows it (calibrated, dimmed)
 
     def place(self, image: np.ndarray, rect: Rect, scale: str = "smooth",
-              replacing: Placed | None = None) -> Placed: ...
-    def place_tile(self, image: np.ndarray, rect: Rect, scale: str = "smooth") -> Placed: ...
+              replacing: Placed | None = None, enlarged: np.ndarray | None = None) -> Placed: ...
+    def place_tile(self, image: np.ndarray, rect: Rect, scale: str = "smooth",
+                   enlarged: np.ndarray | None = None) -> Placed: ...
     def place_text(self, text: str, size_px: int, colour: tuple[int, int, int],
                    bottom_right: tuple[int, int]) -> tuple[Placed, Rect] | None: ...
     def draw(self, placed: Placed) -> None: ...
@@ -92,6 +95,10 @@ class SceneView(Protocol):
 
     def invalidate(self) -> None:
         """Repaint everything, margins included, on the next draw (after a fade or a resize)."""
+
+    def image_box(self, size: tuple[int, int]) -> tuple[int, int] | None:
+        """The (w, h) frame pixels each generated image is drawn into on a frame of `size`, for the
+        worker to enlarge it ahead (display.scale 'sharp'); None where there is no one such box."""
 
     def draw(self, canvas: Canvas, t: float) -> bool:
         """Draw walk time t onto the canvas. False: nothing fresh (a repeat)."""

@@ -135,6 +135,10 @@ class EvolutionView:
     def invalidate(self) -> None:
         self._layout = None
 
+    def image_box(self, size: tuple[int, int]) -> None:
+        """None: nothing is generated for it (it replays the timelapse)."""
+        return None
+
     def _relayout(self, canvas: Canvas) -> None:
         self._layout = canvas.key
         w, h = canvas.size

@@ -173,15 +173,16 @@ class GridView:
         self._last: list = []
         self._turns, self._frame = 1, 0
 
-    def _tile(self, tile: int, image: np.ndarray) -> tuple:
-        """(image, placed on its tile), or (image, None) before the first layout."""
+    def _tile(self, tile: int, image: np.ndarray, enlarged: np.ndarray | None) -> tuple:
+        """(image, placed on its tile, enlarged ahead or None), or (image, None, enlarged) before the
+        first layout."""
         if self._canvas is None:
-            return image, None
-        return image, self._canvas.place_tile(image, self._boxes[tile], self.scale)
+            return image, None, enlarged
+        return image, self._canvas.place_tile(image, self._boxes[tile], self.scale, enlarged), enlarged
 
     def accept(self, frames: list[Frame]) -> None:
         for f in frames:
-            self.selector.accept(f.key, self._tile(f.key[0], f.image))
+            self.selector.accept(f.key, self._tile(f.key[0], f.image, f.enlarged))
 
     def ready(self, t: float) -> bool:
         return self.selector.ready(t)
@@ -190,13 +191,16 @@ class GridView:
         """Repaint everything (margins included) on the next draw."""
         self._repaint = True
 
+    def image_box(self, size: tuple[int, int]) -> tuple[int, int]:
+        return grid_boxes(*size, self.cols, self.rows)[0][2:]
+
     def _relayout(self, canvas: Canvas) -> None:
         self._layout, self._canvas, self._repaint = canvas.key, canvas, True
         self._boxes = grid_boxes(*canvas.size, self.cols, self.rows)
         self._turns = blend_turns(len(self.tiles), self._boxes[0][2])
         for tile, samples in self.selector.samples.items():
-            for j, (image, _) in list(samples.items()):
-                samples[j] = self._tile(tile, image)
+            for j, (image, _, enlarged) in list(samples.items()):
+                samples[j] = self._tile(tile, image, enlarged)
 
     def draw(self, canvas: Canvas, t: float) -> bool:
         if canvas.key != self._layout:

@@ -144,7 +144,7 @@ class MorphView:
 
     def accept(self, frames: list[Frame]) -> None:
         for f in frames:
-            self.selector.accept(f.key, f.image)
+            self.selector.accept(f.key, f)
 
     def ready(self, t: float) -> bool:
         return self.selector.has(t)
@@ -153,19 +153,24 @@ class MorphView:
         """Repaint everything (margins included) on the next draw."""
         self._layout = None
 
+    def image_box(self, size: tuple[int, int]) -> tuple[int, int]:
+        return morph_box(*size, self.image_px, self.scale)[2:]
+
     def draw(self, canvas: Canvas, t: float) -> bool:
-        image, towards, weight, fresh = self.selector.select(t)
+        frame, towards, weight, fresh = self.selector.select(t)
         if canvas.key != self._layout:
             self._layout, self._shown = canvas.key, None
             self._box = morph_box(*canvas.size, self.image_px, self.scale)
             canvas.fill(canvas.background)
-        if image is None:
+        if frame is None:
             return False
         shown = self._shown
-        if shown is None or shown[0] is not image or shown[1] is not towards or shown[2] != weight:
-            self._image = blend(image, towards, weight)
-            self._placed = canvas.place(self._image, self._box, self.scale, self._placed)
-            self._shown = (image, towards, weight)
+        if shown is None or shown[0] is not frame or shown[1] is not towards or shown[2] != weight:
+            self._image = blend(frame.image, None if towards is None else towards.image, weight)
+            # A blend is enlarged here: enlarging is not linear, so two enlarged images blended would differ.
+            enlarged = frame.enlarged if self._image is frame.image else None
+            self._placed = canvas.place(self._image, self._box, self.scale, self._placed, enlarged)
+            self._shown = (frame, towards, weight)
         canvas.draw(self._placed)
         return fresh
 

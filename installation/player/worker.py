@@ -17,6 +17,8 @@ import numpy as np
 from installation.priority import WORKER_NICE, lower_this_thread
 from installation.scenes.base import Frame, Plan
 
+BATCHES_KEPT = 64   # the generator's latest batches, timed: what capacity.made_per_s reads
+
 class FrameBuffer:
     """Bounded, thread-safe, ordered by need time (the worker produces in that order)."""
 
@@ -77,7 +79,9 @@ class GeneratorWorker(threading.Thread):
         self.colour, self.enlarge = colour, enlarge
         self.generated = 0
         self.error: str | None = None
-        self.batches: deque[tuple[float, int, float]] = deque(maxlen=64)  # (started, images, seconds) made
+        # (started, images, seconds) of the latest BATCHES_KEPT batches made, oldest first: a tuple replaced
+        # whole, never changed in place, so the render thread reads it while this thread adds to it.
+        self.batches: tuple[tuple[float, int, float], ...] = ()
         self.making_since: float | None = None   # monotonic start of the batch in the making, None when idle
         self.made_at: float | None = None        # monotonic time the last batch was put in the buffer
         self._halt = threading.Event()
@@ -110,7 +114,7 @@ class GeneratorWorker(threading.Thread):
                 self.buffer.put([Frame(r.key, r.need_t, *made) for r, *made in zip(requests, images, enlarged)])
                 self.generated += len(requests)
                 self.made_at = time.monotonic()
-                self.batches.append((started, len(requests), self.made_at - started))
+                self.batches = (*self.batches[1 - BATCHES_KEPT:], (started, len(requests), self.made_at - started))
                 self.making_since = None
         except Exception as exc:  # degrade: the render loop keeps showing the last image
             self.error = f"{type(exc).__name__}: {exc}"

@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from installation.scenes.base import Frame
-from installation.player.worker import FrameBuffer, GeneratorWorker, buffer_capacity, generate_now
+from installation.player.capacity import made_per_s
+from installation.player.worker import BATCHES_KEPT, FrameBuffer, GeneratorWorker, buffer_capacity, generate_now
 from installation.model.contract import ModelInfo
 from installation.model.load import ModelError, load, to_uint8
 from installation.scenes.morph import MorphPlan
@@ -69,6 +70,25 @@ def test_worker_fills_the_buffer_ahead_in_order_and_stops_when_full():
     assert len(buf) == 12                     # and refilled after the render loop took them
     worker.stop(join_s=1.0)
     assert not worker.is_alive() and worker.error is None
+
+
+def test_the_render_thread_times_the_generator_while_it_adds_batches():
+    """The capacity check reads the worker's timed batches on the render thread while the worker adds
+    to them (a race that ended `make test` once with 'deque mutated during iteration')."""
+    buf = FrameBuffer(capacity=4)
+    worker = GeneratorWorker(FakeModel(), MorphPlan(WALK, fps=1000), buf, now_t=time.monotonic, batch=1)
+    worker.start()
+    try:
+        reads, until = 0, time.monotonic() + 1.0
+        while time.monotonic() < until:
+            buf.take_due(1e12)                  # the worker refills at once: a batch every few µs
+            made_per_s(worker.batches, 0.0)     # raised RuntimeError with the batches in a deque
+            reads += 1
+        assert 20 < len(worker.batches) <= BATCHES_KEPT and reads > 1000   # bounded
+        assert [b[0] for b in worker.batches] == sorted(b[0] for b in worker.batches)   # oldest first
+    finally:
+        worker.stop(join_s=1.0)
+    assert worker.error is None
 
 
 def test_worker_applies_the_colour_hook():

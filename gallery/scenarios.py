@@ -242,6 +242,7 @@ def clock_steps(vm: Machine, wall: Wall, result: Result) -> None:
 
 
 LOAD_S = 240            # the show runs this long with the guest's CPU taken (after the dropped model is on)
+HELD_S = 60             # ...after which the picture must be moving again within this long (held: late images)
 
 
 def under_load(vm: Machine, wall: Wall, result: Result) -> None:
@@ -266,9 +267,9 @@ def under_load(vm: Machine, wall: Wall, result: Result) -> None:
             if wall.restarts() != before:
                 raise Failed(f"the watchdog restarted a working player under load (NRestarts {wall.restarts()})")
             time.sleep(20)
-        problem = wall.emoji()
-        if problem is not None:
-            raise Failed(f"after {LOAD_S} s under load: {problem}")
+        # On a PC this weak the picture is held now and then while its next image is late (health says
+        # "picture held", degraded); a wall that keeps moving shows a changing picture again within a minute.
+        held_s = wall.until(f"a moving picture after {LOAD_S} s under load", wall.emoji, HELD_S)
         report = wall.report()
         _fps(wall, result)
     finally:
@@ -278,7 +279,8 @@ def under_load(vm: Machine, wall: Wall, result: Result) -> None:
     said = vm.run("journalctl -u aimoji -o cat --no-pager | grep -E 'this machine makes|degraded' | tail -1",
                   check=False)[1].strip()
     degraded = report.get("degraded") or []
-    result.note = (f"0 restarts in {LOAD_S} s under stress-ng; phase {report.get('phase')}"
+    result.note = (f"0 restarts in {LOAD_S} s under stress-ng; picture moving"
+                   + (f" after {held_s:.0f} s held" if held_s else "") + f"; phase {report.get('phase')}"
                    + (f", degraded: {degraded[0][:100]}" if degraded else "") + (f"; log: {said[:120]}" if said else ""))
     vm.run(f"rm -f {models}/loaded.onnx")
 

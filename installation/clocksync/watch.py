@@ -59,6 +59,13 @@ def read_kernel() -> tuple[KernelClock | None, str]:
     return kernel_clock(answer, timex.status, timex.maxerror, timex.esterror), ""
 
 
+def _tool_env() -> dict[str, str]:
+    """The player's environment less systemd's notify and watchdog variables: a tool it asks about the
+    clock has no business speaking to systemd for the player (the gallery VM's journal had "Got
+    notification message from PID N, but reception only permitted for main PID" every poll)."""
+    return {k: v for k, v in os.environ.items() if k not in ("NOTIFY_SOCKET", "WATCHDOG_PID", "WATCHDOG_USEC")}
+
+
 def run_bounded(argv: tuple[str, ...], timeout_s: float = COMMAND_TIMEOUT_S,
                 limit: int = OUTPUT_LIMIT) -> tuple[str | None, str]:
     """A tool's output, or None and why not: it failed, ran past `timeout_s`, or printed more than
@@ -66,7 +73,7 @@ def run_bounded(argv: tuple[str, ...], timeout_s: float = COMMAND_TIMEOUT_S,
     killed whole once it has answered or failed."""
     try:
         proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                stderr=subprocess.STDOUT, start_new_session=True)
+                                stderr=subprocess.STDOUT, start_new_session=True, env=_tool_env())
     except OSError as exc:
         return None, f"{argv[0]}: {exc.strerror or exc}"
     deadline = time.monotonic() + timeout_s

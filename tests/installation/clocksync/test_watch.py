@@ -105,6 +105,16 @@ def test_a_hung_tool_and_what_it_started_are_killed_at_the_time_limit(tools, tmp
     assert _gone(int(pidfile.read_text()))
 
 
+def test_a_tool_is_not_handed_the_players_systemd_notify_socket(tools, monkeypatch):
+    """Under systemd the player holds $NOTIFY_SOCKET; a clock tool started from it must not be able to
+    speak for it (systemd logs every such message as refused)."""
+    monkeypatch.setenv("NOTIFY_SOCKET", "/run/systemd/notify")
+    monkeypatch.setenv("WATCHDOG_USEC", "10000000")
+    chronyc = tools("chronyc", 'echo "notify=$NOTIFY_SOCKET watchdog=$WATCHDOG_USEC path=$PATH"\n')
+    text, why = watch.run_bounded((str(chronyc),))
+    assert why == "" and text.startswith("notify= watchdog= path=")     # the rest of the environment kept
+
+
 def test_a_missing_tool_is_a_reason():
     text, why = watch.run_bounded(("/nonexistent/chronyc",))
     assert text is None and why == "/nonexistent/chronyc: No such file or directory"

@@ -77,9 +77,10 @@ def _screenshots(folder: Path, size, profile_path: Path, profile, emoji, note: s
 
     from installation.calibrate import ui
 
+    from installation.display import sdl_init
     from installation.display.output import Window
 
-    pygame.display.init()
+    sdl_init.init()
     pygame.font.init()
     screen = pygame.display.set_mode(size)
     app = ui.CalibrateUI(Window(screen), profile_path, profile, emoji, note, clock=lambda: 3.0)

@@ -23,6 +23,7 @@ from pygame._sdl2 import video
 
 from installation.calibration import frame_map
 from installation.calibration.apply import Calibration
+from installation.display import sdl_init
 from installation.display.path_choice import Measured
 from installation.display.screen import GLANCE_PX, CalibratedScreen, moved, sharpened, to_surface
 from installation.geometry import Rect
@@ -102,7 +103,7 @@ class GpuDisplay:
 def open_gpu(size: tuple[int, int], fullscreen: bool, title: str) -> tuple[GpuDisplay, Measured]:
     """A window with SDL's renderer, hardware first, and what one frame of its size costs there.
     pygame.error (one line) when the video driver has no window or no renderer (the dummy driver)."""
-    pygame.display.init()
+    sdl_init.init()
     if pygame.display.get_driver() in ("dummy", "offscreen", "evdev"):
         raise pygame.error(f"{pygame.display.get_driver()} video driver")
     if size == (0, 0):   # the desktop's native size

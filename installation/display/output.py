@@ -26,7 +26,7 @@ import time
 import numpy as np
 import pygame
 
-from installation.display import console, framebuffer, gpu
+from installation.display import console, framebuffer, gpu, sdl_init
 from installation.display.framebuffer import FramebufferError
 from installation.display.path_choice import Renderer, choose
 from installation.display.screen import Screen
@@ -240,7 +240,7 @@ def _window(size: tuple[int, int], fullscreen: bool, title: str, accelerated: bo
     (SDL decides that once per display init, from SDL_FRAMEBUFFER_ACCELERATION). pygame.error when the
     driver cannot open at all, or has no surface of its own."""
     with _environment(SDL_FRAMEBUFFER_ACCELERATION=None if accelerated else "0"):
-        pygame.display.init()
+        sdl_init.init()
         pygame.display.set_caption(title)
         base = pygame.FULLSCREEN if fullscreen else 0
         if accelerated and pygame.display.get_driver() != "dummy":
@@ -271,7 +271,7 @@ def _environment(**values: str | None):
 def _software_surface(size: tuple[int, int], title: str) -> pygame.Surface:
     """SDL again, with no screen of its own: the frame stays in memory (keyboards are still read)."""
     with _environment(SDL_VIDEODRIVER=SOFTWARE_DRIVER):   # SDL reads it once, in init
-        pygame.display.init()
+        sdl_init.init()
     pygame.display.set_caption(title)
     return pygame.display.set_mode(size)
 

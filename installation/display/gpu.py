@@ -25,7 +25,7 @@ from installation.calibration import frame_map
 from installation.calibration.apply import Calibration
 from installation.display import sdl_init
 from installation.display.path_choice import Measured
-from installation.display.screen import GLANCE_PX, CalibratedScreen, moved, sharpened, to_surface
+from installation.display.screen import GLANCE_PX, CalibratedScreen, glance_stride, moved, sharpened, to_surface
 from installation.geometry import Rect
 
 HARDWARE = 0x02          # SDL_RENDERER_ACCELERATED in a driver's flags
@@ -264,7 +264,7 @@ class GpuScreen(CalibratedScreen):
         [h, w, 3] uint8: the canvas drawn into a small texture by nearest sampling (as the CPU path
         samples), and only that read back (320x180x4 bytes at most, not the 33 MB of a 2160p frame)."""
         w, h = self.display.size
-        k = max(1, -(-max(w, h) // longest_px))
+        k = glance_stride((w, h), longest_px)
         size = (len(range(k // 2, w, k)), len(range(k // 2, h, k)))
         if self._glance is None or self._glance.get_rect().size != size:
             self._glance = video.Texture(self.renderer, size, target=True, scale_quality=NEAREST)

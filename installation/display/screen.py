@@ -33,6 +33,12 @@ ALIGN_PX = 4        # SDL copies rows 2-5x faster to a 16-byte-aligned place (4 
                     # a big image off that grid is padded to it (benchmarks/panel.py)
 
 
+def glance_stride(size: tuple[int, int], longest_px: int) -> int:
+    """Health's glance takes every k-th pixel (from k // 2) of a display of `size`: the k that leaves
+    about `longest_px` on its longer side. Both display paths sample alike."""
+    return max(1, -(-max(size) // longest_px))
+
+
 def to_surface(image: np.ndarray) -> pygame.Surface:
     """[H, W, 3] uint8 -> a Surface (copied, so the array may go), in the display's pixel format
     when a display is open (blits between equal formats are the fast path)."""
@@ -334,8 +340,7 @@ class Screen(CalibratedScreen):
         """The display as presented, sampled every k-th pixel down to about longest_px on its longer
         side, [h, w, 3] uint8 (a copy: microseconds, no scaling pass). What health judges, and the status
         page's thumbnail."""
-        w, h = self._surface.get_size()
-        k = max(1, -(-max(w, h) // longest_px))
+        k = glance_stride(self._surface.get_size(), longest_px)
         view = pygame.surfarray.pixels3d(self._surface)   # locks the surface until the view is gone
         try:
             return np.ascontiguousarray(view[k // 2::k, k // 2::k].transpose(1, 0, 2))

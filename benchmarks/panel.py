@@ -126,14 +126,14 @@ def main(argv: list[str] | None = None) -> None:
     def screens(shift):
         other = Screen(surface, background=(255, 255, 255))
         other.care(shift, 1.0)
-        return other, [(other.place_tile(small, b), None) for b in cells]
+        return other, [(other.place_tile(small, b), None, 0.0) for b in cells]
     # interleaved, frame by frame, so the machine's other load falls on all three alike
     kinds = {"none": screens((0, 0)), "on the grid": screens((4, -1)), "off it": screens((1, -1))}
     morph_ms, grid_ms = {k: [] for k in kinds}, {k: [] for k in kinds}
     for _ in range(200):
         for k, (other, tiles) in kinds.items():
             morph_ms[k] += timings(lambda: other.draw(other.place(small, box)), 1)
-            grid_ms[k] += timings(lambda: other.draw_all(tiles), 1)
+            grid_ms[k] += timings(lambda: other.draw_blends(tiles), 1)
     plain, aligned, unaligned = ((p50(morph_ms[k]), p50(grid_ms[k])) for k in kinds)
     blit_avg = 0.75 * max(0.0, unaligned[0] - plain[0])   # x is off the 4 px grid 3/4 of the time
 

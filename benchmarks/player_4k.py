@@ -46,8 +46,10 @@ def draw_cost(size: tuple[int, int], scene: str, frames: int = 240) -> tuple[flo
     """(median, p99) ms of CPU time of this thread to draw one frame of `scene` (a SCENES key) at `size`
     through the player's Screen and view, in-process, with no generator beside it: the morph a new
     64 px image every frame, the grid's tiles a new sample at 1.5 Hz each, made as the worker makes them
-    (for 'sharp', enlarged ahead: player/capacity.py `enlarger`, not timed here). Thread CPU time, so a
-    machine busy with other work inflates it far less than the player's wall-clock frame work."""
+    (for 'sharp', enlarged ahead: player/capacity.py `enlarger`, not timed here), at 60 frames a second
+    (a grid's blended tiles are composed ahead on a side thread meanwhile: display/blender.py, not timed
+    here). Thread CPU time, so a machine busy with other work inflates it far less than the player's
+    wall-clock frame work."""
     os.environ["SDL_VIDEODRIVER"] = "dummy"
     import numpy as np
     import pygame
@@ -78,13 +80,15 @@ def draw_cost(size: tuple[int, int], scene: str, frames: int = 240) -> tuple[flo
             del tiles[:288]
         else:
             feed = lambda n: [Frame(n, n / 60, *made[n % 16])]  # noqa: E731
-        times = []
+        times, paced = [], time.perf_counter()
         for n in range(frames + 1):
             start = time.thread_time()
             view.accept(feed(n))
             view.draw(screen, 0.1 + n / 60)
             if n:   # the first draw lays out and fills the screen
                 times.append((time.thread_time() - start) * 1000)
+            paced += 1 / 60   # at the player's pace: what a side thread makes ahead has the frame's rest
+            time.sleep(max(0.0, paced - time.perf_counter()))
         times.sort()
         return statistics.median(times), times[int(0.99 * len(times))]
     finally:

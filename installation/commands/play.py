@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 from installation.atomic import write_json_atomic
+from installation.priority import render_core
 
 DEMO_SECONDS = 4.0
 
@@ -275,7 +276,7 @@ def run(args) -> int:
                                 watch=not args.no_watch, state_path=state_path, calibrations=calibrations,
                                 accept_models=args.model is None, last_model_file=record,
                                 power_file=args.display_power, osc=osc, http=http,
-                                token=token, panel=not args.headless):
+                                token=token, panel=not args.headless), render_core(say.info):
             stats = player.run(seconds=args.seconds, screenshot=args.screenshot)
     finally:
         display.close()

@@ -214,10 +214,13 @@ class GpuScreen(CalibratedScreen):
     def draw(self, placed: GpuPlaced) -> None:
         self._draw(placed, None)
 
-    def draw_all(self, placed: list[tuple[GpuPlaced, float | None]]) -> None:
-        """Many placed images, each at an opacity 0..1 (None: opaque)."""
-        for p, alpha in placed:
-            self._draw(p, alpha)
+    def draw_blends(self, tiles: list[tuple[GpuPlaced, GpuPlaced | None, float]], upcoming=()) -> None:
+        """Many placed images, each with another one over it at an opacity 0..1 (None or 0: none): the
+        GPU blends as it draws, so `upcoming` (the CPU screen's cue to compose ahead) is not needed."""
+        for base, over, alpha in tiles:
+            self._draw(base, None)
+            if over is not None and alpha > 0:
+                self._draw(over, alpha)
 
     def _draw(self, p: GpuPlaced, alpha: float | None) -> None:
         texture = p.texture

@@ -26,6 +26,7 @@ from installation.calibration.apply import Calibration
 from installation.geometry import Rect
 from installation.atomic import atomic_path
 from installation.display import sharp
+from installation.display.blender import Blend, Blender
 
 IDENTITY = Calibration()
 GLANCE_PX = 320     # health's look at the presented frame: about this many pixels on its longer side
@@ -235,13 +236,14 @@ class CalibratedScreen(abc.ABC):
 
 class Screen(CalibratedScreen):
     """The display surface seen through the calibration, drawn on by the CPU. Scenes lay out on a frame
-    of `size` pixels and draw through `place`/`place_tile`/`place_text` + `draw`/`draw_all`, `fill` and
+    of `size` pixels and draw through `place`/`place_tile`/`place_text` + `draw`/`draw_blends`, `fill` and
     `clear`; the loop adds `flood`, `darken`, `snapshot`/`fade_in_snapshot`. `key` changes whenever a
     scene's layout would: the surface's size or the calibration's geometry."""
 
     def __init__(self, surface: pygame.Surface, calibration: Calibration | None = None,
                  background: tuple[int, int, int] = (0, 0, 0)):
         self._surface = surface
+        self._blender = Blender()
         super().__init__(calibration, background)
 
     def _display_px(self) -> tuple[int, int]:
@@ -307,13 +309,35 @@ class Screen(CalibratedScreen):
     def draw(self, placed: Placed) -> None:
         self._surface.blit(placed.surface, placed.at)
 
-    def draw_all(self, placed: list[tuple[Placed, float | None]]) -> None:
-        """Many placed images in one call, each at an opacity 0..1 (None: opaque)."""
-        blits = []
-        for p, alpha in placed:
-            p.surface.set_alpha(None if alpha is None else round(alpha * 255))
-            blits.append((p.surface, p.at))
-        self._surface.blits(blits, doreturn=False)
+    def draw_blends(self, tiles: list[tuple[Placed, Placed | None, float]],
+                    upcoming: list[tuple[Placed, Placed | None, float]] = ()) -> None:
+        """Many placed images in one call, each with another one blended over it at an opacity 0..1 (None
+        or 0: none), in its place (both have the same size and place: a grid's tile). `upcoming`: the
+        blends the next call will likely ask, which a side thread composes meanwhile (display/blender.py);
+        what this call finds made is blitted whole, the rest drawn here, base then the other over it."""
+        level = [0 if over is None else round(255 * min(1.0, max(0.0, a))) for _, over, a in tiles]
+        wanted = [Blend(base.surface, over.surface, n) for (base, over, _), n in zip(tiles, level) if n] \
+            if self._blender.holding else []
+        made = iter(self._blender.take(wanted) if wanted else [None] * sum(map(bool, level)))
+        opaque, blended, used = [], [], []   # all opaque blits first, then the blended: SDL's faster order
+        for (base, over, _), n in zip(tiles, level):
+            tile = next(made) if n else None
+            if tile is not None:
+                opaque.append((tile, base.at))
+                used.append(tile)
+            else:   # the side thread blits these through views of their own opacity: setting it here is safe
+                base.surface.set_alpha(None)
+                opaque.append((base.surface, base.at))
+                if n:
+                    over.surface.set_alpha(n)
+                    blended.append((over.surface, over.at))
+        self._surface.blits(opaque, doreturn=False)
+        self._surface.blits(blended, doreturn=False)
+        self._blender.recycle(used)
+        ahead = [Blend(b.surface, o.surface, round(255 * min(1.0, a))) for b, o, a in upcoming
+                 if o is not None and round(255 * min(1.0, a)) > 0]
+        if ahead:
+            self._blender.submit(ahead)
 
     # ---- the loop -----------------------------------------------------------------------------
     def darken(self, level: float) -> None:

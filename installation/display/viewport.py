@@ -169,8 +169,9 @@ class Viewport:
             self.screen.draw(placed)
             self._black_bars()
 
-    def draw_all(self, placed: list[tuple[Placed | None, float | None]]) -> None:
-        self.screen.draw_all([(p, alpha) for p, alpha in placed if p is not None])
+    def draw_blends(self, tiles: list[tuple[Placed | None, Placed | None, float]], upcoming=()) -> None:
+        """The Screen's, for the tiles with a visible part (None: outside this screen's part of the wall)."""
+        self.screen.draw_blends([t for t in tiles if t[0] is not None], [t for t in upcoming if t[0] is not None])
         self._black_bars()
 
     def fill(self, colour, rect: Rect | None = None) -> None:

@@ -139,24 +139,29 @@ class GridSelector:
     def select(self, t: float) -> tuple[list[tuple[object | None, object | None, float]], int]:
         """Per tile, in `tiles` order, (shown, blended-in or None, alpha), and how many tiles are stale
         (not moving: their next sample is late). Samples older than the one shown are forgotten."""
-        out, stale = [], 0
-        for i in self.tiles:
-            j, a = sample_position(t, self.tile_fps, i)
-            s = self.samples[i]
-            base = self._base(i, j)
-            for k in [k for k in s if base is not None and k < base]:
+        out = [self.pair(i, t, forget=True) for i in self.tiles]
+        return out, sum(nxt is None for _, nxt, _ in out)
+
+    def pair(self, i: int, t: float, forget: bool = False) -> tuple[object | None, object | None, float]:
+        """Tile i's (shown, blended-in or None, alpha) at t; `forget`: drop its samples older than the
+        one shown (a look ahead at a frame to come keeps them)."""
+        j, a = sample_position(t, self.tile_fps, i)
+        s = self.samples[i]
+        base = self._base(i, j)
+        if forget and base is not None:
+            for k in [k for k in s if k < base]:
                 del s[k]
-            nxt = s.get(j + 1) if base == j else None
-            if nxt is None:
-                stale += 1
-            out.append((s.get(base) if base is not None else None, nxt, a if nxt is not None else 0.0))
-        return out, stale
+        nxt = s.get(j + 1) if base == j else None
+        return s.get(base) if base is not None else None, nxt, a if nxt is not None else 0.0
 
 
 class GridView:
     """Each tile's samples are scaled (and turned) once when they arrive, a few hundred per second, not
     on every displayed frame; a frame is then one batch of opaque blits and one of blended ones, of the
-    tiles whose turn it is (`blend_turns`), or of all of them after `invalidate`."""
+    tiles whose turn it is (`blend_turns`), or of all of them after `invalidate` (a repaint: each tile at
+    its sample, blended where it is its turn, the others within `turns` - 1 frames on theirs: a repaint
+    that blended all 144 tiles of a 2160p grid took 20-65 ms, three dropped frames); each frame names the
+    next one's blended tiles, which the CPU screen composes ahead off the render loop (display/blender.py)."""
     name = "grid"
     still_s = 0.0
 
@@ -172,6 +177,7 @@ class GridView:
         self._boxes: list = []
         self._last: list = []
         self._turns, self._frame = 1, 0
+        self._t: float | None = None   # the walk time last drawn
 
     def _tile(self, tile: int, image: np.ndarray, enlarged: np.ndarray | None) -> tuple:
         """(image, placed on its tile, enlarged ahead or None), or (image, None, enlarged) before the
@@ -206,22 +212,32 @@ class GridView:
         if canvas.key != self._layout:
             self._relayout(canvas)
         pairs, self.stale_tiles = self.selector.select(t)
-        turns, turn = (1, 0) if self._repaint else (self._turns, self._frame % self._turns)
-        if self._repaint:
+        turns, turn = self._turns, self._frame % self._turns
+        if self._repaint:   # every tile, blended only where it is its turn: the others' on theirs
             canvas.fill(canvas.background)
-        bases, blends = [], []
-        for n in range(turn, len(pairs), turns):
+        tiles = []
+        for n in range(0 if self._repaint else turn, len(pairs), 1 if self._repaint else turns):
             base, nxt, alpha = pairs[n]
             if base is None:
                 canvas.fill(canvas.background, self._boxes[self.tiles[n]])
                 continue
-            bases.append((base[1], None))
-            if nxt is not None and alpha > 0:
-                blends.append((nxt[1], alpha))
-        canvas.draw_all(bases)
-        canvas.draw_all(blends)
-        self._last, self._repaint, self._frame = pairs, False, self._frame + 1
+            tiles.append((base[1], None if nxt is None or n % turns != turn else nxt[1], alpha))
+        canvas.draw_blends(tiles, self._upcoming(t))
+        self._last, self._repaint, self._frame, self._t = pairs, False, self._frame + 1, t
         return any(nxt is not None and alpha > 0 for _, nxt, alpha in pairs)
+
+    def _upcoming(self, t: float) -> list:
+        """The blended tiles the next frame will likely draw (its turn, at t plus the last frame's step),
+        for the canvas to make ahead; none before a step is known, and none for a grid that blends every
+        tile every frame (small tiles: making them ahead cost a 2-core PC more than it saved, +1.5 ms a
+        1080p 16x9 frame; docs/player.md, "4K")."""
+        step = t - self._t if self._t is not None else 0.0
+        if self._turns == 1 or not 0 < step < 1.0:
+            return []
+        turn = (self._frame + 1) % self._turns
+        pairs = [self.selector.pair(i, t + step) for i in self.tiles[turn::self._turns]]
+        return [(base[1], nxt[1], alpha) for base, nxt, alpha in pairs
+                if base is not None and nxt is not None and alpha > 0]
 
     def current_image(self, most_tiles: int | None = None) -> np.ndarray | None:
         """The small tiles on screen (the block of them this screen shows) as one mosaic [rows*px,

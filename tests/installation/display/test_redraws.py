@@ -1,14 +1,18 @@
 """What the screen scales into a surface it already has, and what a view draws again or keeps (the
 2160p work per frame, docs/player.md "4K"): each must show exactly what drawing afresh shows."""
 
+import time
+
 import numpy as np
 import pygame
 import pytest
 
+from installation.display import blender
 from installation.display.screen import Screen
 from installation.geometry import Rect
 from installation.scenes.base import Frame
-from installation.scenes.grid import GridPlan, GridView, blend_turns
+from installation.scenes import grid
+from installation.scenes.grid import GridPlan, GridView, blend_turns, sample_position
 from installation.scenes.morph import MorphPlan, MorphView
 from installation.scenes.walk import WalkParams
 
@@ -76,36 +80,89 @@ def _grid() -> GridView:
     return view
 
 
-def _fresh_grid(t: float) -> np.ndarray:
-    screen = Screen(pygame.Surface(SIZE_4K), background=BACKGROUND)
-    _grid().draw(screen, t)
+def _full_grid(t: float, monkeypatch) -> np.ndarray:
+    """Every tile blended at t: the grid of one turn (a 1080p one's way)."""
+    with monkeypatch.context() as m:
+        m.setattr(grid, "BLEND_PX_PER_FRAME", 10 ** 9)
+        screen = Screen(pygame.Surface(SIZE_4K), background=BACKGROUND)
+        _grid().draw(screen, t)
     return screen.pixels()
 
 
-def test_a_2160p_grid_blends_a_quarter_of_its_tiles_a_frame_and_each_keeps_its_last_blend_between():
+def _unblended_grid(t: float) -> np.ndarray:
+    """Every tile at its sample of t, nothing blended in (its next sample not there)."""
+    view = GridView(GridPlan(WalkParams(seed=1, z_dim=4), range(COLS * ROWS), 1.5), COLS, ROWS, 64, "smooth")
+    view.accept([Frame((tile, j), 0.0, IMAGES[(tile + j) % len(IMAGES)]) for tile in range(COLS * ROWS)
+                 for j in [sample_position(t, 1.5, tile)[0]]])
+    screen = Screen(pygame.Surface(SIZE_4K), background=BACKGROUND)
+    view.draw(screen, t)
+    return screen.pixels()
+
+
+def _tile(pixels: np.ndarray, i: int) -> np.ndarray:
+    side = SIZE_4K[0] // COLS
+    y, x = (i // COLS) * side, (i % COLS) * side
+    return pixels[y:y + side, x:x + side]
+
+
+def test_a_2160p_grid_blends_a_quarter_of_its_tiles_a_frame_and_each_keeps_its_last_blend_between(monkeypatch):
     screen = Screen(pygame.Surface(SIZE_4K), background=BACKGROUND)
     view = _grid()
-    tile = SIZE_4K[0] // COLS
     times = [0.10 + n / 60 for n in range(6)]
-    fresh = [_fresh_grid(t) for t in times]
-    assert not np.array_equal(fresh[0], fresh[1])      # every tile moves from frame to frame
-    view.draw(screen, times[0])                        # the first frame: every tile
-    assert np.array_equal(screen.pixels(), fresh[0])
-    for n in range(1, 6):
+    full = [_full_grid(t, monkeypatch) for t in times]
+    first = _unblended_grid(times[0])
+    assert not np.array_equal(full[0], full[1])        # every tile moves from frame to frame
+    for n in range(6):
         assert view.draw(screen, times[n])             # a fresh frame: the grid moves
         shown = screen.pixels()
         for i in range(COLS * ROWS):
-            y, x = (i // COLS) * tile, (i % COLS) * tile
-            # its turn (every 4th frame), else its blend of its last turn (or of the first frame)
-            last = max([0] + [m for m in range(1, n + 1) if m % 4 == i % 4])
-            assert np.array_equal(shown[y:y + tile, x:x + tile], fresh[last][y:y + tile, x:x + tile]), (n, i)
+            # its turn (every 4th frame), else its blend of its last turn; before its first turn, the first
+            # frame (a repaint) showed it at its sample, unblended
+            turns = [m for m in range(n + 1) if m % 4 == i % 4]
+            expected = full[turns[-1]] if turns else first
+            assert np.array_equal(_tile(shown, i), _tile(expected, i)), (n, i)
 
 
-def test_an_invalidated_grid_draws_every_tile_and_its_margins_again():
+def test_a_grid_composed_ahead_shows_what_it_draws_on_the_render_thread(monkeypatch):
+    # The blends a frame names for the next are composed on a side thread (display/blender.py); waiting
+    # for that thread before each frame, every frame takes them and shows the same pixels as drawing them.
+    made = []
+    real_take = blender.Blender.take
+
+    def take(self, blends):
+        deadline = time.monotonic() + 5
+        while self._pending and time.monotonic() < deadline:
+            time.sleep(0.001)
+        time.sleep(0.02)
+        got = real_take(self, blends)
+        made.append(sum(t is not None for t in got))
+        return got
+    times = [0.10 + n / 60 for n in range(6)]
+    drawn = Screen(pygame.Surface(SIZE_4K), background=BACKGROUND)
+    plain = _grid()
+    plain_frames = []
+    with monkeypatch.context() as m:
+        m.setattr(blender.Blender, "submit", lambda self, blends: None)   # nothing made ahead: all drawn here
+        for t in times:
+            plain.draw(drawn, t)
+            plain_frames.append(drawn.pixels())
+    monkeypatch.setattr(blender.Blender, "take", take)
+    ahead = Screen(pygame.Surface(SIZE_4K), background=BACKGROUND)
+    view = _grid()
+    for n, t in enumerate(times):
+        view.draw(ahead, t)
+        assert np.array_equal(ahead.pixels(), plain_frames[n]), n
+    assert made[1:] and all(made[2:]), made     # from the third frame on, every blend was made ahead
+
+
+def test_an_invalidated_grid_draws_every_tile_and_its_margins_again(monkeypatch):
     screen = Screen(pygame.Surface(SIZE_4K), background=BACKGROUND)
     view = _grid()
     view.draw(screen, 0.10)
     screen.fill((255, 0, 0), Rect(0, 0, *SIZE_4K))
     view.invalidate()
-    view.draw(screen, 0.10 + 1 / 60)
-    assert np.array_equal(screen.pixels(), _fresh_grid(0.10 + 1 / 60))
+    t = 0.10 + 1 / 60
+    view.draw(screen, t)     # the second frame: a repaint, blended where it is tile i % 4 == 1's turn
+    shown, full, unblended = screen.pixels(), _full_grid(t, monkeypatch), _unblended_grid(t)
+    for i in range(COLS * ROWS):
+        assert np.array_equal(_tile(shown, i), _tile(full if i % 4 == 1 else unblended, i)), i

@@ -13,6 +13,13 @@ class Rect(NamedTuple):
     h: int
 
 
+def intersect(a: Rect, b: Rect) -> Rect | None:
+    """The rect two rects share, or None where they do not overlap."""
+    x0, y0 = max(a[0], b[0]), max(a[1], b[1])
+    x1, y1 = min(a[0] + a[2], b[0] + b[2]), min(a[1] + a[3], b[1] + b[3])
+    return Rect(x0, y0, x1 - x0, y1 - y0) if x0 < x1 and y0 < y1 else None
+
+
 class Region(NamedTuple):
     """One screen's part of a wall (show/wall.py), in the layout pixels its scenes lay out in: the whole
     canvas the scenes lay out on, the rect of it this screen shows, and how the panel is mounted

@@ -20,7 +20,7 @@ from installation.calibration import frame_map
 from installation.calibration import profile as cal
 from installation.calibration.apply import Calibration
 from installation.display.screen import Placed, Screen, scale_to, to_surface
-from installation.geometry import Rect, Region
+from installation.geometry import Rect, Region, intersect
 
 
 # ---- the maths (pure) --------------------------------------------------------------------------
@@ -43,12 +43,6 @@ def mapping(region: Region, panel: tuple[int, int]) -> Mapping:
     vx, vy, vw, vh = region.visible
     k = min(panel[0] / vw, panel[1] / vh)
     return Mapping(k, (panel[0] - vw * k) / 2 - vx * k, (panel[1] - vh * k) / 2 - vy * k, panel)
-
-
-def intersect(a: Rect, b: Rect) -> Rect | None:
-    x0, y0 = max(a[0], b[0]), max(a[1], b[1])
-    x1, y1 = min(a[0] + a[2], b[0] + b[2]), min(a[1] + a[3], b[1] + b[3])
-    return Rect(x0, y0, x1 - x0, y1 - y0) if x0 < x1 and y0 < y1 else None
 
 
 def panel_rect(m: Mapping, rect: Rect) -> Rect:

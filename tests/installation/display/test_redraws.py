@@ -8,7 +8,7 @@ import pygame
 import pytest
 
 from installation.display import blender
-from installation.display.screen import Screen
+from installation.display.screen import Screen, scale_to, to_surface
 from installation.geometry import Rect
 from installation.scenes.base import Frame
 from installation.scenes import grid
@@ -26,12 +26,33 @@ def _pixels(surface: pygame.Surface) -> np.ndarray:
 
 
 @pytest.mark.parametrize("mode", ["smooth", "sharp", "pixel"])
-def test_an_image_scaled_into_the_surface_it_replaces_is_the_image_scaled_afresh(mode):
+def test_an_image_inside_the_picture_is_scaled_straight_into_the_display_and_put_back_when_covered(mode):
     screen = Screen(pygame.Surface((1920, 1080)))
+    rect = Rect(420, 0, 1080, 1080)
+    afresh = _pixels(scale_to(to_surface(IMAGES[1]), (1080, 1080), mode))
+    first = screen.place(IMAGES[0], rect, mode)              # a view's first image: its own surface
+    screen.draw(first)
+    placed = screen.place(IMAGES[1], rect, mode, replacing=first)   # image after image: in place
+    assert first.in_place is None and placed.in_place is not None   # no image of its own: the display's pixels
+    screen.draw(placed)
+    shown = screen.pixels()[0:1080, 420:1500]
+    assert np.array_equal(shown, afresh)
+    screen.fill((255, 0, 0), Rect(0, 0, 1920, 1080))          # a crossfade, a repaint: covered
+    screen.draw(placed)
+    assert np.array_equal(screen.pixels()[0:1080, 420:1500], shown)
+    assert (screen.pixels()[:, :420] == (255, 0, 0)).all()   # around it, what was drawn stays
+
+
+@pytest.mark.parametrize("mode", ["smooth", "sharp", "pixel"])
+def test_an_image_reaching_off_the_picture_is_scaled_into_the_surface_it_replaces(mode):
+    # panel care's shift pushes a full-height morph a pixel off the picture: scaled apart, then blitted
+    # (clipped), into the surface of the image it replaces
+    screen = Screen(pygame.Surface((1920, 1080)))
+    screen.care((0, 1), 1.0)
     rect = Rect(420, 0, 1080, 1080)
     first = screen.place(IMAGES[0], rect, mode)
     second = screen.place(IMAGES[1], rect, mode, replacing=first)
-    assert second.surface is first.surface           # no new 1080 px surface for the new image
+    assert first.in_place is None and second.surface is first.surface   # no new 1080 px surface
     assert np.array_equal(_pixels(second.surface), _pixels(screen.place(IMAGES[1], rect, mode).surface))
 
 

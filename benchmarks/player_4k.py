@@ -3,6 +3,7 @@
 
     .venv/bin/python -m benchmarks.player_4k                   # 60 s per run
     .venv/bin/python -m benchmarks.player_4k --seconds 600     # the real check: 10 minutes each
+    .venv/bin/python -m benchmarks.player_4k --seconds 600 --size 3840x2160   # 2160p alone: 40 minutes
 
 First the cost of drawing one frame in-process (the render thread's CPU time through the player's Screen
 and views, no generator: robust on a shared machine). Then each run is `aimoji play --headless` (benchmarks/player.py's `play`; SDL's dummy driver, which presents
@@ -104,7 +105,10 @@ def main() -> int:
     ap.add_argument("--scene", choices=list(SCENES), action="append",
                     help="only this scene (repeatable; default: all)")
     ap.add_argument("--draw-only", action="store_true", help="only the in-process draw costs (seconds, not minutes)")
+    ap.add_argument("--size", choices=SIZES, action="append",
+                    help="only this display size for the player runs (repeatable; default: both, side by side)")
     args = ap.parse_args()
+    sizes = args.size or SIZES
 
     import pygame
     print(f"CPU: {cpu()}; pygame-ce {pygame.version.ver}; model {args.model.name}; {args.seconds:g} s a run; "
@@ -125,7 +129,7 @@ def main() -> int:
     met = True
     for name in args.scene or SCENES:
         entry, scale = SCENES[name]
-        for size in SIZES:
+        for size in sizes:
             before = load()
             s = play(args.model, entry, args.seconds, args.batch, args.threads, scale=scale, resolution=size)
             p99 = s["frame_ms_p99"]

@@ -201,10 +201,17 @@ class Spanned:
     def invalidate(self) -> None:
         self.view.invalidate()
 
+    def lay_out(self, canvas: Screen) -> None:
+        self.view.lay_out(self._on(canvas))
+
     def draw(self, canvas: Screen, t: float) -> bool:
+        return self.view.draw(self._on(canvas), t)
+
+    def _on(self, canvas: Screen) -> Viewport:
+        """This screen's part of the wall on `canvas`."""
         if self._viewport is None or self._viewport.screen is not canvas:
             self._viewport = Viewport(canvas, self.region)
-        return self.view.draw(self._viewport, t)
+        return self._viewport
 
     def current_image(self):
         return self.view.current_image()

@@ -66,10 +66,12 @@ class Stage:
             target.model is model and target.variant == variant
 
     def prepare(self, pipeline: Pipeline) -> None:
+        """The pipeline to hand over to once its view is ready, laid out on the screen meanwhile."""
         if self.pending is not None:
             self.retire(self.pending)
         self.pending = pipeline
         self.pending_since = self.clock()
+        pipeline.view.lay_out(self.screen)
 
     def pump(self, t: float, half_frame_s: float) -> None:
         """Hand both pipelines' views the frames due by walk time t."""

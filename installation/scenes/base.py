@@ -97,6 +97,11 @@ class SceneView(Protocol):
     def invalidate(self) -> None:
         """Repaint everything, margins included, on the next draw (after a fade or a resize)."""
 
+    def lay_out(self, canvas: Canvas) -> None:
+        """The canvas it will draw on, told before its first draw (while it waits to be handed over): a
+        view may make its images ready for it as they arrive instead of all at its first draw. Draws
+        nothing."""
+
     def image_box(self, size: tuple[int, int]) -> tuple[int, int] | None:
         """The (w, h) frame pixels each generated image is drawn into on a frame of `size`, for the
         worker to enlarge it ahead (display.scale 'sharp'); None where there is no one such box."""

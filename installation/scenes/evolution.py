@@ -139,6 +139,9 @@ class EvolutionView:
         """None: nothing is generated for it (it replays the timelapse)."""
         return None
 
+    def lay_out(self, canvas: Canvas) -> None:
+        """Nothing to make ready: it places each mix as it draws it."""
+
     def _relayout(self, canvas: Canvas) -> None:
         self._layout = canvas.key
         w, h = canvas.size

@@ -200,6 +200,12 @@ class GridView:
     def image_box(self, size: tuple[int, int]) -> tuple[int, int]:
         return grid_boxes(*size, self.cols, self.rows)[0][2:]
 
+    def lay_out(self, canvas: Canvas) -> None:
+        """Its tiles' samples placed for `canvas` as they arrive from now on: placing the 400-odd samples a
+        2160p 16x9 grid holds at its first draw took 45-55 ms, three dropped frames at each hand-over."""
+        if canvas.key != self._layout:
+            self._relayout(canvas)
+
     def _relayout(self, canvas: Canvas) -> None:
         self._layout, self._canvas, self._repaint = canvas.key, canvas, True
         self._boxes = grid_boxes(*canvas.size, self.cols, self.rows)

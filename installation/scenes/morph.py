@@ -156,6 +156,9 @@ class MorphView:
     def image_box(self, size: tuple[int, int]) -> tuple[int, int]:
         return morph_box(*size, self.image_px, self.scale)[2:]
 
+    def lay_out(self, canvas: Canvas) -> None:
+        """Nothing to make ready: a morph places each image as it draws it."""
+
     def draw(self, canvas: Canvas, t: float) -> bool:
         frame, towards, weight, fresh = self.selector.select(t)
         if canvas.key != self._layout:

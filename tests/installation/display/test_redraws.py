@@ -187,3 +187,29 @@ def test_an_invalidated_grid_draws_every_tile_and_its_margins_again(monkeypatch)
     shown, full, unblended = screen.pixels(), _full_grid(t, monkeypatch), _unblended_grid(t)
     for i in range(COLS * ROWS):
         assert np.array_equal(_tile(shown, i), _tile(full if i % 4 == 1 else unblended, i)), i
+
+
+def test_a_grid_laid_out_before_its_first_draw_places_its_samples_as_they_arrive(monkeypatch):
+    # The hand-over's first draw then places nothing: placing 432 samples there took 45-55 ms at 2160p.
+    screen = Screen(pygame.Surface(SIZE_4K), background=BACKGROUND)
+    placed = []
+    real = Screen.place_tile
+    monkeypatch.setattr(Screen, "place_tile", lambda self, *a, **k: placed.append(1) or real(self, *a, **k))
+    view = GridView(GridPlan(WalkParams(seed=1, z_dim=4), range(COLS * ROWS), 1.5), COLS, ROWS, 64, "smooth")
+    view.lay_out(screen)
+    assert placed == []                                    # nothing to place yet, nothing drawn
+    frames = [Frame((tile, j), 0.0, IMAGES[(tile + j) % len(IMAGES)]) for tile in range(COLS * ROWS) for j in (-1, 0, 1)]
+    view.accept(frames)
+    assert len(placed) == len(frames)
+    view.draw(screen, 0.10)
+    assert len(placed) == len(frames)
+    assert np.array_equal(screen.pixels(), _unblended_and_turn_0(monkeypatch))
+
+
+def _unblended_and_turn_0(monkeypatch) -> np.ndarray:
+    """A fresh 2160p grid's first frame at 0.10: every tile at its sample, the first turn's blended."""
+    full, unblended = _full_grid(0.10, monkeypatch), _unblended_grid(0.10)
+    out = unblended.copy()
+    for i in range(0, COLS * ROWS, 4):
+        _tile(out, i)[:] = _tile(full, i)
+    return out

@@ -8,7 +8,7 @@ same way into a surface of its own instead, and the render thread only blits fin
 thread of its own, on the side CPUs below the render loop (installation/priority.py), while the render
 thread waits for its next frame; what the next frame asks and finds ready is taken, anything else (a
 frame the pacer skipped, a sample that arrived late, the tiles over AHEAD_MAX) is drawn on the render
-thread as before: the pixels are the same either way (tests/installation/display/test_blender.py).
+thread as before: the pixels are the same either way (tests/installation/display/test_redraws.py).
 
 Nothing here changes a shared surface's opacity: each blit goes through a subsurface of its own (SDL
 keeps the opacity per surface), so the two threads never need a lock around a blit. Bounded: one batch
@@ -76,10 +76,11 @@ class Blender:
         """A batch was submitted and not yet taken: `take` may find something."""
         return bool(self._ready or self._pending)
 
-    def take(self, blends: list[Blend]) -> list[pygame.Surface | None]:
-        """The finished tile for each of `blends` (exactly that blend), or None where there is none."""
+    def take(self, blends: list[Blend | None]) -> list[pygame.Surface | None]:
+        """The finished tile for each of `blends` (exactly that blend), or None where there is none (or
+        no blend)."""
         with self._cond:
-            found = [self._ready.pop(b.key, None) for b in blends]
+            found = [None if b is None else self._ready.pop(b.key, None) for b in blends]
             self._spare.extend(tile for _, tile in self._ready.values())   # made for a frame not drawn
             self._ready = {}
         return [None if f is None or f[0].base is not b.base or f[0].over is not b.over else f[1]

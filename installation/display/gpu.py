@@ -25,7 +25,8 @@ from installation.calibration import frame_map
 from installation.calibration.apply import Calibration
 from installation.display import sdl_init
 from installation.display.path_choice import Measured
-from installation.display.screen import GLANCE_PX, CalibratedScreen, glance_stride, moved, sharpened, to_surface
+from installation.display.screen import (GLANCE_PX, CalibratedScreen, glance_stride, moved, opacity_255, sharpened,
+                                         to_surface)
 from installation.geometry import Rect
 
 HARDWARE = 0x02          # SDL_RENDERER_ACCELERATED in a driver's flags
@@ -225,7 +226,7 @@ class GpuScreen(CalibratedScreen):
     def _draw(self, p: GpuPlaced, alpha: float | None) -> None:
         texture = p.texture
         texture.blend_mode = pygame.BLENDMODE_BLEND if p.alpha or alpha is not None else pygame.BLENDMODE_NONE
-        texture.alpha = 255 if alpha is None else round(255 * min(1.0, max(0.0, alpha)))
+        texture.alpha = 255 if alpha is None else opacity_255(alpha)
         texture.draw(dstrect=p.rect, angle=p.angle, flip_x=p.flip_x, flip_y=p.flip_y)
 
     # ---- the loop -----------------------------------------------------------------------------
@@ -252,7 +253,7 @@ class GpuScreen(CalibratedScreen):
         """An earlier snapshot over the picture at `opacity` 0..1 (a crossfade out of it)."""
         texture = snapshot.texture
         texture.blend_mode = pygame.BLENDMODE_BLEND
-        texture.alpha = round(255 * min(1.0, max(0.0, opacity)))
+        texture.alpha = opacity_255(opacity)
         texture.draw()
 
     def draw_overlay(self, surface: pygame.Surface, at: tuple[int, int]) -> None:

@@ -43,6 +43,11 @@ def glance_stride(size: tuple[int, int], longest_px: int) -> int:
     return max(1, -(-max(size) // longest_px))
 
 
+def opacity_255(alpha: float) -> int:
+    """An opacity 0..1 (clamped) as SDL's 0..255."""
+    return round(255 * min(1.0, max(0.0, alpha)))
+
+
 def to_surface(image: np.ndarray) -> pygame.Surface:
     """[H, W, 3] uint8 -> a Surface (copied, so the array may go), in the display's pixel format
     when a display is open (blits between equal formats are the fast path)."""
@@ -96,7 +101,7 @@ def sharpened(surf: pygame.Surface, size: tuple[int, int], ahead: pygame.Surface
 class Placed(NamedTuple):
     """A small image made ready for its place on the display: scaled, turned, and where it goes. Scaled
     straight into the display (`in_place`: the display's pixels under its rect, `surface` a view of them),
-    it carries the drawing count of the Screen it was scaled on and how to scale it there again."""
+    it carries whether it has been covered since and how to scale it there again (InPlace)."""
     surface: pygame.Surface
     at: tuple[int, int]
     in_place: InPlace | None = None
@@ -295,10 +300,9 @@ class Screen(CalibratedScreen):
         small = self._orient(image if isinstance(image, pygame.Surface) else to_surface(image))
         ahead = None if enlarged is None or scale != "sharp" or self.geometry.rotation_deg % 180 else \
             self._orient(to_surface(enlarged))
-        px, py, pw, ph = self.picture
-        if replacing is not None and px <= x and py <= y and x + w <= px + pw and y + h <= py + ph and (x, y) >= (0, 0) \
-                and x + w <= self._surface.get_width() and y + h <= self._surface.get_height() \
-                and not small.get_flags() & pygame.SRCALPHA:
+        px, pw = self.picture[0], self.picture[2]
+        if replacing is not None and pygame.Rect(self.picture).contains((x, y, w, h)) \
+                and self._surface.get_rect().contains((x, y, w, h)) and not small.get_flags() & pygame.SRCALPHA:
             return self._scale_in_place(small, (x, y, w, h), scale, ahead)
         old = None if replacing is None or replacing.surface is image or replacing.in_place else replacing.surface
         pad = x % ALIGN_PX
@@ -314,7 +318,7 @@ class Screen(CalibratedScreen):
         return Placed(padded, (x - pad, y))
 
     def _scale_in_place(self, small: pygame.Surface, rect: tuple[int, int, int, int], scale: str,
-                  ahead: pygame.Surface | None) -> Placed:
+                        ahead: pygame.Surface | None) -> Placed:
         """`small` scaled straight into the display's pixels under `rect` (inside the picture): no image
         of its own to blit afterwards (at 2160p a 2160 px morph is 2.2-2.5 ms scaled in place against
         2.9-3.1 scaled then blitted, and a shift off the blit alignment costs nothing: docs/player.md)."""
@@ -327,8 +331,7 @@ class Screen(CalibratedScreen):
             return view
         view = scale_there(self._surface)
         there = InPlace(scale_there, Rect(*rect))
-        self._cover(there.rect)
-        self._in_place = [*self._in_place[-(IN_PLACE_KEPT - 1):], there]
+        self._scaled_there(there)
         return Placed(view, rect[:2], there)
 
     def place_tile(self, image: np.ndarray, rect: Rect, scale: str = "smooth",
@@ -358,9 +361,14 @@ class Screen(CalibratedScreen):
             if not self._surface.get_rect().contains(there.rect):
                 return   # placed for a larger display than this one: its view lays out again
             there.again(self._surface)
-            self._cover(there.rect)
-            there.covered = False
-            self._in_place = [*(p for p in self._in_place if p is not there)][-(IN_PLACE_KEPT - 1):] + [there]
+            self._scaled_there(there)
+
+    def _scaled_there(self, there: InPlace) -> None:
+        """`there` was just scaled into the display: it covers what was under it, is whole itself, and is
+        tracked (the latest IN_PLACE_KEPT)."""
+        self._cover(there.rect)
+        there.covered = False
+        self._in_place = [p for p in self._in_place if p is not there][-(IN_PLACE_KEPT - 1):] + [there]
 
     def _cover(self, rect: Rect | None = None) -> None:
         """Something was drawn over `rect` of the display (None: all of it): the images scaled in place
@@ -375,13 +383,12 @@ class Screen(CalibratedScreen):
         or 0: none), in its place (both have the same size and place: a grid's tile). `upcoming`: the
         blends the next call will likely ask, which a side thread composes meanwhile (display/blender.py);
         what this call finds made is blitted whole, the rest drawn here, base then the other over it."""
-        level = [0 if over is None else round(255 * min(1.0, max(0.0, a))) for _, over, a in tiles]
-        wanted = [Blend(base.surface, over.surface, n) for (base, over, _), n in zip(tiles, level) if n] \
-            if self._blender.holding else []
-        made = iter(self._blender.take(wanted) if wanted else [None] * sum(map(bool, level)))
+        levels = [0 if over is None else opacity_255(a) for _, over, a in tiles]
+        made = self._blender.take([Blend(base.surface, over.surface, n) if n else None
+                                   for (base, over, _), n in zip(tiles, levels)]) \
+            if self._blender.holding else [None] * len(tiles)   # nothing made ahead: no Blend a tile a frame
         opaque, blended, used = [], [], []   # all opaque blits first, then the blended: SDL's faster order
-        for (base, over, _), n in zip(tiles, level):
-            tile = next(made) if n else None
+        for (base, over, _), n, tile in zip(tiles, levels, made):
             if tile is not None:
                 opaque.append((tile, base.at))
                 used.append(tile)
@@ -395,8 +402,7 @@ class Screen(CalibratedScreen):
         self._surface.blits(blended, doreturn=False)
         self._cover()
         self._blender.recycle(used)
-        ahead = [Blend(b.surface, o.surface, round(255 * min(1.0, a))) for b, o, a in upcoming
-                 if o is not None and round(255 * min(1.0, a)) > 0]
+        ahead = [Blend(b.surface, o.surface, n) for b, o, a in upcoming if o is not None and (n := opacity_255(a))]
         if ahead:
             self._blender.submit(ahead)
 
@@ -413,7 +419,7 @@ class Screen(CalibratedScreen):
 
     def fade_in_snapshot(self, snapshot: Snapshot, opacity: float) -> None:
         """An earlier snapshot over the picture at `opacity` 0..1 (a crossfade out of it)."""
-        snapshot.surface.set_alpha(round(255 * min(1.0, max(0.0, opacity))))
+        snapshot.surface.set_alpha(opacity_255(opacity))
         self._surface.blit(snapshot.surface, (0, 0))
         self._cover()
 

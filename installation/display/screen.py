@@ -6,8 +6,9 @@ rect of it. The Screen maps every rect and turns every small image through the c
 pass; without a calibration the mapping is the identity. The show's background goes through the
 calibration's colour table, as the generated images do in the worker. Panel care (player/panel_care.py)
 adds a shift of everything drawn in the picture, taken into each image as it is placed (on the CPU a
-grid's tiles keep their cells and their pictures move inside them; it is clipped to the picture), and a
-brightness level folded into the colour table. Nothing else touches the surface:
+grid's tiles keep their cells and their pictures move inside them; it is clipped to the picture), with
+a morph's image kept the orbit's amplitude off the frame's edges on a screen of its own (`inset`) so
+that shifted it stays on the picture, and a brightness level folded into the colour table. Nothing else touches the surface:
 scenes (scenes/base.py's Canvas is what they may ask of it) and the player's loop draw through the
 methods here; `pixels()` and `save_png()` read it back. An image scaled straight into the display (a
 morph's, image after image) is tracked until something is drawn over it, and scaled there again if it is
@@ -131,6 +132,7 @@ class CalibratedScreen(abc.ABC):
         self.calibration = calibration
         self.show_background = background
         self.shift, self.level = (0, 0), 1.0   # panel care: the orbit's offset, the brightness
+        self.inset = 0                         # panel care: how far a scene's big image keeps off the edges
         self._fonts: dict[int, object] = {}
         self._layout()
 
@@ -149,7 +151,7 @@ class CalibratedScreen(abc.ABC):
         size = self._display_px()
         self.picture = Rect(*frame_map.picture_rect(size, self.geometry))
         self.size = frame_map.frame_size(size, self.geometry)
-        self.key = (size, self.geometry)
+        self.key = (size, self.geometry, self.inset)
         self._orient = calibration.orient
         self.background = self._table.colour(self.show_background)
 
@@ -160,10 +162,13 @@ class CalibratedScreen(abc.ABC):
         self.show_background = background if background is not None else self.show_background
         self._layout()
 
-    def care(self, shift: tuple[int, int], level: float) -> None:
+    def care(self, shift: tuple[int, int], level: float, inset: int = 0) -> None:
         """Panel care's orbit offset and brightness from now on: the background and the margins are
-        repainted at once; the scenes draw their images over them in the same frame."""
-        self.shift, self.level = shift, level
+        repainted at once; the scenes draw their images over them in the same frame. `inset`: how many
+        pixels a scene's one big image keeps off the frame's edges (the orbit's amplitude: shifted, it
+        then stays on the picture, and a morph's stays scaled in place); a change of it is a new layout
+        (`key`)."""
+        self.shift, self.level, self.inset = shift, level, inset
         self._layout()
         self.clear()
 
@@ -258,7 +263,7 @@ class Screen(CalibratedScreen):
     """The display surface seen through the calibration, drawn on by the CPU. Scenes lay out on a frame
     of `size` pixels and draw through `place`/`place_tile`/`place_text` + `draw`/`draw_blends`, `fill` and
     `clear`; the loop adds `flood`, `darken`, `snapshot`/`fade_in_snapshot`. `key` changes whenever a
-    scene's layout would: the surface's size or the calibration's geometry."""
+    scene's layout would: the surface's size, the calibration's geometry or panel care's inset."""
 
     def __init__(self, surface: pygame.Surface, calibration: Calibration | None = None,
                  background: tuple[int, int, int] = (0, 0, 0)):

@@ -87,6 +87,8 @@ class Viewport:
     """What a scene draws on (scenes/base.py Canvas) for one screen of a wall: a canvas of the wall's
     size whose every rect and image goes through `mapping` and `crop` onto the Screen."""
 
+    inset = 0   # a wall's picture keeps its whole frame: panel care's orbit moves all its screens alike
+
     def __init__(self, screen: Screen, region: Region):
         self.screen, self.region = screen, region
         self.size = region.canvas

@@ -99,10 +99,15 @@ class PanelCare:
         orbit = self.panel.orbit
         shift = care.step_towards(screen.shift, care.orbit(t, orbit.amplitude_px, orbit.period_s)
                                   if orbit else (0, 0))
+        # On a screen of its own a morph's image keeps the orbit's amplitude off the frame's edges, so
+        # shifted it stays on the picture (and is scaled straight into the display: docs/player.md,
+        # "4K"). Not on a wall: each PC's image would shrink about its own centre and the seams would
+        # no longer meet.
+        inset = orbit.amplitude_px if orbit and show.wall is None else 0
         level = self.level(t)
         level = level if abs(level - screen.level) >= care.LEVEL_STEP else screen.level   # a step or none
-        if shift != screen.shift or level != screen.level:
-            screen.care(shift, level)
+        if shift != screen.shift or level != screen.level or inset != screen.inset:
+            screen.care(shift, level, inset)
             view.invalidate()   # the picture is repainted: a view that keeps parts of it (a grid's tiles
             # between their turns) draws it all again
         return False

@@ -64,10 +64,12 @@ class Placed(Protocol):
 
 class Canvas(Protocol):
     """What a view may ask of the screen it draws on (display/screen.py Screen): a frame of `size`
-    pixels whose `key` changes when a layout must be redone, and the ways to draw on it."""
+    pixels whose `key` changes when a layout must be redone (size, calibration, `inset`), and the ways to
+    draw on it."""
 
     size: tuple[int, int]
     key: Hashable
+    inset: int                          # pixels a scene's one big image keeps off the edges (panel care's orbit)
     background: tuple[int, int, int]    # the show's background as the panel shows it (calibrated, dimmed)
 
     def place(self, image: np.ndarray, rect: Rect, scale: str = "smooth",

@@ -146,7 +146,7 @@ class EvolutionView:
         self._layout = canvas.key
         w, h = canvas.size
         canvas.fill(canvas.background)
-        self._box = morph_box(w, h, self.timelapse.frame_px, self.scale)
+        self._box = morph_box(w, h, self.timelapse.frame_px, self.scale, canvas.inset)
         self._shown, self._caption, self._caption_rect = None, None, None
         size_px = min(w, h) // CAPTION_DIVISOR
         self._caption_px = size_px if self.show_caption and size_px >= CAPTION_MIN_PX else 0

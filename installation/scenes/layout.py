@@ -5,13 +5,14 @@ from __future__ import annotations
 from installation.geometry import Rect
 
 
-def morph_box(screen_w: int, screen_h: int, image_px: int, scale: str) -> Rect:
-    """One square emoji as tall as the screen (or as wide, on a portrait screen), centred.
+def morph_box(screen_w: int, screen_h: int, image_px: int, scale: str, inset: int = 0) -> Rect:
+    """One square emoji as tall as the screen (or as wide, on a portrait screen), centred, `inset`
+    pixels clear of the edges at least (panel care's orbit moves it that far).
 
     Pixel scaling uses the largest whole multiple of the image size, so every generated pixel
     becomes an equal block; the other scalings fill the whole height.
     """
-    side = min(screen_w, screen_h)
+    side = max(1, min(screen_w, screen_h) - 2 * inset)
     if scale == "pixel" and side >= image_px:
         side = (side // image_px) * image_px
     return Rect((screen_w - side) // 2, (screen_h - side) // 2, side, side)

@@ -163,7 +163,7 @@ class MorphView:
         frame, towards, weight, fresh = self.selector.select(t)
         if canvas.key != self._layout:
             self._layout, self._shown = canvas.key, None
-            self._box = morph_box(*canvas.size, self.image_px, self.scale)
+            self._box = morph_box(*canvas.size, self.image_px, self.scale, canvas.inset)
             canvas.fill(canvas.background)
         if frame is None:
             return False

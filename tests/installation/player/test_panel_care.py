@@ -15,6 +15,7 @@ import pytest
 from installation.cli import main
 from installation.display.screen import Screen
 from installation.player.panel_care import AmbientSensor, PanelCare
+from installation.scenes.layout import morph_box
 from installation.scenes.morph import MorphPlan, MorphView
 from installation.scenes.walk import WalkParams
 from installation.show.config import Ambient, parse_show
@@ -90,6 +91,37 @@ def test_a_moved_picture_keeps_its_background_to_the_edges_and_spills_nothing():
     assert (pixels[:, :16] == 0).all() and (pixels[12:20, 16:21] == 0).all() and (pixels[12:20, 21:48] == 255).all()
     small.flood(WHITE)                                                        # the refresh: the whole panel
     assert (small.pixels() == 255).all()
+
+
+def test_on_a_screen_of_its_own_a_morph_keeps_the_orbits_reach_off_the_edges_and_is_scaled_in_place():
+    show = _show({"orbit": {"amplitude_px": 3, "period_s": 60}}, walk={"keyframe_s": 2.0})
+    view = MorphView(MorphPlan(WalkParams(seed=1, z_dim=4, keyframe_s=2.0), 60), 8, "smooth")
+    screen = Screen(pygame.Surface((160, 90)), background=WHITE)
+    key = screen.key
+    PanelCare(print).frame(show, 1_765_000_000.0, False, _stage(view), screen)
+    assert screen.inset == 3 and screen.key != key                    # the scene lays out again
+    box = morph_box(*screen.size, 8, "smooth", screen.inset)
+    assert box == (38, 3, 84, 84)                                      # 3 px clear above and below
+    image = np.zeros((8, 8, 3), np.uint8)
+    placed = screen.place(image, box, "smooth")                        # the first image of a morph
+    for shift in [(3, 3), (-3, -3), (3, -3), (-3, 3), (0, 0)]:       # the orbit's corners
+        screen.care(shift, 1.0, 3)
+        placed = screen.place(image, box, "smooth", replacing=placed)  # image after image
+        assert placed.in_place is not None                            # straight into the display: nothing spilled
+        screen.draw(placed)
+        black = np.argwhere((screen.pixels() == 0).all(axis=2))
+        assert black.min(axis=0).tolist() == [3 + shift[1], 38 + shift[0]]   # moved, the whole image shown
+        assert black.max(axis=0).tolist() == [86 + shift[1], 121 + shift[0]]
+
+
+def test_on_a_wall_the_orbit_keeps_the_whole_frame_so_the_seams_still_meet():
+    wall = {"canvas": [256, 64], "screens": [{"name": "left", "rect": [0, 0, 128, 64], "bezel": 4},
+                                             {"name": "right", "rect": [128, 0, 128, 64], "bezel": 4}]}
+    show = _show({"orbit": {"amplitude_px": 3, "period_s": 60}}, wall=wall)
+    view = MorphView(MorphPlan(WalkParams(seed=1, z_dim=4), 60), 8, "smooth")
+    screen = Screen(pygame.Surface((128, 64)), background=WHITE)
+    PanelCare(print).frame(show, 1_765_000_000.0, False, _stage(view), screen)
+    assert screen.inset == 0 and morph_box(*screen.size, 8, "smooth", screen.inset) == (32, 0, 64, 64)
 
 
 @pytest.mark.parametrize("local, level", [

@@ -86,7 +86,7 @@ def draw_cost(size: tuple[int, int], scene: str, frames: int = 240) -> tuple[flo
             view = GridView(GridPlan(walk, range(144), 1.5), 16, 9, 64, scale)
         else:
             view = MorphView(MorphPlan(walk, 60), 64, scale)
-        enlarge = enlarger(view, scale, lambda: screen.size)
+        enlarge = enlarger(view, scale, lambda: screen)
         made = [(image, enlarge and enlarge(image)) for image in images]   # the worker's, off the render thread
         if "grid" in entry:
             tiles = [(tile, j) for j in range(-1, 2 + int(frames / 60 * 1.5)) for tile in range(144)]

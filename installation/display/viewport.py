@@ -224,6 +224,6 @@ class Spanned:
     def seam(self, t: float) -> int:
         return self.view.seam(t)
 
-    def image_box(self, size: tuple[int, int]) -> None:
+    def image_box(self, canvas) -> None:
         """None: each screen of a wall enlarges the part of an image it shows, cropped while small."""
         return None

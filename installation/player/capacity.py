@@ -16,7 +16,7 @@ from installation.display import sharp
 from installation.display.viewport import Spanned
 from installation.geometry import Region
 from installation.scenes import registry
-from installation.scenes.base import SceneEntry, SceneUnavailable, SceneView, Sustained, ViewSpec
+from installation.scenes.base import Canvas, SceneEntry, SceneUnavailable, SceneView, Sustained, ViewSpec
 from installation.scenes.walk import walk_for
 from installation.show.wall import region_for
 
@@ -101,23 +101,23 @@ def wall_region(want, scene: str) -> Region | None:
     return region_for(wall, want.screen, want.show.title, spanning=scene != "morph" or wall.morph == "span")
 
 
-def enlarger(view: SceneView, scale: str, frame_size: Callable[[], tuple[int, int]] | None):
+def enlarger(view: SceneView, scale: str, canvas: Callable[[], Canvas] | None):
     """The worker's step for display.scale 'sharp' (display/sharp.py `ahead`): each image enlarged for
-    the box `view` draws it into on the frame as it is when the image is made (`frame_size()`, read on
+    the box `view` draws it into on the canvas as it is when the image is made (`canvas()`, read on
     the worker's thread: a resized display's next images fit it; the screen enlarges the ones made
-    before); None for the other scales or without a frame. A wall's screen enlarges nothing ahead
+    before); None for the other scales or without a canvas. A wall's screen enlarges nothing ahead
     (Spanned.image_box)."""
-    if scale != "sharp" or frame_size is None:
+    if scale != "sharp" or canvas is None:
         return None
-    return lambda image: sharp.ahead(image, view.image_box(frame_size()))
+    return lambda image: sharp.ahead(image, view.image_box(canvas()))
 
 
-def cast(want, model, display, colour=None, frame_size: Callable[[], tuple[int, int]] | None = None) -> Cast:
+def cast(want, model, display, colour=None, canvas: Callable[[], Canvas] | None = None) -> Cast:
     """The view for `want` (player/programme.py Want) on `model` at the show's `display`: the entry as
     this machine sustains it; a scene the model cannot show becomes a morph of it (never an empty wall).
     On a wall (the show's [wall], this PC's screen in want.screen) the entry as asked, so every PC draws
     the same frames, laid out on the wall's canvas and drawn through this screen's viewport. With
-    `frame_size` (the screen's frame as it is now), the worker's 'sharp' step (`enlarger`)."""
+    `canvas` (the screen as it is now), the worker's 'sharp' step (`enlarger`)."""
     def make(entry, colour):
         sustained = sustain(entry, display.fps, model.images_per_s)
         instead = None if want.show.wall is None else WALL_INSTEAD
@@ -134,4 +134,4 @@ def cast(want, model, display, colour=None, frame_size: Callable[[], tuple[int, 
     except SceneUnavailable as exc:
         unavailable = f"playlist entry {want.index + 1}: {exc}; showing a morph of it instead"
         view, degraded = make(registry.KINDS[registry.DEFAULT].entry(), None)
-    return Cast(view, degraded, unavailable, enlarger(view, display.scale, frame_size))
+    return Cast(view, degraded, unavailable, enlarger(view, display.scale, canvas))

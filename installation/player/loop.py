@@ -278,7 +278,7 @@ class Player:
 
     def _start(self, want: Want) -> None:
         model = self.models[want.model]
-        cast = capacity.cast(want, model, self.show.display, self.screen.colour, lambda: self.screen.size)
+        cast = capacity.cast(want, model, self.show.display, self.screen.colour, lambda: self.screen)
         if cast.unavailable is not None:
             self._say_once(("unavailable", want.index, want.model), cast.unavailable)
         if cast.degraded is not None:

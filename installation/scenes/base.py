@@ -104,9 +104,10 @@ class SceneView(Protocol):
         view may make its images ready for it as they arrive instead of all at its first draw. Draws
         nothing."""
 
-    def image_box(self, size: tuple[int, int]) -> tuple[int, int] | None:
-        """The (w, h) frame pixels each generated image is drawn into on a frame of `size`, for the
-        worker to enlarge it ahead (display.scale 'sharp'); None where there is no one such box."""
+    def image_box(self, canvas: Canvas) -> tuple[int, int] | None:
+        """The (w, h) frame pixels each generated image is drawn into on `canvas` as it is now (its size
+        and inset), for the worker to enlarge it ahead (display.scale 'sharp'); None where there is no
+        one such box."""
 
     def draw(self, canvas: Canvas, t: float) -> bool:
         """Draw walk time t onto the canvas. False: nothing fresh (a repeat)."""

@@ -135,7 +135,7 @@ class EvolutionView:
     def invalidate(self) -> None:
         self._layout = None
 
-    def image_box(self, size: tuple[int, int]) -> None:
+    def image_box(self, canvas: Canvas) -> None:
         """None: nothing is generated for it (it replays the timelapse)."""
         return None
 

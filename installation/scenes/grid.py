@@ -198,8 +198,8 @@ class GridView:
         """Repaint everything (margins included) on the next draw."""
         self._repaint = True
 
-    def image_box(self, size: tuple[int, int]) -> tuple[int, int]:
-        return grid_boxes(*size, self.cols, self.rows)[0][2:]
+    def image_box(self, canvas: Canvas) -> tuple[int, int]:
+        return grid_boxes(*canvas.size, self.cols, self.rows)[0][2:]
 
     def lay_out(self, canvas: Canvas) -> None:
         """Its tiles' samples placed for `canvas` as they arrive from now on: placing the 400-odd samples a

@@ -17,6 +17,7 @@ import numpy as np
 from typing import Literal
 
 from installation.scenes.base import Canvas, Frame, Request, SceneEntry, SceneKind, Sustained, ViewSpec, unchanged
+from installation.geometry import Rect
 from installation.scenes.layout import morph_box
 from installation.scenes.walk import WalkParams, keyframe_position, latent_at
 
@@ -153,8 +154,11 @@ class MorphView:
         """Repaint everything (margins included) on the next draw."""
         self._layout = None
 
-    def image_box(self, size: tuple[int, int]) -> tuple[int, int]:
-        return morph_box(*size, self.image_px, self.scale)[2:]
+    def image_box(self, canvas: Canvas) -> tuple[int, int]:
+        return self._box_on(canvas)[2:]
+
+    def _box_on(self, canvas: Canvas) -> Rect:
+        return morph_box(*canvas.size, self.image_px, self.scale, canvas.inset)
 
     def lay_out(self, canvas: Canvas) -> None:
         """Nothing to make ready: a morph places each image as it draws it."""
@@ -163,7 +167,7 @@ class MorphView:
         frame, towards, weight, fresh = self.selector.select(t)
         if canvas.key != self._layout:
             self._layout, self._shown = canvas.key, None
-            self._box = morph_box(*canvas.size, self.image_px, self.scale, canvas.inset)
+            self._box = self._box_on(canvas)
             canvas.fill(canvas.background)
         if frame is None:
             return False

@@ -35,7 +35,7 @@ def _morph(frames_per_image: int = 1) -> MorphView:
 def _frames(view, keys, screen: Screen, ahead: bool) -> list[Frame]:
     """What the worker hands the view: with `ahead`, each image enlarged for the screen's frame as the
     player's cast does it."""
-    enlarge = enlarger(view, "sharp", lambda: screen.size) if ahead else None
+    enlarge = enlarger(view, "sharp", lambda: screen) if ahead else None
     return [Frame(key, 0.0, image, enlarge and enlarge(image)) for key, image in zip(keys, IMAGES)]
 
 
@@ -117,6 +117,7 @@ def test_a_sharp_grid_with_tiles_enlarged_ahead_is_the_grid_enlarged_on_screen()
 
 def test_only_sharp_on_a_whole_screen_is_enlarged_ahead():
     view = _morph()
-    assert enlarger(view, "smooth", lambda: SIZE) is None
+    whole, small = Screen(pygame.Surface(SIZE)), Screen(pygame.Surface((100, 100)))
+    assert enlarger(view, "smooth", lambda: whole) is None
     assert enlarger(view, "sharp", None) is None
-    assert enlarger(view, "sharp", lambda: (100, 100))(IMAGES[0]) is None    # magnified too little
+    assert enlarger(view, "sharp", lambda: small)(IMAGES[0]) is None    # magnified too little

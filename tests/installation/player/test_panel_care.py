@@ -102,6 +102,7 @@ def test_on_a_screen_of_its_own_a_morph_keeps_the_orbits_reach_off_the_edges_and
     assert screen.inset == 3 and screen.key != key                    # the scene lays out again
     box = morph_box(*screen.size, 8, "smooth", screen.inset)
     assert box == (38, 3, 84, 84)                                      # 3 px clear above and below
+    assert view.image_box(screen) == (84, 84)                          # what the worker enlarges 'sharp' for
     image = np.zeros((8, 8, 3), np.uint8)
     placed = screen.place(image, box, "smooth")                        # the first image of a morph
     for shift in [(3, 3), (-3, -3), (3, -3), (-3, 3), (0, 0)]:       # the orbit's corners

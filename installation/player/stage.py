@@ -79,8 +79,8 @@ class Stage:
             p.pump(t, half_frame_s)
 
     def pending_ready(self, t: float) -> bool:
-        """The pending scene can draw t."""
-        return self.pending is not None and self.pending.view.ready(t)
+        """The pending scene can draw t, its worker ahead (Pipeline.ready)."""
+        return self.pending is not None and self.pending.ready(t)
 
     def pending_slow(self) -> bool:
         """The pending scene has waited long enough to be shown as its images arrive: FILL_TIMEOUT_S, or

@@ -44,6 +44,11 @@ class FrameBuffer:
         with self._cond:
             self._items.extend(frames)
 
+    def holds(self, t: float) -> bool:
+        """Frames needed at walk time t or later are in, or no more fit: the worker is that far ahead."""
+        with self._cond:
+            return len(self._items) >= self.capacity or bool(self._items) and self._items[-1].need_t >= t
+
     def take_due(self, t: float) -> list[Frame]:
         """Pop every frame needed by walk time t (render thread; constant time when nothing is due)."""
         out = []
@@ -132,6 +137,8 @@ def generate_now(model, plan: Plan, t: float, batch: int = 16) -> list[Frame]:
 
 
 LEAD_S = 0.5  # how far ahead of the screen the worker generates
+HANDOVER_LEAD_S = 0.1   # how far ahead it must be before its scene is shown: a scene's first draw (a new
+                        # 2160 px surface: 16-21 ms) took the lead of one image, and the third frame repeated
 
 
 class Pipeline:
@@ -156,6 +163,20 @@ class Pipeline:
         """Hand the view every frame due by walk time t (render thread)."""
         if self.worker is not None:
             self.view.accept(self.buffer.take_due(t + half_frame_s))
+
+    def ready(self, t: float) -> bool:
+        """The view can draw walk time t and its worker is HANDOVER_LEAD_S ahead, or will not get there:
+        it has stopped (a failed model's images are shown while it restarts) or makes images slower than
+        the scene shows them (shown as they arrive, as before the lead)."""
+        if not self.view.ready(t):
+            return False
+        return self.worker is None or self.error is not None or self.buffer.holds(t + HANDOVER_LEAD_S) or \
+            self._slower_than_shown()
+
+    def _slower_than_shown(self) -> bool:
+        """The worker's latest batch took longer than the screen takes to show it."""
+        batches = self.worker.batches
+        return bool(batches) and batches[-1][1] < batches[-1][2] * self.view.plan.rate_hz
 
     def stop(self) -> None:
         if self.worker is not None:

@@ -7,10 +7,11 @@ import pytest
 
 from installation.scenes.base import Frame
 from installation.player.capacity import made_per_s
-from installation.player.worker import BATCHES_KEPT, FrameBuffer, GeneratorWorker, buffer_capacity, generate_now
+from installation.player.worker import BATCHES_KEPT, HANDOVER_LEAD_S, FrameBuffer, GeneratorWorker, Pipeline, \
+    buffer_capacity, generate_now
 from installation.model.contract import ModelInfo
 from installation.model.load import ModelError, load, to_uint8
-from installation.scenes.morph import MorphPlan
+from installation.scenes.morph import MorphPlan, MorphView
 from installation.scenes.walk import WalkParams
 
 WALK = WalkParams(seed=1, z_dim=4, keyframe_s=1.0)
@@ -49,6 +50,48 @@ def test_buffer_space_and_wait():
     assert buf.wait_for_space(0.01) is False
     buf.take_due(0.0)
     assert buf.wait_for_space(0.01) is True
+
+
+def test_buffer_holds_what_is_needed_up_to_a_time_or_is_full():
+    buf = FrameBuffer(capacity=6)
+    assert not buf.holds(0.0)
+    buf.put([_frame(k, k * 0.1) for k in range(5)])
+    assert buf.holds(0.4) and not buf.holds(0.45)
+    buf.put([_frame(5, 0.5)])
+    assert buf.holds(99.0)                    # full: as far ahead as the worker may get
+
+
+def test_a_scene_is_handed_over_once_its_worker_is_ahead_not_at_its_first_image():
+    """The first draw of a 2160p morph takes 16-21 ms; shown at its first image, its third frame repeated."""
+    t = 5.0
+    pipe = Pipeline(0, "m", FakeModel(delay_s=0.01), MorphView(MorphPlan(WALK, fps=60), 2, "smooth"),
+                    now_t=lambda: t, batch=1)
+    seen_first, deadline = None, time.monotonic() + 5.0
+    try:
+        while not pipe.ready(t) and time.monotonic() < deadline:
+            pipe.pump(t, 1 / 120)
+            if seen_first is None and pipe.view.ready(t):
+                seen_first = pipe.ready(t)
+            time.sleep(0.005)
+        assert seen_first is False             # the first image alone is not enough
+        assert pipe.ready(t) and pipe.buffer.holds(t + HANDOVER_LEAD_S)
+        assert pipe.generated >= HANDOVER_LEAD_S * 60
+    finally:
+        pipe.stop()
+
+
+def test_a_worker_slower_than_the_screen_is_shown_at_its_first_image():
+    t = 5.0
+    pipe = Pipeline(0, "m", FakeModel(delay_s=0.1), MorphView(MorphPlan(WALK, fps=60), 2, "smooth"),
+                    now_t=lambda: t, batch=1)       # 10 images/s for 60 a second: it never gets ahead
+    deadline = time.monotonic() + 5.0
+    try:
+        while not pipe.view.ready(t) and time.monotonic() < deadline:
+            pipe.pump(t, 1 / 120)
+            time.sleep(0.005)
+        assert pipe.ready(t) and not pipe.buffer.holds(t + HANDOVER_LEAD_S)
+    finally:
+        pipe.stop()
 
 
 @pytest.mark.parametrize("rate,lead,batch,capacity", [(60, 0.5, 8, 38), (576, 0.5, 16, 304), (1, 0.5, 4, 8)])

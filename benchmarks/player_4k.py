@@ -9,7 +9,8 @@
 First the cost of drawing one frame in-process (the render thread's CPU time through the player's Screen
 and views, no generator: robust on a shared machine). Then each run is `aimoji play --headless` (benchmarks/player.py's `play`; SDL's dummy driver, which presents
 nothing), 1080p then 2160p for each scene, so a machine that gets busier hits both alike. Prints per
-run the dropped frames and the frame work p50/p99 against the 16.7 ms budget, with the load average
+run the dropped frames (in brackets those of them that repeated an image for want of a new one: dry)
+and the frame work p50/p99 against the 16.7 ms budget, with the load average
 seen around it and the CPU time the hypervisor took from the machine meanwhile (/proc/stat's steal: the
 figures mean little on a machine that is busy with something else). Presenting is
 listed apart: the framebuffer copy that the software path (no GPU, /dev/fb0) adds to every frame,
@@ -140,7 +141,7 @@ def main() -> int:
             for m, p in [draw_cost(tuple(map(int, size.split("x"))), name)]), flush=True)
     if args.draw_only:
         return 0
-    print(f"{'scene':<27} {'size':>9} {'frames':>7} {'dropped':>7} {'p50 ms':>7} {'p99 ms':>7} "
+    print(f"{'scene':<27} {'size':>9} {'frames':>7} {'dropped (dry)':>13} {'p50 ms':>7} {'p99 ms':>7} "
           f"{'p99+copy':>8} {'stolen':>7}  load before/after (1/5/15 min)")
     met = True
     for name in args.scene or SCENES:
@@ -151,7 +152,8 @@ def main() -> int:
             s = play(args.model, entry, seconds, args.batch, args.threads, scale=scale, resolution=size)
             p99, after = s["frame_ms_p99"], stolen_s()
             stolen = None if host is None or after is None else after - host
-            print(f"{name:<27} {size:>9} {s['frames']:>7} {s['dropped_frames']:>7} "
+            dropped = f"{s['dropped_frames']} ({s['dry_frames']})"
+            print(f"{name:<27} {size:>9} {s['frames']:>7} {dropped:>13} "
                   f"{_fig(s['frame_ms_p50'], '7.2f')} {_fig(p99, '7.2f')} "
                   f"{_fig(None if p99 is None else p99 + copy[size], '8.2f')} {_fig(stolen, '6.2f')}s"
                   f"  {before} -> {load()}", flush=True)

@@ -224,6 +224,6 @@ class Spanned:
     def seam(self, t: float) -> int:
         return self.view.seam(t)
 
-    def image_box(self, canvas) -> None:
+    def image_box(self, canvas: Screen) -> None:
         """None: each screen of a wall enlarges the part of an image it shows, cropped while small."""
         return None

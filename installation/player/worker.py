@@ -175,8 +175,11 @@ class Pipeline:
 
     def _slower_than_shown(self) -> bool:
         """The worker's latest batch took longer than the screen takes to show it."""
-        batches = self.worker.batches
-        return bool(batches) and batches[-1][1] < batches[-1][2] * self.view.plan.rate_hz
+        batches = self.worker.batches   # one read: the worker replaces the tuple whole
+        if not batches:
+            return False
+        _, images, seconds = batches[-1]
+        return images < seconds * self.view.plan.rate_hz
 
     def stop(self) -> None:
         if self.worker is not None:

@@ -358,10 +358,6 @@ def train(cfg: TrainConfig, run_dir: str | Path, resume: bool = False, progress:
     recorder.close(epoch, batch, step)
     seconds = time.perf_counter() - started
     if world > 1:
-        # Every rank finished its work, then each takes its process group down before the interpreter
-        # does: left to exit, gloo's connections closed in whatever order the ranks happened to exit,
-        # and a rank could abort on its peer's closed socket after the work was done.
         torch.distributed.barrier()
-        torch.distributed.destroy_process_group()
     return {"steps": step, "epochs": epoch, "seconds": round(seconds, 1), "img_s": round(img_s, 1),
             "run_dir": str(run_dir)}

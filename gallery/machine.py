@@ -87,10 +87,6 @@ class Machine:
         for p in (self.qmp_path, self.qga_path):
             p.unlink(missing_ok=True)
         gpu, append = "virtio-gpu-pci", "root=/dev/vda rw console=ttyS0 quiet"
-        if b.screen == "virtio":
-            # What docs/operations.md asks of a gallery PC on the framebuffer path: a second page to draw
-            # each frame on while the other is shown, so no frame is seen half-copied.
-            append += " drm_kms_helper.drm_fbdev_overalloc=200"
         if b.resolution:
             width, height = b.resolution.split("x")
             gpu += f",xres={width},yres={height}"

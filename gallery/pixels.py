@@ -145,23 +145,3 @@ def seam_problem(left: np.ndarray, right: np.ndarray, background: tuple[int, int
     if s.step > s.limit:
         return f"the picture does not continue across the seam ({s})"
     return None
-
-
-TEAR_RATIO = 20.0      # a step between two rows this many times the picture's usual one is a seam between frames
-
-
-def tear_problem(img: np.ndarray) -> str | None:
-    """None unless the dump shows two frames, one above the other: a row where the picture jumps by far more
-    than it does from any row to the next elsewhere (a copy onto the screen caught part-way). A picture's
-    own edges are soft at the wall's size (enlarged from 64 px): under 7 times the median step in the gallery's
-    whole dumps; the torn 4K dumps were 34-173 times it."""
-    steps = np.abs(np.diff(img.astype(np.int16), axis=0)).sum(axis=(1, 2))
-    moving = steps[steps > 0]
-    if moving.size == 0:
-        return None
-    usual = float(np.median(moving))
-    row = int(steps.argmax())
-    if steps[row] > TEAR_RATIO * usual:
-        return (f"a tear between rows {row} and {row + 1}: a step of {steps[row]} against the picture's "
-                f"usual {usual:.0f} from row to row")
-    return None

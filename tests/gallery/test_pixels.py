@@ -3,8 +3,7 @@
 import numpy as np
 import pytest
 
-from gallery.pixels import (black_problem, dim_problem, emoji_problem, look, read_ppm, seam_problem, stitch,
-                            tear_problem)
+from gallery.pixels import black_problem, dim_problem, emoji_problem, look, read_ppm, seam_problem, stitch
 
 
 def _wall(seed: int, brightness: float = 1.0, size=(80, 128)) -> np.ndarray:
@@ -108,30 +107,3 @@ def test_a_busy_picture_may_step_at_the_seam_as_much_as_it_changes_within_a_scre
 def test_stitching_screens_of_different_heights_is_refused():
     with pytest.raises(ValueError, match="different heights"):
         stitch(np.zeros((360, 640, 3), np.uint8), np.zeros((300, 640, 3), np.uint8))
-
-
-def _face(seed: int, size=(240, 320)) -> np.ndarray:
-    """A white screen with a round, shaded face, its outline soft as an enlarged emoji's, with grain. Another
-    seed moves and shades it otherwise, as the morph changes the face between two frames of the emulated PC."""
-    h, w = size
-    y, x = np.mgrid[:h, :w]
-    r = np.hypot(y - h / 2, x - w / 2 - 12 * seed)
-    inside = np.clip((h * 0.4 - r) / 8, 0, 1)[..., None]
-    shade = np.stack([200 - 60 * np.sin(y / 40 + seed), 170 + 40 * np.cos(x / 50 - seed),
-                      60 + 30 * np.sin((x + y) / 60 + 2 * seed)], axis=-1)
-    grain = np.random.default_rng(seed).normal(0, 2, (h, w, 3))
-    return np.clip(255 * (1 - inside) + (shade + grain) * inside, 0, 255).astype(np.uint8)
-
-
-def test_one_whole_frame_is_not_torn():
-    for seed in range(5):
-        assert tear_problem(_face(seed)) is None
-    assert tear_problem(np.full((240, 320, 3), 255, np.uint8)) is None   # a flat screen: nothing to judge
-
-
-def test_two_frames_one_above_the_other_are_a_tear_at_their_seam():
-    """The top 100 rows from the next frame, the rest still the last: a copy onto the screen caught part-way
-    (the 4K VM's torn dumps: a step 34-173 times the usual; this one 34)."""
-    torn = _face(0)
-    torn[:100] = _face(4)[:100]
-    assert tear_problem(torn).startswith("a tear between rows 99 and 100: a step of ")

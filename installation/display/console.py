@@ -28,13 +28,11 @@ _OPEN = os.O_RDWR | os.O_NOCTTY | os.O_CLOEXEC
 
 
 class Console:
-    """What was done to the console, said in `note` for the display's log line; `restore` undoes it.
-    `graphics`: the VT is in graphics mode, so the kernel's console neither draws nor pans the screen."""
+    """What was done to the console, said in `note` for the display's log line; `restore` undoes it."""
 
     def __init__(self, note: str, fd: int = -1, previous_mode: int | None = None):
         self.note = note
         self._fd, self._previous = fd, previous_mode
-        self.graphics = previous_mode is not None
 
     def restore(self) -> None:
         if self._fd < 0:

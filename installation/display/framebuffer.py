@@ -6,38 +6,25 @@ which the DRM drivers' fbdev emulation provides. Here: when that fallback applie
 the kernel (FBIOGET_VSCREENINFO / FBIOGET_FSCREENINFO), the plan that turns 32-bit frame pixels into
 that layout, the numpy conversion, and the mapped device. No pygame: the display (display/output.py)
 hands frames in as arrays. Cost per frame: benchmarks/framebuffer.py.
-
-One buffer is drawn while it is on screen, so a scanout (or a deferred-I/O flush) that falls within the
-copy shows the top of one frame above the bottom of the last: a tear. Where the driver's virtual screen
-holds two pictures and it pans (DRM's fbdev emulation with drm_kms_helper.drm_fbdev_overalloc=200),
-frames are drawn on the hidden page and shown whole: the page's rows are flushed (fsync: deferred-I/O
-drivers such as virtio-gpu and simpledrm copy them out now, not 50 ms later) and the picture is panned
-onto it (FBIOPAN_DISPLAY, an atomic page flip in DRM's emulation).
 """
 
 from __future__ import annotations
 
-import contextlib
 import errno
 import fcntl
-import logging
 import mmap
 import os
 import struct
 import sys
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
-
-log = logging.getLogger("aimoji.display")
 
 DEVICE = "/dev/fb0"
 CONSOLE_DRIVERS = frozenset({"kmsdrm"})  # SDL drivers that draw on the console's own screen
 
 FBIOGET_VSCREENINFO = 0x4600
 FBIOGET_FSCREENINFO = 0x4602
-FBIOPAN_DISPLAY = 0x4606
 FB_TYPE_PACKED_PIXELS = 0
 FB_VISUAL_TRUECOLOR = 2
 _VAR = struct.Struct("=40I")                  # struct fb_var_screeninfo: 40 x __u32
@@ -79,13 +66,6 @@ class Layout:
     transp: Bitfield = Bitfield(0, 0)
     xoffset: int = 0             # the visible picture starts at this pixel of the virtual screen
     yoffset: int = 0
-    pages: int = 1               # whole pictures the virtual screen holds, one under the other, panned to
-
-    @property
-    def page_rows(self) -> tuple[int, ...]:
-        """The first row of each page on the virtual screen: where the picture is now, when it has one
-        page; rows 0 and height, when it has two."""
-        return (self.yoffset,) if self.pages == 1 else tuple(p * self.height for p in range(self.pages))
 
     @property
     def bytes_per_pixel(self) -> int:
@@ -93,8 +73,8 @@ class Layout:
 
     @property
     def mapped_bytes(self) -> int:
-        """From the start of the device to the end of the picture's last row, or the last page's."""
-        return (max(self.page_rows + (self.yoffset,)) + self.height) * self.stride
+        """From the start of the device to the end of the visible picture's last row."""
+        return (self.yoffset + self.height) * self.stride
 
     @property
     def name(self) -> str:
@@ -113,8 +93,8 @@ def layout_from_screeninfo(var: bytes, fix: bytes) -> Layout:
     """The kernel's fb_var_screeninfo and fb_fix_screeninfo -> the Layout; FramebufferError (without the
     device's name) for anything but packed true colour this module can convert to."""
     v = _VAR.unpack_from(var)
-    ident, _, memory, fb_type, _, visual, _, ypanstep, _, line_length, *_ = _FIX.unpack_from(fix)
-    width, height, _, virtual_height, xoffset, yoffset, bpp, grayscale = v[:8]
+    ident, _, memory, fb_type, _, visual, _, _, _, line_length, *_ = _FIX.unpack_from(fix)
+    width, height, _, _, xoffset, yoffset, bpp, grayscale = v[:8]
     red, green, blue, transp = (Bitfield(v[i], v[i + 1]) for i in (8, 11, 14, 17))
     msb_right, nonstd = (v[10], v[13], v[16], v[19]), v[20]
     packed_true_colour = fb_type == FB_TYPE_PACKED_PIXELS and visual == FB_VISUAL_TRUECOLOR
@@ -134,10 +114,6 @@ def layout_from_screeninfo(var: bytes, fix: bytes) -> Layout:
                                f"makes no sense (driver {ident.rstrip(bytes(1)).decode(errors='replace')})")
     if memory and layout.mapped_bytes > memory:
         raise FramebufferError(f"the visible picture ends past the device's {memory} bytes of memory")
-    two = Layout(width, height, bpp, line_length, red, green, blue, transp, xoffset, yoffset, pages=2)
-    if ypanstep and height % ypanstep == 0 and virtual_height >= 2 * height and \
-            (not memory or two.mapped_bytes <= memory):
-        return two
     return layout
 
 
@@ -235,16 +211,12 @@ class Converter:
         np.copyto(out.view(np.uint16), value)
 
 
-Flip = Callable[[int, int], None]   # (the device's fd, the row to show from): OSError if it cannot
-
-
 class Framebuffer:
     """A framebuffer device (or anything laid out like one) mapped for writing. `show` copies one frame
-    in the device's layout: onto the hidden page and `flip`s to it, where the layout has two pages and a
-    flip is given; else onto the visible picture. The bytes past the visible width of each row (the
-    stride's padding) and outside the pages are never written. `buffering` says which, and why."""
+    into the visible picture in the device's layout; the bytes past the visible width of each row (the
+    stride's padding) and outside the visible picture are never written."""
 
-    def __init__(self, path: str, layout: Layout, flip: Flip | None = None):
+    def __init__(self, path: str, layout: Layout):
         self.path, self.layout = str(path), layout
         self._fd = _open(self.path)
         try:
@@ -254,13 +226,9 @@ class Framebuffer:
             os.close(self._fd)
             raise FramebufferError(f"{self.path}: cannot map {layout.mapped_bytes} bytes "
                                    f"({_reason(exc)})") from None
-        self._rows = np.frombuffer(self._map, np.uint8).reshape(-1, layout.stride)
-        self._flip = flip if layout.pages > 1 else None
-        self._shown = layout.yoffset   # the row the screen shows from
-        self.buffering = "two pages, each frame shown whole (page flips)" if self._flip else \
-            "one buffer, drawn while shown (tears possible: " + \
-            ("no page flip" if layout.pages > 1 else
-             "one page; drm_kms_helper.drm_fbdev_overalloc=200 gives two") + ")"
+        rows = np.frombuffer(self._map, np.uint8).reshape(layout.yoffset + layout.height, layout.stride)
+        x = layout.xoffset * layout.bytes_per_pixel
+        self._visible = rows[layout.yoffset:, x:x + layout.width * layout.bytes_per_pixel]
         self._convert: Converter | None = None
         self._masks: tuple[int, int, int] | None = None
 
@@ -268,69 +236,20 @@ class Framebuffer:
     def description(self) -> str:
         return f"{self.path} {self.layout.width}x{self.layout.height} {self.layout.name}"
 
-    @property
-    def flips(self) -> bool:
-        """Each frame is drawn on the hidden page and flipped to."""
-        return self._flip is not None
-
-    def one_buffer(self, why: str) -> None:
-        """From now on draw on the page that is shown, without flips: `why` goes into `buffering`."""
-        self._flip = None
-        self.buffering = f"one buffer, drawn while shown (tears possible: {why})"
-
     def show(self, frame: np.ndarray, masks: tuple[int, int, int]) -> None:
         """frame: [height, >= width * 4] uint8, rows of 32-bit pixels with these red, green, blue masks."""
         if masks != self._masks:
             self._convert = Converter(plan(self.layout, masks), self.layout.height, self.layout.width)
             self._masks = masks
-        pixels = frame[:, :self.layout.width * 4]
-        if self._flip is None:
-            self._convert(pixels, self._picture(self._shown))
-            return
-        hidden = next(r for r in self.layout.page_rows if r != self._shown)
-        self._convert(pixels, self._picture(hidden))
-        try:
-            self._flip(self._fd, hidden)
-        except OSError as exc:
-            self.one_buffer(f"a page flip failed: {exc.strerror or exc}")
-            log.warning("display: %s: %s; from now on drawing where the screen shows", self.path,
-                        self.buffering)
-            self._convert(pixels, self._picture(self._shown))
-            return
-        self._shown = hidden
-
-    def _picture(self, row: int) -> np.ndarray:
-        """The picture's bytes on the virtual screen from this row: its rows, each without the padding and
-        the columns left of xoffset."""
-        x = self.layout.xoffset * self.layout.bytes_per_pixel
-        return self._rows[row:row + self.layout.height, x:x + self.layout.width * self.layout.bytes_per_pixel]
+        self._convert(frame[:, :self.layout.width * 4], self._visible)
 
     def close(self) -> None:
         if self._fd < 0:
             return
-        if self._flip is not None and self._shown != self.layout.yoffset:
-            with contextlib.suppress(OSError):   # the console's picture back where it was
-                self._flip(self._fd, self.layout.yoffset)
-        del self._rows   # the map cannot close while an array looks into it
+        del self._visible   # the map cannot close while an array looks into it
         self._map.close()
         os.close(self._fd)
         self._fd = -1
-
-
-def pan(var: bytes) -> Flip:
-    """The kernel's page flip for a device whose fb_var_screeninfo is `var`: flush what was written, then
-    show the virtual screen from the given row (FBIOPAN_DISPLAY; DRM's emulation commits it as an atomic
-    flip, which a driver with vblank completes at the next one)."""
-    def flip(fd: int, row: int) -> None:
-        try:
-            os.fsync(fd)   # deferred-I/O drivers copy the dirty rows out now; 0 on the others
-        except OSError as exc:
-            if exc.errno != errno.EINVAL:   # a kernel without deferred I/O: nothing to flush
-                raise
-        asked = bytearray(var)
-        struct.pack_into("=I", asked, 5 * 4, row)   # fb_var_screeninfo.yoffset
-        fcntl.ioctl(fd, FBIOPAN_DISPLAY, bytes(asked))
-    return flip
 
 
 def open_device(path: str = DEVICE) -> Framebuffer:
@@ -349,7 +268,7 @@ def open_device(path: str = DEVICE) -> Framebuffer:
         layout = layout_from_screeninfo(var, fix)
     except FramebufferError as exc:
         raise FramebufferError(f"{path}: {exc}") from None
-    return Framebuffer(path, layout, pan(var) if layout.pages > 1 else None)
+    return Framebuffer(path, layout)
 
 
 def _open(path: str) -> int:

@@ -9,9 +9,7 @@ Three kinds, one interface (`screen(calibration, background)`, `present()`, `vsy
 * FramebufferDisplay: the software path. Where SDL cannot open the console's screen (kmsdrm without a
   3D driver: "EGL not initialized"), SDL renders into memory and `present` copies the frame onto
   /dev/fb0 in the device's pixel layout (display/framebuffer.py), with the text console kept off it
-  (display/console.py). Where the device has two pages, each frame is drawn on the hidden one and
-  flipped to (display/framebuffer.py): `vsync` then, as a driver with vblank flips at the next one
-  (probe_vsync finds out whether the flips pace the loop). One page: no vsync, the loop's clock paces.
+  (display/console.py). No vsync there: the loop's own clock paces the frames.
 The other two draw on the CPU into their `surface` (a display/screen.py Screen). `open_display` makes
 the choice; `line` says it in one log line, starting with the path and why. Also answers "is there any
 screen at all?" (X11, Wayland, or a usable console DRM/framebuffer device) without touching SDL, so
@@ -95,27 +93,21 @@ class Window:
 
 class FramebufferDisplay:
     """The software path: SDL renders into memory at the framebuffer's size; `present` copies the frame
-    onto the device (and flips to it, where it has two pages). The device is always the whole screen."""
+    onto the device. The device is always the whole screen, and has no vsync."""
 
+    vsync = False
     fullscreen = True
     fallback = True
 
     def __init__(self, device: framebuffer.Framebuffer, why: str, quieted: console.Console,
                  title: str = "AImoji"):
         """why: what happened to SDL's own display, for the log line. quieted: what was done to keep the
-        console off the screen (undone by close). Where the console is not in graphics mode, the kernel's
-        console may pan the device too: no page flips then."""
+        console off the screen (undone by close)."""
         self.device, self.console = device, quieted
-        if device.flips and not quieted.graphics:
-            device.one_buffer("the console is not in graphics mode and would pan the screen too")
         self.surface = _software_surface((device.layout.width, device.layout.height), title)
         self._masks = self.surface.get_masks()[:3]
         self._rows = (device.layout.height, self.surface.get_pitch())
-        self.line = f"{why}; drawing to {device.description} in software, {device.buffering}, {quieted.note}"
-
-    @property
-    def vsync(self) -> bool:
-        return self.device.flips
+        self.line = f"{why}; drawing to {device.description} in software, {quieted.note}"
 
     def present(self) -> None:
         # A view of the surface's pixels: the surface stays locked only while it exists (this call).
@@ -133,8 +125,8 @@ class FramebufferDisplay:
         return self   # the kernel keeps /dev/fb0 and its mapping across a panel's hotplug
 
     def close(self) -> None:
-        self.device.close()      # first: it pans the console's picture back
         self.console.restore()
+        self.device.close()
         pygame.display.quit()
 
 

@@ -113,9 +113,6 @@ class Player:
                 self._handle_events()
                 if self.show.display.fps != pacer.fps:  # a new show with another frame rate
                     pacer = Pacer(self.show.display.fps, self.clock() + 1.0 / self.show.display.fps)
-                if self.vsync and not self.display.vsync:   # presents stopped waiting (a page flip failed)
-                    self.vsync = False
-                    pacer = Pacer(pacer.fps, self.clock() + pacer.period)
                 t = pacer.due() + self.walk.offset
                 self._supervise()
                 drawing = self.clock()

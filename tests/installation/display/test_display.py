@@ -3,7 +3,6 @@ regular file laid out like /dev/fb0, and a pseudo-terminal standing in for a ter
 
 import glob
 import os
-from dataclasses import replace
 
 import numpy as np
 import pygame
@@ -41,8 +40,7 @@ def test_the_player_on_the_framebuffer_shows_each_frame_in_the_devices_layout(fb
     display = FramebufferDisplay(Framebuffer(str(fb_file), RGB565), "kmsdrm unavailable (EGL not initialized)",
                                  LEFT_ALONE)
     assert display.line == (f"kmsdrm unavailable (EGL not initialized); drawing to {fb_file} 160x120 RGB565 "
-                            "in software, one buffer, drawn while shown (tears possible: one page; "
-                            "drm_kms_helper.drm_fbdev_overalloc=200 gives two), the console left alone")
+                            "in software, the console left alone")
     assert not display.vsync and pygame.display.get_driver() == "evdev"
     try:
         player = Player(load_show(show_file("morph")), {"tiny": load(tiny_model_path)}, "tiny", display)
@@ -53,75 +51,6 @@ def test_the_player_on_the_framebuffer_shows_each_frame_in_the_devices_layout(fb
         assert (shown == _as_rgb565(display.surface)).all()
         assert shown.std() > 100                                   # an emoji, not a flat screen
         assert (rows[:, 320:] == 0xAA).all()                       # padding never written
-    finally:
-        display.close()
-
-
-def test_with_two_pages_the_loop_flips_to_each_frame_it_counts(tmp_path, tiny_model_path, show_file):
-    """A device with two pages and the console in graphics mode: every present draws the hidden page and
-    flips to it; after the run the page last flipped to holds the last frame. Presents are flips, so the
-    display offers vsync (probe_vsync decides whether they pace the loop)."""
-    layout = replace(RGB565, pages=2)
-    path = tmp_path / "fb0"
-    path.write_bytes(b"\xaa" * layout.mapped_bytes)
-    rows = []
-    device = Framebuffer(str(path), layout, lambda fd, row: rows.append(row))
-    display = FramebufferDisplay(device, "kmsdrm unavailable (EGL not initialized)",
-                                 console.Console("tty1 in graphics mode", previous_mode=0))
-    assert display.vsync and "in software, two pages, each frame shown whole (page flips), tty1" in display.line
-    try:
-        player = Player(load_show(show_file("morph")), {"tiny": load(tiny_model_path)}, "tiny", display)
-        stats = player.run(seconds=1.0)
-        assert stats["frames"] > 10 and rows[:4] == [120, 0, 120, 0] and len(rows) >= stats["frames"]
-        screen = np.frombuffer(path.read_bytes(), np.uint8).reshape(-1, layout.stride)
-        shown = screen[rows[-1]:rows[-1] + 120, :320].copy().view("<u2")
-        assert (shown == _as_rgb565(display.surface)).all() and shown.std() > 100
-    finally:
-        display.close()
-    assert rows[-1] == 0   # closing pans back to the console's picture
-
-
-def test_when_flips_start_failing_the_loops_clock_paces_again(tmp_path, tiny_model_path, show_file, caplog):
-    """Flips paced the loop (vsync) until the kernel refused one (another DRM master took the screen):
-    from then on frames are drawn where the screen shows and the loop sleeps to its own clock again,
-    instead of drawing as fast as it can. One log line says so."""
-    layout = replace(RGB565, pages=2)
-    path = tmp_path / "fb0"
-    path.write_bytes(bytes(layout.mapped_bytes))
-    flips = []
-
-    def flip(fd, row):
-        if len(flips) == 5:
-            raise OSError(16, "Device or resource busy")
-        flips.append(row)
-
-    display = FramebufferDisplay(Framebuffer(str(path), layout, flip), "kmsdrm unavailable",
-                                 console.Console("tty1 in graphics mode", previous_mode=0))
-    try:
-        player = Player(load_show(show_file("morph")), {"tiny": load(tiny_model_path)}, "tiny", display,
-                        vsync=True)
-        with caplog.at_level("WARNING", logger="aimoji.display"):
-            stats = player.run(seconds=1.5)
-        assert not display.vsync and not player.vsync and len(flips) == 5
-        assert stats["frames"] <= 1.5 * 30 + 10    # the show's 30 fps, not as fast as it can draw
-        assert [r.getMessage() for r in caplog.records if r.name == "aimoji.display"] == [
-            f"display: {path}: one buffer, drawn while shown (tears possible: a page flip failed: Device or "
-            "resource busy); from now on drawing where the screen shows"]
-    finally:
-        display.close()
-
-
-def test_a_console_that_is_not_in_graphics_mode_keeps_one_buffer(tmp_path):
-    """Only its cursor hidden, the kernel's console still pans the screen as it scrolls: no flips."""
-    layout = replace(RGB565, pages=2)
-    path = tmp_path / "fb0"
-    path.write_bytes(bytes(layout.mapped_bytes))
-    display = FramebufferDisplay(Framebuffer(str(path), layout, lambda fd, row: None), "kmsdrm unavailable",
-                                 console.Console("tty1: cursor hidden"))
-    try:
-        assert not display.vsync and not display.device.flips
-        assert ("one buffer, drawn while shown (tears possible: the console is not in graphics mode and "
-                "would pan the screen too)") in display.line
     finally:
         display.close()
 

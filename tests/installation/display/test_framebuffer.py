@@ -3,13 +3,12 @@ applies, the conversion plan and its pixels, and the mapped device, through a re
 one (stride padding and offsets included)."""
 
 import struct
-from dataclasses import replace
 
 import numpy as np
 import pytest
 
 from installation.display.framebuffer import (Bitfield, Converter, Framebuffer, FramebufferError, Layout, Plan,
-                                             fallback_applies, layout_from_screeninfo, open_device, pan, plan)
+                                             fallback_applies, layout_from_screeninfo, open_device, plan)
 
 XRGB = (0xFF0000, 0x00FF00, 0x0000FF)   # SDL's 32-bit surfaces: R, G, B masks
 FIELDS = {  # name: (bpp, red, green, blue, transp) as (offset, length)
@@ -31,20 +30,18 @@ def _layout(name, width=3, height=2, stride=None, xoffset=0, yoffset=0):
 
 
 def _screeninfo(width, height, bpp, stride, red, green, blue, transp=(0, 0), *, xoffset=0, yoffset=0,
-                visual=2, grayscale=0, nonstd=0, memory=None, virtual_height=None, ypanstep=0):
+                visual=2, grayscale=0, nonstd=0, memory=None):
     """struct fb_var_screeninfo and fb_fix_screeninfo as an x86-64 kernel fills them (offsets from
     linux/fb.h written out here, independent of the module's struct formats)."""
     var = [0] * 40
-    virtual_height = virtual_height or height + yoffset
-    var[:8] = [width, height, width + xoffset, virtual_height, xoffset, yoffset, bpp, grayscale]
+    var[:8] = [width, height, width + xoffset, height + yoffset, xoffset, yoffset, bpp, grayscale]
     for i, field in zip((8, 11, 14, 17), (red, green, blue, transp)):
         var[i:i + 2] = field
     var[20] = nonstd
     fix = bytearray(80)
     fix[:15] = b"virtio_gpudrmfb"
-    struct.pack_into("=I", fix, 24, memory if memory is not None else stride * virtual_height)  # smem_len
+    struct.pack_into("=I", fix, 24, memory if memory is not None else stride * (height + yoffset))  # smem_len
     struct.pack_into("=III", fix, 28, 0, 0, visual)   # type (packed pixels), type_aux, visual
-    struct.pack_into("=H", fix, 42, ypanstep)         # ypanstep (DRM's fbdev emulation: 1)
     struct.pack_into("=I", fix, 48, stride)           # line_length
     return struct.pack("=40I", *var), bytes(fix)
 
@@ -65,28 +62,6 @@ def test_a_panned_picture_is_found_at_its_offsets():
     var, fix = _screeninfo(640, 480, 16, 1536, (11, 5), (5, 6), (0, 5), xoffset=8, yoffset=480)
     layout = layout_from_screeninfo(var, fix)
     assert (layout.xoffset, layout.yoffset, layout.stride, layout.mapped_bytes) == (8, 480, 1536, 1536 * 960)
-
-
-@needs_lp64
-def test_a_virtual_screen_of_two_pictures_that_pans_has_two_pages():
-    """drm_fbdev_overalloc=200: the virtual screen is twice the picture's height, panned a row at a time."""
-    var, fix = _screeninfo(1280, 800, 32, 5120, (16, 8), (8, 8), (0, 8), virtual_height=1600, ypanstep=1)
-    layout = layout_from_screeninfo(var, fix)
-    assert (layout.pages, layout.page_rows, layout.mapped_bytes) == (2, (0, 800), 5120 * 1600)
-
-
-@needs_lp64
-@pytest.mark.parametrize("virtual_height, ypanstep, memory", [
-    (800, 1, None),                # the default overalloc: one picture
-    (1600, 0, None),               # a driver that cannot pan
-    (1600, 3, None),               # ... or not to row 800
-    (1600, 1, 5120 * 1200),        # the memory does not hold the second picture
-])
-def test_otherwise_one_page(virtual_height, ypanstep, memory):
-    var, fix = _screeninfo(1280, 800, 32, 5120, (16, 8), (8, 8), (0, 8), virtual_height=virtual_height,
-                           ypanstep=ypanstep, memory=memory)
-    layout = layout_from_screeninfo(var, fix)
-    assert (layout.pages, layout.page_rows, layout.mapped_bytes) == (1, (0,), 5120 * 800)
 
 
 @pytest.mark.parametrize("name", FIELDS)
@@ -229,78 +204,3 @@ def test_a_device_smaller_than_its_layout_is_refused(tmp_path):
     with pytest.raises(FramebufferError) as exc:
         Framebuffer(str(tmp_path / "fb0"), _layout("XRGB8888"))
     assert str(exc.value).startswith(f"{tmp_path / 'fb0'}: cannot map 24 bytes (")
-
-
-def _two_pages(tmp_path, yoffset=0):
-    layout = replace(_layout("XRGB8888", stride=3 * 4 + 8, yoffset=yoffset), pages=2)
-    device = tmp_path / "fb0"
-    device.write_bytes(b"\xaa" * layout.mapped_bytes)
-    return layout, device
-
-
-def _page(device, layout, row):
-    rows = np.frombuffer(device.read_bytes(), np.uint8).reshape(-1, layout.stride)
-    return rows[row:row + layout.height, :12].tobytes()
-
-
-SHOWN = b"".join(b"".join(_pixels("XRGB8888", *c, kept=0) for c in row) for row in COLOURS)
-
-
-@pytest.mark.skipif(np.little_endian is False, reason="the frame is built in little-endian byte order")
-def test_with_two_pages_each_frame_is_drawn_hidden_and_flipped_to_whole(tmp_path):
-    """Each frame goes onto the page that is not on screen, and only then is the screen panned to it: at
-    every flip the page flipped to holds the whole frame and the page on screen is untouched. Closing
-    pans back to where the console's picture was."""
-    layout, device = _two_pages(tmp_path)
-    flips = []
-
-    def flip(fd, row):   # what the kernel would see at FBIOPAN_DISPLAY
-        flips.append((row, _page(device, layout, row), _page(device, layout, 2 - row)))
-
-    fb = Framebuffer(str(device), layout, flip)
-    assert fb.flips and fb.buffering == "two pages, each frame shown whole (page flips)"
-    swapped = _frame()[::-1].copy()               # another frame: its rows the other way round
-    for frame in (_frame(), swapped, _frame()):
-        fb.show(frame, XRGB)
-    fb.close()
-    untouched, other = b"\xaa" * 24, SHOWN[12:] + SHOWN[:12]
-    assert flips == [(2, SHOWN, untouched), (0, other, SHOWN), (2, SHOWN, other), (0, other, SHOWN)]
-
-
-def test_a_picture_panned_elsewhere_is_left_alone_until_the_first_flip(tmp_path):
-    """The console had scrolled the picture to row 1 (fbcon pans too): frames go to the pages at 0 and 2,
-    and closing pans back to row 1."""
-    layout, device = _two_pages(tmp_path, yoffset=1)
-    rows = []
-    fb = Framebuffer(str(device), layout, lambda fd, row: rows.append(row))
-    fb.show(_frame(), XRGB)
-    fb.show(_frame(), XRGB)
-    fb.close()
-    assert rows == [0, 2, 1]
-
-
-def test_a_refused_flip_falls_back_to_one_buffer_with_one_log_line(tmp_path, caplog):
-    """pan() on a file that is not a framebuffer: FBIOPAN_DISPLAY is refused at the first frame. That
-    frame and every later one are drawn where the screen shows, with no more tries, and one line says why."""
-    layout, device = _two_pages(tmp_path)
-    fb = Framebuffer(str(device), layout, pan(bytes(160)))
-    with caplog.at_level("WARNING", logger="aimoji.display"):
-        for _ in range(3):
-            fb.show(_frame(), XRGB)
-    fb.close()
-    assert not fb.flips
-    assert fb.buffering == ("one buffer, drawn while shown (tears possible: a page flip failed: "
-                            "Inappropriate ioctl for device)")
-    assert [r.getMessage() for r in caplog.records] == [
-        f"display: {device}: {fb.buffering}; from now on drawing where the screen shows"]
-    assert _page(device, layout, 0) == SHOWN     # the page on screen
-
-
-def test_one_page_says_how_to_get_two(tmp_path):
-    layout = _layout("XRGB8888")
-    (tmp_path / "fb0").write_bytes(bytes(layout.mapped_bytes))
-    fb = Framebuffer(str(tmp_path / "fb0"), layout, lambda fd, row: None)
-    assert not fb.flips
-    assert fb.buffering == ("one buffer, drawn while shown (tears possible: one page; "
-                            "drm_kms_helper.drm_fbdev_overalloc=200 gives two)")
-    fb.close()

@@ -29,7 +29,8 @@ def table(results) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="gallery-test", description=__doc__)
-    parser.add_argument("--out", type=Path, default=PROJECT / "out" / "gallery", help="dumps, logs, the disk")
+    parser.add_argument("--out", type=Path, default=PROJECT / "out" / "gallery",
+                        help="dumps, logs and, while a part runs, its disks")
     parser.add_argument("--only", action="append", choices=PARTS,
                         help="run only this part (repeatable): 'one-pc' is one PC's whole life on one disk, the 4K "
                              "boot included; '4k' the 4K boot alone on a fresh disk; 'two-pcs' the wall of two PCs")
@@ -39,17 +40,21 @@ def main(argv: list[str] | None = None) -> int:
     (out / "dumps").mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
     print(f"gallery: building the image (cache: {image.cache_dir()})", flush=True)
-    img = image.build(PROJECT, out)
-    built = time.monotonic() - started
-    print(f"gallery: image ready in {built:.0f} s; booting it under QEMU (TCG)", flush=True)
-    boot = Boot(kernel=img.kernel, initrd=img.initrd, disk=img.disk, workdir=out)
     results = []
-    if "one-pc" in parts:
-        results += run_all(boot, out / "dumps")
-    elif "4k" in parts:
-        results += run_four_k(boot, out / "dumps")
-    if "two-pcs" in parts:
-        results += two_pcs.run(img, out, out / "dumps")
+    with image.held(PROJECT) as cache:
+        img = image.build(PROJECT, cache, out)
+        built = time.monotonic() - started
+        print(f"gallery: image ready in {built:.0f} s; booting it under QEMU (TCG)", flush=True)
+        boot = Boot(kernel=img.kernel, initrd=img.initrd, disk=img.disk, workdir=out)
+        try:
+            if "one-pc" in parts:
+                results += run_all(boot, out / "dumps")
+            elif "4k" in parts:
+                results += run_four_k(boot, out / "dumps")
+        finally:
+            img.disk.unlink(missing_ok=True)   # a disk is 1.5 GB; the two PCs write their own
+        if "two-pcs" in parts:
+            results += two_pcs.run(img, out, out / "dumps")
     text = table(results)
     total = time.monotonic() - started
     summary = f"{sum(r.passed for r in results)} of {len(results)} passed; image {built:.0f} s, all {total:.0f} s"

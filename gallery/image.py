@@ -5,17 +5,22 @@ Two cached layers under ~/.cache/aimoji-gallery (or $AIMOJI_GALLERY_CACHE):
   base-KEY  debootstrap + the Debian packages a gallery PC needs       KEY: the package list
   root-KEY  base + the player's venv                                   KEY: base + pyproject + constraints
 Every run copies the current project files into root-KEY and writes a fresh ext4 disk from it, so code
-changes need no rebuild and dependency changes rebuild the venv layer.
+changes need no rebuild and dependency changes rebuild the venv layer. A run holds its two layers (a shared
+lock on LAYER.lock) and removes the layers that no run holds and this project no longer builds: 1.2-1.7 GB
+each, which a CI machine keeping the cache would otherwise gather with every dependency change.
 """
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import os
 import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -33,6 +38,7 @@ PACKAGES = ("systemd", "systemd-sysv", "linux-image-amd64", "udev", "kmod", "dbu
 APP_DIR = "/opt/aimoji"
 HOST_PYTHON = "/usr/bin/python3"   # Debian's, the same 3.11 the guest has: the venv runs in both
 DISK_SIZE = "6G"
+DISK_HEADROOM = 256 * 2**20   # beyond the files: the ext4 metadata and journal, and room to spare on the host
 VM_SHOW = Path(__file__).with_name("vm-show.toml")   # the technician's show for this (emulated) PC
 
 
@@ -78,6 +84,63 @@ def debian_mirror(sources: Path = Path("/etc/apt/sources.list.d/debian.sources")
             if words[:1] == ["deb"] and len(words) > 2:
                 return words[1] if not words[1].startswith("[") else words[2]
     raise SystemExit("gallery: no Debian mirror in /etc/apt/sources.list(.d): debootstrap needs one")
+
+
+def tree_bytes(root: Path) -> int:
+    """What the files under root take on disk (allocated blocks): about what a disk written from it holds."""
+    total = 0
+    for folder, dirs, files in os.walk(root):
+        for name in dirs + files:
+            try:
+                total += os.lstat(os.path.join(folder, name)).st_blocks * 512
+            except FileNotFoundError:
+                pass
+    return total
+
+
+def room_problem(free: int, need: int, where: Path) -> str | None:
+    if free >= need:
+        return None
+    return (f"gallery: {where} has {free / 1e9:.1f} GB free; a disk of this image needs about {need / 1e9:.1f} GB "
+            f"(free space there, or give --out another file system)")
+
+
+def layer_names(project: Path) -> tuple[str, str]:
+    return f"base-{base_key()}", f"root-{root_key(project)}"
+
+
+def prune(cache: Path, keep: tuple[str, ...]) -> None:
+    """Remove the layers (and half-built `.tmp` ones) not named in keep that no other run holds."""
+    for layer in sorted(cache.iterdir()):
+        name = layer.name.removesuffix(".tmp")
+        if not layer.is_dir() or name in keep or not name.startswith(("base-", "root-")):
+            continue
+        with open(cache / f"{name}.lock", "a") as lock:
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                print(f"  cache: {layer.name} kept: another gallery run holds it", flush=True)
+                continue
+            size = tree_bytes(layer)
+            shutil.rmtree(layer)
+            print(f"  cache: removed {layer.name} ({size / 1e9:.1f} GB), a layer this project no longer builds",
+                  flush=True)
+
+
+@contextmanager
+def held(project: Path) -> Iterator[Path]:
+    """The cache for the length of a run: this project's layers held, the stale ones removed."""
+    if os.geteuid() != 0:
+        raise SystemExit("gallery: building the image needs root (debootstrap, chroot, mount)")
+    cache = cache_dir()
+    cache.mkdir(parents=True, exist_ok=True)
+    names = layer_names(project)
+    with ExitStack() as stack:
+        for name in names:
+            lock = stack.enter_context(open(cache / f"{name}.lock", "a"))
+            fcntl.flock(lock, fcntl.LOCK_SH)
+        prune(cache, names)
+        yield cache
 
 
 def _run(argv: list[str], log: Path, what: str, **kw) -> None:
@@ -157,6 +220,9 @@ def install_service(root: Path, log: Path, display: str = "kms") -> None:
 
 def write_disk(root: Path, disk: Path, log: Path) -> None:
     disk.unlink(missing_ok=True)
+    problem = room_problem(shutil.disk_usage(disk.parent).free, tree_bytes(root) + DISK_HEADROOM, disk.parent)
+    if problem:
+        raise SystemExit(problem)
     _run(["truncate", "-s", DISK_SIZE, str(disk)], log, "allocate the disk")
     _run(["mkfs.ext4", "-q", "-F", "-L", "gallery", "-d", str(root), str(disk)], log, "write the ext4 disk")
 
@@ -192,14 +258,14 @@ def pc_disk(img: Image, disk: Path, files: dict[str, str], enable: tuple[str, ..
             raise SystemExit(f"gallery: {path} on {disk} reads back as {back[:80]!r}, not what was written")
 
 
-def build(project: Path, workdir: Path) -> Image:
-    if os.geteuid() != 0:
-        raise SystemExit("gallery: building the image needs root (debootstrap, chroot, mount)")
-    cache = cache_dir()
-    cache.mkdir(parents=True, exist_ok=True)
+def build(project: Path, cache: Path, workdir: Path) -> Image:
+    """The image from the cache's layers (built where missing) and the project as it is now; call it
+    inside held()."""
     log = workdir / "build.log"
     root = build_root(project, cache, log)
     copy_project(project, root / APP_DIR.lstrip("/"))
+    for package in (root / "var/cache/apt/archives").glob("*.deb"):   # debootstrap's downloads: ~180 MB a disk
+        package.unlink()
     shutil.copy2(VM_SHOW, root / APP_DIR.lstrip("/") / "show_configs" / "active.toml")
     install_service(root, log)
     disk = workdir / "gallery-pc.img"
@@ -212,4 +278,5 @@ def build(project: Path, workdir: Path) -> Image:
 
 
 if __name__ == "__main__":
-    print(build(Path(sys.argv[1]).resolve(), Path(sys.argv[2]).resolve()))
+    with held(Path(sys.argv[1]).resolve()) as held_cache:
+        print(build(Path(sys.argv[1]).resolve(), held_cache, Path(sys.argv[2]).resolve()))

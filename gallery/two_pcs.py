@@ -53,6 +53,7 @@ def two_pcs(img: image.Image, out: Path, dumps: Path, result: Result) -> None:
         for name in names:
             work = out / f"pc-{name}"
             work.mkdir(parents=True, exist_ok=True)
+            stack.callback((work / "disk.img").unlink, missing_ok=True)    # after its machine is off
             files = {SCREEN_FILE: f"{name}\n", SHOW_ON_DISK: WALL_SHOW.read_text(),
                      "/etc/chrony/chrony.conf": server.client_conf(), "/etc/systemd/network/20-lan.network": LAN}
             try:

@@ -1,11 +1,13 @@
 """A PC's own disk for a wall of several: what its technician sets before switching it on (no QEMU)."""
 
+import fcntl
+import os
 import shutil
 import subprocess
 
 import pytest
 
-from gallery.image import Image, pc_disk
+from gallery.image import Image, pc_disk, room_problem
 
 pytestmark = pytest.mark.skipif(not (shutil.which("mkfs.ext4") and shutil.which("debugfs")),
                                 reason="needs e2fsprogs (mkfs.ext4, debugfs)")
@@ -31,3 +33,52 @@ def test_a_pc_disk_holds_its_screen_name_show_and_enabled_unit(tmp_path):
     link = _debugfs(disk, "stat /etc/systemd/system/multi-user.target.wants/systemd-networkd.service")
     assert "/lib/systemd/system/systemd-networkd.service" in link
     assert (root / "opt/aimoji/show_configs/active.toml").read_text() == "title = 'the image's show'\n"
+
+
+def _layer(cache, name):
+    (cache / name / "usr").mkdir(parents=True)
+    (cache / name / "usr" / "big").write_bytes(b"x" * 65536)
+    return cache / name
+
+
+def test_stale_layers_go_unless_another_run_holds_them(tmp_path, capsys):
+    from gallery.image import prune
+    keep = ("base-current", "root-current")
+    current = [_layer(tmp_path, name) for name in keep]
+    stale, half_built, held_elsewhere = (_layer(tmp_path, n) for n in ("root-old", "root-older.tmp", "base-other"))
+    (tmp_path / "notes").mkdir()                                          # not a layer: left alone
+    with open(tmp_path / "base-other.lock", "a") as other_run:
+        fcntl.flock(other_run, fcntl.LOCK_SH)
+        prune(tmp_path, keep)
+        assert all(layer.exists() for layer in current) and held_elsewhere.exists() and (tmp_path / "notes").exists()
+        assert not stale.exists() and not half_built.exists()
+        said = capsys.readouterr().out
+        assert "removed root-old (0.0 GB)" in said and "base-other kept: another gallery run holds it" in said
+    prune(tmp_path, keep)                                                 # that run has ended
+    assert not held_elsewhere.exists() and all(layer.exists() for layer in current)
+
+
+def test_a_run_holds_its_own_layers_against_another_checkouts_prune(tmp_path, monkeypatch):
+    from gallery.image import held, layer_names, prune
+    if os.geteuid() != 0:
+        pytest.skip("held() is for root, as the gallery build is")
+    monkeypatch.setenv("AIMOJI_GALLERY_CACHE", str(tmp_path))
+    project = tmp_path / "project"
+    project.mkdir()
+    for name in ("pyproject.toml", "constraints.txt", "Makefile"):
+        (project / name).write_text(name)
+    base, root = (_layer(tmp_path, n) for n in layer_names(project))
+    stale = _layer(tmp_path, "root-0ld")
+    with held(project) as cache:
+        assert cache == tmp_path and not stale.exists()
+        prune(tmp_path, ("base-else", "root-else"))                      # a checkout with other dependencies
+        assert base.exists() and root.exists()
+    prune(tmp_path, ("base-else", "root-else"))
+    assert not base.exists() and not root.exists()
+
+
+def test_no_room_for_a_disk_is_one_line_naming_the_folder_and_figures(tmp_path):
+    assert room_problem(4_000_000_000, 1_700_000_000, tmp_path) is None
+    problem = room_problem(1_200_000_000, 1_700_000_000, tmp_path)
+    assert problem == (f"gallery: {tmp_path} has 1.2 GB free; a disk of this image needs about 1.7 GB "
+                       "(free space there, or give --out another file system)")

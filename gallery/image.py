@@ -16,6 +16,7 @@ import fcntl
 import hashlib
 import os
 import shutil
+import stat
 import subprocess
 import sys
 import time
@@ -87,14 +88,20 @@ def debian_mirror(sources: Path = Path("/etc/apt/sources.list.d/debian.sources")
 
 
 def tree_bytes(root: Path) -> int:
-    """What the files under root take on disk (allocated blocks): about what a disk written from it holds."""
-    total = 0
+    """What the files under root take on disk (allocated blocks, a hard-linked file once, as mkfs.ext4 -d
+    writes it): about what a disk written from it holds."""
+    total, seen = 0, set()
     for folder, dirs, files in os.walk(root):
         for name in dirs + files:
             try:
-                total += os.lstat(os.path.join(folder, name)).st_blocks * 512
+                st = os.lstat(os.path.join(folder, name))
             except FileNotFoundError:
-                pass
+                continue
+            if st.st_nlink > 1 and not stat.S_ISDIR(st.st_mode):
+                if (st.st_dev, st.st_ino) in seen:
+                    continue
+                seen.add((st.st_dev, st.st_ino))
+            total += st.st_blocks * 512
     return total
 
 

@@ -82,3 +82,13 @@ def test_no_room_for_a_disk_is_one_line_naming_the_folder_and_figures(tmp_path):
     problem = room_problem(1_200_000_000, 1_700_000_000, tmp_path)
     assert problem == (f"gallery: {tmp_path} has 1.2 GB free; a disk of this image needs about 1.7 GB "
                        "(free space there, or give --out another file system)")
+
+
+def test_a_hard_linked_file_counts_once_as_on_the_disk(tmp_path):
+    from gallery.image import tree_bytes
+    (tmp_path / "python3.11").write_bytes(b"x" * 65536)
+    alone = tree_bytes(tmp_path)
+    os.link(tmp_path / "python3.11", tmp_path / "python3")
+    assert tree_bytes(tmp_path) == alone >= 65536
+    (tmp_path / "copy").write_bytes(b"y" * 65536)
+    assert tree_bytes(tmp_path) >= alone + 65536

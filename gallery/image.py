@@ -150,15 +150,18 @@ def held(project: Path) -> Iterator[Path]:
         yield cache
 
 
-def _run(argv: list[str], log: Path, what: str, **kw) -> None:
+def run_logged(argv: list[str], log: Path, what: str, **kw) -> None:
     started = time.monotonic()
     with open(log, "ab") as out:
         out.write(f"\n$ {' '.join(argv)}\n".encode())
         out.flush()
+        begins = out.tell()
         done = subprocess.run(argv, stdout=out, stderr=subprocess.STDOUT, **kw)
     if done.returncode != 0:
-        tail = log.read_text(errors="replace")[-1500:]
-        raise SystemExit(f"gallery: {what} failed (exit {done.returncode}); last lines of {log}:\n{tail}")
+        with open(log, "rb") as written:     # this command's own words, not the commands' before it
+            written.seek(begins)
+            said = written.read().decode(errors="replace")
+        raise SystemExit(f"gallery: {what} failed (exit {done.returncode}); it said (in {log}):\n{said[-1500:]}")
     print(f"  {what}: {time.monotonic() - started:.0f} s", flush=True)
 
 
@@ -168,7 +171,7 @@ def build_base(cache: Path, log: Path) -> Path:
         return base
     tmp = base.with_name(base.name + ".tmp")
     shutil.rmtree(tmp, ignore_errors=True)
-    _run(["debootstrap", "--variant=minbase", f"--include={','.join(PACKAGES)}", SUITE, str(tmp),
+    run_logged(["debootstrap", "--variant=minbase", f"--include={','.join(PACKAGES)}", SUITE, str(tmp),
           debian_mirror()], log, "debootstrap Debian 12")
     (tmp / "etc/hostname").write_text("gallery-pc\n")
     # The console shows the wall, not a login prompt; the serial line keeps its getty for people.
@@ -203,7 +206,7 @@ def build_root(project: Path, cache: Path, log: Path) -> Path:
     base = build_base(cache, log)
     tmp = root.with_name(root.name + ".tmp")
     shutil.rmtree(tmp, ignore_errors=True)
-    _run(["cp", "-a", str(base), str(tmp)], log, "copy the base system")
+    run_logged(["cp", "-a", str(base), str(tmp)], log, "copy the base system")
     copy_project(project, tmp / APP_DIR.lstrip("/"))
     # The technician's step, `make install-player`, run at the path the guest will see: the guest's tree
     # is bind-mounted on /opt/aimoji in a private mount namespace, so the venv's paths are the guest's,
@@ -211,7 +214,7 @@ def build_root(project: Path, cache: Path, log: Path) -> Path:
     Path(APP_DIR).mkdir(parents=True, exist_ok=True)
     script = (f"mount --bind {tmp / APP_DIR.lstrip('/')} {APP_DIR} && "
               f"make -C {APP_DIR} install-player PYTHON={HOST_PYTHON}")
-    _run(["unshare", "--mount", "--propagation", "private", "sh", "-c", script], log,
+    run_logged(["unshare", "--mount", "--propagation", "private", "sh", "-c", script], log,
          "make install-player (the player's venv)")
     tmp.rename(root)
     return root
@@ -221,7 +224,7 @@ def install_service(root: Path, log: Path, display: str = "kms") -> None:
     """`aimoji install-service` as root inside the image: writes the units, creates the user, enables it."""
     script = (f"mount -t proc proc {root}/proc && "
               f"chroot {root} {APP_DIR}/.venv/bin/aimoji install-service --display {display} --app-dir {APP_DIR}")
-    _run(["unshare", "--mount", "--propagation", "private", "sh", "-c", script], log,
+    run_logged(["unshare", "--mount", "--propagation", "private", "sh", "-c", script], log,
          f"aimoji install-service --display {display}")
 
 
@@ -230,8 +233,8 @@ def write_disk(root: Path, disk: Path, log: Path) -> None:
     problem = room_problem(shutil.disk_usage(disk.parent).free, tree_bytes(root) + DISK_HEADROOM, disk.parent)
     if problem:
         raise SystemExit(problem)
-    _run(["truncate", "-s", DISK_SIZE, str(disk)], log, "allocate the disk")
-    _run(["mkfs.ext4", "-q", "-F", "-L", "gallery", "-d", str(root), str(disk)], log, "write the ext4 disk")
+    run_logged(["truncate", "-s", DISK_SIZE, str(disk)], log, "allocate the disk")
+    run_logged(["mkfs.ext4", "-q", "-F", "-L", "gallery", "-d", str(root), str(disk)], log, "write the ext4 disk")
 
 
 def _mkdirs(path: str) -> list[str]:
@@ -258,7 +261,7 @@ def pc_disk(img: Image, disk: Path, files: dict[str, str], enable: tuple[str, ..
         lines += [*_mkdirs(link), f"symlink {link} /lib/systemd/system/{unit}"]
     script = staged / "debugfs.cmds"
     script.write_text("\n".join(lines) + "\n")
-    _run(["debugfs", "-w", "-f", str(script), str(disk)], log, f"set up {disk.name}")
+    run_logged(["debugfs", "-w", "-f", str(script), str(disk)], log, f"set up {disk.name}")
     for path, text in files.items():
         back = subprocess.run(["debugfs", "-R", f"cat {path}", str(disk)], capture_output=True, text=True).stdout
         if back != text:

@@ -92,3 +92,15 @@ def test_a_hard_linked_file_counts_once_as_on_the_disk(tmp_path):
     assert tree_bytes(tmp_path) == alone >= 65536
     (tmp_path / "copy").write_bytes(b"y" * 65536)
     assert tree_bytes(tmp_path) >= alone + 65536
+
+
+def test_a_failed_build_step_quotes_its_own_output_not_the_steps_before(tmp_path):
+    from gallery.image import run_logged
+    log = tmp_path / "build.log"
+    run_logged(["sh", "-c", "echo 'rm: File not found by ext2_lookup'"], log, "set up disk.img")
+    with pytest.raises(SystemExit) as failed:
+        run_logged(["sh", "-c", "echo 'mkfs.ext4: No space left on device while writing file'; exit 1"], log,
+             "write the ext4 disk")
+    said = str(failed.value)
+    assert said.startswith("gallery: write the ext4 disk failed (exit 1)") and "No space left on device" in said
+    assert "ext2_lookup" not in said and "ext2_lookup" in log.read_text()

@@ -116,6 +116,26 @@ def _for_the_loop(g: torch.nn.Module, d: torch.nn.Module, device: torch.device, 
     return g_step, d_step
 
 
+_LAST_WORK: list = []   # the final barrier's work, owned by this thread until the process ends (see _part_ways)
+
+
+def _part_ways(take_down: bool) -> None:
+    """The ranks' last meeting; then the process group this run set up is taken down.
+
+    A finished gloo work holds a copy of the caller's contextvars Context, so whoever drops it last must
+    take the GIL. When gloo's worker thread was the last owner of the final barrier's work, it took
+    the GIL late and either aborted the rank because the interpreter was exiting ('terminate called
+    without an active exception', about 1 run in 100 here; seen in a core dump) or deadlocked with
+    the main thread joining it with the GIL held (in destroy_process_group or DDP's reducer: hangs
+    seen in gdb). Kept here to the end, the work's last owner is this thread, and the worker has
+    nothing left that needs the GIL when it is joined."""
+    work = torch.distributed.barrier(async_op=True)
+    work.wait()
+    _LAST_WORK.append(work)
+    if take_down:
+        torch.distributed.destroy_process_group()
+
+
 def _smoothed(img_s: float, now: float) -> float:
     """Images per second as an exponential average over about the last ten steps (the first step
     starts it), so the figure in the bar and the metrics does not jump with every step."""
@@ -299,6 +319,7 @@ def train(cfg: TrainConfig, run_dir: str | Path, resume: bool = False, progress:
     epoch, batch, step = _resume(nets, run_dir, device, log) if resume else (0, 0, 0)
     if rank > 0:  # each process draws its own latents and augmentations
         torch.manual_seed(cfg.seed + 1000 * rank + step)
+    group_is_ours = world > 1 and not torch.distributed.is_initialized()
     g_step, d_step = _for_the_loop(nets.g, nets.d, device, world, cfg.compile)
     batches = Batches(data, cfg, device, rank, world)
     total = total_steps(cfg, batches.per_epoch)
@@ -358,6 +379,7 @@ def train(cfg: TrainConfig, run_dir: str | Path, resume: bool = False, progress:
     recorder.close(epoch, batch, step)
     seconds = time.perf_counter() - started
     if world > 1:
-        torch.distributed.barrier()
+        del g_step, d_step     # DDP's reducers hold the process group: without them it can go now
+        _part_ways(take_down=group_is_ours)
     return {"steps": step, "epochs": epoch, "seconds": round(seconds, 1), "img_s": round(img_s, 1),
             "run_dir": str(run_dir)}

@@ -113,6 +113,7 @@ def room_problem(free: int, need: int, where: Path) -> str | None:
 
 
 def layer_names(project: Path) -> tuple[str, str]:
+    """The cache's two layers for this project: the Debian system, and it with the player's venv."""
     return f"base-{base_key()}", f"root-{root_key(project)}"
 
 
@@ -165,14 +166,13 @@ def run_logged(argv: list[str], log: Path, what: str, **kw) -> None:
     print(f"  {what}: {time.monotonic() - started:.0f} s", flush=True)
 
 
-def build_base(cache: Path, log: Path) -> Path:
-    base = cache / f"base-{base_key()}"
+def build_base(base: Path, log: Path) -> Path:
     if base.exists():
         return base
     tmp = base.with_name(base.name + ".tmp")
     shutil.rmtree(tmp, ignore_errors=True)
     run_logged(["debootstrap", "--variant=minbase", f"--include={','.join(PACKAGES)}", SUITE, str(tmp),
-          debian_mirror()], log, "debootstrap Debian 12")
+               debian_mirror()], log, "debootstrap Debian 12")
     (tmp / "etc/hostname").write_text("gallery-pc\n")
     # The console shows the wall, not a login prompt; the serial line keeps its getty for people.
     (tmp / "etc/systemd/system/getty.target.wants/getty@tty1.service").unlink(missing_ok=True)
@@ -200,10 +200,11 @@ def copy_project(project: Path, dest: Path) -> None:
 
 
 def build_root(project: Path, cache: Path, log: Path) -> Path:
-    root = cache / f"root-{root_key(project)}"
+    base_name, root_name = layer_names(project)
+    root = cache / root_name
     if root.exists():
         return root
-    base = build_base(cache, log)
+    base = build_base(cache / base_name, log)
     tmp = root.with_name(root.name + ".tmp")
     shutil.rmtree(tmp, ignore_errors=True)
     run_logged(["cp", "-a", str(base), str(tmp)], log, "copy the base system")
@@ -215,7 +216,7 @@ def build_root(project: Path, cache: Path, log: Path) -> Path:
     script = (f"mount --bind {tmp / APP_DIR.lstrip('/')} {APP_DIR} && "
               f"make -C {APP_DIR} install-player PYTHON={HOST_PYTHON}")
     run_logged(["unshare", "--mount", "--propagation", "private", "sh", "-c", script], log,
-         "make install-player (the player's venv)")
+               "make install-player (the player's venv)")
     tmp.rename(root)
     return root
 
@@ -225,7 +226,7 @@ def install_service(root: Path, log: Path, display: str = "kms") -> None:
     script = (f"mount -t proc proc {root}/proc && "
               f"chroot {root} {APP_DIR}/.venv/bin/aimoji install-service --display {display} --app-dir {APP_DIR}")
     run_logged(["unshare", "--mount", "--propagation", "private", "sh", "-c", script], log,
-         f"aimoji install-service --display {display}")
+               f"aimoji install-service --display {display}")
 
 
 def write_disk(root: Path, disk: Path, log: Path) -> None:
@@ -288,5 +289,6 @@ def build(project: Path, cache: Path, workdir: Path) -> Image:
 
 
 if __name__ == "__main__":
-    with held(Path(sys.argv[1]).resolve()) as held_cache:
-        print(build(Path(sys.argv[1]).resolve(), held_cache, Path(sys.argv[2]).resolve()))
+    project_dir = Path(sys.argv[1]).resolve()
+    with held(project_dir) as held_cache:
+        print(build(project_dir, held_cache, Path(sys.argv[2]).resolve()))

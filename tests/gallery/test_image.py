@@ -7,16 +7,17 @@ import subprocess
 
 import pytest
 
-from gallery.image import Image, pc_disk, room_problem
+from gallery.image import Image, held, layer_names, pc_disk, prune, room_problem, run_logged, tree_bytes
 
-pytestmark = pytest.mark.skipif(not (shutil.which("mkfs.ext4") and shutil.which("debugfs")),
-                                reason="needs e2fsprogs (mkfs.ext4, debugfs)")
+needs_e2fsprogs = pytest.mark.skipif(not (shutil.which("mkfs.ext4") and shutil.which("debugfs")),
+                                     reason="needs e2fsprogs (mkfs.ext4, debugfs)")
 
 
 def _debugfs(disk, request: str) -> str:
     return subprocess.run(["debugfs", "-R", request, str(disk)], capture_output=True, text=True).stdout
 
 
+@needs_e2fsprogs
 def test_a_pc_disk_holds_its_screen_name_show_and_enabled_unit(tmp_path):
     root = tmp_path / "root"
     (root / "etc").mkdir(parents=True)
@@ -42,7 +43,6 @@ def _layer(cache, name):
 
 
 def test_stale_layers_go_unless_another_run_holds_them(tmp_path, capsys):
-    from gallery.image import prune
     keep = ("base-current", "root-current")
     current = [_layer(tmp_path, name) for name in keep]
     stale, half_built, held_elsewhere = (_layer(tmp_path, n) for n in ("root-old", "root-older.tmp", "base-other"))
@@ -59,7 +59,6 @@ def test_stale_layers_go_unless_another_run_holds_them(tmp_path, capsys):
 
 
 def test_a_run_holds_its_own_layers_against_another_checkouts_prune(tmp_path, monkeypatch):
-    from gallery.image import held, layer_names, prune
     if os.geteuid() != 0:
         pytest.skip("held() is for root, as the gallery build is")
     monkeypatch.setenv("AIMOJI_GALLERY_CACHE", str(tmp_path))
@@ -85,7 +84,6 @@ def test_no_room_for_a_disk_is_one_line_naming_the_folder_and_figures(tmp_path):
 
 
 def test_a_hard_linked_file_counts_once_as_on_the_disk(tmp_path):
-    from gallery.image import tree_bytes
     (tmp_path / "python3.11").write_bytes(b"x" * 65536)
     alone = tree_bytes(tmp_path)
     os.link(tmp_path / "python3.11", tmp_path / "python3")
@@ -95,12 +93,11 @@ def test_a_hard_linked_file_counts_once_as_on_the_disk(tmp_path):
 
 
 def test_a_failed_build_step_quotes_its_own_output_not_the_steps_before(tmp_path):
-    from gallery.image import run_logged
     log = tmp_path / "build.log"
     run_logged(["sh", "-c", "echo 'rm: File not found by ext2_lookup'"], log, "set up disk.img")
     with pytest.raises(SystemExit) as failed:
         run_logged(["sh", "-c", "echo 'mkfs.ext4: No space left on device while writing file'; exit 1"], log,
-             "write the ext4 disk")
+                   "write the ext4 disk")
     said = str(failed.value)
     assert said.startswith("gallery: write the ext4 disk failed (exit 1)") and "No space left on device" in said
     assert "ext2_lookup" not in said and "ext2_lookup" in log.read_text()
